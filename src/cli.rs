@@ -1,0 +1,92 @@
+//! Command-line interface (clap derive). Every `///` here is `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Deploy Amazon Kinesis streaming patterns: render, validate, build and deploy.
+#[derive(Debug, Parser)]
+#[command(name = "streamkit", version, about, propagate_version = true)]
+#[command(after_help = "Examples:\n  streamkit patterns\n  streamkit synth --pattern 2 --format yaml\n  streamkit synth --all --out out/\n  streamkit validate")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// AWS region (default: the profile's region or AWS_REGION).
+    #[arg(long, global = true, env = "AWS_REGION")]
+    pub region: Option<String>,
+    /// Named AWS profile from the shared config files.
+    #[arg(long, global = true, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint (e.g. a local emulator).
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// Result format on stdout: human-readable text, or JSON for machines.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TemplateFormat {
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the stacks streamkit can deploy.
+    #[command(after_help = "Example:\n  streamkit patterns --output json")]
+    Patterns,
+    /// Render a stack's CloudFormation template, validate it, print or write it.
+    #[command(after_help = "Examples:\n  streamkit synth --pattern 1\n  streamkit synth --pattern 2 --set engine=flink --format yaml\n  streamkit synth --all --out out/")]
+    Synth(SynthArgs),
+    /// Render and check stacks without touching AWS (all settings of each pattern).
+    #[command(after_help = "Examples:\n  streamkit validate\n  streamkit validate --pattern cross-region")]
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Pattern id: 1, 2, 3, 4 or cross-region (see `streamkit patterns`).
+    #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+    pub pattern: Option<String>,
+    /// Render every pattern (needs --out).
+    #[arg(long, requires = "out")]
+    pub all: bool,
+    /// Template format.
+    #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
+    pub format: TemplateFormat,
+    /// Directory to write `<pattern>.template.<format>` into (default: print to stdout).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Render-time setting, KEY=VALUE (repeatable), e.g. `engine=flink` for patterns 2 and 4.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub settings: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Only this pattern (default: every pattern).
+    #[arg(long)]
+    pub pattern: Option<String>,
+}
+
+/// Parses `KEY=VALUE`.
+pub fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("'{s}' is not KEY=VALUE")),
+    }
+}

@@ -1,0 +1,27 @@
+//! One file per subcommand.
+
+pub mod patterns;
+pub mod synth;
+pub mod validate;
+
+use std::io::Write;
+
+use crate::cli::{Cli, Command};
+use crate::error::Result;
+
+/// Runs the parsed command, writing results to `out`.
+pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
+    match &cli.command {
+        Command::Patterns => patterns::run(&cli.global, out),
+        Command::Synth(args) => synth::run(&cli.global, args, out),
+        Command::Validate(args) => validate::run(&cli.global, args, out),
+    }
+}
+
+/// Writes a result line, mapping a closed pipe or other I/O failure to an error.
+pub(crate) fn emit(out: &mut dyn Write, text: &str) -> Result<()> {
+    writeln!(out, "{text}").map_err(|source| crate::error::Error::Write {
+        path: "stdout".into(),
+        source,
+    })
+}

@@ -1,0 +1,76 @@
+//! Typed errors. Every message names the input at fault and what to do next;
+//! [`Error::exit_code`] maps each class to the exit codes documented in the README.
+
+use std::path::PathBuf;
+
+/// Result alias used across the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A value the user gave is not one of the allowed ones.
+    #[error("unknown {what} '{value}'; allowed: {allowed}")]
+    Unknown {
+        what: &'static str,
+        value: String,
+        allowed: String,
+    },
+
+    /// A malformed user input (flag, setting, parameter).
+    #[error("{0}")]
+    BadInput(String),
+
+    /// A pattern manifest in `patterns/` is malformed.
+    #[error("{file}: {message}")]
+    Manifest { file: String, message: String },
+
+    /// A template fragment failed to render (Tera) or to parse (YAML).
+    #[error("{file}: {message}")]
+    Fragment { file: String, message: String },
+
+    /// The composed template failed a structural check.
+    #[error("{file}: {logical_id}: {message}")]
+    Template {
+        file: String,
+        logical_id: String,
+        message: String,
+    },
+
+    /// Writing output failed.
+    #[error("cannot write to {}: {source}; choose a writable --out directory", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Exit code for this error: 2 for bad input, 1 for internal/product defects.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Unknown { .. } | Error::BadInput(_) | Error::Write { .. } => 2,
+            Error::Manifest { .. } | Error::Fragment { .. } | Error::Template { .. } => 1,
+        }
+    }
+
+    pub(crate) fn unknown(what: &'static str, value: &str, allowed: &[&str]) -> Self {
+        Error::Unknown {
+            what,
+            value: value.to_string(),
+            allowed: allowed.join(", "),
+        }
+    }
+
+    pub(crate) fn template(
+        file: impl Into<String>,
+        logical_id: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Template {
+            file: file.into(),
+            logical_id: logical_id.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! streamkit: render, validate, build and deploy Amazon Kinesis streaming patterns.
+//!
+//! The library owns all behaviour; `main.rs` only parses flags and maps errors
+//! to exit codes.
+
+pub mod catalog;
+pub mod cli;
+pub mod commands;
+pub mod dashboard;
+pub mod error;
+pub mod render;
+pub mod validate;
+
+pub use error::{Error, Result};

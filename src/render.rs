@@ -1,0 +1,269 @@
+//! Rendering: compose a manifest's Tera fragments into one CloudFormation
+//! template, then validate the result (see [`crate::validate`]).
+//!
+//! Each fragment renders to a YAML document whose top-level keys are template
+//! sections (`Parameters`, `Conditions`, `Mappings`, `Resources`, `Outputs`) plus
+//! one streamkit extension, `DashboardSections`, from which the renderer builds
+//! the body of the stack's `AWS::CloudWatch::Dashboard`. A parameter may carry a
+//! `Label`, which is moved into `Metadata.AWS::CloudFormation::Interface`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::catalog::{self, Manifest};
+use crate::dashboard;
+use crate::error::{Error, Result};
+use crate::validate;
+
+/// Sections a fragment may contribute, in the order they appear in the template.
+pub const SECTIONS: [&str; 5] = ["Parameters", "Mappings", "Conditions", "Resources", "Outputs"];
+const DASHBOARD_KEY: &str = "DashboardSections";
+
+/// Where the stack's code lives. Rendered into the defaults of the template
+/// parameters `AssetBucketBase` and `AssetKeyPrefix` and into each code key, so
+/// that code is read from `s3://<AssetBucketBase>-<region>/<AssetKeyPrefix><file>`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssetBinding {
+    /// Default of the `AssetBucketBase` parameter (the region is appended at deploy time).
+    pub bucket_base: String,
+    /// Default of the `AssetKeyPrefix` parameter, `SOLUTION/VERSION/`.
+    pub key_prefix: String,
+    /// Asset name (crate under `assets/`) -> object file name. Names not listed
+    /// default to `<name>.zip`; `build-dist` supplies content-hashed names.
+    pub files: BTreeMap<String, String>,
+}
+
+impl Default for AssetBinding {
+    fn default() -> Self {
+        AssetBinding {
+            bucket_base: "streamkit-assets".to_string(),
+            key_prefix: "streamkit/dev/".to_string(),
+            files: BTreeMap::new(),
+        }
+    }
+}
+
+/// Inputs to one render besides the manifest.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// Setting overrides (`engine=flink`), checked against the manifest.
+    pub settings: Vec<(String, String)>,
+    pub assets: AssetBinding,
+}
+
+/// A rendered and validated template.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub manifest: Manifest,
+    pub settings: BTreeMap<String, String>,
+    pub template: Value,
+}
+
+impl Rendered {
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(&self.template).expect("JSON value serializes");
+        text.push('\n');
+        text
+    }
+
+    pub fn to_yaml(&self) -> String {
+        serde_yaml_ng::to_string(&self.template).expect("JSON value serializes as YAML")
+    }
+
+    /// Logical IDs and types of every resource.
+    pub fn resources(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.template["Resources"]
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.iter())
+    }
+}
+
+/// Which fragment file each logical ID came from, for error messages.
+pub type Origins = HashMap<String, String>;
+
+/// Renders a manifest with the given options and validates the result.
+pub fn render(manifest: &Manifest, opts: &RenderOptions) -> Result<Rendered> {
+    let settings = manifest.resolve_settings(&opts.settings)?;
+    let tera = build_tera()?;
+    let context = context(manifest, &settings, &opts.assets)?;
+
+    let mut sections: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+    let mut origins = Origins::new();
+    let mut dashboard_sections = Vec::new();
+    let mut labels = Map::new();
+
+    for fragment in &manifest.fragments {
+        if catalog::fragment_source(fragment).is_none() {
+            return Err(Error::Manifest {
+                file: manifest.file.clone(),
+                message: format!("fragment '{fragment}' does not exist under templates/"),
+            });
+        }
+        let doc = render_fragment(&tera, fragment, &context)?;
+        for (key, value) in doc {
+            if key == DASHBOARD_KEY {
+                let list = value.as_array().cloned().ok_or_else(|| Error::Fragment {
+                    file: format!("templates/{fragment}"),
+                    message: format!("{DASHBOARD_KEY} must be a list of sections"),
+                })?;
+                dashboard_sections.extend(list);
+                continue;
+            }
+            let Some(section) = SECTIONS.iter().find(|s| **s == key) else {
+                return Err(Error::Fragment {
+                    file: format!("templates/{fragment}"),
+                    message: format!(
+                        "unknown top-level key '{key}'; allowed: {}, {DASHBOARD_KEY}",
+                        SECTIONS.join(", ")
+                    ),
+                });
+            };
+            let Value::Object(entries) = value else {
+                return Err(Error::Fragment {
+                    file: format!("templates/{fragment}"),
+                    message: format!("{key} must be a mapping"),
+                });
+            };
+            for (id, mut def) in entries {
+                let origin = format!("templates/{fragment}");
+                // Parameters and resources share one namespace in CloudFormation;
+                // conditions and outputs each have their own.
+                let key_space = match *section {
+                    "Parameters" | "Resources" => "Parameters/Resources".to_string(),
+                    other => other.to_string(),
+                };
+                if let Some(first) = origins.get(&format!("{key_space}:{id}")) {
+                    return Err(Error::template(
+                        origin,
+                        id,
+                        format!("logical ID collision: already defined in {first}"),
+                    ));
+                }
+                origins.insert(format!("{key_space}:{id}"), origin.clone());
+                origins.insert(id.clone(), origin);
+                if *section == "Parameters" {
+                    if let Some(label) = def.as_object_mut().and_then(|m| m.remove("Label")) {
+                        labels.insert(id.clone(), json!({ "default": label }));
+                    }
+                }
+                sections.entry(section).or_default().insert(id, def);
+            }
+        }
+    }
+
+    if !dashboard_sections.is_empty() {
+        let resources = sections.entry("Resources").or_default();
+        dashboard::attach(resources, &dashboard_sections, &origins)?;
+    }
+
+    let mut template = Map::new();
+    template.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
+    template.insert(
+        "Description".into(),
+        json!(format!("{} (streamkit)", manifest.template_description)),
+    );
+    let groups: Vec<Value> = manifest
+        .parameter_groups
+        .iter()
+        .map(|g| json!({ "Label": { "default": g.label }, "Parameters": g.parameters }))
+        .collect();
+    template.insert(
+        "Metadata".into(),
+        json!({ "AWS::CloudFormation::Interface": {
+            "ParameterGroups": groups,
+            "ParameterLabels": labels,
+        }}),
+    );
+    for section in SECTIONS {
+        if let Some(entries) = sections.remove(section) {
+            template.insert(section.to_string(), Value::Object(entries));
+        }
+    }
+    let template = Value::Object(template);
+    validate::validate(&template, &origins, manifest)?;
+    Ok(Rendered {
+        manifest: manifest.clone(),
+        settings,
+        template,
+    })
+}
+
+/// Renders every embedded pattern with default settings.
+pub fn render_all(opts: &RenderOptions) -> Result<Vec<Rendered>> {
+    catalog::all()?.iter().map(|m| render(m, opts)).collect()
+}
+
+fn build_tera() -> Result<tera::Tera> {
+    let mut tera = tera::Tera::default();
+    // Fragments are YAML: never HTML-escape (pinned by a test).
+    tera.autoescape_on(vec![]);
+    let sources = catalog::fragment_sources();
+    tera.add_raw_templates(sources.iter().map(|(p, s)| (p.as_str(), *s)))
+        .map_err(|e| Error::Fragment {
+            file: "templates/".to_string(),
+            message: error_chain(&e),
+        })?;
+    Ok(tera)
+}
+
+fn context(
+    manifest: &Manifest,
+    settings: &BTreeMap<String, String>,
+    assets: &AssetBinding,
+) -> Result<tera::Context> {
+    let mut files = BTreeMap::new();
+    for name in &manifest.assets {
+        let file = assets
+            .files
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| format!("{name}.zip"));
+        files.insert(name.clone(), file);
+    }
+    let mut ctx = tera::Context::new();
+    ctx.insert("pattern", &json!({ "id": manifest.id, "name": manifest.name, "title": manifest.title }));
+    ctx.insert("settings", settings);
+    ctx.insert(
+        "assets",
+        &json!({ "bucket_base": assets.bucket_base, "key_prefix": assets.key_prefix, "files": files }),
+    );
+    Ok(ctx)
+}
+
+fn render_fragment(
+    tera: &tera::Tera,
+    fragment: &str,
+    context: &tera::Context,
+) -> Result<Map<String, Value>> {
+    let file = format!("templates/{fragment}");
+    let text = tera.render(fragment, context).map_err(|e| Error::Fragment {
+        file: file.clone(),
+        message: error_chain(&e),
+    })?;
+    let value: Value = serde_yaml_ng::from_str(&text).map_err(|e| Error::Fragment {
+        file: file.clone(),
+        message: format!("rendered YAML does not parse: {e}"),
+    })?;
+    match value {
+        Value::Object(map) => Ok(map),
+        Value::Null => Ok(Map::new()),
+        _ => Err(Error::Fragment {
+            file,
+            message: "a fragment must render to a mapping of template sections".to_string(),
+        }),
+    }
+}
+
+/// Joins an error and its sources into one line (Tera puts the useful part last).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    parts.join(": ").replace('\n', " ")
+}

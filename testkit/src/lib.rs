@@ -1,0 +1,133 @@
+//! Starts streamkit's local AWS emulator (moto server plus streamkit's
+//! CloudFormation models, `tests/emulator/server.py`) on a free loopback port,
+//! waits until it answers, hands out SDK configs pointing at it, and kills it by
+//! PID when dropped (also when a test panics, since unwinding runs `Drop`).
+//!
+//! The Python interpreter is `$STREAMKIT_PYTHON` (set by `.ci/run` to its venv),
+//! else `python3`.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running emulator. Dropping it stops the server.
+pub struct Emulator {
+    child: Child,
+    port: u16,
+}
+
+impl Emulator {
+    /// Starts the emulator in strict mode (unknown resource types fail stacks).
+    pub fn start() -> Emulator {
+        Emulator::start_with(true)
+    }
+
+    /// Starts the emulator; `strict` turns on the strictness switch.
+    pub fn start_with(strict: bool) -> Emulator {
+        let port = free_port();
+        let python = std::env::var("STREAMKIT_PYTHON").unwrap_or_else(|_| "python3".into());
+        let mut cmd = Command::new(&python);
+        cmd.arg(server_script())
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(if std::env::var_os("STREAMKIT_EMULATOR_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            });
+        if strict {
+            cmd.arg("--strict");
+        }
+        let child = cmd.spawn().unwrap_or_else(|e| {
+            panic!("cannot start the emulator with {python}: {e}; run `pip install -r tests/emulator/requirements.txt` or set STREAMKIT_PYTHON")
+        });
+        let mut emulator = Emulator { child, port };
+        emulator.wait_healthy(Duration::from_secs(60));
+        emulator
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SDK config for `region` with static test credentials, pointing at the emulator.
+    pub async fn sdk_config(&self, region: &str) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()))
+            .endpoint_url(self.endpoint())
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "testing", "testing", None, None, "streamkit-testkit",
+            ))
+            .load()
+            .await
+    }
+
+    /// Environment variables that point a child process (the CLI) at the emulator.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ]
+    }
+
+    fn wait_healthy(&mut self, limit: Duration) {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("the emulator exited at start ({status}); run tests/emulator/server.py by hand to see why");
+            }
+            if http_ok(self.port) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the emulator did not answer on port {} within {limit:?}", self.port);
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn server_script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/emulator/server.py")
+}
+
+/// Asks the OS for a free loopback port.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn http_ok(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let request = "GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.")
+}
