@@ -106,7 +106,10 @@ pub fn all() -> Result<Vec<Manifest>> {
         if !path.ends_with(".yaml") {
             continue;
         }
-        manifests.push(parse_manifest(&path, file.contents_utf8().unwrap_or_default())?);
+        manifests.push(parse_manifest(
+            &path,
+            file.contents_utf8().unwrap_or_default(),
+        )?);
     }
     manifests.sort_by_key(|m| (m.id.parse::<u32>().unwrap_or(u32::MAX), m.id.clone()));
     Ok(manifests)
@@ -114,11 +117,10 @@ pub fn all() -> Result<Vec<Manifest>> {
 
 /// Parses one manifest; `path` is used in error messages only.
 pub fn parse_manifest(path: &str, text: &str) -> Result<Manifest> {
-    let mut manifest: Manifest =
-        serde_yaml_ng::from_str(text).map_err(|e| Error::Manifest {
-            file: path.to_string(),
-            message: e.to_string(),
-        })?;
+    let mut manifest: Manifest = serde_yaml_ng::from_str(text).map_err(|e| Error::Manifest {
+        file: path.to_string(),
+        message: e.to_string(),
+    })?;
     manifest.file = path.to_string();
     Ok(manifest)
 }

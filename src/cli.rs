@@ -7,7 +7,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Deploy Amazon Kinesis streaming patterns: render, validate, build and deploy.
 #[derive(Debug, Parser)]
 #[command(name = "streamkit", version, about, propagate_version = true)]
-#[command(after_help = "Examples:\n  streamkit patterns\n  streamkit synth --pattern 2 --format yaml\n  streamkit synth --all --out out/\n  streamkit validate")]
+#[command(
+    after_help = "Examples:\n  streamkit patterns\n  streamkit synth --pattern 2 --format yaml\n  streamkit synth --all --out out/\n  streamkit validate"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -50,10 +52,14 @@ pub enum Command {
     #[command(after_help = "Example:\n  streamkit patterns --output json")]
     Patterns,
     /// Render a stack's CloudFormation template, validate it, print or write it.
-    #[command(after_help = "Examples:\n  streamkit synth --pattern 1\n  streamkit synth --pattern 2 --set engine=flink --format yaml\n  streamkit synth --all --out out/")]
+    #[command(
+        after_help = "Examples:\n  streamkit synth --pattern 1\n  streamkit synth --pattern 2 --set engine=flink --format yaml\n  streamkit synth --all --out out/"
+    )]
     Synth(SynthArgs),
     /// Render and check stacks without touching AWS (all settings of each pattern).
-    #[command(after_help = "Examples:\n  streamkit validate\n  streamkit validate --pattern cross-region")]
+    #[command(
+        after_help = "Examples:\n  streamkit validate\n  streamkit validate --pattern cross-region"
+    )]
     Validate(ValidateArgs),
 }
 

@@ -86,7 +86,9 @@ pub fn layout(sections: &[Value]) -> Result<Value, String> {
 
 fn widget_properties(widget: &Value, section: &str) -> Result<(&'static str, Value), String> {
     let Some(spec) = widget.as_object() else {
-        return Err(format!("section '{section}': every widget must be a mapping"));
+        return Err(format!(
+            "section '{section}': every widget must be a mapping"
+        ));
     };
     if let Some(markdown) = spec.get("markdown") {
         return Ok(("text", json!({ "markdown": markdown })));

@@ -18,7 +18,13 @@ use crate::error::{Error, Result};
 use crate::validate;
 
 /// Sections a fragment may contribute, in the order they appear in the template.
-pub const SECTIONS: [&str; 5] = ["Parameters", "Mappings", "Conditions", "Resources", "Outputs"];
+pub const SECTIONS: [&str; 5] = [
+    "Parameters",
+    "Mappings",
+    "Conditions",
+    "Resources",
+    "Outputs",
+];
 const DASHBOARD_KEY: &str = "DashboardSections";
 
 /// Where the stack's code lives. Rendered into the defaults of the template
@@ -33,6 +39,8 @@ pub struct AssetBinding {
     /// Asset name (crate under `assets/`) -> object file name. Names not listed
     /// default to `<name>.zip`; `build-dist` supplies content-hashed names.
     pub files: BTreeMap<String, String>,
+    /// Lambda architecture the code was built for: `arm64` or `x86_64`.
+    pub architecture: String,
 }
 
 impl Default for AssetBinding {
@@ -41,6 +49,7 @@ impl Default for AssetBinding {
             bucket_base: "streamkit-assets".to_string(),
             key_prefix: "streamkit/dev/".to_string(),
             files: BTreeMap::new(),
+            architecture: "arm64".to_string(),
         }
     }
 }
@@ -224,11 +233,19 @@ fn context(
         files.insert(name.clone(), file);
     }
     let mut ctx = tera::Context::new();
-    ctx.insert("pattern", &json!({ "id": manifest.id, "name": manifest.name, "title": manifest.title }));
+    ctx.insert(
+        "pattern",
+        &json!({ "id": manifest.id, "name": manifest.name, "title": manifest.title }),
+    );
     ctx.insert("settings", settings);
     ctx.insert(
         "assets",
-        &json!({ "bucket_base": assets.bucket_base, "key_prefix": assets.key_prefix, "files": files }),
+        &json!({
+            "bucket_base": assets.bucket_base,
+            "key_prefix": assets.key_prefix,
+            "files": files,
+            "architecture": assets.architecture,
+        }),
     );
     Ok(ctx)
 }
@@ -239,10 +256,15 @@ fn render_fragment(
     context: &tera::Context,
 ) -> Result<Map<String, Value>> {
     let file = format!("templates/{fragment}");
-    let text = tera.render(fragment, context).map_err(|e| Error::Fragment {
-        file: file.clone(),
-        message: error_chain(&e),
-    })?;
+    let text = tera
+        .render(fragment, context)
+        .map_err(|e| Error::Fragment {
+            file: file.clone(),
+            message: error_chain(&e),
+        })?;
+    if std::env::var_os("STREAMKIT_DEBUG_FRAGMENTS").is_some() {
+        eprintln!("--- {file}\n{text}");
+    }
     let value: Value = serde_yaml_ng::from_str(&text).map_err(|e| Error::Fragment {
         file: file.clone(),
         message: format!("rendered YAML does not parse: {e}"),

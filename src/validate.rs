@@ -46,7 +46,12 @@ pub fn validate(template: &Value, origins: &Origins, manifest: &Manifest) -> Res
         section("Resources"),
         section("Outputs"),
     );
-    let origin = |id: &str| origins.get(id).cloned().unwrap_or_else(|| "template".into());
+    let origin = |id: &str| {
+        origins
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| "template".into())
+    };
     let mut used: HashSet<String> = HashSet::new();
 
     let check = |id: &str, refs: &[Reference], used: &mut HashSet<String>, only_params: bool| {
@@ -80,7 +85,11 @@ pub fn validate(template: &Value, origins: &Origins, manifest: &Manifest) -> Res
     }
     for (id, res) in resources {
         let Some(def) = res.as_object() else {
-            return Err(Error::template(origin(id), id, "resource must be a mapping"));
+            return Err(Error::template(
+                origin(id),
+                id,
+                "resource must be a mapping",
+            ));
         };
         if !def.get("Type").is_some_and(Value::is_string) {
             return Err(Error::template(origin(id), id, "resource has no Type"));
@@ -147,11 +156,18 @@ fn check_groups(params: &Map<String, Value>, manifest: &Manifest) -> Result<()> 
                 return Err(Error::template(
                     &manifest.file,
                     name,
-                    format!("parameter group '{}' names a parameter the template does not have", group.label),
+                    format!(
+                        "parameter group '{}' names a parameter the template does not have",
+                        group.label
+                    ),
                 ));
             }
             if !seen.insert(name.clone()) {
-                return Err(Error::template(&manifest.file, name, "parameter is in more than one group"));
+                return Err(Error::template(
+                    &manifest.file,
+                    name,
+                    "parameter is in more than one group",
+                ));
             }
         }
     }
@@ -208,10 +224,16 @@ pub fn check_value(param: &Value, text: &str) -> Result<(), String> {
     }
     let length = text.chars().count() as u64;
     if param["MinLength"].as_u64().is_some_and(|min| length < min) {
-        return Err(format!("'{text}' is shorter than MinLength {}", param["MinLength"]));
+        return Err(format!(
+            "'{text}' is shorter than MinLength {}",
+            param["MinLength"]
+        ));
     }
     if param["MaxLength"].as_u64().is_some_and(|max| length > max) {
-        return Err(format!("'{text}' is longer than MaxLength {}", param["MaxLength"]));
+        return Err(format!(
+            "'{text}' is longer than MaxLength {}",
+            param["MaxLength"]
+        ));
     }
     if let Some(pattern) = param["AllowedPattern"].as_str() {
         // CloudFormation matches the whole value.
@@ -247,7 +269,10 @@ pub fn collect(value: &Value, in_conditions: bool, out: &mut Vec<Reference>) {
                             if let Some(first) = parts.first() {
                                 out.push(Reference::Condition(as_name(first)));
                             }
-                            parts.iter().skip(1).for_each(|v| collect(v, in_conditions, out));
+                            parts
+                                .iter()
+                                .skip(1)
+                                .for_each(|v| collect(v, in_conditions, out));
                             return;
                         }
                     }

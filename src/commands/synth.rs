@@ -29,7 +29,13 @@ pub fn run(global: &GlobalArgs, args: &SynthArgs, out: &mut dyn Write) -> Result
                     .filter(|(k, _)| m.settings.contains_key(k))
                     .cloned()
                     .collect();
-                render::render(m, &RenderOptions { settings, ..opts.clone() })
+                render::render(
+                    m,
+                    &RenderOptions {
+                        settings,
+                        ..opts.clone()
+                    },
+                )
             })
             .collect::<Result<_>>()?,
     };
@@ -53,7 +59,10 @@ pub fn run(global: &GlobalArgs, args: &SynthArgs, out: &mut dyn Write) -> Result
     let Some(dir) = &args.out else {
         for r in &rendered {
             out.write_all(text(r).as_bytes())
-                .map_err(|source| Error::Write { path: "stdout".into(), source })?;
+                .map_err(|source| Error::Write {
+                    path: "stdout".into(),
+                    source,
+                })?;
         }
         return Ok(());
     };
@@ -84,7 +93,10 @@ pub fn run(global: &GlobalArgs, args: &SynthArgs, out: &mut dyn Write) -> Result
 /// Writes all files into a temporary directory inside `dir`, then renames them
 /// into place, so a failure leaves no partial set behind.
 pub fn write_atomically(dir: &Path, files: &[(String, String)]) -> Result<()> {
-    let io = |source| Error::Write { path: dir.to_path_buf(), source };
+    let io = |source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    };
     let created = !dir.exists();
     std::fs::create_dir_all(dir).map_err(io)?;
     let result = (|| {

@@ -18,10 +18,17 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs, out: &mut dyn Write) -> Res
     };
     for manifest in &manifests {
         for settings in variants(manifest) {
-            let opts = RenderOptions { settings: settings.clone(), ..RenderOptions::default() };
+            let opts = RenderOptions {
+                settings: settings.clone(),
+                ..RenderOptions::default()
+            };
             let rendered = render::render(manifest, &opts)?;
             let count = rendered.resources().count();
-            let shown: Vec<String> = rendered.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let shown: Vec<String> = rendered
+                .settings
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             let line = match global.output {
                 OutputFormat::Json => json!({
                     "pattern": manifest.id, "settings": rendered.settings, "resources": count, "ok": true,
