@@ -1,0 +1,149 @@
+//! Polls every shard of a stream with GetRecords, for the local runners
+//! (`streamkit local ...`) that stand in for Lambda event source mappings.
+
+use aws_sdk_kinesis::types::ShardIteratorType;
+use aws_sdk_kinesis::Client;
+use std::collections::HashMap;
+
+use crate::error::sdk_message;
+use crate::{CoreError, StreamRecord};
+
+/// Where to start reading each shard.
+#[derive(Clone, Debug, Default)]
+pub struct StartPosition {
+    /// Start after these sequence numbers (shard id → sequence number).
+    pub after: HashMap<String, String>,
+    /// For the other shards: `true` = only new records (LATEST), else TRIM_HORIZON.
+    pub latest: bool,
+}
+
+/// Records read from one shard in one poll.
+#[derive(Clone, Debug)]
+pub struct ShardBatch {
+    pub shard_id: String,
+    pub records: Vec<StreamRecord>,
+    pub millis_behind_latest: Option<i64>,
+}
+
+struct Cursor {
+    shard_id: String,
+    iterator: Option<String>,
+}
+
+/// Reads all shards of a stream round-robin.
+pub struct ShardPoller {
+    client: Client,
+    stream: String,
+    cursors: Vec<Cursor>,
+}
+
+impl ShardPoller {
+    /// Lists the shards and opens an iterator on each.
+    pub async fn open(
+        client: &Client,
+        stream: &str,
+        start: &StartPosition,
+    ) -> Result<ShardPoller, CoreError> {
+        let err = |operation: &'static str, e: String| CoreError::Kinesis {
+            operation,
+            stream: stream.to_string(),
+            message: e,
+        };
+        let mut shard_ids = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let req = match &token {
+                Some(t) => client.list_shards().next_token(t),
+                None => client.list_shards().stream_name(stream),
+            };
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| err("ListShards", sdk_message(&e)))?;
+            shard_ids.extend(resp.shards().iter().map(|s| s.shard_id().to_string()));
+            token = resp.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        let mut cursors = Vec::new();
+        for shard_id in shard_ids {
+            let mut req = client
+                .get_shard_iterator()
+                .stream_name(stream)
+                .shard_id(&shard_id);
+            req = match start.after.get(&shard_id) {
+                Some(seq) => req
+                    .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+                    .starting_sequence_number(seq),
+                None if start.latest => req.shard_iterator_type(ShardIteratorType::Latest),
+                None => req.shard_iterator_type(ShardIteratorType::TrimHorizon),
+            };
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| err("GetShardIterator", sdk_message(&e)))?;
+            cursors.push(Cursor {
+                shard_id,
+                iterator: resp.shard_iterator().map(str::to_string),
+            });
+        }
+        Ok(ShardPoller {
+            client: client.clone(),
+            stream: stream.to_string(),
+            cursors,
+        })
+    }
+
+    /// Shard ids being read.
+    pub fn shard_ids(&self) -> Vec<String> {
+        self.cursors.iter().map(|c| c.shard_id.clone()).collect()
+    }
+
+    /// Whether every shard is closed and fully read.
+    pub fn finished(&self) -> bool {
+        self.cursors.iter().all(|c| c.iterator.is_none())
+    }
+
+    /// One GetRecords per open shard (at most `limit` records each).
+    pub async fn poll(&mut self, limit: i32) -> Result<Vec<ShardBatch>, CoreError> {
+        let mut out = Vec::new();
+        for cursor in &mut self.cursors {
+            let Some(iterator) = cursor.iterator.take() else {
+                continue;
+            };
+            let resp = self
+                .client
+                .get_records()
+                .shard_iterator(&iterator)
+                .limit(limit)
+                .send()
+                .await
+                .map_err(|e| CoreError::Kinesis {
+                    operation: "GetRecords",
+                    stream: self.stream.clone(),
+                    message: sdk_message(&e),
+                });
+            let resp = match resp {
+                Ok(r) => r,
+                Err(e) => {
+                    cursor.iterator = Some(iterator);
+                    return Err(e);
+                }
+            };
+            cursor.iterator = resp.next_shard_iterator().map(str::to_string);
+            let millis_behind_latest = resp.millis_behind_latest();
+            let records = resp
+                .records
+                .into_iter()
+                .map(|r| StreamRecord::from_sdk(&cursor.shard_id, r))
+                .collect();
+            out.push(ShardBatch {
+                shard_id: cursor.shard_id.clone(),
+                records,
+                millis_behind_latest,
+            });
+        }
+        Ok(out)
+    }
+}
