@@ -18,10 +18,9 @@ def main() -> int:
     if args.strict:
         os.environ["STREAMKIT_EMULATOR_STRICT"] = "1"
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    try:
-        import streamkit_models  # noqa: F401  (registers CloudFormation models)
-    except ImportError:
-        pass
+    # Registers streamkit's CloudFormation models and patches; an error here is
+    # fatal (a silently missing model would make stacks skip resources).
+    import streamkit_models  # noqa: F401
     from moto.server import main as moto_main
     return moto_main(["--host", args.host, "--port", str(args.port)]) or 0
 
