@@ -156,6 +156,10 @@ pub fn fragment_sources() -> Vec<(String, &'static str)> {
 
 fn collect(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static str)>) {
     for file in dir.files() {
+        let path = file.path().to_string_lossy();
+        if !(path.ends_with(".yaml") || path.ends_with(".json")) {
+            continue; // documentation such as CONVENTIONS.md is not a fragment
+        }
         if let Some(text) = file.contents_utf8() {
             out.push((file.path().display().to_string(), text));
         }
