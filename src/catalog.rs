@@ -141,11 +141,6 @@ pub fn find(id: &str) -> Result<Manifest> {
     Err(Error::unknown("pattern", id, &ids))
 }
 
-/// Source text of an embedded fragment, by its path under `templates/`.
-pub fn fragment_source(path: &str) -> Option<&'static str> {
-    TEMPLATES.get_file(path).and_then(|f| f.contents_utf8())
-}
-
 /// Every embedded fragment as `(path, source)`, including macro files.
 pub fn fragment_sources() -> Vec<(String, &'static str)> {
     let mut out = Vec::new();

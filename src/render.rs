@@ -95,8 +95,20 @@ pub type Origins = HashMap<String, String>;
 
 /// Renders a manifest with the given options and validates the result.
 pub fn render(manifest: &Manifest, opts: &RenderOptions) -> Result<Rendered> {
+    let sources = catalog::fragment_sources();
+    let borrowed: Vec<(&str, &str)> = sources.iter().map(|(p, s)| (p.as_str(), *s)).collect();
+    render_with(manifest, opts, &borrowed)
+}
+
+/// Renders `manifest` from the given fragment sources (`path under templates/`,
+/// text) instead of the embedded ones; used for fixtures in tests.
+pub fn render_with(
+    manifest: &Manifest,
+    opts: &RenderOptions,
+    sources: &[(&str, &str)],
+) -> Result<Rendered> {
     let settings = manifest.resolve_settings(&opts.settings)?;
-    let tera = build_tera()?;
+    let tera = build_tera(sources)?;
     let context = context(manifest, &settings, &opts.assets)?;
 
     let mut sections: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
@@ -105,7 +117,7 @@ pub fn render(manifest: &Manifest, opts: &RenderOptions) -> Result<Rendered> {
     let mut labels = Map::new();
 
     for fragment in &manifest.fragments {
-        if catalog::fragment_source(fragment).is_none() {
+        if !sources.iter().any(|(p, _)| p == fragment) {
             return Err(Error::Manifest {
                 file: manifest.file.clone(),
                 message: format!("fragment '{fragment}' does not exist under templates/"),
@@ -205,12 +217,11 @@ pub fn render_all(opts: &RenderOptions) -> Result<Vec<Rendered>> {
     catalog::all()?.iter().map(|m| render(m, opts)).collect()
 }
 
-fn build_tera() -> Result<tera::Tera> {
+fn build_tera(sources: &[(&str, &str)]) -> Result<tera::Tera> {
     let mut tera = tera::Tera::default();
     // Fragments are YAML: never HTML-escape (pinned by a test).
     tera.autoescape_on(vec![]);
-    let sources = catalog::fragment_sources();
-    tera.add_raw_templates(sources.iter().map(|(p, s)| (p.as_str(), *s)))
+    tera.add_raw_templates(sources.iter().copied())
         .map_err(|e| Error::Fragment {
             file: "templates/".to_string(),
             message: error_chain(&e),

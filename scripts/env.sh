@@ -1,0 +1,15 @@
+# Sourced by scripts/*: a venv with the pinned Python tools, and a shared cargo
+# target directory outside the clone so repeat runs are fast.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/streamkit-target}"
+STREAMKIT_VENV="${STREAMKIT_VENV:-$HOME/.cache/streamkit-venv}"
+requirements="tests/emulator/requirements.txt"
+stamp="$STREAMKIT_VENV/.requirements"
+if ! cmp -s "$requirements" "$stamp" 2>/dev/null; then
+  echo "streamkit: installing $(tr '\n' ' ' < "$requirements" | sed 's/#[^ ]* //g') into $STREAMKIT_VENV" >&2
+  python3 -m venv "$STREAMKIT_VENV"
+  "$STREAMKIT_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$stamp"
+fi
+export PATH="$STREAMKIT_VENV/bin:$PATH"
+export STREAMKIT_PYTHON="$STREAMKIT_VENV/bin/python"
+export STREAMKIT_CFN_LINT="$STREAMKIT_VENV/bin/cfn-lint"

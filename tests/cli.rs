@@ -1,0 +1,142 @@
+//! The CLI as a user runs it: the real binary, its stdout, stderr and exit codes.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn streamkit() -> Command {
+    let mut cmd = Command::cargo_bin("streamkit").unwrap();
+    cmd.env_remove("AWS_ENDPOINT_URL").env_remove("AWS_PROFILE");
+    cmd
+}
+
+#[test]
+fn patterns_lists_every_stack() {
+    let out = streamkit().arg("patterns").assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
+    for id in ["1 ", "2 ", "3 ", "4 ", "cross-region "] {
+        assert!(text.lines().any(|l| l.starts_with(id)), "{id} missing:\n{text}");
+    }
+}
+
+#[test]
+fn patterns_json_is_one_object_per_line() {
+    let out = streamkit().args(["patterns", "--output", "json"]).assert().success().get_output().stdout.clone();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert!(lines.iter().any(|p| p["id"] == "2" && p["settings"]["engine"]["allowed"].is_array()));
+}
+
+#[test]
+fn synth_prints_a_parseable_template() {
+    let out = streamkit().args(["synth", "--pattern", "3"]).assert().success().get_output().stdout.clone();
+    let template: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(template["Resources"]["Stream"]["Type"], "AWS::Kinesis::Stream");
+    let out = streamkit()
+        .args(["synth", "--pattern", "3", "--format", "yaml"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let yaml: serde_json::Value = serde_yaml_ng::from_slice(&out).unwrap();
+    assert_eq!(yaml, template);
+}
+
+#[test]
+fn synth_all_writes_every_stack() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    streamkit()
+        .args(["synth", "--all", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("wrote"));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "cross-region.template.json",
+            "pattern-1.template.json",
+            "pattern-2.template.json",
+            "pattern-3.template.json",
+            "pattern-4.template.json"
+        ]
+    );
+}
+
+#[test]
+fn unknown_pattern_is_one_line_exit_2() {
+    streamkit()
+        .args(["synth", "--pattern", "7"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("error: unknown pattern '7'; allowed: 1, 2, 3, 4, cross-region\n");
+}
+
+#[test]
+fn unknown_format_names_the_allowed_ones() {
+    streamkit()
+        .args(["synth", "--pattern", "1", "--format", "toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value 'toml' for '--format <FORMAT>'"))
+        .stderr(predicate::str::contains("[possible values: json, yaml]"));
+}
+
+#[test]
+fn unknown_setting_and_value_are_rejected() {
+    streamkit()
+        .args(["synth", "--pattern", "2", "--set", "engine=spark"])
+        .assert()
+        .code(2)
+        .stderr("error: unknown value for setting 'engine=spark'; allowed: lambda, flink\n");
+    streamkit()
+        .args(["synth", "--pattern", "3", "--set", "engine=flink"])
+        .assert()
+        .code(2)
+        .stderr("error: unknown setting 'engine (pattern 3)'; allowed: (none for this pattern)\n");
+}
+
+#[test]
+fn unwritable_out_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "not a directory").unwrap();
+    let out = blocker.join("out");
+    streamkit()
+        .args(["synth", "--all", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::starts_with("error: cannot write to "))
+        .stderr(predicate::str::contains("choose a writable --out directory"));
+    assert!(!out.exists());
+    assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "not a directory");
+}
+
+#[test]
+fn validate_checks_every_setting_variant() {
+    let out = streamkit().arg("validate").assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("engine=flink"), "{text}");
+    assert_eq!(text.lines().filter(|l| l.starts_with("ok")).count(), 7, "{text}");
+}
+
+#[test]
+fn every_command_help_shows_an_example() {
+    for cmd in [&["--help"][..], &["patterns", "--help"], &["synth", "--help"], &["validate", "--help"]] {
+        streamkit().args(cmd).assert().success().stdout(predicate::str::contains("streamkit "));
+        streamkit().args(cmd).assert().stdout(predicate::str::contains("Example"));
+    }
+}
