@@ -26,6 +26,9 @@ pub struct Manifest {
     /// Render-time settings (e.g. the processing engine) with their allowed values.
     #[serde(default)]
     pub settings: BTreeMap<String, Setting>,
+    /// Fixed render-time values for the fragments (`vars.<name>`), not user-settable.
+    #[serde(default)]
+    pub vars: BTreeMap<String, serde_json::Value>,
     /// Fragments under `templates/`, composed in this order.
     pub fragments: Vec<String>,
     /// Parameter groups for the console (`AWS::CloudFormation::Interface`), in order.

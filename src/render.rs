@@ -249,6 +249,7 @@ fn context(
         &json!({ "id": manifest.id, "name": manifest.name, "title": manifest.title }),
     );
     ctx.insert("settings", settings);
+    ctx.insert("vars", &manifest.vars);
     ctx.insert(
         "assets",
         &json!({
