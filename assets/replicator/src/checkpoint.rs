@@ -1,0 +1,153 @@
+//! One checkpoint item per stream *and* shard, written conditionally so it
+//! never moves backwards.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
+use streamkit_core::error::sdk_message;
+
+use crate::ReplicatorError;
+
+/// Width of the zero-padded sequence number used for comparisons
+/// (Kinesis sequence numbers have at most 129 digits).
+const SEQUENCE_KEY_WIDTH: usize = 130;
+
+/// The replication progress of one shard.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checkpoint {
+    pub stream_name: String,
+    pub shard_id: String,
+    /// Last replicated sequence number.
+    pub sequence_number: String,
+    /// Its approximate arrival time (seconds since the epoch).
+    pub approximate_arrival: Option<f64>,
+    /// Latest `commitTimestamp` seen in the replicated JSON payloads.
+    pub commit_timestamp: Option<String>,
+    /// Region that replicated it.
+    pub source_region: String,
+    /// Records replicated so far (over all batches).
+    pub records_replicated: u64,
+}
+
+/// The zero-padded form compared in the condition expression.
+pub fn sequence_key(sequence_number: &str) -> String {
+    format!(
+        "{:0>width$}",
+        sequence_number.trim_start_matches('0'),
+        width = SEQUENCE_KEY_WIDTH
+    )
+}
+
+/// Advances the checkpoint of `cp.shard_id` to `cp.sequence_number` unless
+/// it is already there or further; adds `batch_records` to the counter.
+/// Returns whether it moved.
+pub async fn advance(
+    ddb: &aws_sdk_dynamodb::Client,
+    table: &str,
+    cp: &Checkpoint,
+    batch_records: u64,
+) -> Result<bool, ReplicatorError> {
+    let mut set = "SET sequenceNumber = :sn, sequenceKey = :sk, sourceRegion = :r, updatedAt = :u"
+        .to_string();
+    let mut req = ddb
+        .update_item()
+        .table_name(table)
+        .key("streamName", AttributeValue::S(cp.stream_name.clone()))
+        .key("shardId", AttributeValue::S(cp.shard_id.clone()))
+        .condition_expression("attribute_not_exists(sequenceKey) OR sequenceKey < :sk")
+        .expression_attribute_values(":sn", AttributeValue::S(cp.sequence_number.clone()))
+        .expression_attribute_values(":sk", AttributeValue::S(sequence_key(&cp.sequence_number)))
+        .expression_attribute_values(":r", AttributeValue::S(cp.source_region.clone()))
+        .expression_attribute_values(":u", AttributeValue::S(chrono::Utc::now().to_rfc3339()))
+        .expression_attribute_values(":n", AttributeValue::N(batch_records.to_string()));
+    if let Some(at) = cp.approximate_arrival {
+        set.push_str(", approximateArrivalTimestamp = :at");
+        req = req.expression_attribute_values(":at", AttributeValue::N(format!("{at:.3}")));
+    }
+    if let Some(ts) = &cp.commit_timestamp {
+        set.push_str(", commitTimestamp = :ct");
+        req = req.expression_attribute_values(":ct", AttributeValue::S(ts.clone()));
+    }
+    match req
+        .update_expression(format!("{set} ADD recordsReplicated :n"))
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(ReplicatorError::DynamoDb {
+            operation: "UpdateItem",
+            table: table.into(),
+            message: sdk_message(&e),
+        }),
+    }
+}
+
+/// All shard checkpoints of a stream (for `streamkit replication status`).
+pub async fn read_all(
+    ddb: &aws_sdk_dynamodb::Client,
+    table: &str,
+    stream: &str,
+) -> Result<Vec<Checkpoint>, ReplicatorError> {
+    let mut out = Vec::new();
+    let mut start: Option<HashMap<String, AttributeValue>> = None;
+    loop {
+        let resp = ddb
+            .query()
+            .table_name(table)
+            .key_condition_expression("streamName = :s")
+            .expression_attribute_values(":s", AttributeValue::S(stream.into()))
+            .consistent_read(true)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .map_err(|e| ReplicatorError::DynamoDb {
+                operation: "Query",
+                table: table.into(),
+                message: sdk_message(&e),
+            })?;
+        out.extend(resp.items().iter().map(from_item));
+        match resp.last_evaluated_key() {
+            Some(k) if !k.is_empty() => start = Some(k.clone()),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+fn from_item(item: &HashMap<String, AttributeValue>) -> Checkpoint {
+    let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+    let n = |k: &str| {
+        item.get(k)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    Checkpoint {
+        stream_name: s("streamName").unwrap_or_default(),
+        shard_id: s("shardId").unwrap_or_default(),
+        sequence_number: s("sequenceNumber").unwrap_or_default(),
+        approximate_arrival: n("approximateArrivalTimestamp"),
+        commit_timestamp: s("commitTimestamp"),
+        source_region: s("sourceRegion").unwrap_or_default(),
+        records_replicated: n("recordsReplicated").unwrap_or(0.0) as u64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequence_keys_order_like_numbers() {
+        assert!(sequence_key("9") < sequence_key("10"));
+        assert!(
+            sequence_key("49545115243490985018280067714973144582180062593244200961")
+                > sequence_key("4954511524349098501828006771497314458218006259324420096")
+        );
+        assert_eq!(sequence_key("007"), sequence_key("7"));
+    }
+}

@@ -1,0 +1,20 @@
+//! Cross-region replicator core: reads batches of records of one shard,
+//! writes them unchanged and in order to the stream of the same name in the
+//! other region, checkpoints per shard and publishes lag metrics.
+//!
+//! Entry points: [`lambda::handle`] (the Lambda function) and
+//! [`local::run_local`] (a poller for `streamkit local replicate`), both over
+//! [`Replicator::replicate_shard`].
+
+pub mod active;
+pub mod checkpoint;
+pub mod config;
+pub mod error;
+pub mod lambda;
+pub mod local;
+pub mod metrics;
+mod replicate;
+
+pub use config::ReplicatorConfig;
+pub use error::ReplicatorError;
+pub use replicate::{BatchReport, Clients, Replicator};

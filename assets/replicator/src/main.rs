@@ -1,0 +1,25 @@
+//! Lambda entry point of the cross-region replicator.
+
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use streamkit_replicator::{lambda, Clients, Replicator, ReplicatorConfig};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    streamkit_core::aws::init_json_logging();
+    let config = ReplicatorConfig::from_env()?;
+    let sdk = streamkit_core::aws::sdk_config(None).await;
+    let replicator = Replicator::new(
+        Clients::from_sdk_config(&sdk, &config.target_region),
+        config,
+    );
+    let replicator = &replicator;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
+        lambda::handle(event.payload, replicator)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "batch not replicated");
+                Error::from(e)
+            })
+    }))
+    .await
+}

@@ -1,0 +1,209 @@
+//! The replication of one shard's batch.
+
+use aws_config::SdkConfig;
+use serde::Serialize;
+use streamkit_core::putrecords::{self, OutRecord};
+use streamkit_core::StreamRecord;
+
+use crate::active::ActiveRegionCache;
+use crate::checkpoint::{self, Checkpoint};
+use crate::{metrics, ReplicatorConfig, ReplicatorError};
+
+/// The clients the replicator uses, built once per container.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    /// Kinesis in the target region.
+    pub destination: aws_sdk_kinesis::Client,
+    /// DynamoDB in the local region (config and checkpoint global tables).
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    /// CloudWatch in the local region.
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+}
+
+impl Clients {
+    /// From a local-region config: the destination uses the same settings
+    /// (credentials, endpoint override) in `target_region`.
+    pub fn from_sdk_config(local: &SdkConfig, target_region: &str) -> Clients {
+        let target = streamkit_core::aws::for_region(local, target_region);
+        Clients {
+            destination: aws_sdk_kinesis::Client::new(&target),
+            dynamodb: aws_sdk_dynamodb::Client::new(local),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(local),
+        }
+    }
+}
+
+/// What happened to one batch.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct BatchReport {
+    /// False when this region is passive (nothing was done).
+    pub active: bool,
+    pub records: usize,
+    /// Records confirmed in order (a prefix of the batch).
+    pub replicated: usize,
+    /// Index of the first record not confirmed: Lambda resumes there.
+    pub first_unconfirmed: Option<usize>,
+    pub retried_entries: usize,
+    pub duplicates: usize,
+    pub failed_entries: usize,
+    pub checkpoint_advanced: bool,
+    pub checkpoint_error: Option<String>,
+    pub lag_seconds: Option<f64>,
+    pub last_error: Option<String>,
+}
+
+/// The replicator: clients, settings and the active-region cache.
+#[derive(Debug)]
+pub struct Replicator {
+    clients: Clients,
+    config: ReplicatorConfig,
+    active: ActiveRegionCache,
+}
+
+impl Replicator {
+    pub fn new(clients: Clients, config: ReplicatorConfig) -> Replicator {
+        let active = ActiveRegionCache::new(config.active_cache_ttl);
+        Replicator {
+            clients,
+            config,
+            active,
+        }
+    }
+
+    pub fn config(&self) -> &ReplicatorConfig {
+        &self.config
+    }
+
+    /// The DynamoDB client (local region), for checkpoint reads.
+    pub fn dynamodb(&self) -> &aws_sdk_dynamodb::Client {
+        &self.clients.dynamodb
+    }
+
+    /// Whether this region is the active one (cached briefly).
+    pub async fn is_active(&self) -> Result<bool, ReplicatorError> {
+        let cfg = &self.config;
+        let active = self
+            .active
+            .get(&self.clients.dynamodb, &cfg.config_table, &cfg.stream_name)
+            .await?;
+        Ok(active == cfg.local_region)
+    }
+
+    /// Replicates `records` (one shard, source order) to the target region.
+    /// Passive region: returns at once with `active: false`. Errors only when
+    /// the active region cannot be determined; delivery problems are in the report.
+    pub async fn replicate_shard(
+        &self,
+        shard_id: &str,
+        records: &[StreamRecord],
+    ) -> Result<BatchReport, ReplicatorError> {
+        let mut report = BatchReport {
+            records: records.len(),
+            ..BatchReport::default()
+        };
+        if records.is_empty() {
+            return Ok(report);
+        }
+        report.active = self.is_active().await?;
+        if !report.active {
+            tracing::debug!(
+                shard_id,
+                records = records.len(),
+                "passive region: nothing to do"
+            );
+            return Ok(report);
+        }
+        let cfg = &self.config;
+        // Bytes and keys exactly as read: no decoding, no re-aggregation.
+        let out: Vec<OutRecord> = records
+            .iter()
+            .map(|r| OutRecord {
+                partition_key: r.partition_key.clone(),
+                explicit_hash_key: None,
+                data: r.data.clone(),
+            })
+            .collect();
+        let outcome = putrecords::put_records(
+            &self.clients.destination,
+            &cfg.stream_name,
+            &out,
+            &cfg.retry,
+        )
+        .await;
+        let prefix = outcome.first_unconfirmed().unwrap_or(records.len());
+        report.replicated = prefix;
+        report.first_unconfirmed = outcome.first_unconfirmed();
+        report.retried_entries = outcome.retried;
+        report.duplicates = outcome.duplicates;
+        report.failed_entries = outcome.failed_entries();
+        report.last_error = outcome.last_error.clone();
+        if prefix > 0 {
+            let last = &records[prefix - 1];
+            report.lag_seconds = last
+                .approximate_arrival
+                .map(|at| (now_secs() - at).max(0.0));
+            let cp = Checkpoint {
+                stream_name: cfg.stream_name.clone(),
+                shard_id: shard_id.to_string(),
+                sequence_number: last.sequence_number.clone(),
+                approximate_arrival: last.approximate_arrival,
+                commit_timestamp: latest_commit_timestamp(&records[..prefix]),
+                source_region: cfg.local_region.clone(),
+                records_replicated: 0,
+            };
+            match checkpoint::advance(
+                &self.clients.dynamodb,
+                &cfg.checkpoint_table,
+                &cp,
+                prefix as u64,
+            )
+            .await
+            {
+                Ok(moved) => report.checkpoint_advanced = moved,
+                Err(e) => {
+                    tracing::error!(error = %e, shard_id, "checkpoint not written");
+                    report.checkpoint_error = Some(e.to_string());
+                }
+            }
+        }
+        metrics::publish(
+            &self.clients.cloudwatch,
+            &cfg.metric_namespace,
+            &cfg.stream_name,
+            prefix,
+            records.len() - prefix,
+            outcome.duplicates,
+            report.lag_seconds,
+        )
+        .await;
+        tracing::info!(
+            shard_id,
+            records = report.records,
+            replicated = report.replicated,
+            retried = report.retried_entries,
+            duplicates = report.duplicates,
+            lag_seconds = report.lag_seconds,
+            "batch replicated"
+        );
+        Ok(report)
+    }
+}
+
+fn now_secs() -> f64 {
+    chrono::Utc::now().timestamp_millis() as f64 / 1000.0
+}
+
+/// The latest `commitTimestamp` among JSON payloads that carry one.
+fn latest_commit_timestamp(records: &[StreamRecord]) -> Option<String> {
+    records
+        .iter()
+        .filter_map(|r| serde_json::from_slice::<serde_json::Value>(&r.data).ok())
+        .filter_map(|v| v.get("commitTimestamp")?.as_str().map(str::to_string))
+        .filter_map(|s| {
+            chrono::DateTime::parse_from_rfc3339(&s)
+                .ok()
+                .map(|t| (t, s))
+        })
+        .max_by_key(|(t, _)| *t)
+        .map(|(_, s)| s)
+}
