@@ -68,7 +68,11 @@ impl Emulator {
             .region(aws_config::Region::new(region.to_string()))
             .endpoint_url(self.endpoint())
             .credentials_provider(aws_credential_types::Credentials::new(
-                "testing", "testing", None, None, "streamkit-testkit",
+                "testing",
+                "testing",
+                None,
+                None,
+                "streamkit-testkit",
             ))
             .load()
             .await
@@ -96,7 +100,10 @@ impl Emulator {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("the emulator did not answer on port {} within {limit:?}", self.port);
+        panic!(
+            "the emulator did not answer on port {} within {limit:?}",
+            self.port
+        );
     }
 }
 

@@ -1009,5 +1009,6 @@ class Secret(StreamkitModel, CloudFormationModel):
 
 
 # Patches to moto's own models and the strictness switch.
+import streamkit_cbor  # noqa: E402,F401
 import streamkit_patches  # noqa: E402,F401
 import streamkit_strict  # noqa: E402,F401

@@ -533,3 +533,75 @@ def _outputs_guard() -> None:
 
 
 _outputs_guard()
+
+
+def _stack_resources_without_skipped() -> None:
+    """ListStackResources: resources whose Condition is false are not in the stack
+    (moto lists them as empty entries)."""
+    from moto.cloudformation.models import Stack
+
+    def stack_resources(self: Any) -> Any:
+        return [r for r in self.resource_map.values() if r is not None]
+
+    Stack.stack_resources = property(stack_resources)
+
+
+_stack_resources_without_skipped()
+
+
+# --------------------------------------------------------------------------- Managed Flink
+
+
+def _flink_timestamps() -> None:
+    """moto answers DescribeApplication with ISO strings where the API has epoch
+    timestamps, which SDKs refuse."""
+    from datetime import datetime
+
+    from moto.kinesisanalyticsv2.models import KinesisAnalyticsV2Backend
+
+    original = KinesisAnalyticsV2Backend.describe_application
+
+    def epoch(value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value).timestamp()
+            except ValueError:
+                return value
+        return value
+
+    def describe_application(self: Any, application_name: str) -> dict[str, Any]:
+        detail = original(self, application_name)
+        for key in ("CreateTimestamp", "LastUpdateTimestamp", "ApplicationVersionCreateTimestamp"):
+            if key in detail:
+                detail[key] = epoch(detail[key])
+        return {k: v for k, v in detail.items() if v is not None}
+
+    KinesisAnalyticsV2Backend.describe_application = describe_application
+
+
+_flink_timestamps()
+
+
+# --------------------------------------------------------------------------- S3 responses
+
+
+def _s3_versioning_response() -> None:
+    """GetBucketVersioning: AWS's root element is VersioningConfiguration (moto
+    names it after the operation, which SDKs other than boto3 reject)."""
+    from xml.sax.saxutils import escape
+
+    from moto.s3.responses import S3Response
+
+    def get_bucket_versioning(self: Any) -> Any:
+        status = self.backend.get_bucket_versioning(self.bucket_name)
+        inner = f"<Status>{escape(status)}</Status>" if status else ""
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{inner}</VersioningConfiguration>'
+        )
+        return 200, {"Content-Type": "application/xml"}, body
+
+    S3Response.get_bucket_versioning = get_bucket_versioning
+
+
+_s3_versioning_response()
