@@ -11,30 +11,56 @@ fn streamkit() -> Command {
 
 #[test]
 fn patterns_lists_every_stack() {
-    let out = streamkit().arg("patterns").assert().success().get_output().stdout.clone();
+    let out = streamkit()
+        .arg("patterns")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8(out).unwrap();
     for id in ["1 ", "2 ", "3 ", "4 ", "cross-region "] {
-        assert!(text.lines().any(|l| l.starts_with(id)), "{id} missing:\n{text}");
+        assert!(
+            text.lines().any(|l| l.starts_with(id)),
+            "{id} missing:\n{text}"
+        );
     }
 }
 
 #[test]
 fn patterns_json_is_one_object_per_line() {
-    let out = streamkit().args(["patterns", "--output", "json"]).assert().success().get_output().stdout.clone();
+    let out = streamkit()
+        .args(["patterns", "--output", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let lines: Vec<serde_json::Value> = String::from_utf8(out)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines.len(), 5);
-    assert!(lines.iter().any(|p| p["id"] == "2" && p["settings"]["engine"]["allowed"].is_array()));
+    assert!(lines
+        .iter()
+        .any(|p| p["id"] == "2" && p["settings"]["engine"]["allowed"].is_array()));
 }
 
 #[test]
 fn synth_prints_a_parseable_template() {
-    let out = streamkit().args(["synth", "--pattern", "3"]).assert().success().get_output().stdout.clone();
+    let out = streamkit()
+        .args(["synth", "--pattern", "3"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let template: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    assert_eq!(template["Resources"]["Stream"]["Type"], "AWS::Kinesis::Stream");
+    assert_eq!(
+        template["Resources"]["Stream"]["Type"],
+        "AWS::Kinesis::Stream"
+    );
     let out = streamkit()
         .args(["synth", "--pattern", "3", "--format", "yaml"])
         .assert()
@@ -89,7 +115,9 @@ fn unknown_format_names_the_allowed_ones() {
         .args(["synth", "--pattern", "1", "--format", "toml"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("invalid value 'toml' for '--format <FORMAT>'"))
+        .stderr(predicate::str::contains(
+            "invalid value 'toml' for '--format <FORMAT>'",
+        ))
         .stderr(predicate::str::contains("[possible values: json, yaml]"));
 }
 
@@ -120,23 +148,50 @@ fn unwritable_out_writes_nothing() {
         .code(2)
         .stdout("")
         .stderr(predicate::str::starts_with("error: cannot write to "))
-        .stderr(predicate::str::contains("choose a writable --out directory"));
+        .stderr(predicate::str::contains(
+            "choose a writable --out directory",
+        ));
     assert!(!out.exists());
-    assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "not a directory");
+    assert_eq!(
+        std::fs::read_to_string(&blocker).unwrap(),
+        "not a directory"
+    );
 }
 
 #[test]
 fn validate_checks_every_setting_variant() {
-    let out = streamkit().arg("validate").assert().success().get_output().stdout.clone();
+    let out = streamkit()
+        .arg("validate")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("engine=flink"), "{text}");
-    assert_eq!(text.lines().filter(|l| l.starts_with("ok")).count(), 7, "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("ok")).count(),
+        7,
+        "{text}"
+    );
 }
 
 #[test]
 fn every_command_help_shows_an_example() {
-    for cmd in [&["--help"][..], &["patterns", "--help"], &["synth", "--help"], &["validate", "--help"]] {
-        streamkit().args(cmd).assert().success().stdout(predicate::str::contains("streamkit "));
-        streamkit().args(cmd).assert().stdout(predicate::str::contains("Example"));
+    for cmd in [
+        &["--help"][..],
+        &["patterns", "--help"],
+        &["synth", "--help"],
+        &["validate", "--help"],
+    ] {
+        streamkit()
+            .args(cmd)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("streamkit "));
+        streamkit()
+            .args(cmd)
+            .assert()
+            .stdout(predicate::str::contains("Example"));
     }
 }

@@ -15,7 +15,10 @@ fn all_stacks() -> Vec<(String, Rendered)> {
                 .chain(settings.iter().map(|(k, v)| format!("{k}-{v}")))
                 .collect::<Vec<_>>()
                 .join("-");
-            let opts = RenderOptions { settings, ..RenderOptions::default() };
+            let opts = RenderOptions {
+                settings,
+                ..RenderOptions::default()
+            };
             let rendered = render(&manifest, &opts).unwrap_or_else(|e| panic!("{label}: {e}"));
             out.push((label, rendered));
         }
@@ -31,7 +34,10 @@ fn resources_of<'a>(r: &'a Rendered, kind: &str) -> Vec<(&'a String, &'a Value)>
 fn catalog_has_the_five_stacks() {
     let ids: Vec<String> = catalog::all().unwrap().into_iter().map(|m| m.id).collect();
     for id in ["1", "2", "3", "4", "cross-region"] {
-        assert!(ids.contains(&id.to_string()), "pattern {id} missing from {ids:?}");
+        assert!(
+            ids.contains(&id.to_string()),
+            "pattern {id} missing from {ids:?}"
+        );
     }
 }
 
@@ -53,7 +59,10 @@ fn every_alarm_notifies_the_topic_and_says_what_to_check() {
             assert_eq!(p["AlarmActions"], topic, "{label}/{id}: AlarmActions");
             assert_eq!(p["OKActions"], topic, "{label}/{id}: OKActions");
             let description = p["AlarmDescription"].as_str().unwrap_or_default();
-            assert!(description.len() > 40, "{label}/{id}: description too thin: {description:?}");
+            assert!(
+                description.len() > 40,
+                "{label}/{id}: description too thin: {description:?}"
+            );
         }
         assert!(
             !resources_of(&r, "AWS::SNS::Topic").is_empty(),
@@ -81,7 +90,12 @@ fn every_bucket_is_private_encrypted_and_tls_only() {
         for (id, bucket) in resources_of(&r, "AWS::S3::Bucket") {
             let p = &bucket["Properties"];
             let block = &p["PublicAccessBlockConfiguration"];
-            for flag in ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"] {
+            for flag in [
+                "BlockPublicAcls",
+                "BlockPublicPolicy",
+                "IgnorePublicAcls",
+                "RestrictPublicBuckets",
+            ] {
                 assert_eq!(block[flag], true, "{label}/{id}: {flag}");
             }
             assert!(
@@ -99,7 +113,10 @@ fn every_bucket_is_private_encrypted_and_tls_only() {
                                 && s["Condition"]["Bool"]["aws:SecureTransport"] == "false"
                         })
             });
-            assert!(denies_plain_http, "{label}/{id}: no bucket policy denying non-TLS access");
+            assert!(
+                denies_plain_http,
+                "{label}/{id}: no bucket policy denying non-TLS access"
+            );
         }
     }
 }
@@ -115,7 +132,10 @@ fn queues_and_topics_are_encrypted() {
             );
         }
         for (id, t) in resources_of(&r, "AWS::SNS::Topic") {
-            assert!(!t["Properties"]["KmsMasterKeyId"].is_null(), "{label}/{id}: topic not encrypted");
+            assert!(
+                !t["Properties"]["KmsMasterKeyId"].is_null(),
+                "{label}/{id}: topic not encrypted"
+            );
         }
     }
 }
@@ -128,20 +148,35 @@ fn iam_statements_are_scoped() {
         let mut out = Vec::new();
         let p = &policy_holder["Properties"];
         for doc in p["Policies"].as_array().into_iter().flatten() {
-            out.extend(doc["PolicyDocument"]["Statement"].as_array().cloned().unwrap_or_default());
+            out.extend(
+                doc["PolicyDocument"]["Statement"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
         }
-        out.extend(p["PolicyDocument"]["Statement"].as_array().cloned().unwrap_or_default());
+        out.extend(
+            p["PolicyDocument"]["Statement"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        );
         out
     }
     for (label, r) in all_stacks() {
         for (id, res) in r.resources() {
             let kind = res["Type"].as_str().unwrap();
-            if !matches!(kind, "AWS::IAM::Role" | "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy") {
+            if !matches!(
+                kind,
+                "AWS::IAM::Role" | "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy"
+            ) {
                 continue;
             }
             for s in statements(res) {
                 let star = s["Resource"] == "*"
-                    || s["Resource"].as_array().is_some_and(|a| a.iter().any(|v| v == "*"));
+                    || s["Resource"]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|v| v == "*"));
                 if star {
                     let sid = s["Sid"].as_str().unwrap_or_default();
                     assert!(
@@ -160,22 +195,41 @@ fn every_dashboard_has_the_stream_section_first() {
     for (label, r) in all_stacks() {
         let dashboards = resources_of(&r, "AWS::CloudWatch::Dashboard");
         assert_eq!(dashboards.len(), 1, "{label}: one dashboard");
-        let body = dashboards[0].1["Properties"]["DashboardBody"]["Fn::Sub"].as_str().unwrap();
+        let body = dashboards[0].1["Properties"]["DashboardBody"]["Fn::Sub"]
+            .as_str()
+            .unwrap();
         let body: Value = serde_json::from_str(body).unwrap();
         let widgets = body["widgets"].as_array().unwrap();
-        assert_eq!(widgets[0]["properties"]["markdown"], "## Kinesis data stream", "{label}");
-        for alarm in ["StreamIteratorAgeAlarm", "StreamReadThrottleAlarm", "StreamWriteThrottleAlarm",
-            "StreamPutRecordSuccessAlarm", "StreamPutRecordsSuccessAlarm", "StreamGetRecordsSuccessAlarm"] {
+        assert_eq!(
+            widgets[0]["properties"]["markdown"], "## Kinesis data stream",
+            "{label}"
+        );
+        for alarm in [
+            "StreamIteratorAgeAlarm",
+            "StreamReadThrottleAlarm",
+            "StreamWriteThrottleAlarm",
+            "StreamPutRecordSuccessAlarm",
+            "StreamPutRecordsSuccessAlarm",
+            "StreamGetRecordsSuccessAlarm",
+        ] {
             let arn = format!("${{{alarm}.Arn}}");
             assert!(
-                widgets.iter().any(|w| w["type"] == "alarm" && w["properties"]["alarms"][0] == arn),
+                widgets
+                    .iter()
+                    .any(|w| w["type"] == "alarm" && w["properties"]["alarms"][0] == arn),
                 "{label}: stream section lacks the {alarm} widget"
             );
         }
         for w in widgets {
             let (wd, ht) = (w["width"].as_u64().unwrap(), w["height"].as_u64().unwrap());
-            assert!((wd, ht) == (24, 1) || (wd, ht) == (6, 6), "{label}: widget size {wd}x{ht}");
-            assert!(w["x"].as_u64().unwrap() + wd <= 24, "{label}: widget off the grid");
+            assert!(
+                (wd, ht) == (24, 1) || (wd, ht) == (6, 6),
+                "{label}: widget size {wd}x{ht}"
+            );
+            assert!(
+                w["x"].as_u64().unwrap() + wd <= 24,
+                "{label}: widget off the grid"
+            );
         }
     }
 }
@@ -183,8 +237,17 @@ fn every_dashboard_has_the_stream_section_first() {
 #[test]
 fn stack_outputs_cover_the_basics() {
     for (label, r) in all_stacks() {
-        for output in ["StreamName", "StreamArn", "DashboardName", "DashboardUrl", "AlarmTopicArn"] {
-            assert!(!r.template["Outputs"][output].is_null(), "{label}: output {output} missing");
+        for output in [
+            "StreamName",
+            "StreamArn",
+            "DashboardName",
+            "DashboardUrl",
+            "AlarmTopicArn",
+        ] {
+            assert!(
+                !r.template["Outputs"][output].is_null(),
+                "{label}: output {output} missing"
+            );
         }
     }
 }
@@ -206,10 +269,20 @@ fn lambda_functions_use_a_current_runtime_and_the_asset_binding() {
         for (id, f) in resources_of(&r, "AWS::Lambda::Function") {
             let p = &f["Properties"];
             assert_eq!(p["Runtime"], "provided.al2023", "{label}/{id}");
-            assert_eq!(p["Architectures"], serde_json::json!(["arm64"]), "{label}/{id}");
-            assert_eq!(p["Code"]["S3Bucket"]["Fn::Sub"], "${AssetBucketBase}-${AWS::Region}", "{label}/{id}");
+            assert_eq!(
+                p["Architectures"],
+                serde_json::json!(["arm64"]),
+                "{label}/{id}"
+            );
+            assert_eq!(
+                p["Code"]["S3Bucket"]["Fn::Sub"], "${AssetBucketBase}-${AWS::Region}",
+                "{label}/{id}"
+            );
             let key = p["Code"]["S3Key"]["Fn::Sub"].as_str().unwrap();
-            assert!(key.starts_with("${AssetKeyPrefix}") && key.ends_with(".zip"), "{label}/{id}: {key}");
+            assert!(
+                key.starts_with("${AssetKeyPrefix}") && key.ends_with(".zip"),
+                "{label}/{id}: {key}"
+            );
         }
     }
 }
@@ -221,7 +294,12 @@ fn architecture_binding_reaches_every_function() {
         opts.assets.architecture = "x86_64".into();
         let r = render(&manifest, &opts).unwrap();
         for (id, f) in resources_of(&r, "AWS::Lambda::Function") {
-            assert_eq!(f["Properties"]["Architectures"], serde_json::json!(["x86_64"]), "{}/{id}", manifest.name);
+            assert_eq!(
+                f["Properties"]["Architectures"],
+                serde_json::json!(["x86_64"]),
+                "{}/{id}",
+                manifest.name
+            );
         }
     }
 }
@@ -233,14 +311,23 @@ fn no_literal_secrets() {
     let access_key = regex::Regex::new(r"(AKIA|ASIA)[0-9A-Z]{16}").unwrap();
     for (label, r) in all_stacks() {
         let text = r.to_json();
-        assert!(!access_key.is_match(&text), "{label}: access key id in template");
+        assert!(
+            !access_key.is_match(&text),
+            "{label}: access key id in template"
+        );
         for (id, k) in resources_of(&r, "AWS::ApiGateway::ApiKey") {
             let value = &k["Properties"]["Value"];
-            assert!(value.is_null() || !value.is_string(), "{label}/{id}: literal API key value");
+            assert!(
+                value.is_null() || !value.is_string(),
+                "{label}/{id}: literal API key value"
+            );
         }
         for (id, res) in r.resources() {
             let props = res["Properties"].to_string().to_lowercase();
-            assert!(!props.contains("\"password\":\""), "{label}/{id}: literal password");
+            assert!(
+                !props.contains("\"password\":\""),
+                "{label}/{id}: literal password"
+            );
         }
     }
 }
@@ -272,5 +359,9 @@ fn cfn_lint_is_clean() {
         output.status.code(),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(files.len() >= 14, "expected every stack and variant, linted {}", files.len());
+    assert!(
+        files.len() >= 14,
+        "expected every stack and variant, linted {}",
+        files.len()
+    );
 }

@@ -20,7 +20,11 @@ fn render_fixture(extra: &str, groups: &str) -> Result<serde_json::Value, Error>
         .iter()
         .map(|n| std::fs::read_to_string(format!("{FIXTURES}/{n}")).unwrap())
         .collect();
-    let sources: Vec<(&str, &str)> = names.iter().copied().zip(texts.iter().map(String::as_str)).collect();
+    let sources: Vec<(&str, &str)> = names
+        .iter()
+        .copied()
+        .zip(texts.iter().map(String::as_str))
+        .collect();
     render_with(&manifest, &RenderOptions::default(), &sources).map(|r| r.template)
 }
 
@@ -40,7 +44,10 @@ fn the_base_fixture_is_valid() {
 #[test]
 fn logical_id_collision_names_both_files() {
     let e = error_of("collision.yaml", "Size");
-    assert!(e.starts_with("templates/collision.yaml: Queue: logical ID collision"), "{e}");
+    assert!(
+        e.starts_with("templates/collision.yaml: Queue: logical ID collision"),
+        "{e}"
+    );
     assert!(e.contains("already defined in templates/base.yaml"), "{e}");
 }
 
@@ -56,54 +63,84 @@ fn dangling_sub_variable_is_reported() {
 #[test]
 fn dangling_getatt_is_reported() {
     let e = error_of("dangling-getatt.yaml", "Size");
-    assert!(e.starts_with("templates/dangling-getatt.yaml: Nope: Fn::GetAtt 'Nowhere'"), "{e}");
+    assert!(
+        e.starts_with("templates/dangling-getatt.yaml: Nope: Fn::GetAtt 'Nowhere'"),
+        "{e}"
+    );
 }
 
 #[test]
 fn dangling_condition_is_reported() {
     let e = error_of("dangling-condition.yaml", "Size");
-    assert!(e.contains("Topic: Condition 'NotDeclared' does not resolve"), "{e}");
+    assert!(
+        e.contains("Topic: Condition 'NotDeclared' does not resolve"),
+        "{e}"
+    );
 }
 
 #[test]
 fn dangling_depends_on_is_reported() {
     let e = error_of("dangling-dependson.yaml", "Size");
-    assert!(e.contains("Topic: DependsOn 'Ghost' does not resolve"), "{e}");
+    assert!(
+        e.contains("Topic: DependsOn 'Ghost' does not resolve"),
+        "{e}"
+    );
 }
 
 #[test]
 fn unused_parameter_is_reported() {
     let e = error_of("unused-parameter.yaml", "Size, Unused");
-    assert_eq!(e, "templates/unused-parameter.yaml: Unused: parameter is never used");
+    assert_eq!(
+        e,
+        "templates/unused-parameter.yaml: Unused: parameter is never used"
+    );
 }
 
 #[test]
 fn default_outside_allowed_values_is_reported() {
     let e = error_of("bad-default.yaml", "Size, Mode");
-    assert!(e.starts_with("templates/bad-default.yaml: Mode: Default of Mode 'FAST' is not one of SLOW, MEDIUM"), "{e}");
+    assert!(
+        e.starts_with(
+            "templates/bad-default.yaml: Mode: Default of Mode 'FAST' is not one of SLOW, MEDIUM"
+        ),
+        "{e}"
+    );
 }
 
 #[test]
 fn default_outside_range_is_reported() {
     let e = error_of("bad-default-range.yaml", "Size, Count");
-    assert!(e.contains("Count: Default of Count '500' is above MaxValue 200"), "{e}");
+    assert!(
+        e.contains("Count: Default of Count '500' is above MaxValue 200"),
+        "{e}"
+    );
 }
 
 #[test]
 fn parameter_missing_from_groups_names_the_manifest() {
     let e = error_of("bad-default-range.yaml", "Size, Count, Ghost");
-    assert!(e.starts_with("templates/bad-default-range.yaml: Count"), "{e}");
+    assert!(
+        e.starts_with("templates/bad-default-range.yaml: Count"),
+        "{e}"
+    );
     let manifest_error = match render_fixture("html.yaml", "") {
         Ok(_) => panic!("a parameter outside every group must fail"),
         Err(e) => e.to_string(),
     };
-    assert!(manifest_error.starts_with("patterns/fixture.yaml: Size: parameter is in no parameter group"), "{manifest_error}");
+    assert!(
+        manifest_error
+            .starts_with("patterns/fixture.yaml: Size: parameter is in no parameter group"),
+        "{manifest_error}"
+    );
 }
 
 #[test]
 fn unknown_top_level_key_is_reported() {
     let e = error_of("unknown-section.yaml", "Size");
-    assert!(e.starts_with("templates/unknown-section.yaml: unknown top-level key 'Resourcez'"), "{e}");
+    assert!(
+        e.starts_with("templates/unknown-section.yaml: unknown top-level key 'Resourcez'"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -117,10 +154,17 @@ fn fragments_are_never_html_escaped() {
     .unwrap();
     let base = std::fs::read_to_string(format!("{FIXTURES}/base.yaml")).unwrap();
     let html = std::fs::read_to_string(format!("{FIXTURES}/html.yaml")).unwrap();
-    let t = render_with(&manifest, &RenderOptions::default(), &[("base.yaml", &base), ("html.yaml", &html)])
-        .unwrap()
-        .template;
-    assert_eq!(t["Resources"]["Topic"]["Properties"]["DisplayName"], "A -> B & <C>");
+    let t = render_with(
+        &manifest,
+        &RenderOptions::default(),
+        &[("base.yaml", &base), ("html.yaml", &html)],
+    )
+    .unwrap()
+    .template;
+    assert_eq!(
+        t["Resources"]["Topic"]["Properties"]["DisplayName"],
+        "A -> B & <C>"
+    );
 }
 
 #[test]
