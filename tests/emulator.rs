@@ -16,6 +16,13 @@ use support::{create_stack, describe_stack, scalar, Clients, Deployed};
 
 const REGION_A: &str = "us-east-1";
 const REGION_B: &str = "us-west-2";
+/// The user's Flink application (streamkit ships none); staged like any code.
+const FLINK_ARTIFACT: &[(&str, &str)] = &[
+    ("ProcessorCodeBucket", "sk-flink-artifacts"),
+    ("ProcessorCodeKey", "flink/app-1.0.zip"),
+];
+/// The cross-region stream's name (the same in both regions).
+const XR_STREAM: &str = "sk-replicated";
 
 // ------------------------------------------------------------------ the stacks
 
@@ -39,7 +46,7 @@ async fn pattern_2_flink_engine_on_the_emulator() {
     stack_round_trip(
         "sk-p2-flink",
         support::render("2", &[("engine", "flink")]),
-        &[],
+        FLINK_ARTIFACT,
     )
     .await;
 }
@@ -74,7 +81,7 @@ async fn pattern_4_flink_engine_on_the_emulator() {
     stack_round_trip(
         "sk-p4-flink",
         support::render("4", &[("engine", "flink")]),
-        &[],
+        FLINK_ARTIFACT,
     )
     .await;
 }
@@ -88,8 +95,14 @@ async fn cross_region_in_both_regions_on_the_emulator() {
     let emu = Emulator::start();
     let a = Clients::new(&emu, REGION_A).await;
     let b = Clients::new(&emu, REGION_B).await;
-    let on = [(switch.0.as_str(), switch.1.as_str())];
-    let off = [(switch.0.as_str(), switch.2.as_str())];
+    let on = [
+        (switch.0.as_str(), switch.1.as_str()),
+        ("StreamName", XR_STREAM),
+    ];
+    let off = [
+        (switch.0.as_str(), switch.2.as_str()),
+        ("StreamName", XR_STREAM),
+    ];
     let da = create_stack(&a, "sk-xr", &template, &on).await;
     assert!(
         !da.of_type("AWS::DynamoDB::GlobalTable").is_empty(),
@@ -663,7 +676,7 @@ async fn verify_properties(regions: &[&Clients], d: &Deployed, logical: &str, ty
             let runtime = scalar(&d.literal(&props["RuntimeEnvironment"]).expect("runtime"));
             assert_eq!(app.runtime_environment().as_str(), runtime, "{ctx}");
             assert!(
-                runtime >= "FLINK-1_20".to_string(),
+                runtime.as_str() >= "FLINK-1_20",
                 "{ctx}: runtime FLINK-1_20 or newer"
             );
             let cfg = app
@@ -842,7 +855,7 @@ async fn verify_properties(regions: &[&Clients], d: &Deployed, logical: &str, ty
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(k.enabled(), true, "{ctx}: enabled");
+            assert!(k.enabled(), "{ctx}: enabled");
             assert!(
                 k.value().is_some_and(|v| v.len() >= 20),
                 "{ctx}: generated value"

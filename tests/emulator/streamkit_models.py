@@ -888,7 +888,7 @@ class SnsTopicPolicy(StreamkitModel, CloudFormationModel):
         p = cloudformation_json["Properties"]
         backend = sns_backends[account_id][region_name]
         for arn in p["Topics"]:
-            backend.set_topic_attributes(arn, "Policy", policy_text(p["PolicyDocument"]))
+            backend.set_topic_attribute(arn, "Policy", policy_text(p["PolicyDocument"]))
         return cls(resource_name, list(p["Topics"]))
 
     def delete(self, account_id: str, region_name: str) -> None:

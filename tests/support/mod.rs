@@ -387,33 +387,29 @@ async fn default_security_group(c: &Clients) -> String {
         .expect("a default security group")
 }
 
-/// Creates the asset bucket and puts a small zip at every code key the
-/// template references, as `streamkit deploy` uploads the real artifacts.
+/// Creates the code buckets and puts a small zip at every code location the
+/// template references (`S3Bucket`/`S3Key`, `BucketARN`/`FileKey`), as
+/// `streamkit deploy` uploads the real artifacts (and a Flink user uploads theirs).
 pub async fn stage_assets(c: &Clients, template: &Value, params: &BTreeMap<String, String>) {
-    let mut keys = Vec::new();
-    find_key(template, "S3Key", &mut keys);
-    let mut buckets = Vec::new();
-    find_key(template, "S3Bucket", &mut buckets);
-    let mut file_keys = Vec::new();
-    find_key(template, "FileKey", &mut file_keys);
-    keys.extend(file_keys);
+    let mut pairs = Vec::new();
+    find_code_locations(&template["Resources"], &mut pairs);
     let mut locations = Vec::new();
-    if let Some(base) = params.get("AssetBucketBase") {
-        let bucket = format!("{base}-{}", c.region);
-        for key in &keys {
-            let key = resolve_literal(key, params, &c.region)
-                .unwrap_or_else(|| panic!("code key {key} is not resolvable from parameters"));
-            locations.push((bucket.clone(), scalar(&key)));
+    for (bucket, key) in pairs {
+        let buckets = alternatives(bucket, params, &c.region);
+        if buckets.is_empty() && bucket.get("Fn::GetAtt").is_some() {
+            // A bucket the stack itself creates: nothing to stage beforehand.
+            continue;
         }
-    }
-    for bucket in &buckets {
-        if let Some(b) = resolve_literal(bucket, params, &c.region) {
-            assert!(
-                params
-                    .get("AssetBucketBase")
-                    .is_some_and(|base| scalar(&b) == format!("{base}-{}", c.region)),
-                "code bucket {b} is not the regional asset bucket"
-            );
+        let keys = alternatives(key, params, &c.region);
+        assert!(
+            !buckets.is_empty() && !keys.is_empty(),
+            "code location {bucket} / {key} is not resolvable from parameters"
+        );
+        for b in &buckets {
+            let b = b.strip_prefix("arn:aws:s3:::").unwrap_or(b).to_string();
+            for k in &keys {
+                locations.push((b.clone(), k.clone()));
+            }
         }
     }
     for (bucket, key) in locations {
@@ -426,6 +422,36 @@ pub async fn stage_assets(c: &Clients, template: &Value, params: &BTreeMap<Strin
             .await
             .unwrap_or_else(|e| panic!("put s3://{bucket}/{key}: {e:?}"));
     }
+}
+
+fn find_code_locations<'a>(value: &'a Value, out: &mut Vec<(&'a Value, &'a Value)>) {
+    match value {
+        Value::Object(map) => {
+            if let (Some(b), Some(k)) = (map.get("S3Bucket"), map.get("S3Key")) {
+                out.push((b, k));
+            }
+            if let (Some(b), Some(k)) = (map.get("BucketARN"), map.get("FileKey")) {
+                out.push((b, k));
+            }
+            map.values().for_each(|v| find_code_locations(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| find_code_locations(v, out)),
+        _ => {}
+    }
+}
+
+/// The values an expression can take: both branches of an `Fn::If`.
+fn alternatives(v: &Value, params: &BTreeMap<String, String>, region: &str) -> Vec<String> {
+    if let Some(branches) = v.get("Fn::If") {
+        let mut out = alternatives(&branches[1], params, region);
+        out.extend(alternatives(&branches[2], params, region));
+        return out;
+    }
+    resolve_literal(v, params, region)
+        .map(|x| scalar(&x))
+        .filter(|x| !x.is_empty())
+        .into_iter()
+        .collect()
 }
 
 pub async fn ensure_bucket(c: &Clients, bucket: &str) {
