@@ -1,0 +1,13 @@
+//! Lambda entry point of the pattern 1 consumer.
+
+use aws_lambda_events::event::kinesis::KinesisEvent;
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    streamkit_core::aws::init_json_logging();
+    lambda_runtime::run(service_fn(|event: LambdaEvent<KinesisEvent>| async move {
+        Ok::<_, Error>(streamkit_consumer::process(&event.payload).0)
+    }))
+    .await
+}
