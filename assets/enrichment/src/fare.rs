@@ -1,0 +1,128 @@
+//! The fare API client: `GET {api}/predictFare?ride_request_id=N`, SigV4
+//! signed for `execute-api`, with the `x-api-key` header.
+
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
+use std::time::{Duration, SystemTime};
+use thiserror::Error;
+
+/// Why a fare could not be had.
+#[derive(Debug, Error)]
+pub enum FareError {
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("HTTP {0}")]
+    Status(u16),
+    #[error("cannot reach the fare API: {0}")]
+    Transport(String),
+    #[error("unexpected answer: {0}")]
+    BadBody(String),
+    #[error("cannot sign the request: {0}")]
+    Signing(String),
+}
+
+impl FareError {
+    /// A short label for counting (`timeout`, `http_500`, ...).
+    pub fn reason(&self) -> String {
+        match self {
+            FareError::Timeout(_) => "timeout".into(),
+            FareError::Status(s) => format!("http_{s}"),
+            FareError::Transport(_) => "transport".into(),
+            FareError::BadBody(_) => "bad_body".into(),
+            FareError::Signing(_) => "signing".into(),
+        }
+    }
+}
+
+/// Calls the fare API; cheap to clone, build once per container.
+#[derive(Clone, Debug)]
+pub struct FareClient {
+    http: reqwest::Client,
+    base_url: String,
+    api_key: String,
+    region: String,
+    credentials: SharedCredentialsProvider,
+    timeout: Duration,
+}
+
+impl FareClient {
+    /// `base_url` is the stage URL (`https://id.execute-api.region.amazonaws.com/prod`).
+    pub fn new(
+        base_url: &str,
+        api_key: &str,
+        region: &str,
+        credentials: SharedCredentialsProvider,
+        timeout: Duration,
+    ) -> FareClient {
+        FareClient {
+            http: reqwest::Client::new(),
+            base_url: base_url.trim_end_matches('/').to_string(),
+            api_key: api_key.to_string(),
+            region: region.to_string(),
+            credentials,
+            timeout,
+        }
+    }
+
+    /// The fare estimate for a ride request.
+    pub async fn predict_fare(&self, ride_request_id: u64) -> Result<f64, FareError> {
+        let url = format!(
+            "{}/predictFare?ride_request_id={ride_request_id}",
+            self.base_url
+        );
+        let creds = self
+            .credentials
+            .provide_credentials()
+            .await
+            .map_err(|e| FareError::Signing(e.to_string()))?;
+        let identity: Identity = creds.into();
+        let settings = SigningSettings::default();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&self.region)
+            .name("execute-api")
+            .time(SystemTime::now())
+            .settings(settings)
+            .build()
+            .map_err(|e| FareError::Signing(e.to_string()))?
+            .into();
+        let headers = [("x-api-key", self.api_key.as_str())];
+        let signable =
+            SignableRequest::new("GET", &url, headers.into_iter(), SignableBody::Bytes(&[]))
+                .map_err(|e| FareError::Signing(e.to_string()))?;
+        let (instructions, _signature) = sign(signable, &params)
+            .map_err(|e| FareError::Signing(e.to_string()))?
+            .into_parts();
+        let mut req = self
+            .http
+            .get(&url)
+            .timeout(self.timeout)
+            .header("x-api-key", &self.api_key);
+        for (name, value) in instructions.headers() {
+            req = req.header(name, value);
+        }
+        let resp = req.send().await.map_err(|e| self.transport(e))?;
+        let status = resp.status().as_u16();
+        if status != 200 {
+            return Err(FareError::Status(status));
+        }
+        let bytes = resp.bytes().await.map_err(|e| self.transport(e))?;
+        let body: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| FareError::BadBody(e.to_string()))?;
+        body.get("expected_fare")
+            .and_then(|v| v.as_f64())
+            .ok_or_else(|| FareError::BadBody(body.to_string()))
+    }
+
+    fn transport(&self, e: reqwest::Error) -> FareError {
+        if e.is_timeout() {
+            FareError::Timeout(self.timeout)
+        } else if e.is_decode() {
+            FareError::BadBody(e.to_string())
+        } else {
+            FareError::Transport(streamkit_core::error::sdk_message(&e))
+        }
+    }
+}

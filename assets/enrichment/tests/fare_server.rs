@@ -1,0 +1,243 @@
+//! Enrichment against a local fare API that checks SigV4 and the API key,
+//! and answers 500 or too late for chosen ids.
+
+use regex::Regex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use streamkit_core::events::RideRequest;
+use streamkit_core::StreamRecord;
+use streamkit_enrichment::{enrich_records, EnrichConfig, FareClient};
+use streamkit_testkit::Emulator;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+const API_KEY: &str = "test-api-key";
+const BUCKET: &str = "enriched";
+
+#[derive(Default)]
+struct Seen {
+    requests: AtomicUsize,
+    rejected_auth: AtomicUsize,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+/// A fare API on loopback: 403 without a valid signature and key; id%100==40 → 500,
+/// id%100==60 → answers after 5 s; else 200 {"expected_fare": id/2}.
+async fn fare_api() -> (String, Arc<Seen>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/prod", listener.local_addr().unwrap());
+    let seen = Arc::new(Seen::default());
+    let auth = Regex::new(r"^AWS4-HMAC-SHA256 Credential=testing/\d{8}/us-east-1/execute-api/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=[0-9a-f]{64}$").unwrap();
+    let state = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let (seen, auth) = (state.clone(), auth.clone());
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf).to_string();
+                let header = |name: &str| {
+                    head.lines().skip(1).find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.trim()
+                            .eq_ignore_ascii_case(name)
+                            .then(|| v.trim().to_string())
+                    })
+                };
+                seen.requests.fetch_add(1, Ordering::SeqCst);
+                let now = seen.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                seen.max_in_flight.fetch_max(now, Ordering::SeqCst);
+                let signed = header("authorization")
+                    .and_then(|a| auth.captures(&a).map(|c| c[1].to_string()))
+                    .is_some_and(|h| {
+                        h.split(';').any(|x| x == "host")
+                            && h.split(';').any(|x| x == "x-amz-date")
+                            && h.split(';').any(|x| x == "x-api-key")
+                    });
+                let path = head.split_whitespace().nth(1).unwrap_or("").to_string();
+                let id: Option<u64> = path
+                    .strip_prefix("/prod/predictFare?ride_request_id=")
+                    .and_then(|s| s.parse().ok());
+                let (status, body) = if !signed
+                    || header("x-api-key").as_deref() != Some(API_KEY)
+                    || header("x-amz-date").is_none()
+                {
+                    seen.rejected_auth.fetch_add(1, Ordering::SeqCst);
+                    ("403 Forbidden", r#"{"message":"Forbidden"}"#.to_string())
+                } else {
+                    match id {
+                        Some(id) if id % 100 == 40 => (
+                            "500 Internal Server Error",
+                            r#"{"message":"boom"}"#.to_string(),
+                        ),
+                        Some(id) if id % 100 == 60 => {
+                            tokio::time::sleep(Duration::from_secs(5)).await;
+                            (
+                                "200 OK",
+                                format!(r#"{{"expected_fare": {}}}"#, id as f64 / 2.0),
+                            )
+                        }
+                        Some(id) => (
+                            "200 OK",
+                            format!(
+                                r#"{{"ride_request_id": {id}, "expected_fare": {}}}"#,
+                                id as f64 / 2.0
+                            ),
+                        ),
+                        None => (
+                            "400 Bad Request",
+                            r#"{"error":"ride_request_id"}"#.to_string(),
+                        ),
+                    }
+                };
+                seen.in_flight.fetch_sub(1, Ordering::SeqCst);
+                let resp = format!("HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+                let _ = sock.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    (url, seen)
+}
+
+fn rides(n: u64) -> Vec<StreamRecord> {
+    let mut out: Vec<StreamRecord> = (1..=n)
+        .map(|id| {
+            let ride = RideRequest {
+                trip_id: id,
+                ride_request_id: id,
+                vehicle_id: id % 13,
+                pickup_datetime: "2026-11-23T10:15:00.000Z".into(),
+                pickup_latitude: 40.7,
+                pickup_longitude: -73.9,
+                passenger_count: 1,
+            };
+            StreamRecord {
+                shard_id: "shardId-000000000000".into(),
+                sequence_number: id.to_string(),
+                partition_key: id.to_string(),
+                data: serde_json::to_vec(&ride).unwrap(),
+                approximate_arrival: None,
+            }
+        })
+        .collect();
+    out.push(StreamRecord {
+        data: b"{\"ride_request_id\": \"twenty\"}".to_vec(),
+        ..out[0].clone()
+    });
+    out
+}
+
+async fn s3(emu: &Emulator) -> (aws_config::SdkConfig, aws_sdk_s3::Client) {
+    let cfg = emu.sdk_config("us-east-1").await;
+    let s3 = streamkit_enrichment::enrich::s3_client(&cfg);
+    s3.create_bucket().bucket(BUCKET).send().await.unwrap();
+    (cfg, s3)
+}
+
+#[tokio::test]
+async fn samples_signs_and_persists_and_counts_failures() {
+    let emu = Emulator::start();
+    let (sdk, s3) = s3(&emu).await;
+    let (url, seen) = fare_api().await;
+    let fare = FareClient::new(
+        &url,
+        API_KEY,
+        "us-east-1",
+        sdk.credentials_provider().unwrap(),
+        Duration::from_millis(500),
+    );
+    let summary = enrich_records(&rides(400), &fare, &s3, &EnrichConfig::new(BUCKET)).await;
+
+    assert_eq!(summary.records, 401);
+    assert_eq!(summary.malformed, 1);
+    assert_eq!(summary.sampled, 20, "ids 20, 40, ..., 400");
+    assert_eq!(seen.requests.load(Ordering::SeqCst), 20);
+    assert_eq!(
+        seen.rejected_auth.load(Ordering::SeqCst),
+        0,
+        "SigV4 header and API key accepted"
+    );
+    assert!(seen.max_in_flight.load(Ordering::SeqCst) <= 20);
+    assert_eq!(summary.api_failures.get("http_500"), Some(&4));
+    assert_eq!(summary.api_failures.get("timeout"), Some(&4));
+    assert_eq!(summary.enriched, 12);
+    assert_eq!(summary.failed(), 8);
+
+    let list = s3.list_objects_v2().bucket(BUCKET).send().await.unwrap();
+    let mut keys: Vec<String> = list
+        .contents()
+        .iter()
+        .map(|o| o.key().unwrap().to_string())
+        .collect();
+    keys.sort();
+    assert_eq!(keys, summary.keys);
+    assert!(keys.contains(&"enriched/year=2026/month=11/day=23/hour=10/ride-20.json".to_string()));
+    let body = s3
+        .get_object()
+        .bucket(BUCKET)
+        .key(&keys[0])
+        .send()
+        .await
+        .unwrap()
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .into_bytes();
+    let event: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let id = event["ride_request_id"].as_u64().unwrap();
+    assert_eq!(event["expected_fare"].as_f64(), Some(id as f64 / 2.0));
+    assert_eq!(
+        event["vehicle_id"].as_u64(),
+        Some(id % 13),
+        "original fields kept"
+    );
+
+    // Deterministic keys: the same batch again leaves the same set of objects.
+    enrich_records(&rides(400), &fare, &s3, &EnrichConfig::new(BUCKET)).await;
+    let again = s3.list_objects_v2().bucket(BUCKET).send().await.unwrap();
+    assert_eq!(again.contents().len(), keys.len());
+}
+
+#[tokio::test]
+async fn a_wrong_api_key_is_counted_not_dropped() {
+    let emu = Emulator::start();
+    let (sdk, s3) = s3(&emu).await;
+    let (url, seen) = fare_api().await;
+    let fare = FareClient::new(
+        &url,
+        "wrong-key",
+        "us-east-1",
+        sdk.credentials_provider().unwrap(),
+        Duration::from_millis(500),
+    );
+    let summary = enrich_records(&rides(100), &fare, &s3, &EnrichConfig::new(BUCKET)).await;
+    assert_eq!(summary.sampled, 5);
+    assert_eq!(summary.api_failures.get("http_403"), Some(&5));
+    assert_eq!(seen.rejected_auth.load(Ordering::SeqCst), 5);
+    assert_eq!(summary.enriched, 0);
+}
+
+#[tokio::test]
+async fn an_unreachable_api_is_a_transport_failure() {
+    let emu = Emulator::start();
+    let (sdk, s3) = s3(&emu).await;
+    let port = streamkit_testkit::free_port();
+    let fare = FareClient::new(
+        &format!("http://127.0.0.1:{port}"),
+        API_KEY,
+        "us-east-1",
+        sdk.credentials_provider().unwrap(),
+        Duration::from_millis(500),
+    );
+    let summary = enrich_records(&rides(40), &fare, &s3, &EnrichConfig::new(BUCKET)).await;
+    assert_eq!(summary.api_failures.get("transport"), Some(&2));
+}
