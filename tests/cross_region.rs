@@ -89,13 +89,15 @@ fn global_tables_replicate_to_this_region_and_the_peer_with_pitr_and_sse() {
         let regions: Vec<&Value> = replicas.iter().map(|r| &r["Region"]).collect();
         assert_eq!(
             regions,
-            vec![&json!({"Ref": "AWS::Region"}), &json!({"Ref": "PeerRegion"})],
+            vec![
+                &json!({"Ref": "AWS::Region"}),
+                &json!({"Ref": "PeerRegion"})
+            ],
             "{id}"
         );
         for r in replicas {
             assert_eq!(
-                r["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
-                true,
+                r["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], true,
                 "{id} replica {}",
                 r["Region"]
             );
@@ -128,9 +130,12 @@ fn tables_have_deterministic_names_the_replicator_uses_in_both_roles() {
             {"Fn::Sub": "${StreamName}-replication-checkpoints"}]})
     );
     assert_eq!(env["STREAM_NAME"], json!({"Ref": "Stream"}));
-    assert_eq!(env["PEER_REGION"], json!({"Ref": "PeerRegion"}));
-    assert!(env["ACTIVE_CACHE_SECONDS"].is_string());
-    assert_eq!(r["Stream"]["Properties"]["Name"], json!({"Ref": "StreamName"}));
+    assert_eq!(env["TARGET_REGION"], json!({"Ref": "PeerRegion"}));
+    assert!(env["ACTIVE_REGION_CACHE_SECONDS"].is_string());
+    assert_eq!(
+        r["Stream"]["Properties"]["Name"],
+        json!({"Ref": "StreamName"})
+    );
 }
 
 #[test]
@@ -177,8 +182,14 @@ fn event_source_mapping_reads_through_the_consumer_and_reports_item_failures() {
     assert_eq!(p["BisectBatchOnFunctionError"], true);
     assert_eq!(p["StartingPosition"], "TRIM_HORIZON");
     assert_eq!(p["BatchSize"], json!({"Ref": "BatchSize"}));
-    assert_eq!(p["MaximumRetryAttempts"], json!({"Ref": "MaxRetryAttempts"}));
-    assert_eq!(p["MaximumRecordAgeInSeconds"], json!({"Ref": "MaxRecordAgeSeconds"}));
+    assert_eq!(
+        p["MaximumRetryAttempts"],
+        json!({"Ref": "MaxRetryAttempts"})
+    );
+    assert_eq!(
+        p["MaximumRecordAgeInSeconds"],
+        json!({"Ref": "MaxRecordAgeSeconds"})
+    );
     assert_eq!(
         p["DestinationConfig"]["OnFailure"]["Destination"],
         json!({"Fn::GetAtt": ["FailureQueue", "Arn"]})
@@ -207,7 +218,12 @@ fn replicator_may_put_records_only_to_the_peer_stream() {
         }
         found += 1;
         assert_eq!(id, "ReplicatorRole", "only the replicator writes records");
-        assert_eq!(as_list(&s["Resource"]), vec![peer.clone()], "statement {}", s["Sid"]);
+        assert_eq!(
+            as_list(&s["Resource"]),
+            vec![peer.clone()],
+            "statement {}",
+            s["Sid"]
+        );
         assert!(s.get("NotResource").is_none());
     }
     assert_eq!(found, 1, "one statement grants PutRecords");
@@ -234,7 +250,10 @@ fn put_metric_data_is_limited_to_the_replication_namespace() {
 fn lag_alarm_threshold_is_the_parameter() {
     let t = template();
     let p = &t["Resources"]["ReplicationLagAlarm"]["Properties"];
-    assert_eq!(p["Threshold"], json!({"Ref": "ReplicationLagThresholdSeconds"}));
+    assert_eq!(
+        p["Threshold"],
+        json!({"Ref": "ReplicationLagThresholdSeconds"})
+    );
     assert_eq!(p["Namespace"], "Streamkit/Replication");
     assert_eq!(p["MetricName"], "ReplicationLagSeconds");
     assert_eq!(p["ComparisonOperator"], "GreaterThanThreshold");
