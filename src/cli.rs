@@ -61,6 +61,12 @@ pub enum Command {
         after_help = "Examples:\n  streamkit validate\n  streamkit validate --pattern cross-region"
     )]
     Validate(ValidateArgs),
+    /// Build every asset and write deployable templates, zips and a manifest into deployment/.
+    #[command(
+        disable_version_flag = true,
+        after_help = "Examples:\n  streamkit build-dist --bucket my-assets --solution streamkit --version v1.0.0\n  streamkit build-dist --bucket my-assets --solution streamkit --version dev --arch x86_64 --cargo-profile dev"
+    )]
+    BuildDist(crate::commands::build_dist::BuildDistArgs),
 }
 
 #[derive(Debug, Args)]

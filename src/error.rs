@@ -36,6 +36,10 @@ pub enum Error {
         message: String,
     },
 
+    /// Building or packaging deployable artifacts failed (`build-dist`).
+    #[error("{0}")]
+    Build(String),
+
     /// Writing output failed.
     #[error("cannot write to {}: {source}; choose a writable --out directory", path.display())]
     Write {
@@ -50,7 +54,10 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Unknown { .. } | Error::BadInput(_) | Error::Write { .. } => 2,
-            Error::Manifest { .. } | Error::Fragment { .. } | Error::Template { .. } => 1,
+            Error::Manifest { .. }
+            | Error::Fragment { .. }
+            | Error::Template { .. }
+            | Error::Build(_) => 1,
         }
     }
 

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod dashboard;
+pub mod dist;
 pub mod error;
 pub mod render;
 pub mod validate;

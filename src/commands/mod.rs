@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+pub mod build_dist;
 pub mod patterns;
 pub mod synth;
 pub mod validate;
@@ -15,6 +16,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Patterns => patterns::run(&cli.global, out),
         Command::Synth(args) => synth::run(&cli.global, args, out),
         Command::Validate(args) => validate::run(&cli.global, args, out),
+        Command::BuildDist(args) => build_dist::run(&cli.global, args, out),
     }
 }
 
