@@ -36,9 +36,21 @@ pub enum Error {
         message: String,
     },
 
-    /// Building or packaging deployable artifacts failed (`build-dist`).
+    /// An AWS access problem: credentials, permissions, endpoint unreachable.
     #[error("{0}")]
-    Build(String),
+    AwsAccess(String),
+
+    /// An AWS call was rejected for a reason other than access.
+    #[error("{0}")]
+    Aws(String),
+
+    /// A deployment (or deletion) failed; the message names the root cause and the next step.
+    #[error("{0}")]
+    Deploy(String),
+
+    /// Stopped by Ctrl-C; the message says how to re-attach.
+    #[error("{0}")]
+    Interrupted(String),
 
     /// Writing output failed.
     #[error("cannot write to {}: {source}; choose a writable --out directory", path.display())]
@@ -54,10 +66,10 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Unknown { .. } | Error::BadInput(_) | Error::Write { .. } => 2,
-            Error::Manifest { .. }
-            | Error::Fragment { .. }
-            | Error::Template { .. }
-            | Error::Build(_) => 1,
+            Error::AwsAccess(_) => 3,
+            Error::Aws(_) | Error::Deploy(_) => 1,
+            Error::Interrupted(_) => 130,
+            Error::Manifest { .. } | Error::Fragment { .. } | Error::Template { .. } => 1,
         }
     }
 

@@ -3,11 +3,13 @@
 //! The library owns all behaviour; `main.rs` only parses flags and maps errors
 //! to exit codes.
 
+pub mod aws;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod dashboard;
-pub mod dist;
+pub mod deploy;
 pub mod error;
 pub mod render;
 pub mod validate;

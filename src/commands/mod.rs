@@ -1,9 +1,16 @@
 //! One file per subcommand.
 
-pub mod build_dist;
 pub mod patterns;
 pub mod synth;
 pub mod validate;
+pub mod bootstrap;
+pub mod dashboard;
+pub mod deploy;
+pub mod destroy;
+pub mod diff;
+pub mod outputs;
+pub mod publish;
+pub mod status;
 
 use std::io::Write;
 
@@ -16,7 +23,14 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Patterns => patterns::run(&cli.global, out),
         Command::Synth(args) => synth::run(&cli.global, args, out),
         Command::Validate(args) => validate::run(&cli.global, args, out),
-        Command::BuildDist(args) => build_dist::run(&cli.global, args, out),
+        Command::Bootstrap(args) => bootstrap::run(&cli.global, args, out),
+        Command::Publish(args) => publish::run(&cli.global, args, out),
+        Command::Deploy(args) => deploy::run(&cli.global, args, out),
+        Command::Diff(args) => diff::run(&cli.global, args, out),
+        Command::Status(args) => status::run(&cli.global, args, out),
+        Command::Outputs(args) => outputs::run(&cli.global, args, out),
+        Command::Destroy(args) => destroy::run(&cli.global, args, out),
+        Command::Dashboard(args) => dashboard::run(&cli.global, args, out),
     }
 }
 

@@ -1,0 +1,202 @@
+//! AWS access: one `SdkConfig` per region, built once from `--profile`,
+//! `--region` and `--endpoint-url` (or `AWS_ENDPOINT_URL`), handed to every
+//! client; SDK errors mapped to typed errors (access problems exit 3).
+
+use std::future::Future;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::ProvideCredentials;
+use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+use crate::error::{Error, Result};
+
+/// Where and as whom streamkit talks to AWS, for one region.
+#[derive(Debug, Clone)]
+pub struct Aws {
+    pub config: SdkConfig,
+    pub region: String,
+    /// The endpoint override, if any (applied to every client and to template URLs).
+    pub endpoint: Option<String>,
+}
+
+/// The inputs the SDK config is built from (flags, env vars, config file, merged).
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint: Option<String>,
+}
+
+/// Error codes that mean "you may not" rather than "this request is wrong".
+const ACCESS_CODES: [&str; 10] = [
+    "AccessDenied",
+    "AccessDeniedException",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "InvalidAccessKeyId",
+    "MissingAuthenticationToken",
+    "AuthFailure",
+];
+
+impl Aws {
+    /// Loads the SDK config (standard credential chain) and checks that
+    /// credentials resolve, so a missing profile fails before any change.
+    pub async fn load(opts: &AwsOptions) -> Result<Aws> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(
+                // Throttling and transient errors are retried with jittered backoff.
+                RetryConfig::standard()
+                    .with_max_attempts(6)
+                    .with_initial_backoff(Duration::from_millis(300))
+                    .with_max_backoff(Duration::from_secs(10)),
+            )
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .build(),
+            );
+        if let Some(profile) = &opts.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &opts.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(endpoint) = &opts.endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let config = loader.load().await;
+        let region = config.region().map(|r| r.to_string()).ok_or_else(|| {
+            Error::BadInput(
+                "no AWS region: pass --region, set AWS_REGION, or set `region` in streamkit.toml"
+                    .into(),
+            )
+        })?;
+        let provider = config
+            .credentials_provider()
+            .ok_or_else(|| no_credentials(opts, ""))?;
+        provider
+            .provide_credentials()
+            .await
+            .map_err(|e| no_credentials(opts, &DisplayErrorContext(&e).to_string()))?;
+        Ok(Aws {
+            config,
+            region,
+            endpoint: opts.endpoint.clone(),
+        })
+    }
+
+    /// The same identity and endpoint in another region.
+    pub fn in_region(&self, region: &str) -> Aws {
+        Aws {
+            config: self
+                .config
+                .to_builder()
+                .region(Region::new(region.to_string()))
+                .build(),
+            region: region.to_string(),
+            endpoint: self.endpoint.clone(),
+        }
+    }
+
+    pub fn cloudformation(&self) -> aws_sdk_cloudformation::Client {
+        aws_sdk_cloudformation::Client::new(&self.config)
+    }
+
+    /// S3 client; path-style addressing when an endpoint override is set
+    /// (local emulators do not resolve `BUCKET.host` names).
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let conf = aws_sdk_s3::config::Builder::from(&self.config)
+            .force_path_style(self.endpoint.is_some())
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+
+    /// URL of an S3 object as CloudFormation should fetch it: path-style under
+    /// the endpoint override when there is one.
+    pub fn object_url(&self, bucket: &str, key: &str) -> String {
+        match &self.endpoint {
+            Some(ep) => format!("{}/{bucket}/{key}", ep.trim_end_matches('/')),
+            None => format!("https://{bucket}.s3.{}.amazonaws.com/{key}", self.region),
+        }
+    }
+
+    /// The endpoint a service call goes to, for error messages.
+    pub fn endpoint_of(&self, service: &str) -> String {
+        match &self.endpoint {
+            Some(ep) => ep.clone(),
+            None => format!("https://{service}.{}.amazonaws.com", self.region),
+        }
+    }
+
+    /// Maps an SDK error from `operation` on `service` to a typed error.
+    pub fn error<E, R>(&self, service: &str, operation: &str, err: SdkError<E, R>) -> Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        let endpoint = self.endpoint_of(service);
+        let detail = DisplayErrorContext(&err).to_string();
+        match &err {
+            SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => unreachable(&endpoint, operation),
+            SdkError::TimeoutError(_) => unreachable(&endpoint, operation),
+            SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_)
+                if detail.to_lowercase().contains("credential") =>
+            {
+                Error::AwsAccess(format!(
+                    "{operation}: no usable AWS credentials: {detail}; set AWS_PROFILE or --profile, or run `aws configure`"
+                ))
+            }
+            _ => {
+                let code = err.code().unwrap_or_default().to_string();
+                let message = err.message().unwrap_or(&detail).to_string();
+                if ACCESS_CODES.contains(&code.as_str()) {
+                    Error::AwsAccess(format!(
+                        "{operation} on {endpoint} was denied ({code}): {message}; check the credentials and IAM permissions of the profile in use"
+                    ))
+                } else if code.is_empty() {
+                    Error::Aws(format!("{operation} on {endpoint} failed: {detail}"))
+                } else {
+                    Error::Aws(format!("{operation} failed ({code}): {message}"))
+                }
+            }
+        }
+    }
+}
+
+fn unreachable(endpoint: &str, operation: &str) -> Error {
+    Error::AwsAccess(format!(
+        "cannot reach {endpoint} ({operation}); check --endpoint-url / AWS_ENDPOINT_URL and the network, then run the command again"
+    ))
+}
+
+fn no_credentials(opts: &AwsOptions, detail: &str) -> Error {
+    let profile = opts
+        .profile
+        .as_deref()
+        .map(|p| format!(" for profile '{p}'"))
+        .unwrap_or_default();
+    let detail = if detail.is_empty() {
+        String::new()
+    } else {
+        format!(" ({detail})")
+    };
+    Error::AwsAccess(format!(
+        "no AWS credentials found{profile}{detail}; set AWS_PROFILE or --profile, export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws configure`"
+    ))
+}
+
+/// Runs an async command body on a fresh multi-threaded runtime.
+pub fn block_on<T>(fut: impl Future<Output = Result<T>>) -> Result<T> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Aws(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(fut)
+}

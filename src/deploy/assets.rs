@@ -1,0 +1,384 @@
+//! Artifact buckets (`bootstrap`) and uploads (`publish`, large templates).
+//!
+//! Buckets: `BASE` for global assets (templates) and `BASE-<region>` for
+//! regional ones (code), each encrypted, versioned, public access blocked,
+//! TLS-only, with old versions expiring. Objects carry their sha256 as
+//! metadata; an object whose sha256 already matches is not uploaded again.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{
+    BucketLifecycleConfiguration, BucketLocationConstraint, BucketVersioningStatus,
+    CreateBucketConfiguration, ExpirationStatus, LifecycleRule, LifecycleRuleFilter,
+    NoncurrentVersionExpiration, PublicAccessBlockConfiguration, ServerSideEncryption,
+    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    VersioningConfiguration,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::aws::Aws;
+use crate::error::{Error, Result};
+
+/// Metadata key holding an object's sha256 (hex).
+pub const SHA_KEY: &str = "sha256";
+/// Subdirectory of the templates in a `build-dist` output.
+pub const GLOBAL_DIR: &str = "global-s3-assets";
+/// Subdirectory of the code zips in a `build-dist` output.
+pub const REGIONAL_DIR: &str = "regional-s3-assets";
+/// Uploads in flight at once.
+pub const PARALLEL: usize = 4;
+
+/// Creates (or brings up to standard) one artifact bucket.
+pub async fn ensure_bucket(aws: &Aws, bucket: &str) -> Result<&'static str> {
+    let s3 = aws.s3();
+    let mut create = s3.create_bucket().bucket(bucket);
+    if aws.region != "us-east-1" {
+        create = create.create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(aws.region.as_str()))
+                .build(),
+        );
+    }
+    let state = match create.send().await {
+        Ok(_) => "created",
+        Err(e) => {
+            let code = e.code().unwrap_or_default().to_string();
+            if code == "BucketAlreadyOwnedByYou" {
+                "exists"
+            } else if code == "BucketAlreadyExists" {
+                return Err(Error::BadInput(format!(
+                    "bucket {bucket} belongs to another account; choose another --bucket-base"
+                )));
+            } else {
+                return Err(aws.error("s3", "CreateBucket", e));
+            }
+        }
+    };
+    let sse = ServerSideEncryptionConfiguration::builder()
+        .rules(
+            ServerSideEncryptionRule::builder()
+                .apply_server_side_encryption_by_default(
+                    ServerSideEncryptionByDefault::builder()
+                        .sse_algorithm(ServerSideEncryption::Aes256)
+                        .build()
+                        .map_err(|e| Error::Aws(e.to_string()))?,
+                )
+                .build(),
+        )
+        .build()
+        .map_err(|e| Error::Aws(e.to_string()))?;
+    s3.put_bucket_encryption()
+        .bucket(bucket)
+        .server_side_encryption_configuration(sse)
+        .send()
+        .await
+        .map_err(s3_error(aws, "PutBucketEncryption"))?;
+    s3.put_public_access_block()
+        .bucket(bucket)
+        .public_access_block_configuration(
+            PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .block_public_policy(true)
+                .ignore_public_acls(true)
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(s3_error(aws, "PutPublicAccessBlock"))?;
+    s3.put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(s3_error(aws, "PutBucketVersioning"))?;
+    let rule = LifecycleRule::builder()
+        .id("expire-old-versions")
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("").build())
+        .noncurrent_version_expiration(
+            NoncurrentVersionExpiration::builder()
+                .noncurrent_days(30)
+                .build(),
+        )
+        .build()
+        .map_err(|e| Error::Aws(e.to_string()))?;
+    s3.put_bucket_lifecycle_configuration()
+        .bucket(bucket)
+        .lifecycle_configuration(
+            BucketLifecycleConfiguration::builder()
+                .rules(rule)
+                .build()
+                .map_err(|e| Error::Aws(e.to_string()))?,
+        )
+        .send()
+        .await
+        .map_err(s3_error(aws, "PutBucketLifecycleConfiguration"))?;
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [format!("arn:aws:s3:::{bucket}"), format!("arn:aws:s3:::{bucket}/*")],
+            "Condition": { "Bool": { "aws:SecureTransport": "false" } }
+        }]
+    });
+    s3.put_bucket_policy()
+        .bucket(bucket)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .map_err(s3_error(aws, "PutBucketPolicy"))?;
+    Ok(state)
+}
+
+/// Maps an S3 SDK error of `operation`.
+fn s3_error<'a, E, R>(
+    aws: &'a Aws,
+    operation: &'static str,
+) -> impl Fn(SdkError<E, R>) -> Error + 'a
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    move |e| aws.error("s3", operation, e)
+}
+
+/// A bucket base must leave room for `-<region>` within S3's 63 characters.
+pub fn check_bucket_base(base: &str) -> Result<()> {
+    let ok =
+        regex::Regex::new(r"^[a-z0-9][a-z0-9.-]{1,40}[a-z0-9]$").is_ok_and(|re| re.is_match(base));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::BadInput(format!(
+            "--bucket-base '{base}': must be 3 to 42 lowercase letters, digits, dots or hyphens (the region is appended)"
+        )))
+    }
+}
+
+/// Creates the bucket (as [`ensure_bucket`]) only when it does not exist yet.
+pub async fn ensure_exists(aws: &Aws, bucket: &str) -> Result<()> {
+    if aws.s3().head_bucket().bucket(bucket).send().await.is_err() {
+        ensure_bucket(aws, bucket).await?;
+    }
+    Ok(())
+}
+
+/// The parts of `deployment/manifest.json` (written by `build-dist`) publish reads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Manifest {
+    pub solution: String,
+    pub version: String,
+    pub bucket_base: String,
+    #[serde(default)]
+    pub key_prefix: Option<String>,
+    #[serde(default)]
+    pub architecture: Option<String>,
+    #[serde(default)]
+    pub assets: Vec<ManifestFile>,
+    #[serde(default)]
+    pub templates: Vec<ManifestFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ManifestFile {
+    /// Asset name (assets only).
+    #[serde(default)]
+    pub name: String,
+    /// File name inside `global-s3-assets/` (templates) or `regional-s3-assets/` (assets).
+    pub file: String,
+    pub sha256: String,
+}
+
+impl Manifest {
+    pub fn load(dir: &Path) -> Result<Manifest> {
+        let path = dir.join("manifest.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            Error::BadInput(format!(
+                "cannot read {}: {e}; run `streamkit build-dist` first or pass --dir",
+                path.display()
+            ))
+        })?;
+        serde_json::from_str(&text).map_err(|e| {
+            Error::BadInput(format!(
+                "{}: {e}; run `streamkit build-dist` again",
+                path.display()
+            ))
+        })
+    }
+
+    pub fn key_prefix(&self) -> String {
+        self.key_prefix
+            .clone()
+            .unwrap_or_else(|| format!("{}/{}/", self.solution, self.version))
+    }
+}
+
+/// One object publish handled.
+#[derive(Debug, Clone, Serialize)]
+pub struct Published {
+    pub bucket: String,
+    pub key: String,
+    /// `uploaded` or `unchanged`.
+    pub state: String,
+    pub bytes: u64,
+}
+
+/// Uploads every file of the manifest: templates to `BASE`, code to
+/// `BASE-<region>` for each of `regions`, at most [`PARALLEL`] at a time,
+/// skipping objects whose stored sha256 matches. `progress` sees each result.
+pub async fn publish(
+    aws: &Aws,
+    dir: &Path,
+    manifest: &Manifest,
+    regions: &[String],
+    bucket_base: &str,
+    progress: &mut dyn FnMut(&Published),
+) -> Result<Vec<Published>> {
+    let prefix = manifest.key_prefix();
+    let mut jobs: Vec<(Aws, String, String, PathBuf, String)> = Vec::new();
+    for t in &manifest.templates {
+        let path = dir.join(GLOBAL_DIR).join(&t.file);
+        let key = format!("{prefix}{}", file_name(&t.file));
+        jobs.push((
+            aws.clone(),
+            bucket_base.to_string(),
+            key,
+            path,
+            t.sha256.clone(),
+        ));
+    }
+    for region in regions {
+        let regional = aws.in_region(region);
+        for a in &manifest.assets {
+            let path = dir.join(REGIONAL_DIR).join(&a.file);
+            let key = format!("{prefix}{}", file_name(&a.file));
+            jobs.push((
+                regional.clone(),
+                format!("{bucket_base}-{region}"),
+                key,
+                path,
+                a.sha256.clone(),
+            ));
+        }
+    }
+    let limit = Arc::new(tokio::sync::Semaphore::new(PARALLEL));
+    let mut set = tokio::task::JoinSet::new();
+    for (aws, bucket, key, path, sha) in jobs {
+        let limit = limit.clone();
+        set.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            put_if_changed(&aws, &bucket, &key, &path, &sha).await
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        let item = joined.map_err(|e| Error::Aws(format!("upload task failed: {e}")))??;
+        progress(&item);
+        out.push(item);
+    }
+    out.sort_by(|a, b| (&a.bucket, &a.key).cmp(&(&b.bucket, &b.key)));
+    Ok(out)
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+async fn put_if_changed(
+    aws: &Aws,
+    bucket: &str,
+    key: &str,
+    path: &Path,
+    sha: &str,
+) -> Result<Published> {
+    let s3 = aws.s3();
+    let bytes = std::fs::metadata(path)
+        .map_err(|e| {
+            Error::BadInput(format!(
+                "{}: {e}; run `streamkit build-dist` again",
+                path.display()
+            ))
+        })?
+        .len();
+    if let Ok(head) = s3.head_object().bucket(bucket).key(key).send().await {
+        if head
+            .metadata()
+            .and_then(|m| m.get(SHA_KEY))
+            .map(String::as_str)
+            == Some(sha)
+        {
+            return Ok(Published {
+                bucket: bucket.into(),
+                key: key.into(),
+                state: "unchanged".into(),
+                bytes,
+            });
+        }
+    }
+    let body = ByteStream::from_path(path)
+        .await
+        .map_err(|e| Error::BadInput(format!("{}: {e}", path.display())))?;
+    s3.put_object()
+        .bucket(bucket)
+        .key(key)
+        .metadata(SHA_KEY, sha)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| missing_bucket(aws.error("s3", "PutObject", e), bucket))?;
+    Ok(Published {
+        bucket: bucket.into(),
+        key: key.into(),
+        state: "uploaded".into(),
+        bytes,
+    })
+}
+
+fn missing_bucket(err: Error, bucket: &str) -> Error {
+    if err.to_string().contains("NoSuchBucket") {
+        Error::BadInput(format!(
+            "bucket {bucket} does not exist; run `streamkit bootstrap` first"
+        ))
+    } else {
+        err
+    }
+}
+
+/// Uploads a template body too large to pass inline; returns the URL for CloudFormation.
+pub async fn upload_template(
+    aws: &Aws,
+    bucket: &str,
+    prefix: &str,
+    stack: &str,
+    body: &str,
+) -> Result<String> {
+    let sha = hex(&Sha256::digest(body.as_bytes()));
+    let key = format!("{prefix}templates/{stack}-{}.json", &sha[..16]);
+    aws.s3()
+        .put_object()
+        .bucket(bucket)
+        .key(&key)
+        .metadata(SHA_KEY, &sha)
+        .body(ByteStream::from(body.as_bytes().to_vec()))
+        .send()
+        .await
+        .map_err(|e| missing_bucket(aws.error("s3", "PutObject", e), bucket))?;
+    Ok(aws.object_url(bucket, &key))
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,160 @@
+//! Deleting a stack. Buckets the template retains (`DeletionPolicy: Retain`)
+//! stay with their data unless `--delete-data`; then every bucket of the
+//! stack is emptied (all versions and delete markers) and retained ones are
+//! deleted after the stack.
+
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use serde::Serialize;
+
+use crate::aws::Aws;
+use crate::error::{Error, Result};
+
+use super::events::{self, Poll};
+use super::stack::{self, StackInfo};
+use super::ui::Ui;
+
+/// A bucket of the stack.
+#[derive(Debug, Clone, Serialize)]
+pub struct StackBucket {
+    pub logical_id: String,
+    pub name: String,
+    pub retained: bool,
+}
+
+/// What destroy did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Destroyed {
+    pub stack: String,
+    pub region: String,
+    /// Buckets left in place with their data.
+    pub kept: Vec<String>,
+    /// Buckets emptied and deleted.
+    pub deleted: Vec<String>,
+}
+
+/// The stack's buckets and whether the template retains them.
+pub async fn buckets(aws: &Aws, info: &StackInfo) -> Result<Vec<StackBucket>> {
+    let cfn = aws.cloudformation();
+    let template = stack::template(&cfn, aws, &info.id).await?;
+    let mut out = Vec::new();
+    let mut pages = cfn
+        .list_stack_resources()
+        .stack_name(&info.id)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| aws.error("cloudformation", "ListStackResources", e))?;
+        for r in page.stack_resource_summaries() {
+            if r.resource_type() != Some("AWS::S3::Bucket") {
+                continue;
+            }
+            let (Some(id), Some(name)) = (r.logical_resource_id(), r.physical_resource_id()) else {
+                continue;
+            };
+            let policy = &template["Resources"][id]["DeletionPolicy"];
+            out.push(StackBucket {
+                logical_id: id.to_string(),
+                name: name.to_string(),
+                retained: policy == "Retain" || policy == "RetainExceptOnCreate",
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Deletes the stack (see the module docs for data).
+pub async fn destroy(
+    aws: &Aws,
+    info: &StackInfo,
+    delete_data: bool,
+    poll: Poll,
+    ui: &mut Ui<'_>,
+) -> Result<Destroyed> {
+    let cfn = aws.cloudformation();
+    let buckets = buckets(aws, info).await?;
+    if delete_data {
+        for b in &buckets {
+            ui.info(&format!("emptying bucket {} ({})", b.name, b.logical_id));
+            empty_bucket(aws, &b.name).await?;
+        }
+    }
+    let watched = stack::delete(&cfn, aws, info, &[], poll, ui).await?;
+    if watched.status != "DELETE_COMPLETE" {
+        return Err(Error::Deploy(events::failure_message(&info.name, &watched)));
+    }
+    let mut result = Destroyed {
+        stack: info.name.clone(),
+        region: aws.region.clone(),
+        kept: vec![],
+        deleted: vec![],
+    };
+    for b in buckets.iter().filter(|b| b.retained) {
+        if delete_data {
+            empty_bucket(aws, &b.name).await?;
+            aws.s3()
+                .delete_bucket()
+                .bucket(&b.name)
+                .send()
+                .await
+                .map_err(|e| aws.error("s3", "DeleteBucket", e))?;
+            result.deleted.push(b.name.clone());
+        } else {
+            result.kept.push(b.name.clone());
+        }
+    }
+    Ok(result)
+}
+
+/// Deletes every object version and delete marker in a bucket.
+pub async fn empty_bucket(aws: &Aws, bucket: &str) -> Result<()> {
+    let s3 = aws.s3();
+    loop {
+        let page = match s3
+            .list_object_versions()
+            .bucket(bucket)
+            .max_keys(1000)
+            .send()
+            .await
+        {
+            Ok(p) => p,
+            Err(e)
+                if e.to_string().contains("NoSuchBucket")
+                    || format!("{e:?}").contains("NoSuchBucket") =>
+            {
+                return Ok(())
+            }
+            Err(e) => return Err(aws.error("s3", "ListObjectVersions", e)),
+        };
+        let mut ids = Vec::new();
+        for v in page.versions() {
+            ids.push((v.key().unwrap_or_default(), v.version_id()));
+        }
+        for m in page.delete_markers() {
+            ids.push((m.key().unwrap_or_default(), m.version_id()));
+        }
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let objects = ids
+            .into_iter()
+            .map(|(k, v)| {
+                ObjectIdentifier::builder()
+                    .key(k)
+                    .set_version_id(v.map(str::to_string))
+                    .build()
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::Aws(e.to_string()))?;
+        let delete = Delete::builder()
+            .set_objects(Some(objects))
+            .quiet(true)
+            .build()
+            .map_err(|e| Error::Aws(e.to_string()))?;
+        s3.delete_objects()
+            .bucket(bucket)
+            .delete(delete)
+            .send()
+            .await
+            .map_err(|e| aws.error("s3", "DeleteObjects", e))?;
+    }
+}

@@ -1,0 +1,238 @@
+//! The CloudFormation event stream: polling that starts fast and backs off,
+//! terminal-state detection, and the root cause of a failure.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use aws_sdk_cloudformation::Client;
+use serde::Serialize;
+
+use crate::aws::Aws;
+use crate::error::{Error, Result};
+
+use super::ui::Ui;
+
+/// One stack event, in the fields streamkit shows.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StackEvent {
+    pub id: String,
+    pub time: String,
+    pub logical_id: String,
+    pub resource_type: String,
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+impl StackEvent {
+    /// Whether this event is about the stack itself rather than a resource.
+    pub fn is_stack(&self) -> bool {
+        self.resource_type == "AWS::CloudFormation::Stack"
+    }
+
+    fn is_cancellation(&self) -> bool {
+        let reason = self.reason.as_deref().unwrap_or_default().to_lowercase();
+        reason.contains("cancelled") || reason.contains("canceled")
+    }
+}
+
+/// Poll delays: the first poll is immediate, then `initial`, growing by half
+/// each time up to `max`.
+#[derive(Debug, Clone, Copy)]
+pub struct Poll {
+    pub initial: Duration,
+    pub max: Duration,
+}
+
+impl Default for Poll {
+    fn default() -> Self {
+        Poll {
+            initial: Duration::from_millis(500),
+            max: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Poll {
+    /// The delays in order (infinite).
+    pub fn delays(self) -> impl Iterator<Item = Duration> {
+        std::iter::once(Duration::ZERO).chain(std::iter::successors(Some(self.initial), move |d| {
+            Some((*d * 3 / 2).min(self.max))
+        }))
+    }
+}
+
+/// Terminal stack statuses (no operation in progress).
+pub fn is_terminal(status: &str) -> bool {
+    !status.ends_with("_IN_PROGRESS")
+}
+
+/// Statuses that mean the last operation failed.
+pub fn is_failure(status: &str) -> bool {
+    status.ends_with("_FAILED") || status.contains("ROLLBACK")
+}
+
+/// The events of `stack` newer than `after` (an event id), oldest first.
+pub async fn new_events(
+    cfn: &Client,
+    aws: &Aws,
+    stack: &str,
+    after: Option<&str>,
+) -> Result<Vec<StackEvent>> {
+    let mut out = Vec::new();
+    let mut pages = cfn
+        .describe_stack_events()
+        .stack_name(stack)
+        .into_paginator()
+        .send();
+    'pages: while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| aws.error("cloudformation", "DescribeStackEvents", e))?;
+        for ev in page.stack_events() {
+            let id = ev.event_id().unwrap_or_default();
+            if Some(id) == after {
+                break 'pages;
+            }
+            out.push(StackEvent {
+                id: id.to_string(),
+                time: ev.timestamp().map(|t| t.to_string()).unwrap_or_default(),
+                logical_id: ev.logical_resource_id().unwrap_or_default().to_string(),
+                resource_type: ev.resource_type().unwrap_or_default().to_string(),
+                status: ev
+                    .resource_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                reason: ev.resource_status_reason().map(str::to_string),
+            });
+        }
+        if after.is_none() {
+            break; // only the newest page is needed to find the latest event
+        }
+    }
+    out.reverse();
+    Ok(out)
+}
+
+/// The id of the newest event, used as the starting marker of an operation.
+pub async fn latest_event_id(cfn: &Client, aws: &Aws, stack: &str) -> Result<Option<String>> {
+    let page = cfn
+        .describe_stack_events()
+        .stack_name(stack)
+        .send()
+        .await
+        .map_err(|e| aws.error("cloudformation", "DescribeStackEvents", e))?;
+    Ok(page
+        .stack_events()
+        .first()
+        .and_then(|e| e.event_id())
+        .map(str::to_string))
+}
+
+/// How a watched operation ended.
+#[derive(Debug, Clone)]
+pub struct Watched {
+    pub status: String,
+    pub events: Vec<StackEvent>,
+}
+
+impl Watched {
+    pub fn failed(&self) -> bool {
+        is_failure(&self.status)
+    }
+}
+
+/// Follows the events of `stack` after `marker` until the stack itself
+/// reaches a terminal status. `stack` should be the stack id so a finished
+/// delete can still be read.
+pub async fn watch(
+    cfn: &Client,
+    aws: &Aws,
+    stack: &str,
+    marker: Option<String>,
+    poll: Poll,
+    ui: &mut Ui<'_>,
+) -> Result<Watched> {
+    let mut seen: Vec<StackEvent> = Vec::new();
+    let mut last = marker;
+    let mut done: HashSet<String> = HashSet::new();
+    let mut active: HashSet<String> = HashSet::new();
+    for delay in poll.delays() {
+        tokio::time::sleep(delay).await;
+        let fresh = new_events(cfn, aws, stack, last.as_deref()).await?;
+        let count = fresh.len();
+        // A terminal stack event ends the operation only when it is the newest:
+        // older ones (seen when attaching without a marker) closed earlier operations.
+        for (i, ev) in fresh.into_iter().enumerate() {
+            last = Some(ev.id.clone());
+            if !ev.is_stack() {
+                if is_terminal(&ev.status) {
+                    active.remove(&ev.logical_id);
+                    done.insert(ev.logical_id.clone());
+                } else {
+                    active.insert(ev.logical_id.clone());
+                }
+            }
+            ui.event(stack, &ev, (done.len(), active.len()));
+            let finished = i + 1 == count
+                && ev.is_stack()
+                && is_terminal(&ev.status)
+                && ev.status != "REVIEW_IN_PROGRESS";
+            seen.push(ev);
+            if finished {
+                let status = seen.last().map(|e| e.status.clone()).unwrap_or_default();
+                return Ok(Watched {
+                    status,
+                    events: seen,
+                });
+            }
+        }
+    }
+    Err(Error::Deploy("the event stream ended unexpectedly".into()))
+}
+
+/// The first resource failure that is not a cancellation, else the first failure.
+pub fn root_cause(events: &[StackEvent]) -> Option<&StackEvent> {
+    let failed = |e: &&StackEvent| e.status.ends_with("_FAILED") && !e.is_stack();
+    events
+        .iter()
+        .filter(failed)
+        .find(|e| !e.is_cancellation())
+        .or_else(|| events.iter().find(|e| e.status.ends_with("_FAILED")))
+}
+
+/// What to run next after an operation ended in `status`.
+pub fn next_step(status: &str, stack: &str, cause: Option<&StackEvent>) -> String {
+    match status {
+        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" => format!(
+            "fix the cause, then run `streamkit deploy --stack-name {stack} --yes`: the failed stack is deleted and created again"
+        ),
+        "UPDATE_ROLLBACK_FAILED" => format!(
+            "run `streamkit deploy --stack-name {stack} --skip-resources {}` to finish the rollback, skipping resources that cannot roll back, then deploy again",
+            cause.map(|c| c.logical_id.as_str()).unwrap_or("LOGICAL_ID")
+        ),
+        "DELETE_FAILED" => format!(
+            "fix the cause (a data bucket that is not empty needs `--delete-data`), then run `streamkit destroy --stack-name {stack}` again"
+        ),
+        _ => format!(
+            "the stack is back to its previous state; fix the cause and run `streamkit deploy --stack-name {stack}` again"
+        ),
+    }
+}
+
+/// The one-paragraph failure message: status, root cause, next step.
+pub fn failure_message(stack: &str, watched: &Watched) -> String {
+    let cause = root_cause(&watched.events);
+    let what = match cause {
+        Some(c) => format!(
+            "root cause: {} ({}) {}: {}",
+            c.logical_id,
+            c.resource_type,
+            c.status,
+            c.reason.as_deref().unwrap_or("no reason given")
+        ),
+        None => "no resource failure was reported".to_string(),
+    };
+    format!(
+        "stack {stack} ended in {}; {what}; next: {}",
+        watched.status,
+        next_step(&watched.status, stack, cause)
+    )
+}

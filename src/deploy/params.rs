@@ -1,0 +1,139 @@
+//! `--parameter Key=Value`: checked against the rendered template before any
+//! AWS call, and merged with deployed values and defaults.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::validate;
+
+/// Rejects unknown names and values outside a parameter's constraints,
+/// naming the constraint (and, for an unknown name, the known ones).
+pub fn check(template: &Value, given: &[(String, String)], pattern: &str) -> Result<()> {
+    let empty = serde_json::Map::new();
+    let declared = template["Parameters"].as_object().unwrap_or(&empty);
+    for (key, value) in given {
+        let Some(param) = declared.get(key) else {
+            let known: Vec<&str> = declared.keys().map(String::as_str).collect();
+            return Err(Error::Unknown {
+                what: "parameter",
+                value: format!("{key} (pattern {pattern})"),
+                allowed: known.join(", "),
+            });
+        };
+        validate::check_value(param, value).map_err(|m| {
+            let hint = param["ConstraintDescription"]
+                .as_str()
+                .map(|d| format!(" ({key} {d})"))
+                .unwrap_or_default();
+            Error::BadInput(format!("--parameter {key}={value}: {m}{hint}"))
+        })?;
+    }
+    Ok(())
+}
+
+/// The value each template parameter will have: given, else deployed
+/// (`previous`), else the template default.
+pub fn effective(
+    template: &Value,
+    given: &[(String, String)],
+    previous: Option<&BTreeMap<String, String>>,
+) -> BTreeMap<String, String> {
+    let empty = serde_json::Map::new();
+    let declared = template["Parameters"].as_object().unwrap_or(&empty);
+    let mut out = BTreeMap::new();
+    for (key, param) in declared {
+        let value = given
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .or_else(|| previous.and_then(|p| p.get(key).cloned()))
+            .or_else(|| param.get("Default").map(scalar));
+        if let Some(v) = value {
+            out.insert(key.clone(), v);
+        }
+    }
+    out
+}
+
+/// What to send: given values explicitly, deployed ones as "use previous
+/// value" (so an update without flags keeps them), defaults left out.
+pub fn to_send(
+    template: &Value,
+    given: &[(String, String)],
+    previous: Option<&BTreeMap<String, String>>,
+) -> Vec<(String, Option<String>)> {
+    let empty = serde_json::Map::new();
+    let declared = template["Parameters"].as_object().unwrap_or(&empty);
+    declared
+        .keys()
+        .filter_map(|key| {
+            if let Some((_, v)) = given.iter().rev().find(|(k, _)| k == key) {
+                Some((key.clone(), Some(v.clone())))
+            } else if previous.is_some_and(|p| p.contains_key(key)) {
+                Some((key.clone(), None))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn template() -> Value {
+        json!({"Parameters": {
+            "ShardCount": {"Type": "Number", "Default": 2, "MinValue": 1, "MaxValue": 200},
+            "Mode": {"Type": "String", "Default": "A", "AllowedValues": ["A", "B"]}
+        }})
+    }
+
+    #[test]
+    fn out_of_range_names_the_constraint() {
+        let err = check(&template(), &[("ShardCount".into(), "500".into())], "3").unwrap_err();
+        assert!(err.to_string().contains("MaxValue 200"), "{err}");
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn unknown_name_lists_known_ones() {
+        let err = check(&template(), &[("Shards".into(), "5".into())], "3").unwrap_err();
+        assert!(err.to_string().contains("ShardCount"), "{err}");
+    }
+
+    #[test]
+    fn effective_prefers_given_then_previous_then_default() {
+        let prev = BTreeMap::from([("Mode".to_string(), "B".to_string())]);
+        let eff = effective(
+            &template(),
+            &[("ShardCount".into(), "4".into())],
+            Some(&prev),
+        );
+        assert_eq!(eff["ShardCount"], "4");
+        assert_eq!(eff["Mode"], "B");
+        let send = to_send(
+            &template(),
+            &[("ShardCount".into(), "4".into())],
+            Some(&prev),
+        );
+        assert_eq!(
+            send,
+            vec![
+                ("ShardCount".into(), Some("4".into())),
+                ("Mode".into(), None)
+            ]
+        );
+    }
+}

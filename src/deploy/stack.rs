@@ -1,0 +1,164 @@
+//! Reading a deployed stack: status, parameters, tags, outputs, template;
+//! deleting one and waiting for it.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_cloudformation::types::TemplateStage;
+use aws_sdk_cloudformation::Client;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::aws::Aws;
+use crate::error::{Error, Result};
+
+use super::events::{self, Poll, Watched};
+use super::ui::Ui;
+
+/// A deployed stack as streamkit needs it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StackInfo {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub parameters: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
+    pub outputs: Vec<Output>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Output {
+    pub key: String,
+    pub value: String,
+    pub description: Option<String>,
+}
+
+/// DescribeStacks; `None` when the stack does not exist.
+pub async fn describe(cfn: &Client, aws: &Aws, name: &str) -> Result<Option<StackInfo>> {
+    let resp = match cfn.describe_stacks().stack_name(name).send().await {
+        Ok(r) => r,
+        Err(e) => {
+            let text = aws_sdk_cloudformation::error::DisplayErrorContext(&e).to_string();
+            if text.contains("does not exist") {
+                return Ok(None);
+            }
+            return Err(aws.error("cloudformation", "DescribeStacks", e));
+        }
+    };
+    let Some(s) = resp.stacks().first() else {
+        return Ok(None);
+    };
+    let status = s
+        .stack_status()
+        .map(|x| x.as_str().to_string())
+        .unwrap_or_default();
+    if status == "DELETE_COMPLETE" {
+        return Ok(None);
+    }
+    Ok(Some(StackInfo {
+        id: s.stack_id().unwrap_or(name).to_string(),
+        name: s.stack_name().unwrap_or(name).to_string(),
+        status,
+        reason: s.stack_status_reason().map(str::to_string),
+        parameters: s
+            .parameters()
+            .iter()
+            .map(|p| {
+                let key = p.parameter_key().unwrap_or_default().to_string();
+                (key, p.parameter_value().unwrap_or_default().to_string())
+            })
+            .collect(),
+        tags: s
+            .tags()
+            .iter()
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect(),
+        outputs: s
+            .outputs()
+            .iter()
+            .map(|o| Output {
+                key: o.output_key().unwrap_or_default().to_string(),
+                value: o.output_value().unwrap_or_default().to_string(),
+                description: o.description().map(str::to_string),
+            })
+            .collect(),
+    }))
+}
+
+/// Like [`describe`], but a missing stack is an error naming how to create it.
+pub async fn require(cfn: &Client, aws: &Aws, name: &str) -> Result<StackInfo> {
+    describe(cfn, aws, name).await?.ok_or_else(|| {
+        Error::BadInput(format!(
+            "stack {name} does not exist in {}; deploy it with `streamkit deploy --pattern ID --stack-name {name}`",
+            aws.region
+        ))
+    })
+}
+
+/// The deployed template as submitted, parsed (JSON or YAML).
+pub async fn template(cfn: &Client, aws: &Aws, name: &str) -> Result<Value> {
+    let resp = cfn
+        .get_template()
+        .stack_name(name)
+        .template_stage(TemplateStage::Original)
+        .send()
+        .await
+        .map_err(|e| aws.error("cloudformation", "GetTemplate", e))?;
+    let body = resp.template_body().unwrap_or_default();
+    Ok(serde_json::from_str(body)
+        .or_else(|_| serde_yaml_ng::from_str(body))
+        .unwrap_or(Value::Null))
+}
+
+/// `(logical id, type, physical id)` of every resource of the stack.
+pub async fn resources(
+    cfn: &Client,
+    aws: &Aws,
+    stack: &str,
+) -> Result<Vec<(String, String, String)>> {
+    let mut out = Vec::new();
+    let mut pages = cfn
+        .list_stack_resources()
+        .stack_name(stack)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| aws.error("cloudformation", "ListStackResources", e))?;
+        for r in page.stack_resource_summaries() {
+            out.push((
+                r.logical_resource_id().unwrap_or_default().to_string(),
+                r.resource_type().unwrap_or_default().to_string(),
+                r.physical_resource_id().unwrap_or_default().to_string(),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Deletes a stack and follows it to DELETE_COMPLETE (or a failure).
+pub async fn delete(
+    cfn: &Client,
+    aws: &Aws,
+    stack: &StackInfo,
+    retain: &[String],
+    poll: Poll,
+    ui: &mut Ui<'_>,
+) -> Result<Watched> {
+    let marker = events::latest_event_id(cfn, aws, &stack.id).await?;
+    let mut req = cfn.delete_stack().stack_name(&stack.id);
+    for id in retain {
+        req = req.retain_resources(id);
+    }
+    req.send()
+        .await
+        .map_err(|e| aws.error("cloudformation", "DeleteStack", e))?;
+    ui.start_progress(&format!("deleting {}", stack.name));
+    let watched = events::watch(cfn, aws, &stack.id, marker, poll, ui).await;
+    ui.finish_progress();
+    watched
+}
