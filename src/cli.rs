@@ -68,29 +68,45 @@ pub enum Command {
     )]
     Validate(ValidateArgs),
     /// Create the artifact buckets BASE and BASE-<region>: encrypted, versioned, private, TLS only.
-    #[command(after_help = "Examples:\n  streamkit bootstrap --bucket-base my-assets\n  streamkit bootstrap --bucket-base my-assets --regions us-east-1,us-west-2")]
+    #[command(
+        after_help = "Examples:\n  streamkit bootstrap --bucket-base my-assets\n  streamkit bootstrap --bucket-base my-assets --regions us-east-1,us-west-2"
+    )]
     Bootstrap(crate::commands::bootstrap::BootstrapArgs),
     /// Upload a build-dist output (templates to BASE, code to BASE-<region>), skipping unchanged objects.
-    #[command(after_help = "Examples:\n  streamkit publish\n  streamkit publish --dist-dir deployment --regions us-east-1,us-west-2")]
+    #[command(
+        after_help = "Examples:\n  streamkit publish\n  streamkit publish --dist-dir deployment --regions us-east-1,us-west-2"
+    )]
     Publish(crate::commands::publish::PublishArgs),
     /// Deploy a stack: change set, guard for stateful resources, confirm, execute, watch, outputs.
-    #[command(after_help = "Examples:\n  streamkit deploy --pattern 3\n  streamkit deploy --pattern 3 --parameter ShardCount=4 --yes\n  streamkit deploy --pattern cross-region --regions us-east-1,us-west-2 --parameter StreamName=orders --yes\n\nExit codes: 0 deployed or no changes, 1 deployment failed, 2 bad input or refused, 3 AWS access problem.")]
+    #[command(
+        after_help = "Examples:\n  streamkit deploy --pattern 3\n  streamkit deploy --pattern 3 --parameter ShardCount=4 --yes\n  streamkit deploy --pattern cross-region --regions us-east-1,us-west-2 --parameter StreamName=orders --yes\n\nExit codes: 0 deployed or no changes, 1 deployment failed, 2 bad input or refused, 3 AWS access problem."
+    )]
     Deploy(crate::commands::deploy::DeployArgs),
     /// Show the changes a deploy would make (a change set, deleted afterwards).
     #[command(after_help = "Example:\n  streamkit diff --pattern 3 --parameter ShardCount=4")]
     Diff(crate::commands::diff::DiffArgs),
     /// Show a stack's status; --watch follows an operation in progress.
-    #[command(after_help = "Examples:\n  streamkit status --pattern 3\n  streamkit status --stack-name streamkit-pattern-3 --watch")]
+    #[command(
+        after_help = "Examples:\n  streamkit status --pattern 3\n  streamkit status --stack-name streamkit-pattern-3 --watch"
+    )]
     Status(crate::commands::status::StatusArgs),
     /// Print a deployed stack's outputs.
     #[command(after_help = "Example:\n  streamkit outputs --pattern 3 --output json")]
     Outputs(crate::commands::outputs::OutputsArgs),
     /// Delete a stack; retained data buckets stay unless --delete-data.
-    #[command(after_help = "Examples:\n  streamkit destroy --pattern 3 --yes\n  streamkit destroy --pattern 3 --delete-data --yes")]
+    #[command(
+        after_help = "Examples:\n  streamkit destroy --pattern 3 --yes\n  streamkit destroy --pattern 3 --delete-data --yes"
+    )]
     Destroy(crate::commands::destroy::DestroyArgs),
     /// Print the console URL of the stack's CloudWatch dashboard.
     #[command(after_help = "Example:\n  streamkit dashboard --pattern 3")]
     Dashboard(crate::commands::dashboard::DashboardArgs),
+    /// Build every asset and write deployable templates, zips and a manifest into deployment/.
+    #[command(
+        disable_version_flag = true,
+        after_help = "Examples:\n  streamkit build-dist --bucket my-assets --solution streamkit --version v1.0.0\n  streamkit build-dist --bucket my-assets --solution streamkit --version dev --arch x86_64 --cargo-profile dev"
+    )]
+    BuildDist(crate::commands::build_dist::BuildDistArgs),
 }
 
 #[derive(Debug, Args)]

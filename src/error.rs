@@ -36,6 +36,10 @@ pub enum Error {
         message: String,
     },
 
+    /// Building or packaging deployable artifacts failed (`build-dist`).
+    #[error("{0}")]
+    Build(String),
+
     /// An AWS access problem: credentials, permissions, endpoint unreachable.
     #[error("{0}")]
     AwsAccess(String),
@@ -62,14 +66,18 @@ pub enum Error {
 }
 
 impl Error {
-    /// Exit code for this error: 2 for bad input, 1 for internal/product defects.
+    /// Exit code for this error: 2 for bad input, 1 for internal/product defects and
+    /// failed deployments, 3 for AWS access problems, 130 after Ctrl-C.
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Unknown { .. } | Error::BadInput(_) | Error::Write { .. } => 2,
             Error::AwsAccess(_) => 3,
             Error::Aws(_) | Error::Deploy(_) => 1,
             Error::Interrupted(_) => 130,
-            Error::Manifest { .. } | Error::Fragment { .. } | Error::Template { .. } => 1,
+            Error::Manifest { .. }
+            | Error::Fragment { .. }
+            | Error::Template { .. }
+            | Error::Build(_) => 1,
         }
     }
 

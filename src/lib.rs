@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod dashboard;
 pub mod deploy;
+pub mod dist;
 pub mod error;
 pub mod render;
 pub mod validate;

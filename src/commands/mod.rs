@@ -1,16 +1,17 @@
 //! One file per subcommand.
 
-pub mod patterns;
-pub mod synth;
-pub mod validate;
 pub mod bootstrap;
+pub mod build_dist;
 pub mod dashboard;
 pub mod deploy;
 pub mod destroy;
 pub mod diff;
 pub mod outputs;
+pub mod patterns;
 pub mod publish;
 pub mod status;
+pub mod synth;
+pub mod validate;
 
 use std::io::Write;
 
@@ -31,6 +32,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Outputs(args) => outputs::run(&cli.global, args, out),
         Command::Destroy(args) => destroy::run(&cli.global, args, out),
         Command::Dashboard(args) => dashboard::run(&cli.global, args, out),
+        Command::BuildDist(args) => build_dist::run(&cli.global, args, out),
     }
 }
 
