@@ -98,10 +98,12 @@ async fn cross_region_in_both_regions_on_the_emulator() {
     let on = [
         (switch.0.as_str(), switch.1.as_str()),
         ("StreamName", XR_STREAM),
+        ("PeerRegion", REGION_B),
     ];
     let off = [
         (switch.0.as_str(), switch.2.as_str()),
         ("StreamName", XR_STREAM),
+        ("PeerRegion", REGION_A),
     ];
     let da = create_stack(&a, "sk-xr", &template, &on).await;
     assert!(
@@ -856,14 +858,36 @@ async fn verify_properties(regions: &[&Clients], d: &Deployed, logical: &str, ty
                 .await
                 .unwrap();
             assert!(k.enabled(), "{ctx}: enabled");
-            assert!(
-                k.value().is_some_and(|v| v.len() >= 20),
-                "{ctx}: generated value"
-            );
-            assert!(
-                props.get("Value").is_none(),
-                "{ctx}: the key value is never a literal in the template"
-            );
+            let value = k.value().unwrap_or_default().to_string();
+            assert!(value.len() >= 20, "{ctx}: a real key value");
+            if let Some(v) = props.get("Value") {
+                // Never a literal: a dynamic reference to the stack's secret.
+                let text = v.to_string();
+                assert!(
+                    text.contains("{{resolve:secretsmanager:"),
+                    "{ctx}: the key value is a literal: {text}"
+                );
+                assert!(
+                    !value.contains("{{resolve:"),
+                    "{ctx}: dynamic reference left unresolved"
+                );
+                for secret in d.of_type("AWS::SecretsManager::Secret") {
+                    if text.contains(&format!("${{{}}}", secret.logical_id)) {
+                        let s = c
+                            .secrets
+                            .get_secret_value()
+                            .secret_id(&secret.physical_id)
+                            .send()
+                            .await
+                            .unwrap();
+                        assert_eq!(
+                            s.secret_string(),
+                            Some(value.as_str()),
+                            "{ctx}: the key is the secret's value"
+                        );
+                    }
+                }
+            }
         }
         "AWS::ApiGateway::UsagePlanKey" => {
             let plan_logical = props["UsagePlanId"]["Ref"].as_str().unwrap();
@@ -1140,12 +1164,18 @@ async fn verify_properties(regions: &[&Clients], d: &Deployed, logical: &str, ty
             let key = a
                 .attributes()
                 .and_then(|m| m.get("KmsMasterKeyId"))
-                .cloned();
-            assert_eq!(
-                key.as_deref(),
-                Some("alias/aws/sns"),
-                "{ctx}: encrypted with alias/aws/sns"
-            );
+                .cloned()
+                .unwrap_or_default();
+            // Encrypted: with the AWS-managed key, or with the stack's own key
+            // (CloudWatch alarms can only publish to topics under a customer key).
+            let want = match props["KmsMasterKeyId"].get("Ref").and_then(Value::as_str) {
+                Some(logical) if d.template["Resources"].get(logical).is_some() => {
+                    d.physical(logical).to_string()
+                }
+                _ => scalar(&d.literal(&props["KmsMasterKeyId"]).expect("topic key")),
+            };
+            assert!(!key.is_empty(), "{ctx}: encrypted");
+            assert_eq!(key, want, "{ctx}: encryption key");
         }
         "AWS::SNS::Subscription" => {
             let a = c

@@ -68,6 +68,13 @@ def as_bool(value: Any) -> Any:
     return value
 
 
+def cfn_string(value: Any) -> str:
+    """A scalar as CloudFormation passes it to a String property."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+
+
 def policy_text(document: Any) -> str:
     return document if isinstance(document, str) else json.dumps(document)
 
@@ -389,6 +396,8 @@ class FlinkApplication(StreamkitModel, CloudFormationModel):
         if name in backend.applications:
             raise ValueError(f"application {name} already exists")
         config = p.get("ApplicationConfiguration")
+        for group in ((config or {}).get("EnvironmentProperties") or {}).get("PropertyGroups", []):
+            group["PropertyMap"] = {k: cfn_string(v) for k, v in group.get("PropertyMap", {}).items()}
         backend.create_application(
             application_name=name,
             application_description=p.get("ApplicationDescription"),

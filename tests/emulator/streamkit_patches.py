@@ -15,7 +15,7 @@ from moto.kinesis.models import Stream, kinesis_backends
 from moto.s3.models import FakeBucket, s3_backends
 from moto.utilities.utils import get_partition
 
-from streamkit_models import as_bool, as_float, as_int, tag_map
+from streamkit_models import as_bool, as_float, as_int, cfn_string, tag_map
 
 
 def _wrap_create(cls: Any, after: Any, before: Any = None) -> None:
@@ -220,6 +220,10 @@ def lambda_create(cls, resource_name, cloudformation_json, account_id, region_na
             spec[key] = as_int(spec[key])
     if "Tags" in props:
         spec["Tags"] = tag_map(props["Tags"])
+    variables = (spec.get("Environment") or {}).get("Variables")
+    if variables:
+        # CloudFormation passes every environment value as a string.
+        spec["Environment"] = {"Variables": {k: cfn_string(v) for k, v in variables.items()}}
     if "ZipFile" in spec["Code"]:
         spec["Code"]["ZipFile"] = base64.b64encode(
             cls._create_zipfile_from_plaintext_code(spec["Code"]["ZipFile"])
@@ -605,3 +609,164 @@ def _s3_versioning_response() -> None:
 
 
 _s3_versioning_response()
+
+
+# --------------------------------------------------------------------------- EC2
+
+
+def _instance_from_launch_template() -> None:
+    """AWS::EC2::Instance with a LaunchTemplate (moto requires ImageId and
+    drops the template, its metadata options and instance profile)."""
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.instances import Instance, MetadataOptions
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        backend = ec2_backends[account_id][region_name]
+        template_arg = None
+        data: dict[str, Any] = {}
+        if props.get("LaunchTemplate"):
+            lt = props["LaunchTemplate"]
+            template_arg = {
+                k: str(v) for k, v in lt.items() if k in ("LaunchTemplateId", "LaunchTemplateName", "Version")
+            }
+            data = backend._get_template_from_args(template_arg).data
+        group_ids = list(props.get("SecurityGroupIds", [])) or list(data.get("SecurityGroupIds", []))
+        group_names = [backend.get_security_group_from_id(g).name for g in group_ids]
+        group_names += list(props.get("SecurityGroups", []))
+        run_kwargs: dict[str, Any] = dict(
+            instance_type=props.get("InstanceType") or data.get("InstanceType", "m1.small"),
+            is_instance_type_default=not (props.get("InstanceType") or data.get("InstanceType")),
+            subnet_id=props.get("SubnetId"),
+            key_name=props.get("KeyName"),
+            private_ip=props.get("PrivateIpAddress"),
+            block_device_mappings=props.get("BlockDeviceMappings", {}),
+        )
+        if template_arg:
+            run_kwargs["launch_template"] = template_arg
+        image_id = props.get("ImageId") or data.get("ImageId")
+        if not image_id:
+            raise ValueError("AWS::EC2::Instance: no ImageId in the instance or its launch template")
+        reservation = backend.run_instances(
+            image_id=image_id,
+            user_data=props.get("UserData"),
+            count=1,
+            security_group_names=group_names,
+            **run_kwargs,
+        )
+        instance = reservation.instances[0]
+        metadata = props.get("MetadataOptions") or data.get("MetadataOptions")
+        if metadata:
+            instance.metadata_options = MetadataOptions(metadata)
+        for tag in props.get("Tags", []):
+            instance.add_tag(tag["Key"], tag["Value"])
+        profile = props.get("IamInstanceProfile") or (data.get("IamInstanceProfile") or {}).get("Name")
+        if not profile and (data.get("IamInstanceProfile") or {}).get("Arn"):
+            profile = data["IamInstanceProfile"]["Arn"].rsplit("/", 1)[-1]
+        if profile:
+            backend.associate_iam_instance_profile(instance_id=instance.id, iam_instance_profile_name=profile)
+        return instance
+
+    Instance.create_from_cloudformation_json = classmethod(create)
+
+
+_instance_from_launch_template()
+
+
+# --------------------------------------------------------------------------- KMS
+
+
+def _kms_key_policy_as_text() -> None:
+    """moto keeps a template's KeyPolicy object as is, and then fails every
+    call that checks the policy (it expects the JSON text)."""
+    import json
+
+    from moto.kms.models import Key
+
+    def before(props: dict[str, Any]) -> None:
+        if isinstance(props.get("KeyPolicy"), (dict, list)):
+            props["KeyPolicy"] = json.dumps(props["KeyPolicy"])
+
+    _wrap_create(Key, lambda *a: None, before)
+
+
+_kms_key_policy_as_text()
+
+
+def _lambda_permission() -> None:
+    """AWS::Lambda::Permission: a statement ID as physical ID (moto has none, so
+    the permission could neither be referenced nor removed) and a delete."""
+    import json
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = dict(cloudformation_json["Properties"])
+        backend = awslambda.lambda_backends[account_id][region_name]
+        fn = backend.get_function(props["FunctionName"])
+        props.setdefault("StatementId", resource_name)
+        fn.policy.add_statement(raw=json.dumps(props))
+        permission = awslambda.Permission(region=region_name)
+        permission.streamkit_sid = props["StatementId"]
+        permission.streamkit_function = fn.function_name
+        return permission
+
+    def delete(self: Any, account_id: str, region_name: str) -> None:
+        backend = awslambda.lambda_backends[account_id][region_name]
+        try:
+            fn = backend.get_function(self.streamkit_function)
+        except Exception:  # noqa: BLE001 - the function went first
+            return
+        fn.policy.del_statement(self.streamkit_sid)
+
+    awslambda.Permission.create_from_cloudformation_json = classmethod(create)
+    awslambda.Permission.delete = delete
+    awslambda.Permission.physical_resource_id = property(lambda self: self.streamkit_sid)
+
+
+_lambda_permission()
+
+
+# --------------------------------------------------------------------------- dynamic references
+
+
+def _dynamic_references() -> None:
+    """`{{resolve:secretsmanager:...}}` and `{{resolve:ssm:...}}` in property
+    values, resolved when the resource is created, as CloudFormation does."""
+    import json
+    import re
+
+    pattern = re.compile(r"\{\{resolve:(secretsmanager|ssm|ssm-secure):([^}]*)\}\}")
+    _clean = parsing.clean_json
+
+    def resolve(match: "re.Match[str]", account_id: str, region_name: str) -> str:
+        service, ref = match.group(1), match.group(2)
+        if service == "secretsmanager":
+            from moto.secretsmanager.models import secretsmanager_backends
+
+            # secret-id[:SecretString[:json-key[:version-stage[:version-id]]]]
+            if ref.startswith("arn:"):
+                parts = ref.split(":")
+                secret_id, rest = ":".join(parts[:7]), parts[7:]
+            else:
+                secret_id, *rest = ref.split(":")
+            value = secretsmanager_backends[account_id][region_name].get_secret_value(
+                secret_id, version_id=None, version_stage=None
+            )["SecretString"]
+            if len(rest) >= 2 and rest[1]:
+                value = json.loads(value)[rest[1]]
+            return str(value)
+        from moto.ssm.models import ssm_backends
+
+        name = ref.split(":")[0]
+        return ssm_backends[account_id][region_name].get_parameter(name).value
+
+    def clean_json(resource_json: Any, resources_map: Any) -> Any:
+        result = _clean(resource_json, resources_map)
+        if isinstance(result, str) and "{{resolve:" in result and hasattr(resources_map, "_account_id"):
+            account, region = resources_map._account_id, resources_map._region_name
+            result = pattern.sub(lambda m: resolve(m, account, region), result)
+        return result
+
+    parsing.clean_json = clean_json
+
+
+_dynamic_references()

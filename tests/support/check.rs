@@ -93,6 +93,20 @@ pub async fn exists(c: &Clients, d: &Deployed, r: &StackResource) -> bool {
             .send()
             .await
             .is_ok(),
+        "AWS::Lambda::Permission" => {
+            // Physical ID: the statement ID, in the function's resource policy.
+            let function = scalar(&d.def(&r.logical_id)["Properties"]["FunctionName"]);
+            let function = d.def(&r.logical_id)["Properties"]["FunctionName"]["Fn::GetAtt"][0]
+                .as_str()
+                .map(|l| d.physical(l).to_string())
+                .unwrap_or(function);
+            c.lambda
+                .get_policy()
+                .function_name(function)
+                .send()
+                .await
+                .is_ok_and(|p| p.policy().is_some_and(|p| p.contains(id)))
+        }
         "AWS::Lambda::EventSourceMapping" => c
             .lambda
             .get_event_source_mapping()
@@ -244,14 +258,14 @@ pub async fn exists(c: &Clients, d: &Deployed, r: &StackResource) -> bool {
             .group_ids(id)
             .send()
             .await
-            .is_ok(),
+            .is_ok_and(|o| !o.security_groups().is_empty()),
         "AWS::EC2::LaunchTemplate" => c
             .ec2
             .describe_launch_templates()
             .launch_template_ids(id)
             .send()
             .await
-            .is_ok(),
+            .is_ok_and(|o| !o.launch_templates().is_empty()),
         "AWS::ApiGateway::RestApi" => c
             .apigateway
             .get_rest_api()
@@ -346,6 +360,17 @@ pub async fn exists(c: &Clients, d: &Deployed, r: &StackResource) -> bool {
                 .await
                 .is_ok()
         }
+        "AWS::KMS::Key" => c.kms.describe_key().key_id(id).send().await.is_ok_and(|k| {
+            k.key_metadata()
+                .and_then(|m| m.key_state())
+                .is_some_and(|s| s.as_str() != "PendingDeletion")
+        }),
+        "AWS::KMS::Alias" => c
+            .kms
+            .list_aliases()
+            .send()
+            .await
+            .is_ok_and(|o| o.aliases().iter().any(|a| a.alias_name() == Some(id))),
         "AWS::ApiGateway::Account" => c.apigateway.get_account().send().await.is_ok(),
         other => panic!(
             "{}: the test does not know how to look up {other} ({}); add it to support/check.rs",

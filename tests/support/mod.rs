@@ -56,6 +56,7 @@ pub struct Clients {
     pub ssm: aws_sdk_ssm::Client,
     pub ec2: aws_sdk_ec2::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    pub kms: aws_sdk_kms::Client,
 }
 
 impl Clients {
@@ -82,6 +83,7 @@ impl Clients {
             ssm: aws_sdk_ssm::Client::new(&cfg),
             ec2: aws_sdk_ec2::Client::new(&cfg),
             secrets: aws_sdk_secretsmanager::Client::new(&cfg),
+            kms: aws_sdk_kms::Client::new(&cfg),
         }
     }
 }
@@ -190,6 +192,17 @@ pub fn resolve_literal(
                     }
                     out.push_str(rest);
                     Some(Value::String(out))
+                }
+                "Fn::Join" => {
+                    let sep = arg[0].as_str()?;
+                    let items: Vec<String> = match resolve_literal(&arg[1], params, region)? {
+                        Value::Array(items) => items.iter().map(scalar).collect(),
+                        // A Ref to a list parameter: its comma-separated value.
+                        Value::String(s) if s.is_empty() => vec![],
+                        Value::String(s) => s.split(',').map(str::to_string).collect(),
+                        _ => return None,
+                    };
+                    Some(Value::String(items.join(sep)))
                 }
                 _ if key.starts_with("Fn::") => None,
                 _ => Some(value.clone()),
