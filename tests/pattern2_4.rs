@@ -46,33 +46,76 @@ fn engine_switch_changes_only_the_processor() {
         let flink = template(p, "flink", "arm64");
 
         // Flink: the application and no processor function; Lambda: the reverse.
-        assert_eq!(of_type(&flink, "AWS::KinesisAnalyticsV2::Application").len(), 1, "pattern {p}");
+        assert_eq!(
+            of_type(&flink, "AWS::KinesisAnalyticsV2::Application").len(),
+            1,
+            "pattern {p}"
+        );
         assert!(flink["Resources"].get("Processor").is_none(), "pattern {p}");
-        assert!(of_type(&flink, "AWS::Lambda::EventSourceMapping").is_empty(), "pattern {p}");
-        assert!(of_type(&lambda, "AWS::KinesisAnalyticsV2::Application").is_empty(), "pattern {p}");
-        assert_eq!(lambda["Resources"]["Processor"]["Type"], "AWS::Lambda::Function", "pattern {p}");
-        assert_eq!(of_type(&lambda, "AWS::Lambda::EventSourceMapping").len(), 1, "pattern {p}");
+        assert!(
+            of_type(&flink, "AWS::Lambda::EventSourceMapping").is_empty(),
+            "pattern {p}"
+        );
+        assert!(
+            of_type(&lambda, "AWS::KinesisAnalyticsV2::Application").is_empty(),
+            "pattern {p}"
+        );
+        assert_eq!(
+            lambda["Resources"]["Processor"]["Type"], "AWS::Lambda::Function",
+            "pattern {p}"
+        );
+        assert_eq!(
+            of_type(&lambda, "AWS::Lambda::EventSourceMapping").len(),
+            1,
+            "pattern {p}"
+        );
 
         // Everything else is identical (the dashboard body differs by its processor sections).
         let ids = |t: &Value| -> BTreeSet<String> {
-            t["Resources"].as_object().unwrap().keys().cloned().collect()
+            t["Resources"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect()
         };
         let (l, f) = (ids(&lambda), ids(&flink));
         for id in l.symmetric_difference(&f) {
-            assert!(is_processor_part(id), "pattern {p}: {id} differs between engines");
+            assert!(
+                is_processor_part(id),
+                "pattern {p}: {id} differs between engines"
+            );
         }
         for id in l.intersection(&f) {
             if is_processor_part(id) || id == "Dashboard" {
                 continue;
             }
-            assert_eq!(lambda["Resources"][id], flink["Resources"][id], "pattern {p}: {id}");
+            assert_eq!(
+                lambda["Resources"][id], flink["Resources"][id],
+                "pattern {p}: {id}"
+            );
         }
         let names = |t: &Value| -> Vec<String> {
-            t["Parameters"].as_object().unwrap().keys().cloned().collect()
+            t["Parameters"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect()
         };
-        assert_eq!(names(&lambda), names(&flink), "pattern {p}: same parameters in both engines");
-        assert_eq!(lambda["Outputs"]["ProcessorName"]["Value"], json!({"Ref": "Processor"}));
-        assert_eq!(flink["Outputs"]["ProcessorName"]["Value"], json!({"Ref": "ProcessorApplication"}));
+        assert_eq!(
+            names(&lambda),
+            names(&flink),
+            "pattern {p}: same parameters in both engines"
+        );
+        assert_eq!(
+            lambda["Outputs"]["ProcessorName"]["Value"],
+            json!({"Ref": "Processor"})
+        );
+        assert_eq!(
+            flink["Outputs"]["ProcessorName"]["Value"],
+            json!({"Ref": "ProcessorApplication"})
+        );
     }
 }
 
@@ -82,10 +125,21 @@ fn flink_application_is_runtime_1_20_with_logging_option() {
         let t = template(p, "flink", "arm64");
         let app = &t["Resources"]["ProcessorApplication"]["Properties"];
         assert_eq!(app["RuntimeEnvironment"], "FLINK-1_20");
-        let code = &app["ApplicationConfiguration"]["ApplicationCodeConfiguration"]["CodeContent"]["S3ContentLocation"];
+        let code = &app["ApplicationConfiguration"]["ApplicationCodeConfiguration"]["CodeContent"]
+            ["S3ContentLocation"];
         assert_eq!(code["FileKey"], json!({"Ref": "ProcessorCodeKey"}));
-        assert!(t["Parameters"]["ProcessorCodeKey"].get("Default").is_none(), "no shipped Flink artifact");
-        assert_eq!(of_type(&t, "AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption").len(), 1);
+        assert!(
+            t["Parameters"]["ProcessorCodeKey"].get("Default").is_none(),
+            "no shipped Flink artifact"
+        );
+        assert_eq!(
+            of_type(
+                &t,
+                "AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption"
+            )
+            .len(),
+            1
+        );
         let gc = &t["Resources"]["FlinkOldGenGcAlarm"]["Properties"];
         assert_eq!(gc["Metrics"][0]["Expression"], "(m1 * 100)/60000");
         assert_eq!(gc["AlarmActions"], json!([{"Ref": "AlarmTopic"}]));
@@ -98,11 +152,23 @@ fn lambda_engine_event_source_mapping() {
     for p in PATTERNS {
         let t = template(p, "lambda", "arm64");
         let esm = &of_type(&t, "AWS::Lambda::EventSourceMapping")[0].1["Properties"];
-        assert_eq!(esm["FunctionResponseTypes"], json!(["ReportBatchItemFailures"]));
+        assert_eq!(
+            esm["FunctionResponseTypes"],
+            json!(["ReportBatchItemFailures"])
+        );
         assert_eq!(esm["BisectBatchOnFunctionError"], json!(true));
-        assert_eq!(esm["ParallelizationFactor"], json!({"Ref": "ProcessorParallelism"}));
-        assert_eq!(esm["StartingPosition"], json!({"Ref": "ProcessorStartingPosition"}));
-        assert_eq!(esm["DestinationConfig"]["OnFailure"]["Destination"], json!({"Fn::GetAtt": ["FailureQueue", "Arn"]}));
+        assert_eq!(
+            esm["ParallelizationFactor"],
+            json!({"Ref": "ProcessorParallelism"})
+        );
+        assert_eq!(
+            esm["StartingPosition"],
+            json!({"Ref": "ProcessorStartingPosition"})
+        );
+        assert_eq!(
+            esm["DestinationConfig"]["OnFailure"]["Destination"],
+            json!({"Fn::GetAtt": ["FailureQueue", "Arn"]})
+        );
         let window = &esm["TumblingWindowInSeconds"];
         if p == "2" {
             assert_eq!(window, &json!({"Ref": "WindowSeconds"}));
@@ -117,12 +183,19 @@ fn producer_requires_imdsv2_and_has_no_key_pair() {
     for p in PATTERNS {
         for engine in ["lambda", "flink"] {
             let t = template(p, engine, "arm64");
-            let data = &t["Resources"]["ProducerLaunchTemplate"]["Properties"]["LaunchTemplateData"];
+            let data =
+                &t["Resources"]["ProducerLaunchTemplate"]["Properties"]["LaunchTemplateData"];
             assert_eq!(data["MetadataOptions"]["HttpTokens"], "required");
             assert!(data.get("KeyName").is_none());
-            assert_eq!(data["BlockDeviceMappings"][0]["Ebs"]["Encrypted"], json!(true));
+            assert_eq!(
+                data["BlockDeviceMappings"][0]["Ebs"]["Encrypted"],
+                json!(true)
+            );
             let instance = &t["Resources"]["ProducerInstance"]["Properties"];
-            assert_eq!(instance["LaunchTemplate"]["LaunchTemplateId"], json!({"Ref": "ProducerLaunchTemplate"}));
+            assert_eq!(
+                instance["LaunchTemplate"]["LaunchTemplateId"],
+                json!({"Ref": "ProducerLaunchTemplate"})
+            );
             assert!(instance.get("KeyName").is_none());
             assert!(instance.get("MetadataOptions").is_none());
         }
@@ -170,7 +243,11 @@ fn producer_role_only_writes_this_stream() {
                     assert_eq!(st["Resource"], json!({"Fn::GetAtt": ["Stream", "Arn"]}));
                     kinesis.extend(actions.clone());
                 } else {
-                    assert_eq!(actions, ["s3:GetObject"], "only the asset object besides the stream");
+                    assert_eq!(
+                        actions,
+                        ["s3:GetObject"],
+                        "only the asset object besides the stream"
+                    );
                     let key = st["Resource"]["Fn::Sub"].as_str().unwrap();
                     assert!(key.ends_with("/${AssetKeyPrefix}producer.zip"), "{key}");
                 }
@@ -185,15 +262,29 @@ fn producer_role_only_writes_this_stream() {
 fn producer_ami_and_instance_type_follow_the_architecture() {
     for p in PATTERNS {
         for (arch, ami, instance) in [
-            ("arm64", "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64", "t4g.small"),
-            ("x86_64", "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", "t3.small"),
+            (
+                "arm64",
+                "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+                "t4g.small",
+            ),
+            (
+                "x86_64",
+                "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+                "t3.small",
+            ),
         ] {
             let t = template(p, "lambda", arch);
             let param = &t["Parameters"]["ProducerAmiId"];
-            assert_eq!(param["Type"], "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>");
+            assert_eq!(
+                param["Type"],
+                "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
+            );
             assert_eq!(param["Default"], ami, "pattern {p} {arch}");
             assert_eq!(t["Parameters"]["ProducerInstanceType"]["Default"], instance);
-            assert_eq!(t["Resources"]["Processor"]["Properties"]["Architectures"], json!([arch]));
+            assert_eq!(
+                t["Resources"]["Processor"]["Properties"]["Architectures"],
+                json!([arch])
+            );
         }
     }
 }
@@ -202,8 +293,8 @@ fn producer_ami_and_instance_type_follow_the_architecture() {
 fn producer_kind_matches_the_pattern() {
     for (p, kind) in [("2", "--kind ticks"), ("4", "--kind rides")] {
         let t = template(p, "lambda", "arm64");
-        let user_data = t["Resources"]["ProducerLaunchTemplate"]["Properties"]["LaunchTemplateData"]
-            ["UserData"]["Fn::Base64"]["Fn::Sub"]
+        let user_data = t["Resources"]["ProducerLaunchTemplate"]["Properties"]
+            ["LaunchTemplateData"]["UserData"]["Fn::Base64"]["Fn::Sub"]
             .as_str()
             .unwrap();
         assert!(user_data.contains(kind), "pattern {p}");
@@ -220,8 +311,13 @@ fn fare_api_key_is_never_a_literal() {
         let value = &keys[0].1["Properties"]["Value"];
         // Either generated by API Gateway (no Value) or resolved from the generated secret.
         if !value.is_null() {
-            let sub = value["Fn::Sub"].as_str().expect("the key value is resolved, not a literal");
-            assert_eq!(sub, "{{resolve:secretsmanager:${ApiKeySecret}:SecretString}}");
+            let sub = value["Fn::Sub"]
+                .as_str()
+                .expect("the key value is resolved, not a literal");
+            assert_eq!(
+                sub,
+                "{{resolve:secretsmanager:${ApiKeySecret}:SecretString}}"
+            );
         }
         let secret = &t["Resources"]["ApiKeySecret"]["Properties"];
         assert!(secret.get("SecretString").is_none());
@@ -234,7 +330,10 @@ fn fare_api_key_is_never_a_literal() {
         let method = &t["Resources"]["PredictFareMethod"]["Properties"];
         assert_eq!(method["AuthorizationType"], "AWS_IAM");
         assert_eq!(method["ApiKeyRequired"], json!(true));
-        assert_eq!(method["RequestParameters"]["method.request.querystring.ride_request_id"], json!(true));
+        assert_eq!(
+            method["RequestParameters"]["method.request.querystring.ride_request_id"],
+            json!(true)
+        );
         let validator = &t["Resources"]["PredictFareValidator"]["Properties"];
         assert_eq!(validator["ValidateRequestParameters"], json!(true));
         let plan = &t["Resources"]["FareApiUsagePlan"]["Properties"]["Throttle"];
@@ -250,10 +349,15 @@ fn enrichment_processor_may_invoke_only_the_fare_method() {
         assert!(text.contains(
             "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${FareApi}/prod/GET/predictFare"
         ));
-        assert!(text.contains(r#""Action":"secretsmanager:GetSecretValue","Resource":{"Ref":"ApiKeySecret"}"#));
+        assert!(text.contains(
+            r#""Action":"secretsmanager:GetSecretValue","Resource":{"Ref":"ApiKeySecret"}"#
+        ));
         let alarm = &t["Resources"]["EnrichmentFailuresAlarm"]["Properties"];
         assert_eq!(alarm["Namespace"], "Streamkit/Enrichment");
         assert_eq!(alarm["MetricName"], "EnrichmentFailures");
-        assert_eq!(alarm["Dimensions"], json!([{"Name": "StackName", "Value": {"Ref": "AWS::StackName"}}]));
+        assert_eq!(
+            alarm["Dimensions"],
+            json!([{"Name": "StackName", "Value": {"Ref": "AWS::StackName"}}])
+        );
     }
 }

@@ -278,9 +278,16 @@ fn lambda_functions_use_a_current_runtime_and_the_asset_binding() {
         for (id, f) in resources_of(&r, "AWS::Lambda::Function") {
             let p = &f["Properties"];
             assert_eq!(p["Runtime"], "provided.al2023", "{label}/{id}");
-            assert_eq!(p["Architectures"], serde_json::json!(["arm64"]), "{label}/{id}");
+            assert_eq!(
+                p["Architectures"],
+                serde_json::json!(["arm64"]),
+                "{label}/{id}"
+            );
             let bucket = default_code_location(&p["Code"]["S3Bucket"]);
-            assert_eq!(bucket["Fn::Sub"], "${AssetBucketBase}-${AWS::Region}", "{label}/{id}");
+            assert_eq!(
+                bucket["Fn::Sub"], "${AssetBucketBase}-${AWS::Region}",
+                "{label}/{id}"
+            );
             let key = default_code_location(&p["Code"]["S3Key"])["Fn::Sub"]
                 .as_str()
                 .unwrap_or_else(|| panic!("{label}/{id}: S3Key is not bound to the assets"));
