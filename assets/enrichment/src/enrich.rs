@@ -4,24 +4,31 @@ use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::time::Instant;
 use streamkit_core::events::RideRequest;
 use streamkit_core::{kpl, StreamRecord};
 
 use crate::FareClient;
 
-/// Settings (the Lambda reads them from its environment).
-#[derive(Clone, Debug)]
+/// Settings (the Lambda reads them from its environment, see [`crate::config`]).
+#[derive(Clone, Debug, PartialEq)]
 pub struct EnrichConfig {
+    /// `OUTPUT_BUCKET`.
     pub bucket: String,
-    /// Key prefix, e.g. `enriched/`.
+    /// Key prefix, e.g. `enriched/` (`OUTPUT_PREFIX`).
     pub prefix: String,
-    /// Keep ride requests whose id is a multiple of this (20).
+    /// Keep ride requests whose id is a multiple of this (`SAMPLE_EVERY`, 20).
     pub sample_every: u64,
-    /// Requests in flight at most (20).
+    /// Requests in flight at most (`MAX_IN_FLIGHT`, 20).
     pub concurrency: usize,
-    /// CloudWatch namespace for the failure metric.
+    /// CloudWatch namespace of the custom metrics (`METRICS_NAMESPACE`).
     pub metric_namespace: String,
+    /// Value of the `StackName` metric dimension (`STACK_NAME`).
+    pub stack_name: String,
 }
+
+/// The namespace the template's alarm and dashboard read.
+pub const DEFAULT_METRIC_NAMESPACE: &str = "Streamkit/Enrichment";
 
 impl EnrichConfig {
     pub fn new(bucket: &str) -> Self {
@@ -30,7 +37,8 @@ impl EnrichConfig {
             prefix: "enriched/".into(),
             sample_every: 20,
             concurrency: 20,
-            metric_namespace: "streamkit/Enrichment".into(),
+            metric_namespace: DEFAULT_METRIC_NAMESPACE.into(),
+            stack_name: String::new(),
         }
     }
 }
@@ -41,17 +49,27 @@ pub struct EnrichSummary {
     pub records: u64,
     pub malformed: u64,
     pub sampled: u64,
+    /// Fare API calls made (one per sampled ride request).
+    pub api_calls: u64,
     pub enriched: u64,
     /// Fare API failures by reason (`timeout`, `http_500`, ...).
     pub api_failures: BTreeMap<String, u64>,
     /// Enriched events that could not be written.
     pub write_failures: u64,
     pub keys: Vec<String>,
+    /// Duration of every fare API call (failed ones included), in milliseconds.
+    pub latencies_ms: Vec<f64>,
 }
 
 impl EnrichSummary {
+    /// Fare API calls that did not end in a usable 200 answer.
+    pub fn api_failed(&self) -> u64 {
+        self.api_failures.values().sum()
+    }
+
+    /// Events not persisted: failed API calls plus failed writes.
     pub fn failed(&self) -> u64 {
-        self.api_failures.values().sum::<u64>() + self.write_failures
+        self.api_failed() + self.write_failures
     }
 }
 
@@ -111,12 +129,14 @@ pub async fn enrich_records(
         }
     }
     summary.sampled = sampled.len() as u64;
-    let outcomes: Vec<Outcome> = stream::iter(sampled)
+    let outcomes: Vec<(f64, Outcome)> = stream::iter(sampled)
         .map(|(ride, raw)| enrich_one(ride, raw, fare, s3, cfg))
         .buffer_unordered(cfg.concurrency.max(1))
         .collect()
         .await;
-    for o in outcomes {
+    for (latency_ms, o) in outcomes {
+        summary.api_calls += 1;
+        summary.latencies_ms.push(latency_ms);
         match o {
             Outcome::Written(key) => {
                 summary.enriched += 1;
@@ -136,13 +156,16 @@ async fn enrich_one(
     fare: &FareClient,
     s3: &aws_sdk_s3::Client,
     cfg: &EnrichConfig,
-) -> Outcome {
+) -> (f64, Outcome) {
     let id = ride.ride_request_id;
-    let expected_fare = match fare.predict_fare(id).await {
+    let started = Instant::now();
+    let answer = fare.predict_fare(id).await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let expected_fare = match answer {
         Ok(f) => f,
         Err(e) => {
-            tracing::warn!(ride_request_id = id, reason = %e.reason(), error = %e, "fare API call failed");
-            return Outcome::ApiFailed(e.reason());
+            tracing::warn!(ride_request_id = id, reason = %e.reason(), error = %e, latency_ms, "fare API call failed");
+            return (latency_ms, Outcome::ApiFailed(e.reason()));
         }
     };
     // Keep every original field, add the estimate.
@@ -151,7 +174,7 @@ async fn enrich_one(
     event.insert("expected_fare".into(), expected_fare.into());
     let key = object_key(&cfg.prefix, &ride);
     let body = serde_json::to_vec(&event).unwrap_or_default();
-    match s3
+    let outcome = match s3
         .put_object()
         .bucket(&cfg.bucket)
         .key(&key)
@@ -165,37 +188,8 @@ async fn enrich_one(
             tracing::error!(key, error = %streamkit_core::error::sdk_message(&e), "enriched event not written");
             Outcome::WriteFailed
         }
-    }
-}
-
-/// Publishes the failure count (and successes) as custom metrics; a failure to publish is logged.
-pub async fn publish_metrics(
-    cw: &aws_sdk_cloudwatch::Client,
-    namespace: &str,
-    summary: &EnrichSummary,
-) {
-    use aws_sdk_cloudwatch::types::{MetricDatum, StandardUnit};
-    let datum = |name: &str, v: u64| {
-        MetricDatum::builder()
-            .metric_name(name)
-            .value(v as f64)
-            .unit(StandardUnit::Count)
-            .build()
     };
-    let data = vec![
-        datum("EnrichmentFailures", summary.failed()),
-        datum("EventsEnriched", summary.enriched),
-        datum("MalformedRecords", summary.malformed),
-    ];
-    if let Err(e) = cw
-        .put_metric_data()
-        .namespace(namespace)
-        .set_metric_data(Some(data))
-        .send()
-        .await
-    {
-        tracing::warn!(error = %streamkit_core::error::sdk_message(&e), "could not publish enrichment metrics");
-    }
+    (latency_ms, outcome)
 }
 
 /// An S3 client for `sdk`; path-style addressing when an endpoint override

@@ -1,26 +1,21 @@
 //! Lambda entry point of the pattern 4 enrichment processor.
 //!
-//! Environment: `FARE_API_URL`, `FARE_API_KEY`, `OUTPUT_BUCKET`, optional
-//! `OUTPUT_PREFIX`, `FARE_API_TIMEOUT_SECONDS` (30).
+//! Environment (set by the template, see [`streamkit_enrichment::config`]):
+//! `API_URL`, `API_KEY_SECRET` (name of the Secrets Manager secret holding the
+//! API key, read once at cold start), `OUTPUT_BUCKET`, `OUTPUT_PREFIX`,
+//! `SAMPLE_EVERY`, `MAX_IN_FLIGHT`, `API_TIMEOUT_SECONDS`,
+//! `METRICS_NAMESPACE`, `STACK_NAME`.
 
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::streams::KinesisEventResponse;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use std::time::Duration;
 use streamkit_core::StreamRecord;
-use streamkit_enrichment::{enrich, EnrichConfig, FareClient};
-
-fn env(name: &str) -> Result<String, Error> {
-    std::env::var(name).map_err(|_| {
-        Error::from(format!(
-            "missing environment variable {name}: set it in the function configuration"
-        ))
-    })
-}
+use streamkit_enrichment::{enrich, metrics, secret, FareClient, Settings};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     streamkit_core::aws::init_json_logging();
+    let settings = Settings::from_env()?;
     let sdk = streamkit_core::aws::sdk_config(None).await;
     let region = sdk
         .region()
@@ -29,24 +24,18 @@ async fn main() -> Result<(), Error> {
     let credentials = sdk
         .credentials_provider()
         .ok_or("no AWS credentials provider")?;
-    let timeout = std::env::var("FARE_API_TIMEOUT_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(30);
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let api_key = secret::fetch_api_key(&secrets, &settings.api_key_secret).await?;
     let fare = FareClient::new(
-        &env("FARE_API_URL")?,
-        &env("FARE_API_KEY")?,
+        &settings.api_url,
+        &api_key,
         &region,
         credentials,
-        Duration::from_secs(timeout),
+        settings.api_timeout,
     );
-    let mut cfg = EnrichConfig::new(&env("OUTPUT_BUCKET")?);
-    if let Ok(p) = std::env::var("OUTPUT_PREFIX") {
-        cfg.prefix = p;
-    }
     let s3 = enrich::s3_client(&sdk);
     let cw = aws_sdk_cloudwatch::Client::new(&sdk);
-    let (fare, cfg, s3, cw) = (&fare, &cfg, &s3, &cw);
+    let (fare, cfg, s3, cw) = (&fare, &settings.enrich, &s3, &cw);
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<KinesisEvent>| async move {
             let records: Vec<StreamRecord> = event
@@ -56,8 +45,17 @@ async fn main() -> Result<(), Error> {
                 .map(StreamRecord::from_lambda)
                 .collect();
             let summary = enrich::enrich_records(&records, fare, s3, cfg).await;
-            tracing::info!(summary = ?summary, "batch enriched");
-            enrich::publish_metrics(cw, &cfg.metric_namespace, &summary).await;
+            tracing::info!(
+                records = summary.records,
+                malformed = summary.malformed,
+                sampled = summary.sampled,
+                api_calls = summary.api_calls,
+                enriched = summary.enriched,
+                api_failures = ?summary.api_failures,
+                write_failures = summary.write_failures,
+                "batch enriched"
+            );
+            metrics::publish(cw, &cfg.metric_namespace, &cfg.stack_name, &summary).await;
             if summary.write_failures > 0 {
                 // Deterministic keys: retrying the batch rewrites the same objects.
                 return Err(Error::from(format!(

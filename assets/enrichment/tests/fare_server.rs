@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use streamkit_core::events::RideRequest;
 use streamkit_core::StreamRecord;
+use streamkit_enrichment::secret::fetch_api_key;
 use streamkit_enrichment::{enrich_records, EnrichConfig, FareClient};
 use streamkit_testkit::Emulator;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -159,6 +160,18 @@ async fn samples_signs_and_persists_and_counts_failures() {
     assert_eq!(summary.records, 401);
     assert_eq!(summary.malformed, 1);
     assert_eq!(summary.sampled, 20, "ids 20, 40, ..., 400");
+    assert_eq!(summary.api_calls, 20, "one call per sampled ride");
+    assert_eq!(summary.latencies_ms.len(), 20, "one latency per call");
+    assert!(
+        summary
+            .latencies_ms
+            .iter()
+            .filter(|ms| **ms >= 500.0)
+            .count()
+            >= 4,
+        "timeouts take the timeout: {:?}",
+        summary.latencies_ms
+    );
     assert_eq!(seen.requests.load(Ordering::SeqCst), 20);
     assert_eq!(
         seen.rejected_auth.load(Ordering::SeqCst),
@@ -170,6 +183,22 @@ async fn samples_signs_and_persists_and_counts_failures() {
     assert_eq!(summary.api_failures.get("timeout"), Some(&4));
     assert_eq!(summary.enriched, 12);
     assert_eq!(summary.failed(), 8);
+    assert_eq!(summary.api_failed(), 8);
+    // The metrics of this batch, as they would be published.
+    let data = streamkit_enrichment::metrics::metric_data(&summary, "st");
+    let value = |name: &str| {
+        data.iter()
+            .find(|d| d.metric_name() == Some(name))
+            .and_then(|d| d.value())
+    };
+    assert_eq!(value("EnrichmentRequests"), Some(20.0));
+    assert_eq!(value("EnrichmentFailures"), Some(8.0));
+    let latency_calls: f64 = data
+        .iter()
+        .filter(|d| d.metric_name() == Some("EnrichmentLatency"))
+        .flat_map(|d| d.counts())
+        .sum();
+    assert_eq!(latency_calls, 20.0);
 
     let list = s3.list_objects_v2().bucket(BUCKET).send().await.unwrap();
     let mut keys: Vec<String> = list
@@ -208,6 +237,42 @@ async fn samples_signs_and_persists_and_counts_failures() {
 }
 
 #[tokio::test]
+async fn the_api_key_comes_from_the_secret_named_in_api_key_secret() {
+    let emu = Emulator::start();
+    let (sdk, s3) = s3(&emu).await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let name = "streamkit/st/fare-api-key-1a2b3c4d";
+    secrets
+        .create_secret()
+        .name(name)
+        .secret_string(API_KEY)
+        .send()
+        .await
+        .unwrap();
+    let key = fetch_api_key(&secrets, name).await.unwrap();
+    assert_eq!(key, API_KEY);
+    let (url, seen) = fare_api().await;
+    let fare = FareClient::new(
+        &url,
+        &key,
+        "us-east-1",
+        sdk.credentials_provider().unwrap(),
+        Duration::from_millis(500),
+    );
+    let summary = enrich_records(&rides(20), &fare, &s3, &EnrichConfig::new(BUCKET)).await;
+    assert_eq!((summary.enriched, summary.api_failed()), (1, 0));
+    assert_eq!(seen.rejected_auth.load(Ordering::SeqCst), 0);
+
+    let missing = fetch_api_key(&secrets, "streamkit/st/no-such-secret")
+        .await
+        .unwrap_err();
+    assert!(
+        missing.to_string().contains("streamkit/st/no-such-secret"),
+        "{missing}"
+    );
+}
+
+#[tokio::test]
 async fn a_wrong_api_key_is_counted_not_dropped() {
     let emu = Emulator::start();
     let (sdk, s3) = s3(&emu).await;
@@ -222,6 +287,7 @@ async fn a_wrong_api_key_is_counted_not_dropped() {
     let summary = enrich_records(&rides(100), &fare, &s3, &EnrichConfig::new(BUCKET)).await;
     assert_eq!(summary.sampled, 5);
     assert_eq!(summary.api_failures.get("http_403"), Some(&5));
+    assert_eq!((summary.api_calls, summary.api_failed()), (5, 5));
     assert_eq!(seen.rejected_auth.load(Ordering::SeqCst), 5);
     assert_eq!(summary.enriched, 0);
 }

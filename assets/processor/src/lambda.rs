@@ -4,6 +4,8 @@
 //! event-time watermark are written at once, the rest at the final
 //! invocation of the Lambda window. A failed write fails the invocation, so
 //! Lambda retries it with the previous state; the same keys are rewritten.
+//! [`handle`] returns the invocation's counts with the response;
+//! [`handle_and_publish`] also publishes them as custom metrics.
 
 use aws_lambda_events::event::kinesis::KinesisTimeWindowEvent;
 use aws_lambda_events::event::streams::KinesisBatchItemFailure;
@@ -11,6 +13,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use streamkit_core::StreamRecord;
 
+use crate::metrics::{self, BatchCounts};
 use crate::window::WindowState;
 use crate::{output, ProcessorConfig, ProcessorError};
 
@@ -26,12 +29,33 @@ pub struct TimeWindowResponse {
     pub batch_item_failures: Vec<KinesisBatchItemFailure>,
 }
 
+/// What one invocation returns to Lambda, and what it did.
+#[derive(Clone, Debug, Default)]
+pub struct Handled {
+    pub response: TimeWindowResponse,
+    pub counts: BatchCounts,
+}
+
+/// Handles one invocation and publishes its counts (once; a failure to
+/// publish is logged, not fatal). A failed invocation publishes nothing: its
+/// retry counts the batch again.
+pub async fn handle_and_publish(
+    event: KinesisTimeWindowEvent,
+    s3: &aws_sdk_s3::Client,
+    cw: &aws_sdk_cloudwatch::Client,
+    cfg: &ProcessorConfig,
+) -> Result<TimeWindowResponse, ProcessorError> {
+    let handled = handle(event, s3, cfg).await?;
+    metrics::publish(cw, &cfg.metric_namespace, &cfg.stack_name, &handled.counts).await;
+    Ok(handled.response)
+}
+
 /// Handles one invocation; `s3` and `cfg` are built once per container.
 pub async fn handle(
     event: KinesisTimeWindowEvent,
     s3: &aws_sdk_s3::Client,
     cfg: &ProcessorConfig,
-) -> Result<TimeWindowResponse, ProcessorError> {
+) -> Result<Handled, ProcessorError> {
     let props = &event.time_window_properties;
     let mut state: WindowState = match props.state.get(STATE_KEY) {
         Some(s) => serde_json::from_str(s).map_err(|e| ProcessorError::State(e.to_string()))?,
@@ -54,7 +78,15 @@ pub async fn handle(
     } else {
         state.take_closed()
     };
-    let keys = output::write(s3, cfg, &shard_id, done).await?;
+    let written = output::write(s3, cfg, &shard_id, done).await?;
+    let counts = BatchCounts {
+        records_in: stats.accepted + stats.late + stats.malformed,
+        late_records: stats.late,
+        malformed_records: stats.malformed,
+        windows_emitted: written.iter().map(|w| w.rows).sum(),
+        objects_written: written.len() as u64,
+        bytes_written: written.iter().map(|w| w.bytes).sum(),
+    };
     tracing::info!(
         shard_id,
         records = records.len(),
@@ -63,7 +95,10 @@ pub async fn handle(
         malformed = stats.malformed,
         late_total = state.late,
         malformed_total = state.malformed,
-        files = keys.len(),
+        records_in = counts.records_in,
+        windows = counts.windows_emitted,
+        files = counts.objects_written,
+        bytes = counts.bytes_written,
         final_invoke = props.is_final_invoke_for_window,
         "window batch processed"
     );
@@ -73,5 +108,5 @@ pub async fn handle(
             serde_json::to_string(&state).map_err(|e| ProcessorError::State(e.to_string()))?;
         response.state.insert(STATE_KEY.into(), json);
     }
-    Ok(response)
+    Ok(Handled { response, counts })
 }

@@ -71,17 +71,15 @@ pub async fn run_local(
             summary.late += stats.late;
             summary.malformed += stats.malformed;
             let closed = state.take_closed();
-            summary
-                .files
-                .extend(output::write(s3, cfg, &batch.shard_id, closed).await?);
+            let written = output::write(s3, cfg, &batch.shard_id, closed).await?;
+            summary.files.extend(written.into_iter().map(|w| w.key));
         }
         if read == 0 && (opts.stop_when_caught_up || poller.finished()) {
             let mut shards: Vec<_> = states.into_iter().collect();
             shards.sort_by(|a, b| a.0.cmp(&b.0));
             for (shard_id, mut state) in shards {
-                summary
-                    .files
-                    .extend(output::write(s3, cfg, &shard_id, state.take_all()).await?);
+                let written = output::write(s3, cfg, &shard_id, state.take_all()).await?;
+                summary.files.extend(written.into_iter().map(|w| w.key));
             }
             tracing::info!(
                 records = summary.records,

@@ -136,16 +136,27 @@ pub fn encode(shard_id: &str, rows: &[Aggregate]) -> Result<Vec<u8>, ProcessorEr
     Ok(buf)
 }
 
-/// Encodes and uploads the files; returns the keys written.
+/// One object written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    pub key: String,
+    /// Size of the Parquet object.
+    pub bytes: u64,
+    /// Aggregates (ticker windows) in it.
+    pub rows: u64,
+}
+
+/// Encodes and uploads the files; returns what was written.
 pub async fn write(
     s3: &aws_sdk_s3::Client,
     cfg: &ProcessorConfig,
     shard_id: &str,
     aggregates: Vec<Aggregate>,
-) -> Result<Vec<String>, ProcessorError> {
-    let mut keys = Vec::new();
+) -> Result<Vec<Written>, ProcessorError> {
+    let mut written = Vec::new();
     for file in plan(cfg, shard_id, aggregates) {
         let body = encode(shard_id, &file.rows)?;
+        let bytes = body.len() as u64;
         s3.put_object()
             .bucket(&cfg.bucket)
             .key(&file.key)
@@ -158,8 +169,12 @@ pub async fn write(
                 key: file.key.clone(),
                 message: streamkit_core::error::sdk_message(&e),
             })?;
-        tracing::info!(key = %file.key, rows = file.rows.len(), "window aggregates written");
-        keys.push(file.key);
+        tracing::info!(key = %file.key, rows = file.rows.len(), bytes, "window aggregates written");
+        written.push(Written {
+            key: file.key,
+            bytes,
+            rows: file.rows.len() as u64,
+        });
     }
-    Ok(keys)
+    Ok(written)
 }

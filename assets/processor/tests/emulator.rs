@@ -9,6 +9,7 @@ use parquet::record::RowAccessor;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use streamkit_processor::local::{run_local, LocalOptions};
+use streamkit_processor::metrics::{self, BatchCounts};
 use streamkit_processor::{lambda, ProcessorConfig};
 use streamkit_testkit::Emulator;
 
@@ -95,9 +96,10 @@ async fn setup(emu: &Emulator) -> (aws_sdk_kinesis::Client, aws_sdk_s3::Client) 
 
 fn config() -> ProcessorConfig {
     ProcessorConfig {
-        bucket: BUCKET.into(),
         prefix: "aggregates/".into(),
         window: Duration::from_secs(60),
+        stack_name: "st".into(),
+        ..ProcessorConfig::new(BUCKET)
     }
 }
 
@@ -237,10 +239,18 @@ async fn lambda_handler_carries_state_and_writes_the_same_aggregates() {
     let (_, s3) = setup(&emu).await;
     let input = input();
     let (head, tail) = input.split_at(4);
-    let first = lambda::handle(window_event(head, 1, None, false), &s3, &config())
+    let handled = lambda::handle(window_event(head, 1, None, false), &s3, &config())
         .await
         .unwrap();
     assert!(objects(&s3).await.is_empty(), "no window closed yet");
+    assert_eq!(
+        handled.counts,
+        BatchCounts {
+            records_in: 4,
+            ..BatchCounts::default()
+        }
+    );
+    let first = handled.response;
     let state = first
         .state
         .get(lambda::STATE_KEY)
@@ -249,9 +259,33 @@ async fn lambda_handler_carries_state_and_writes_the_same_aggregates() {
     let done = lambda::handle(window_event(tail, 5, Some(&state), true), &s3, &config())
         .await
         .unwrap();
+    let (counts, done) = (done.counts, done.response);
     assert!(done.state.is_empty() && done.batch_item_failures.is_empty());
     let written = objects(&s3).await;
     assert_eq!(rows(&written), expected());
+    // Tail: 2 junk, 1 late, 2 accepted; the final invocation writes all four
+    // ticker windows as three objects (one per window start).
+    let bytes: usize = written.values().map(Vec::len).sum();
+    assert_eq!(
+        counts,
+        BatchCounts {
+            records_in: 5,
+            late_records: 1,
+            malformed_records: 2,
+            windows_emitted: 4,
+            objects_written: 3,
+            bytes_written: bytes as u64,
+        }
+    );
+    // The data the invocation would publish.
+    let data = metrics::metric_data(&counts, "st");
+    let value = |name: &str| {
+        data.iter()
+            .find(|d| d.metric_name() == Some(name))
+            .and_then(|d| d.value())
+    };
+    assert_eq!(value("RecordsIn"), Some(5.0));
+    assert_eq!(value("BytesWritten"), Some(bytes as f64));
     // A retried final invocation rewrites the same objects.
     lambda::handle(window_event(tail, 5, Some(&state), true), &s3, &config())
         .await

@@ -40,7 +40,7 @@ impl ReplicatorConfig {
             target_region: target_region.into(),
             config_table: config_table.into(),
             checkpoint_table: checkpoint_table.into(),
-            metric_namespace: "streamkit/Replication".into(),
+            metric_namespace: "Streamkit/Replication".into(),
             active_cache_ttl: Duration::from_secs(5),
             retry: RetryPolicy::default(),
         }
@@ -75,5 +75,18 @@ impl ReplicatorConfig {
             cfg.retry.max_attempts = n;
         }
         Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The replication alarms and dashboard read `Streamkit/Replication`
+    /// (templates/replication/replicator.yaml), capital S.
+    #[test]
+    fn default_namespace_matches_the_alarms() {
+        let cfg = ReplicatorConfig::new("s", "us-east-1", "us-west-2", "c", "k");
+        assert_eq!(cfg.metric_namespace, "Streamkit/Replication");
     }
 }
