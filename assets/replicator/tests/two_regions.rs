@@ -154,7 +154,7 @@ async fn lag_metric_is_published_with_put_metric_data() {
     let (path, body) = &calls[0];
     assert!(path.ends_with("/operation/PutMetricData"), "{path}");
     for needle in [
-        "streamkit/Replication",
+        "Streamkit/Replication",
         "ReplicationLagSeconds",
         "RecordsReplicated",
         "StreamName",
