@@ -155,9 +155,12 @@ impl Aws {
             _ => {
                 let code = err.code().unwrap_or_default().to_string();
                 let message = err.message().unwrap_or(&detail).to_string();
-                if ACCESS_CODES.contains(&code.as_str()) {
+                let forbidden = code.is_empty() && format!("{err:?}").contains("StatusCode(403)");
+                if ACCESS_CODES.contains(&code.as_str()) || forbidden {
+                    let code = if forbidden { "HTTP 403".to_string() } else { code };
+                    let message = if forbidden { "access denied".to_string() } else { message };
                     Error::AwsAccess(format!(
-                        "{operation} on {endpoint} was denied ({code}): {message}; check the credentials and IAM permissions of the profile in use"
+                        "{operation} on {endpoint} was denied ({code}): {message}; check the credentials, IAM permissions and resource (e.g. bucket) policies in play"
                     ))
                 } else if code.is_empty() {
                     Error::Aws(format!("{operation} on {endpoint} failed: {detail}"))

@@ -250,8 +250,12 @@ async fn destroy_with_delete_data_removes_retained_buckets() {
         .force_path_style(true)
         .build();
     let s3 = aws_sdk_s3::Client::from_conf(conf);
-    // The stack's TLS-only policy refuses the emulator's plain HTTP: lift it to write data.
-    s3.delete_bucket_policy().bucket(&bucket).send().await.unwrap();
+    // The stacks' TLS-only policies refuse the emulator's plain HTTP to write data
+    // (and the emulator enforces it), so lift it from both buckets of the stack.
+    let logs = physical_id(&emu, "sk-data", "AccessLogBucket").await;
+    for b in [&bucket, &logs] {
+        s3.delete_bucket_policy().bucket(b).send().await.unwrap();
+    }
     for i in 0..3 {
         s3.put_object()
             .bucket(&bucket)

@@ -105,9 +105,14 @@ pub async fn destroy(
     Ok(result)
 }
 
-/// Deletes every object version and delete marker in a bucket.
+/// Deletes every object version and delete marker in a bucket. A page that
+/// does not shrink is retried once without the version id `null` (objects
+/// written while versioning was off; some endpoints reject that id), then
+/// reported instead of looping.
 pub async fn empty_bucket(aws: &Aws, bucket: &str) -> Result<()> {
     let s3 = aws.s3();
+    let mut previous: Vec<(String, Option<String>)> = Vec::new();
+    let mut omit_null = false;
     loop {
         let page = match s3
             .list_object_versions()
@@ -117,31 +122,39 @@ pub async fn empty_bucket(aws: &Aws, bucket: &str) -> Result<()> {
             .await
         {
             Ok(p) => p,
-            Err(e)
-                if e.to_string().contains("NoSuchBucket")
-                    || format!("{e:?}").contains("NoSuchBucket") =>
-            {
-                return Ok(())
-            }
+            Err(e) if format!("{e:?}").contains("NoSuchBucket") => return Ok(()),
             Err(e) => return Err(aws.error("s3", "ListObjectVersions", e)),
         };
-        let mut ids = Vec::new();
+        let mut ids: Vec<(String, Option<String>)> = Vec::new();
         for v in page.versions() {
-            ids.push((v.key().unwrap_or_default(), v.version_id()));
+            ids.push((
+                v.key().unwrap_or_default().to_string(),
+                v.version_id().map(str::to_string),
+            ));
         }
         for m in page.delete_markers() {
-            ids.push((m.key().unwrap_or_default(), m.version_id()));
+            ids.push((
+                m.key().unwrap_or_default().to_string(),
+                m.version_id().map(str::to_string),
+            ));
         }
         if ids.is_empty() {
             return Ok(());
         }
+        if ids == previous {
+            if omit_null {
+                return Err(Error::Aws(format!(
+                    "cannot empty bucket {bucket}: {} object versions remain after deleting them; empty it by hand, then run destroy again",
+                    ids.len()
+                )));
+            }
+            omit_null = true;
+        }
         let objects = ids
-            .into_iter()
+            .iter()
             .map(|(k, v)| {
-                ObjectIdentifier::builder()
-                    .key(k)
-                    .set_version_id(v.map(str::to_string))
-                    .build()
+                let v = v.clone().filter(|v| !(omit_null && v == "null"));
+                ObjectIdentifier::builder().key(k).set_version_id(v).build()
             })
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| Error::Aws(e.to_string()))?;
@@ -150,11 +163,28 @@ pub async fn empty_bucket(aws: &Aws, bucket: &str) -> Result<()> {
             .quiet(true)
             .build()
             .map_err(|e| Error::Aws(e.to_string()))?;
-        s3.delete_objects()
+        let resp = s3
+            .delete_objects()
             .bucket(bucket)
             .delete(delete)
             .send()
             .await
             .map_err(|e| aws.error("s3", "DeleteObjects", e))?;
+        if let Some(e) = resp.errors().first() {
+            let (code, message) = (
+                e.code().unwrap_or_default(),
+                e.message().unwrap_or_default(),
+            );
+            let text = format!(
+                "cannot empty bucket {bucket}: {code} deleting {}: {message}; check the bucket policy and your permissions",
+                e.key().unwrap_or_default()
+            );
+            return Err(if code == "AccessDenied" {
+                Error::AwsAccess(text)
+            } else {
+                Error::Aws(text)
+            });
+        }
+        previous = ids;
     }
 }
