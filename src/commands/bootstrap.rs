@@ -52,8 +52,17 @@ pub fn run(global: &GlobalArgs, args: &BootstrapArgs, out: &mut dyn Write) -> Re
         for (aws, bucket) in targets {
             let state = assets::ensure_bucket(&aws, &bucket).await?;
             let line = match global.output {
-                OutputFormat::Json => json!({ "bucket": bucket, "region": aws.region, "state": state }).to_string(),
-                OutputFormat::Text => format!("{state:<8} s3://{bucket} ({}): encrypted, versioned, public access blocked, TLS only", aws.region),
+                OutputFormat::Json => {
+                    json!({ "bucket": bucket, "region": aws.region, "state": state }).to_string()
+                }
+                OutputFormat::Text => {
+                    let tls = if state.contains("TLS") {
+                        ""
+                    } else {
+                        ", TLS only"
+                    };
+                    format!("{state:<8} s3://{bucket} ({}): encrypted, versioned, public access blocked{tls}", aws.region)
+                }
             };
             emit(out, &line)?;
         }
