@@ -107,6 +107,21 @@ pub enum Command {
         after_help = "Examples:\n  streamkit build-dist --bucket my-assets --solution streamkit --version v1.0.0\n  streamkit build-dist --bucket my-assets --solution streamkit --version dev --arch x86_64 --cargo-profile dev"
     )]
     BuildDist(crate::commands::build_dist::BuildDistArgs),
+    /// Run a stack's data plane locally (same code as in AWS), e.g. the cross-region replicator.
+    #[command(
+        after_help = "Example:\n  streamkit local replicate --stack-name orders-xr --regions us-east-1,us-west-2 --until-idle"
+    )]
+    Local(crate::commands::local::LocalArgs),
+    /// Cross-region replication: status per region and shard.
+    #[command(
+        after_help = "Example:\n  streamkit replication status --stack-name orders-xr --regions us-east-1,us-west-2 --max-lag 60"
+    )]
+    Replication(crate::commands::replication::ReplicationArgs),
+    /// Make the other region of a cross-region stack the active (replicating) one.
+    #[command(
+        after_help = "Examples:\n  streamkit failover --stack-name orders-xr --regions us-east-1,us-west-2 --to us-west-2 --yes\n\nExit codes: 0 done, 1 config changed under it or AWS failure, 2 bad input (nothing changed), 3 AWS access problem."
+    )]
+    Failover(crate::commands::failover::FailoverArgs),
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@ pub mod deploy;
 pub mod dist;
 pub mod error;
 pub mod render;
+pub mod replication;
 pub mod validate;
 
 pub use error::{Error, Result};

@@ -6,9 +6,12 @@ pub mod dashboard;
 pub mod deploy;
 pub mod destroy;
 pub mod diff;
+pub mod failover;
+pub mod local;
 pub mod outputs;
 pub mod patterns;
 pub mod publish;
+pub mod replication;
 pub mod status;
 pub mod synth;
 pub mod validate;
@@ -33,6 +36,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Destroy(args) => destroy::run(&cli.global, args, out),
         Command::Dashboard(args) => dashboard::run(&cli.global, args, out),
         Command::BuildDist(args) => build_dist::run(&cli.global, args, out),
+        Command::Local(args) => local::run(&cli.global, args, out),
+        Command::Replication(args) => replication::run(&cli.global, args, out),
+        Command::Failover(args) => failover::run(&cli.global, args, out),
     }
 }
 

@@ -1,0 +1,195 @@
+//! `streamkit failover`: conditional flip of the active region, report of
+//! what was unreplicated at the flip, wait for the new active replicator.
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use clap::Args;
+use serde_json::json;
+
+use crate::aws;
+use crate::cli::{GlobalArgs, OutputFormat};
+use crate::commands::emit;
+use crate::config::{self, StackArgs};
+use crate::error::{Error, Result};
+use crate::replication::{now_secs, status, XrStack};
+
+#[derive(Debug, Args)]
+pub struct FailoverArgs {
+    /// The cross-region stack (same name in both regions).
+    #[arg(long)]
+    pub stack_name: String,
+    /// The region to make active (one of the stack's two).
+    #[arg(long, value_name = "REGION")]
+    pub to: String,
+    /// The stack's two regions, A,B (default: --region and the stack's PeerRegion).
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub regions: Vec<String>,
+    /// Do not ask for confirmation (required when stdin is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Return right after the flip instead of waiting for the new active replicator.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// How long to wait for the new active replicator to checkpoint.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub wait_timeout: u64,
+}
+
+pub fn run(global: &GlobalArgs, args: &FailoverArgs, out: &mut dyn Write) -> Result<()> {
+    crate::replication::check_region_name(&args.to)?;
+    let resolved = config::resolve(global, &StackArgs::default())?;
+    aws::block_on(async {
+        let xr = XrStack::resolve(&resolved.aws, &args.stack_name, &args.regions).await?;
+        xr.aws_of(&args.to)?;
+        let (_, current) = xr.require_config().await?;
+        let from = current.active_region.clone();
+        if from == args.to {
+            return Err(Error::BadInput(format!(
+                "{} is already the active region of stream {}; nothing to do",
+                args.to, xr.stream
+            )));
+        }
+        if !args.yes {
+            if !std::io::stdin().is_terminal() {
+                return Err(Error::BadInput(
+                    "failover changes which region replicates: pass --yes to confirm (stdin is not a terminal)".into(),
+                ));
+            }
+            eprint!(
+                "Make {} the active region of stream {} (now {from})? [y/N] ",
+                args.to, xr.stream
+            );
+            let mut line = String::new();
+            let _ = std::io::stdin().read_line(&mut line);
+            if !matches!(line.trim(), "y" | "Y" | "yes") {
+                return Err(Error::BadInput(
+                    "failover not confirmed; nothing changed".into(),
+                ));
+            }
+        }
+        // What the old active region holds that the new one does not (best effort:
+        // the old region may be unreachable, which is why one fails over).
+        let before = status::status(&xr).await.ok();
+        let since = now_secs();
+        // The new active region's replica first: it must take effect there.
+        if !xr.flip_in(&args.to, &from, &args.to, since).await? {
+            let now = xr.read_config(&args.to).await?;
+            return Err(Error::Aws(format!(
+                "the config of stream {} changed under the failover (active region is now {}, expected {from}); nothing changed; check `streamkit replication status` and run again",
+                xr.stream,
+                now.map(|c| c.active_region).unwrap_or_else(|| "missing".into())
+            )));
+        }
+        // The other replica: already replicated (global table) or written here.
+        let mut warnings = Vec::new();
+        match xr.flip_in(&from, &from, &args.to, since).await {
+            Ok(true) => {}
+            Ok(false) => match xr.read_config(&from).await {
+                Ok(Some(c)) if c.active_region == args.to => {}
+                other => warnings.push(format!(
+                    "the config replica in {from} was not updated (it holds {other:?}); the global table should replicate the flip"
+                )),
+            },
+            Err(e) => warnings.push(format!("the config replica in {from} was not updated: {e}")),
+        }
+        let (unreplicated, bound) = before
+            .as_ref()
+            .map(|s| (Some(s.records_behind), s.behind_is_lower_bound))
+            .unwrap_or((None, false));
+        let mut waited = None;
+        if !args.no_wait {
+            waited = Some(wait_for_takeover(&xr, &args.to, since, args.wait_timeout).await?);
+        }
+        if global.output == OutputFormat::Json {
+            return emit(
+                out,
+                &json!({
+                    "stack": xr.stack_name,
+                    "stream": xr.stream,
+                    "from": from,
+                    "to": args.to,
+                    "active_since": since,
+                    "unreplicated_at_flip": unreplicated,
+                    "unreplicated_is_lower_bound": bound,
+                    "status_at_flip": before,
+                    "new_active_replicator_seen": waited,
+                    "warnings": warnings,
+                })
+                .to_string(),
+            );
+        }
+        emit(
+            out,
+            &format!(
+                "active region of stream {}: {from} -> {}",
+                xr.stream, args.to
+            ),
+        )?;
+        match unreplicated {
+            Some(n) => emit(
+                out,
+                &format!(
+                    "unreplicated at the flip: {}{n} records in {from} not in {}",
+                    if bound { "at least " } else { "" },
+                    args.to
+                ),
+            )?,
+            None => emit(
+                out,
+                &format!("unreplicated at the flip: unknown ({from} unreachable)"),
+            )?,
+        }
+        if let Some(before) = &before {
+            emit(out, &status::render(before))?;
+        }
+        for w in &warnings {
+            emit(out, &format!("warning: {w}"))?;
+        }
+        if waited.is_some() {
+            emit(
+                out,
+                &format!("the replicator in {} has taken over", args.to),
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// Waits until a checkpoint written by `region`'s replicator after `since` appears.
+async fn wait_for_takeover(xr: &XrStack, region: &str, since: f64, timeout: u64) -> Result<f64> {
+    let aws = xr.aws_of(region)?;
+    let ddb = aws_sdk_dynamodb::Client::new(&aws.config);
+    let start = Instant::now();
+    let first =
+        chrono::DateTime::from_timestamp_millis((since * 1000.0) as i64).unwrap_or_default();
+    loop {
+        let items = ddb
+            .query()
+            .table_name(&xr.checkpoint_table)
+            .key_condition_expression("streamName = :s")
+            .expression_attribute_values(":s", AttributeValue::S(xr.stream.clone()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| aws.error("dynamodb", "Query", e))?;
+        // A checkpoint the new active replicator wrote after the flip.
+        let seen = items.items().iter().any(|item| {
+            let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok());
+            s("sourceRegion").is_some_and(|r| r == region)
+                && s("updatedAt")
+                    .and_then(|u| chrono::DateTime::parse_from_rfc3339(u).ok())
+                    .is_some_and(|u| u.timestamp_millis() as f64 / 1000.0 >= since)
+        });
+        if seen {
+            return Ok(start.elapsed().as_secs_f64());
+        }
+        if start.elapsed() >= Duration::from_secs(timeout) {
+            return Err(Error::Aws(format!(
+                "the flip is done ({region} active since {first}), but no replicator in {region} wrote a checkpoint within {timeout}s; is the replicator running (`streamkit local replicate`, or the Lambda's event source mapping)? Check `streamkit replication status`"
+            )));
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
