@@ -103,6 +103,7 @@ pub async fn deploy(aws: &Aws, req: &DeployRequest, ui: &mut Ui<'_>) -> Result<D
         }
     }
 
+    params::require_all(&req.template, &req.parameters, previous)?;
     let template = match (&req.template_bucket, body.len() > MAX_BODY) {
         (Some((bucket, prefix)), true) => TemplateSource::Url(
             assets::upload_template(aws, bucket, prefix, &req.stack, &body).await?,

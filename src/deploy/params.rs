@@ -58,6 +58,26 @@ pub fn effective(
     out
 }
 
+/// Fails, naming the first one, when a parameter without a default has no
+/// value (neither given nor deployed): CloudFormation would only say so after a
+/// change set was made.
+pub fn require_all(
+    template: &Value,
+    given: &[(String, String)],
+    previous: Option<&BTreeMap<String, String>>,
+) -> Result<()> {
+    let have = effective(template, given, previous);
+    let empty = serde_json::Map::new();
+    let declared = template["Parameters"].as_object().unwrap_or(&empty);
+    match declared.iter().find(|(key, _)| !have.contains_key(*key)) {
+        None => Ok(()),
+        Some((key, param)) => Err(Error::BadInput(format!(
+            "parameter {key} has no default: pass --parameter {key}=VALUE ({})",
+            param["Description"].as_str().unwrap_or("see the template")
+        ))),
+    }
+}
+
 /// What to send: given values explicitly, deployed ones as "use previous
 /// value" (so an update without flags keeps them), defaults left out.
 pub fn to_send(
@@ -98,6 +118,20 @@ mod tests {
             "ShardCount": {"Type": "Number", "Default": 2, "MinValue": 1, "MaxValue": 200},
             "Mode": {"Type": "String", "Default": "A", "AllowedValues": ["A", "B"]}
         }})
+    }
+
+    #[test]
+    fn a_parameter_without_default_or_value_is_named() {
+        let t = json!({"Parameters": {"VpcId": {"Type": "AWS::EC2::VPC::Id", "Description": "The VPC."}}});
+        let e = require_all(&t, &[], None).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "parameter VpcId has no default: pass --parameter VpcId=VALUE (The VPC.)"
+        );
+        assert!(require_all(&t, &[("VpcId".into(), "vpc-1".into())], None).is_ok());
+        let previous: BTreeMap<String, String> =
+            [("VpcId".to_string(), "vpc-2".to_string())].into();
+        assert!(require_all(&t, &[], Some(&previous)).is_ok());
     }
 
     #[test]

@@ -553,6 +553,46 @@ def _stack_resources_without_skipped() -> None:
 _stack_resources_without_skipped()
 
 
+def _change_set_execution() -> None:
+    """ExecuteChangeSet: moto applies the resources but keeps the stack's old
+    template, parameters and (empty) outputs, and records no resource events.
+    AWS shows the executed template's outputs and one event per resource."""
+    from moto.cloudformation.models import CloudFormationBackend, Event
+
+    original = CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self: Any, change_set_name: str, stack_name: Any = None) -> None:
+        change_set = self.change_sets.get(change_set_name) or next(
+            (cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name), None)
+        original(self, change_set_name, stack_name)
+        if change_set is None:
+            return
+        stack = self.stacks[change_set.stack_id]
+        stack.template = change_set.template
+        stack._parse_template()
+        stack.parameters = change_set.parameters
+        stack.output_map = stack._create_output_map()
+        verb = "CREATE" if change_set.change_set_type == "CREATE" else "UPDATE"
+        final = stack.events.pop() if stack.events else None
+        for logical_id, resource in stack.resource_map.items():
+            if resource is None:
+                continue
+            spec = stack.template_dict.get("Resources", {}).get(logical_id, {})
+            physical = getattr(resource, "physical_resource_id", None) or ""
+            for status in (f"{verb}_IN_PROGRESS", f"{verb}_COMPLETE"):
+                stack.events.append(Event(
+                    stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=logical_id,
+                    physical_resource_id=str(physical), resource_type=spec.get("Type", ""),
+                    resource_status=status, resource_status_reason=None, resource_properties=None))
+        if final is not None:
+            stack.events.append(final)
+
+    CloudFormationBackend.execute_change_set = execute_change_set
+
+
+_change_set_execution()
+
+
 # --------------------------------------------------------------------------- Managed Flink
 
 
