@@ -519,6 +519,99 @@ async fn replicate_status_and_failover_on_the_emulator() {
     );
     assert_monotonic(&cp2, &checkpoints(&a).await);
 
+    // ---- failback to A with unreplicated records in B, without a runner
+    let stranded = cdc_records(10, "stranded");
+    produce(&cfg_b, &stranded).await;
+    let (code, out, err) = run(sk().args([
+        "failover",
+        "--stack-name",
+        STACK,
+        "--regions",
+        &regions,
+        "--to",
+        A,
+        "--yes",
+        "--no-wait",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(code, 0, "failback: {out}\n{err}");
+    let f = json_of(&out);
+    assert_eq!(f["unreplicated_at_flip"], 10, "{f}");
+    for c in [&a, &b] {
+        let item = config_item(c).await.unwrap();
+        assert_eq!(
+            item["activeRegion"],
+            AttributeValue::S(A.into()),
+            "{}",
+            c.region
+        );
+    }
+    let (code, out, err) = run(sk().args([
+        "local",
+        "replicate",
+        "--stack-name",
+        STACK,
+        "--regions",
+        &regions,
+        "--until-idle",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(code, 0, "replicate after failback: {out}\n{err}");
+    let r = json_of(&out);
+    assert_eq!(
+        r["regions"][0]["records_replicated"], 0,
+        "nothing echoed back to B: {r}"
+    );
+    assert_eq!(
+        r["regions"][0]["skipped_before_activation"], 320,
+        "A's copies of B's records and the stranded writes are not sent: {r}"
+    );
+    let a_count = read_all(&cfg_a).await.len();
+    let b_count = read_all(&cfg_b).await.len();
+    assert_eq!(a_count, N + 50 + 300 + 20 + 300);
+    assert_eq!(b_count, N + 50 + 300 + 300 + 10);
+    let back = cdc_records(30, "back");
+    produce(&cfg_a, &back).await;
+    let (code, out, err) = run(sk().args([
+        "local",
+        "replicate",
+        "--stack-name",
+        STACK,
+        "--regions",
+        &regions,
+        "--until-idle",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    let in_b = by_key(&read_all(&cfg_b).await);
+    assert_eq!(
+        only(&in_b, &by_key_out(&back)),
+        by_key_out(&back),
+        "A replicates again after failback"
+    );
+    assert_eq!(
+        read_all(&cfg_a).await.len(),
+        a_count + 30,
+        "no echo after failback"
+    );
+    let (code, out, _) = run(sk().args([
+        "replication",
+        "status",
+        "--stack-name",
+        STACK,
+        "--regions",
+        &regions,
+        "--max-lag",
+        "0",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(json_of(&out)["records_behind"], 0);
+
     // ---- bad input: one line, exit 2, nothing changed
     let config_before = (config_item(&a).await, config_item(&b).await);
     bad_input(
@@ -581,7 +674,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
             "--regions",
             &regions,
             "--to",
-            B,
+            A,
             "--yes",
         ]),
         "already active",
