@@ -695,6 +695,28 @@ async fn replicate_status_and_failover_on_the_emulator() {
         (config_item(&a).await, config_item(&b).await),
         config_before
     );
+    // The config changed under the failover (here: B's replica already says B
+    // while A's says A): exit 1, nothing written.
+    set_config(&b, Some(AttributeValue::S(B.into()))).await;
+    let (code, out, err) = run(sk().args([
+        "failover",
+        "--stack-name",
+        STACK,
+        "--regions",
+        &regions,
+        "--to",
+        B,
+        "--yes",
+        "--no-wait",
+    ]));
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(err.contains("changed under the failover"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert_eq!(
+        config_item(&a).await.unwrap()["activeRegion"],
+        AttributeValue::S(A.into()),
+        "nothing changed in A"
+    );
     for c in [&a, &b] {
         set_config(c, Some(AttributeValue::N("5".into()))).await;
     }
