@@ -94,7 +94,14 @@ impl XrStack {
             }
         }
         let other = base.in_region(&peer);
-        stack::require(&other.cloudformation(), &other, stack_name).await?;
+        // The peer stack must exist; an unreachable peer region is tolerated
+        // (failing over away from a lost region is the point).
+        if let Ok(None) = stack::describe(&other.cloudformation(), &other, stack_name).await {
+            return Err(Error::BadInput(format!(
+                "stack {stack_name} does not exist in {peer}, the PeerRegion of the stack in {}",
+                base.region
+            )));
+        }
         Ok(XrStack {
             stack_name: stack_name.to_string(),
             config_table: format!("{stream}-replication-config"),
@@ -164,11 +171,19 @@ impl XrStack {
     }
 
     /// The config item, required: from the first region whose replica has it.
+    /// An unreachable replica is skipped when the other one answers.
     pub async fn require_config(&self) -> Result<(String, ActiveConfig)> {
+        let mut unreachable = None;
         for region in &self.regions {
-            if let Some(c) = self.read_config(region).await? {
-                return Ok((region.clone(), c));
+            match self.read_config(region).await {
+                Ok(Some(c)) => return Ok((region.clone(), c)),
+                Ok(None) => {}
+                Err(e @ (Error::AwsAccess(_) | Error::Aws(_))) => unreachable = Some(e),
+                Err(e) => return Err(e),
             }
+        }
+        if let Some(e) = unreachable {
+            return Err(e);
         }
         Err(Error::BadInput(format!(
             "no active-region config item for stream {} in table {} (regions {}); seed it with activeRegion = the primary region",
