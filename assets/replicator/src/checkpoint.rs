@@ -1,5 +1,10 @@
-//! One checkpoint item per stream *and* shard, written conditionally so it
-//! never moves backwards.
+//! One checkpoint item per stream *and* shard (and replicating region),
+//! written conditionally so it never moves backwards.
+//!
+//! The table is a global table shared by both regions, and both regions'
+//! streams have the same shard ids, so the stored range key is
+//! `<source region>#<shard id>`: after a failover the two regions' replicators
+//! never overwrite (or compare sequence numbers against) each other's items.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
@@ -37,6 +42,11 @@ pub fn sequence_key(sequence_number: &str) -> String {
     )
 }
 
+/// The stored range key of a checkpoint: `<source region>#<shard id>`.
+pub fn item_key(source_region: &str, shard_id: &str) -> String {
+    format!("{source_region}#{shard_id}")
+}
+
 /// Advances the checkpoint of `cp.shard_id` to `cp.sequence_number` unless
 /// it is already there or further; adds `batch_records` to the counter.
 /// Returns whether it moved.
@@ -52,7 +62,10 @@ pub async fn advance(
         .update_item()
         .table_name(table)
         .key("streamName", AttributeValue::S(cp.stream_name.clone()))
-        .key("shardId", AttributeValue::S(cp.shard_id.clone()))
+        .key(
+            "shardId",
+            AttributeValue::S(item_key(&cp.source_region, &cp.shard_id)),
+        )
         .condition_expression("attribute_not_exists(sequenceKey) OR sequenceKey < :sk")
         .expression_attribute_values(":sn", AttributeValue::S(cp.sequence_number.clone()))
         .expression_attribute_values(":sk", AttributeValue::S(sequence_key(&cp.sequence_number)))
@@ -87,7 +100,8 @@ pub async fn advance(
     }
 }
 
-/// All shard checkpoints of a stream (for `streamkit replication status`).
+/// All shard checkpoints of a stream, of every replicating region (callers
+/// filter by `source_region`).
 pub async fn read_all(
     ddb: &aws_sdk_dynamodb::Client,
     table: &str,
@@ -126,9 +140,14 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Checkpoint {
             .and_then(|v| v.as_n().ok())
             .and_then(|v| v.parse::<f64>().ok())
     };
+    let stored = s("shardId").unwrap_or_default();
+    let shard_id = match stored.split_once('#') {
+        Some((_, shard)) => shard.to_string(),
+        None => stored,
+    };
     Checkpoint {
         stream_name: s("streamName").unwrap_or_default(),
-        shard_id: s("shardId").unwrap_or_default(),
+        shard_id,
         sequence_number: s("sequenceNumber").unwrap_or_default(),
         approximate_arrival: n("approximateArrivalTimestamp"),
         commit_timestamp: s("commitTimestamp"),
@@ -140,6 +159,29 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Checkpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regions_have_separate_checkpoint_items() {
+        assert_eq!(
+            item_key("us-east-1", "shardId-000000000000"),
+            "us-east-1#shardId-000000000000"
+        );
+        assert_ne!(
+            item_key("us-east-1", "shardId-000000000000"),
+            item_key("us-west-2", "shardId-000000000000")
+        );
+        let item: HashMap<String, AttributeValue> = [
+            ("streamName", "s"),
+            ("shardId", "us-west-2#shardId-000000000001"),
+            ("sourceRegion", "us-west-2"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), AttributeValue::S(v.into())))
+        .collect();
+        let cp = from_item(&item);
+        assert_eq!(cp.shard_id, "shardId-000000000001");
+        assert_eq!(cp.source_region, "us-west-2");
+    }
 
     #[test]
     fn sequence_keys_order_like_numbers() {

@@ -57,6 +57,7 @@ pub async fn run_local(
         start.after = checkpoint::read_all(dynamodb, &cfg.checkpoint_table, &cfg.stream_name)
             .await?
             .into_iter()
+            .filter(|c| c.source_region == cfg.local_region)
             .map(|c| (c.shard_id, c.sequence_number))
             .collect::<HashMap<_, _>>();
     }
