@@ -126,29 +126,25 @@ async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions) -> Result<Reg
                 run.skipped_before_activation += old as u64;
                 mark_handled(&ddb, xr, region, &batch.shard_id, &batch.records[old - 1]).await?;
             }
-            let mut rest = &batch.records[old..];
-            let mut rounds = 0;
-            while !rest.is_empty() {
-                let report = replicator
-                    .replicate_shard(&batch.shard_id, rest)
-                    .await
-                    .map_err(core_error)?;
-                if !report.active {
-                    run.skipped_passive += rest.len() as u64;
-                    break;
-                }
-                run.records_replicated += report.replicated as u64;
-                run.duplicates += report.duplicates as u64;
-                rest = &rest[report.replicated..];
-                rounds += 1;
-                if !rest.is_empty() && rounds >= opts.max_batch_rounds {
-                    return Err(Error::Aws(format!(
-                        "{region}: {} records of shard {} still not accepted by {target} after {rounds} rounds: {}; run `streamkit local replicate` again to resume from the checkpoint",
-                        rest.len(),
-                        batch.shard_id,
-                        report.last_error.unwrap_or_else(|| "entries kept failing".into())
-                    )));
-                }
+            let drained = replicator
+                .replicate_until_confirmed(
+                    &batch.shard_id,
+                    &batch.records[old..],
+                    opts.max_batch_rounds,
+                )
+                .await
+                .map_err(core_error)?;
+            run.skipped_passive += drained.skipped_passive;
+            run.records_replicated += drained.replicated;
+            run.duplicates += drained.duplicates;
+            if drained.unconfirmed > 0 {
+                return Err(Error::Aws(format!(
+                    "{region}: {} records of shard {} still not accepted by {target} after {} rounds: {}; run `streamkit local replicate` again to resume from the checkpoint",
+                    drained.unconfirmed,
+                    batch.shard_id,
+                    drained.rounds,
+                    drained.last_error.unwrap_or_else(|| "entries kept failing".into())
+                )));
             }
         }
     }

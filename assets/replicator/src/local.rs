@@ -70,32 +70,26 @@ pub async fn run_local(
         for batch in batches {
             read += batch.records.len();
             summary.records_read += batch.records.len() as u64;
-            let mut rest = &batch.records[..];
-            let mut rounds = 0;
-            while !rest.is_empty() {
-                let report = replicator.replicate_shard(&batch.shard_id, rest).await?;
-                if !report.active {
-                    summary.skipped_passive += rest.len() as u64;
-                    break;
-                }
-                summary.records_replicated += report.replicated as u64;
-                summary.duplicates += report.duplicates as u64;
-                rest = &rest[report.replicated..];
-                rounds += 1;
-                if !rest.is_empty() && rounds >= opts.max_batch_rounds {
-                    return Err(ReplicatorError::Core(streamkit_core::CoreError::Kinesis {
-                        operation: "PutRecords",
-                        stream: cfg.stream_name.clone(),
-                        message: format!(
-                            "{} records of shard {} still unconfirmed after {rounds} rounds: {}",
-                            rest.len(),
-                            batch.shard_id,
-                            report
-                                .last_error
-                                .unwrap_or_else(|| "entries kept failing".into())
-                        ),
-                    }));
-                }
+            let drained = replicator
+                .replicate_until_confirmed(&batch.shard_id, &batch.records, opts.max_batch_rounds)
+                .await?;
+            summary.skipped_passive += drained.skipped_passive;
+            summary.records_replicated += drained.replicated;
+            summary.duplicates += drained.duplicates;
+            if drained.unconfirmed > 0 {
+                return Err(ReplicatorError::Core(streamkit_core::CoreError::Kinesis {
+                    operation: "PutRecords",
+                    stream: cfg.stream_name.clone(),
+                    message: format!(
+                        "{} records of shard {} still unconfirmed after {} rounds: {}",
+                        drained.unconfirmed,
+                        batch.shard_id,
+                        drained.rounds,
+                        drained
+                            .last_error
+                            .unwrap_or_else(|| "entries kept failing".into())
+                    ),
+                }));
             }
         }
         if read == 0 {

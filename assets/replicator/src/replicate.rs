@@ -60,7 +60,50 @@ pub struct Replicator {
     active: ActiveRegionCache,
 }
 
+/// What [`Replicator::replicate_until_confirmed`] did with one shard batch.
+#[derive(Debug, Default)]
+pub struct Drained {
+    pub replicated: u64,
+    pub duplicates: u64,
+    /// Records not sent because this region is passive.
+    pub skipped_passive: u64,
+    /// Records still unconfirmed after `rounds` rounds (0 when all went through).
+    pub unconfirmed: usize,
+    pub rounds: u32,
+    pub last_error: Option<String>,
+}
+
 impl Replicator {
+    /// Replicates `records` of one shard, re-sending the unconfirmed tail, for
+    /// at most `max_rounds` rounds. Shared by the local runners (the crate's and
+    /// the CLI's), which poll instead of being invoked by Lambda.
+    pub async fn replicate_until_confirmed(
+        &self,
+        shard_id: &str,
+        records: &[StreamRecord],
+        max_rounds: u32,
+    ) -> Result<Drained, ReplicatorError> {
+        let mut out = Drained::default();
+        let mut rest = records;
+        while !rest.is_empty() {
+            let report = self.replicate_shard(shard_id, rest).await?;
+            if !report.active {
+                out.skipped_passive += rest.len() as u64;
+                break;
+            }
+            out.replicated += report.replicated as u64;
+            out.duplicates += report.duplicates as u64;
+            rest = &rest[report.replicated..];
+            out.rounds += 1;
+            out.last_error = report.last_error;
+            if !rest.is_empty() && out.rounds >= max_rounds {
+                out.unconfirmed = rest.len();
+                break;
+            }
+        }
+        Ok(out)
+    }
+
     pub fn new(clients: Clients, config: ReplicatorConfig) -> Replicator {
         let active = ActiveRegionCache::new(config.active_cache_ttl);
         Replicator {
