@@ -8,6 +8,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
@@ -80,10 +81,13 @@ impl Aws {
         let provider = config
             .credentials_provider()
             .ok_or_else(|| no_credentials(opts, ""))?;
-        provider
-            .provide_credentials()
-            .await
-            .map_err(|e| no_credentials(opts, &DisplayErrorContext(&e).to_string()))?;
+        provider.provide_credentials().await.map_err(|e| {
+            let detail = match e {
+                CredentialsError::CredentialsNotLoaded(_) => String::new(),
+                other => first_line(&DisplayErrorContext(&other).to_string()),
+            };
+            no_credentials(opts, &detail)
+        })?;
         Ok(Aws {
             config,
             region,
@@ -149,7 +153,8 @@ impl Aws {
                 if detail.to_lowercase().contains("credential") =>
             {
                 Error::AwsAccess(format!(
-                    "{operation}: no usable AWS credentials: {detail}; set AWS_PROFILE or --profile, or run `aws configure`"
+                    "{operation}: no usable AWS credentials: {}; set AWS_PROFILE or --profile, or run `aws configure`",
+                    first_line(&detail)
                 ))
             }
             _ => {
@@ -178,6 +183,16 @@ fn unreachable(endpoint: &str, operation: &str) -> Error {
     ))
 }
 
+/// The first line of an SDK error's text (provider chains list every attempt
+/// on lines of their own); messages stay one line.
+fn first_line(text: &str) -> String {
+    text.lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches(['.', ':', ' '])
+        .to_string()
+}
+
 fn no_credentials(opts: &AwsOptions, detail: &str) -> Error {
     let profile = opts
         .profile
@@ -190,7 +205,7 @@ fn no_credentials(opts: &AwsOptions, detail: &str) -> Error {
         format!(" ({detail})")
     };
     Error::AwsAccess(format!(
-        "no AWS credentials found{profile}{detail}; set AWS_PROFILE or --profile, export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws configure`"
+        "no AWS credentials found{profile}{detail} (looked in the environment, the shared config and credentials files, web identity, ECS and instance metadata); set AWS_PROFILE or --profile, export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws configure`"
     ))
 }
 

@@ -4,60 +4,16 @@
 //!
 //! Needs `python3` with `tests/emulator/requirements.txt` (or STREAMKIT_PYTHON).
 
-use std::path::Path;
 use std::time::Instant;
 
 use assert_cmd::Command;
-use serde_json::{json, Value};
+use serde_json::Value;
 use streamkit_testkit::Emulator;
 
+mod support;
+use support::cli::{fake_dist, run, streamkit};
+
 const BASE: &str = "sk-e2e-assets";
-
-fn streamkit(emu: &Emulator, dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("streamkit").expect("binary");
-    cmd.current_dir(dir)
-        .env_remove("AWS_PROFILE")
-        .env("NO_COLOR", "1");
-    for (k, v) in emu.env() {
-        cmd.env(k, v);
-    }
-    cmd
-}
-
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().expect("run streamkit");
-    let code = out.status.code().unwrap_or(-1);
-    (
-        code,
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
-/// A `build-dist`-shaped output with placeholder code for every asset, so
-/// stacks with code can be deployed on the emulator.
-fn fake_dist(dir: &Path) {
-    let regional = dir.join("deployment/regional-s3-assets");
-    std::fs::create_dir_all(&regional).unwrap();
-    std::fs::create_dir_all(dir.join("deployment/global-s3-assets")).unwrap();
-    let empty_zip = [b"PK\x05\x06".as_slice(), &[0u8; 18]].concat();
-    let mut assets = Vec::new();
-    for name in [
-        "consumer",
-        "enrichment",
-        "fare-api",
-        "processor",
-        "producer",
-        "replicator",
-    ] {
-        let file = format!("{name}-0123456789abcdef.zip");
-        std::fs::write(regional.join(&file), &empty_zip).unwrap();
-        assets.push(json!({"name": name, "file": file, "sha256": format!("{name}-sha"), "size": 22, "architecture": "arm64", "stacks": []}));
-    }
-    let manifest = json!({"solution": "streamkit", "version": "test", "bucket_base": BASE, "key_prefix": "streamkit/test/",
-        "architecture": "arm64", "assets": assets, "templates": []});
-    std::fs::write(dir.join("deployment/manifest.json"), manifest.to_string()).unwrap();
-}
 
 async fn change_sets(emu: &Emulator, stack: &str) -> usize {
     let cfn = aws_sdk_cloudformation::Client::new(&emu.sdk_config("us-east-1").await);
@@ -178,7 +134,7 @@ async fn pattern_3_deploy_noop_update_guard_outputs_destroy() {
     assert!(out.contains("no changes"), "{out}");
 
     // Another pattern on the same stack would delete its buckets: refused.
-    fake_dist(dir.path());
+    fake_dist(dir.path(), BASE);
     let (code, out, err) = sk(&[
         "deploy",
         "--pattern",

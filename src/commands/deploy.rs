@@ -129,8 +129,44 @@ pub(crate) fn run_with(
                 .collect()
                 .await
         };
-        report(results, json, out)
+        let deployed = results.iter().all(Result::is_ok);
+        report(results, json, out)?;
+        if manifest.id == "cross-region" && deployed && !plan_only {
+            seed_active_region(&resolved.aws, &stack_name, &regions, json, out).await?;
+        }
+        Ok(())
     })
+}
+
+/// After the cross-region stack is up in both regions: the active-region
+/// config item exists (primary = the first of `--regions`), without ever
+/// overwriting one that is already there.
+async fn seed_active_region(
+    opts: &aws::AwsOptions,
+    stack_name: &str,
+    regions: &[String],
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let xr = crate::replication::XrStack::resolve(opts, stack_name, regions).await?;
+    let (current, wrote, warnings) = xr.seed_config(&regions[0]).await?;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    let text = if json {
+        json!({ "event": "active_region", "stack": stack_name, "active_region": current.active_region, "seeded": wrote }).to_string()
+    } else if wrote {
+        format!(
+            "{stack_name}: active region {} (config item seeded in {})",
+            current.active_region, xr.config_table
+        )
+    } else {
+        format!(
+            "{stack_name}: active region {} (existing config item kept; change it with `streamkit failover`)",
+            current.active_region
+        )
+    };
+    crate::commands::emit(out, &text)
 }
 
 /// Prints each region's result; the first failure becomes the error.

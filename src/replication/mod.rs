@@ -223,6 +223,53 @@ impl XrStack {
     }
 }
 
+impl XrStack {
+    /// Seeds the active-region config item after a deploy: `activeRegion` =
+    /// `primary`, written to each region's replica only where the item is
+    /// absent, so an existing choice (e.g. after a failover) is never
+    /// overwritten. Returns the item now in force in the primary's replica
+    /// and whether this call wrote it. A secondary replica that cannot be
+    /// written is reported as a warning string, not an error (global-table
+    /// replication fills it in AWS).
+    pub async fn seed_config(&self, primary: &str) -> Result<(ActiveConfig, bool, Vec<String>)> {
+        let since = now_secs();
+        let mut wrote = false;
+        let mut warnings = Vec::new();
+        let mut order = vec![primary.to_string()];
+        order.push(self.other_region(primary).to_string());
+        for (i, region) in order.iter().enumerate() {
+            let aws = self.aws_of(region)?;
+            let res = aws_sdk_dynamodb::Client::new(&aws.config)
+                .put_item()
+                .table_name(&self.config_table)
+                .item("streamName", AttributeValue::S(self.stream.clone()))
+                .item("activeRegion", AttributeValue::S(primary.to_string()))
+                .item(ACTIVE_SINCE, AttributeValue::N(format!("{since:.3}")))
+                .condition_expression("attribute_not_exists(streamName)")
+                .send()
+                .await;
+            match res {
+                Ok(_) => wrote |= i == 0,
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
+                Err(e) if i == 0 => return Err(aws.error("dynamodb", "PutItem", e)),
+                Err(e) => warnings.push(format!(
+                    "could not seed the config item in {region}'s replica ({}); global-table replication will copy it",
+                    aws.error("dynamodb", "PutItem", e)
+                )),
+            }
+        }
+        let current = self.read_config(primary).await?.ok_or_else(|| {
+            Error::Aws(format!(
+                "the config item of stream {} is missing in {primary} right after seeding it",
+                self.stream
+            ))
+        })?;
+        Ok((current, wrote, warnings))
+    }
+}
+
 /// Region names look like `us-east-1`; anything else is a typo.
 pub fn check_region_name(region: &str) -> Result<()> {
     let re = regex::Regex::new(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$").expect("regex");

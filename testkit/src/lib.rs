@@ -26,7 +26,12 @@ impl Emulator {
 
     /// Starts the emulator; `strict` turns on the strictness switch.
     pub fn start_with(strict: bool) -> Emulator {
-        let port = free_port();
+        Emulator::start_on(free_port(), strict)
+    }
+
+    /// Starts the emulator on `port` (e.g. again on the port of one that was
+    /// killed, to test recovery; the new one starts with no state).
+    pub fn start_on(port: u16, strict: bool) -> Emulator {
         let python = std::env::var("STREAMKIT_PYTHON").unwrap_or_else(|_| "python3".into());
         let mut cmd = Command::new(&python);
         cmd.arg(server_script())
@@ -60,6 +65,12 @@ impl Emulator {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Kills the server now (SIGKILL) and waits for it, as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// SDK config for `region` with static test credentials, pointing at the emulator.

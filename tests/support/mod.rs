@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod check;
+pub mod cli;
 
 use std::collections::BTreeMap;
 
@@ -360,7 +361,7 @@ pub async fn parameter_values(
     out
 }
 
-async fn default_vpc(c: &Clients) -> String {
+pub async fn default_vpc(c: &Clients) -> String {
     let vpcs = c.ec2.describe_vpcs().send().await.expect("DescribeVpcs");
     vpcs.vpcs()
         .iter()
@@ -369,7 +370,7 @@ async fn default_vpc(c: &Clients) -> String {
         .expect("the emulator has a default VPC")
 }
 
-async fn default_subnet(c: &Clients) -> String {
+pub async fn default_subnet(c: &Clients) -> String {
     let vpc = default_vpc(c).await;
     let subnets = c
         .ec2
