@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod cost;
 pub mod dashboard;
 pub mod deploy;
 pub mod dist;

@@ -74,6 +74,10 @@ pub(crate) fn run_with(
         },
     )?;
     params::check(&rendered.template, &st.parameters, &manifest.id)?;
+    if !plan_only {
+        crate::cost::estimate(&manifest.id, &rendered.template, &st.parameters)
+            .report(global.output == OutputFormat::Json, out)?;
+    }
     let regions = targets(&manifest, st, resolved.aws.region.as_deref())?;
     let json = global.output == OutputFormat::Json;
     let mut tags = vec![("streamkit:pattern".to_string(), manifest.id.clone())];
