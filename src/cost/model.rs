@@ -1,155 +1,15 @@
-//! Monthly cost estimate of a stack, on paper: us-east-1 list prices (named
-//! constants below, with the date they are from) applied to the resources and
-//! parameter values of the rendered template, idle and at a fixed load of
-//! 1 MB/s. The same model prices the reference design the stack replaces, so
-//! `streamkit deploy` and BENCHMARKS.md can show both.
-//!
-//! It is an estimate, not a bill: free tiers, taxes, data transfer to the
-//! internet, CloudWatch Logs volume and S3 storage beyond the first month are
-//! left out, and the load model's assumptions are the `LOAD_*` constants.
+//! The cost model: what a rendered template holds, priced idle and at the load.
 
 use std::collections::BTreeMap;
 
-use std::io::Write;
+use serde_json::Value;
 
-use serde::Serialize;
-use serde_json::{json, Value};
-
+use super::*;
 use crate::deploy::params;
-
-/// When the prices below were taken (AWS public pricing pages, us-east-1).
-pub const PRICES_AS_OF: &str = "2025-06";
-
-/// us-east-1 on-demand list prices in USD.
-pub mod price {
-    pub const KDS_SHARD_HOUR: f64 = 0.015;
-    pub const KDS_PUT_PAYLOAD_UNITS_PER_MILLION: f64 = 0.014;
-    /// Retention beyond 24 hours (up to 7 days), per shard-hour.
-    pub const KDS_EXTENDED_RETENTION_SHARD_HOUR: f64 = 0.02;
-    pub const KDS_ON_DEMAND_STREAM_HOUR: f64 = 0.04;
-    pub const KDS_ON_DEMAND_INGEST_GB: f64 = 0.08;
-    pub const KDS_ON_DEMAND_RETRIEVAL_GB: f64 = 0.04;
-    pub const KDS_EFO_CONSUMER_SHARD_HOUR: f64 = 0.015;
-    pub const KDS_EFO_RETRIEVAL_GB: f64 = 0.013;
-    pub const LAMBDA_ARM_GB_SECOND: f64 = 0.000_013_333_4;
-    pub const LAMBDA_X86_GB_SECOND: f64 = 0.000_016_666_7;
-    pub const LAMBDA_REQUESTS_PER_MILLION: f64 = 0.20;
-    pub const FIREHOSE_INGEST_GB: f64 = 0.029;
-    pub const S3_STANDARD_GB_MONTH: f64 = 0.023;
-    pub const S3_PUT_PER_THOUSAND: f64 = 0.005;
-    pub const APIGW_REST_REQUESTS_PER_MILLION: f64 = 3.50;
-    /// DynamoDB on-demand write request units (and replicated writes of a global table).
-    pub const DYNAMODB_WRITES_PER_MILLION: f64 = 0.625;
-    pub const FLINK_KPU_HOUR: f64 = 0.11;
-    /// Running application storage: 50 GB per KPU.
-    pub const FLINK_STORAGE_GB_MONTH: f64 = 0.10;
-    pub const CLOUDWATCH_ALARM_MONTH: f64 = 0.10;
-    /// Beyond the three free dashboards per account.
-    pub const CLOUDWATCH_DASHBOARD_MONTH: f64 = 3.00;
-    pub const KMS_KEY_MONTH: f64 = 1.00;
-    pub const SECRET_MONTH: f64 = 0.40;
-    pub const EBS_GP3_GB_MONTH: f64 = 0.08;
-    pub const INTER_REGION_TRANSFER_GB: f64 = 0.02;
-
-    /// Linux on-demand price per hour of the producer's instance types.
-    pub fn ec2_hour(instance_type: &str) -> Option<f64> {
-        Some(match instance_type {
-            "t4g.micro" => 0.0084,
-            "t4g.small" => 0.0168,
-            "t4g.medium" => 0.0336,
-            "t4g.large" => 0.0672,
-            "m7g.medium" => 0.0408,
-            "m7g.large" => 0.0816,
-            "c7g.medium" => 0.0363,
-            "c7g.large" => 0.0725,
-            "t3.micro" => 0.0104,
-            "t3.small" => 0.0208,
-            "t3.medium" => 0.0416,
-            "t3.large" => 0.0832,
-            "m7i.large" => 0.1008,
-            "c7i.large" => 0.0893,
-            _ => return None,
-        })
-    }
-}
-
-pub const HOURS_PER_MONTH: f64 = 730.0;
-const SECONDS_PER_MONTH: f64 = HOURS_PER_MONTH * 3600.0;
-/// The load of the "at 1 MB/s" figure: 1,000 records of 1 KB per second.
-pub const LOAD_BYTES_PER_SECOND: f64 = 1_000_000.0;
-pub const LOAD_RECORD_BYTES: f64 = 1_000.0;
-/// Billed duration assumed per Lambda batch of a stream-triggered function.
-pub const LOAD_LAMBDA_MS_PER_BATCH: f64 = 100.0;
-/// Billed duration assumed per API-triggered Lambda call (pattern 4's fare API).
-pub const LOAD_LAMBDA_MS_PER_REQUEST: f64 = 10.0;
-/// Pattern 1 clients send `POST /records` with this many records per request.
-pub const LOAD_RECORDS_PER_INGEST_REQUEST: f64 = 100.0;
-/// Pattern 4 enriches one ride request in 20 (one fare API call each).
-pub const LOAD_RECORDS_PER_FARE_REQUEST: f64 = 20.0;
-/// Reference replicator: one synchronous cross-region PutRecord plus one
-/// DynamoDB PutItem per record.
-pub const LOAD_REFERENCE_MS_PER_RECORD: f64 = 35.0;
-/// Producer instance root volume (gp3).
-const EBS_GB: f64 = 8.0;
-
-const RECORDS_PER_SECOND: f64 = LOAD_BYTES_PER_SECOND / LOAD_RECORD_BYTES;
-const GB_PER_MONTH: f64 = LOAD_BYTES_PER_SECOND * SECONDS_PER_MONTH / 1e9;
-const RECORDS_PER_MONTH: f64 = RECORDS_PER_SECOND * SECONDS_PER_MONTH;
-
-/// One priced item.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CostLine {
-    pub item: String,
-    pub idle_usd: f64,
-    pub at_1mbps_usd: f64,
-}
-
-/// Monthly estimate of one design.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Estimate {
-    pub idle_usd: f64,
-    pub at_1mbps_usd: f64,
-    pub lines: Vec<CostLine>,
-}
-
-/// A stack's estimate beside the reference design's.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Comparison {
-    pub pattern: String,
-    pub prices_as_of: &'static str,
-    pub design: Estimate,
-    pub reference: Estimate,
-}
-
-impl Comparison {
-    /// The line `streamkit deploy` prints on stderr.
-    pub fn summary(&self) -> String {
-        format!(
-            "estimated cost: idle ~${:.0}/month, at 1 MB/s ~${:.0}/month (reference design: ~${:.0} and ~${:.0}; us-east-1 prices of {}; see BENCHMARKS.md)",
-            self.design.idle_usd,
-            self.design.at_1mbps_usd,
-            self.reference.idle_usd,
-            self.reference.at_1mbps_usd,
-            PRICES_AS_OF
-        )
-    }
-
-    /// `deploy`'s report: the summary line on stderr, or with `--output json`
-    /// one `{"event":"cost_estimate",...}` object on stdout.
-    pub fn report(&self, json: bool, out: &mut dyn Write) -> crate::Result<()> {
-        if json {
-            let event = json!({ "event": "cost_estimate", "estimate": self });
-            crate::commands::emit(out, &event.to_string())
-        } else {
-            eprintln!("{}", self.summary());
-            Ok(())
-        }
-    }
-}
 
 /// How records leave the stream for the other region (cross-region only).
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Replication {
+pub(super) enum Replication {
     None,
     /// streamkit: PutRecords batches, one checkpoint per batch per shard in a global table.
     Batched,
@@ -159,7 +19,7 @@ enum Replication {
 
 /// What the model prices, read from a rendered template.
 #[derive(Clone, Debug, PartialEq)]
-struct Stack {
+pub(super) struct Stack {
     regions: f64,
     shards: f64,
     on_demand: bool,
@@ -182,21 +42,8 @@ struct Stack {
     replication: Replication,
 }
 
-/// Estimates the stack `template` (as rendered for `pattern`) with the given
-/// `--parameter` values (others at their defaults), and the reference design.
-pub fn estimate(pattern: &str, template: &Value, given: &[(String, String)]) -> Comparison {
-    let design = Stack::read(pattern, template, given);
-    let reference = design.reference(pattern);
-    Comparison {
-        pattern: pattern.to_string(),
-        prices_as_of: PRICES_AS_OF,
-        design: design.bill(),
-        reference: reference.bill(),
-    }
-}
-
 impl Stack {
-    fn read(pattern: &str, template: &Value, given: &[(String, String)]) -> Stack {
+    pub(super) fn read(pattern: &str, template: &Value, given: &[(String, String)]) -> Stack {
         let values = params::effective(template, given, None);
         let num = |v: &Value| resolve(v, &values).and_then(|s| s.parse::<f64>().ok());
         let param = |k: &str| values.get(k).cloned().unwrap_or_default();
@@ -274,7 +121,7 @@ impl Stack {
     /// The reference design of the same pattern: a Java producer on a t3.small
     /// and a Managed Flink application (parallelism 1) for patterns 2 and 4,
     /// per-record replication for cross-region, the same services otherwise.
-    fn reference(&self, pattern: &str) -> Stack {
+    pub(super) fn reference(&self, pattern: &str) -> Stack {
         let mut r = self.clone();
         match pattern {
             "2" | "4" => {
@@ -295,7 +142,7 @@ impl Stack {
         r
     }
 
-    fn bill(&self) -> Estimate {
+    pub(super) fn bill(&self) -> Estimate {
         let mut lines = Vec::new();
         let mut add = |item: &str, idle: f64, load: f64| {
             if idle > 0.0 || load > 0.0 {
@@ -471,129 +318,5 @@ fn resolve(v: &Value, values: &BTreeMap<String, String>) -> Option<String> {
             .and_then(Value::as_str)
             .and_then(|p| values.get(p).cloned()),
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn stream_template(extra: Value) -> Value {
-        let mut t = json!({
-            "Parameters": {
-                "ShardCount": {"Type": "Number", "Default": 2},
-                "StreamMode": {"Type": "String", "Default": "PROVISIONED"},
-                "RetentionHours": {"Type": "Number", "Default": 24},
-            },
-            "Resources": {
-                "Stream": {"Type": "AWS::Kinesis::Stream"},
-                "Dashboard": {"Type": "AWS::CloudWatch::Dashboard"},
-                "A1": {"Type": "AWS::CloudWatch::Alarm"},
-            }
-        });
-        for (k, v) in extra.as_object().unwrap() {
-            t["Resources"][k] = v.clone();
-        }
-        t
-    }
-
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() < 0.01
-    }
-
-    #[test]
-    fn idle_provisioned_stream_is_shard_hours_plus_fixed_fees() {
-        let c = estimate("3", &stream_template(json!({})), &[]);
-        // 2 shards * 730 h * $0.015 + one alarm + one dashboard.
-        assert!(close(c.design.idle_usd, 21.90 + 0.10 + 3.00), "{c:?}");
-        // 1 MB/s of 1 KB records: 2.628e9 PUT units * $0.014 per million.
-        assert!(close(c.design.at_1mbps_usd - c.design.idle_usd, 36.792));
-    }
-
-    #[test]
-    fn parameters_given_override_defaults() {
-        let t = stream_template(json!({}));
-        let four = estimate("3", &t, &[("ShardCount".into(), "4".into())]);
-        assert!(close(four.design.idle_usd, 43.80 + 3.10));
-        let od = estimate("3", &t, &[("StreamMode".into(), "ON_DEMAND".into())]);
-        assert!(close(od.design.idle_usd, 29.20 + 3.10));
-        // 2628 GB in at $0.08 and out at $0.04.
-        assert!(close(od.design.at_1mbps_usd - od.design.idle_usd, 315.36));
-        let long = estimate("3", &t, &[("RetentionHours".into(), "48".into())]);
-        assert!(close(long.design.idle_usd, 2.0 * 730.0 * 0.035 + 3.10));
-    }
-
-    #[test]
-    fn lambda_memory_and_batch_size_come_from_the_template() {
-        let t = stream_template(json!({
-            "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"MemorySize": 1024, "Architectures": ["arm64"]}},
-            "Esm": {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {"FunctionName": {"Ref": "Fn"}, "BatchSize": 100}},
-        }));
-        let c = estimate("1", &t, &[]);
-        let line = c
-            .design
-            .lines
-            .iter()
-            .find(|l| l.item.starts_with("Lambda"))
-            .unwrap();
-        // 10 batches/s of 100 ms at 1 GB: 2.628e6 GB-s, plus 26.28e6 requests.
-        assert!(close(
-            line.at_1mbps_usd,
-            2.628e6 * 0.000_013_333_4 + 26.28 * 0.2
-        ));
-        assert_eq!(line.idle_usd, 0.0);
-    }
-
-    #[test]
-    fn reference_of_pattern_2_runs_flink_and_a_t3_small() {
-        let t = stream_template(json!({
-            "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"MemorySize": 512}},
-            "Esm": {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {"FunctionName": {"Ref": "Fn"}, "BatchSize": 1000}},
-            "Producer": {"Type": "AWS::EC2::Instance"},
-        }));
-        let mut t = t;
-        t["Parameters"]["ProducerInstanceType"] = json!({"Type": "String", "Default": "t4g.small"});
-        let c = estimate("2", &t, &[]);
-        let flink = 2.0 * 730.0 * 0.11 + 5.0;
-        let t3 = 730.0 * 0.0208 + 0.64;
-        let t4g = 730.0 * 0.0168 + 0.64;
-        assert!(close(
-            c.reference.idle_usd - c.design.idle_usd,
-            flink + t3 - t4g
-        ));
-        assert!(c
-            .reference
-            .lines
-            .iter()
-            .all(|l| l.item != "Lambda (stream-triggered)"));
-    }
-
-    #[test]
-    fn cross_region_counts_both_regions_and_the_reference_writes_per_record() {
-        let t = stream_template(json!({
-            "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"MemorySize": 512}},
-            "Esm": {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {"FunctionName": {"Ref": "Fn"}, "BatchSize": 500}},
-            "Consumer": {"Type": "AWS::Kinesis::StreamConsumer"},
-        }));
-        let c = estimate("cross-region", &t, &[]);
-        // Two regions' shards, EFO consumers and fixed fees.
-        assert!(close(c.design.idle_usd, 2.0 * (21.90 + 21.90 + 3.10)));
-        let per_record = c
-            .reference
-            .lines
-            .iter()
-            .find(|l| l.item.contains("per record"))
-            .unwrap();
-        assert!(close(per_record.at_1mbps_usd, 2628.0 * 0.625));
-        assert!(c.reference.at_1mbps_usd > c.design.at_1mbps_usd);
-    }
-
-    #[test]
-    fn the_summary_names_both_figures_and_the_price_date() {
-        let c = estimate("3", &stream_template(json!({})), &[]);
-        let s = c.summary();
-        assert!(s.starts_with("estimated cost: idle ~$25/month, at 1 MB/s ~$62/month"));
-        assert!(s.contains(PRICES_AS_OF) && s.contains("BENCHMARKS.md"));
     }
 }

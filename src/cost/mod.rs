@@ -1,0 +1,111 @@
+//! Monthly cost estimate of a stack, on paper: us-east-1 list prices (named
+//! constants below, with the date they are from) applied to the resources and
+//! parameter values of the rendered template, idle and at a fixed load of
+//! 1 MB/s. The same model prices the reference design the stack replaces, so
+//! `streamkit deploy` and BENCHMARKS.md can show both.
+//!
+//! It is an estimate, not a bill: free tiers, taxes, data transfer to the
+//! internet, CloudWatch Logs volume and S3 storage beyond the first month are
+//! left out, and the load model's assumptions are the `LOAD_*` constants.
+
+use std::io::Write;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// When the prices below were taken (AWS public pricing pages, us-east-1).
+pub const PRICES_AS_OF: &str = "2025-06";
+
+mod model;
+pub mod price;
+#[cfg(test)]
+mod tests;
+
+use model::Stack;
+
+pub const HOURS_PER_MONTH: f64 = 730.0;
+const SECONDS_PER_MONTH: f64 = HOURS_PER_MONTH * 3600.0;
+/// The load of the "at 1 MB/s" figure: 1,000 records of 1 KB per second.
+pub const LOAD_BYTES_PER_SECOND: f64 = 1_000_000.0;
+pub const LOAD_RECORD_BYTES: f64 = 1_000.0;
+/// Billed duration assumed per Lambda batch of a stream-triggered function.
+pub const LOAD_LAMBDA_MS_PER_BATCH: f64 = 100.0;
+/// Billed duration assumed per API-triggered Lambda call (pattern 4's fare API).
+pub const LOAD_LAMBDA_MS_PER_REQUEST: f64 = 10.0;
+/// Pattern 1 clients send `POST /records` with this many records per request.
+pub const LOAD_RECORDS_PER_INGEST_REQUEST: f64 = 100.0;
+/// Pattern 4 enriches one ride request in 20 (one fare API call each).
+pub const LOAD_RECORDS_PER_FARE_REQUEST: f64 = 20.0;
+/// Reference replicator: one synchronous cross-region PutRecord plus one
+/// DynamoDB PutItem per record.
+pub const LOAD_REFERENCE_MS_PER_RECORD: f64 = 35.0;
+/// Producer instance root volume (gp3).
+const EBS_GB: f64 = 8.0;
+
+const RECORDS_PER_SECOND: f64 = LOAD_BYTES_PER_SECOND / LOAD_RECORD_BYTES;
+const GB_PER_MONTH: f64 = LOAD_BYTES_PER_SECOND * SECONDS_PER_MONTH / 1e9;
+const RECORDS_PER_MONTH: f64 = RECORDS_PER_SECOND * SECONDS_PER_MONTH;
+
+/// One priced item.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CostLine {
+    pub item: String,
+    pub idle_usd: f64,
+    pub at_1mbps_usd: f64,
+}
+
+/// Monthly estimate of one design.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Estimate {
+    pub idle_usd: f64,
+    pub at_1mbps_usd: f64,
+    pub lines: Vec<CostLine>,
+}
+
+/// A stack's estimate beside the reference design's.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Comparison {
+    pub pattern: String,
+    pub prices_as_of: &'static str,
+    pub design: Estimate,
+    pub reference: Estimate,
+}
+
+impl Comparison {
+    /// The line `streamkit deploy` prints on stderr.
+    pub fn summary(&self) -> String {
+        format!(
+            "estimated cost: idle ~${:.0}/month, at 1 MB/s ~${:.0}/month (reference design: ~${:.0} and ~${:.0}; us-east-1 prices of {}; see BENCHMARKS.md)",
+            self.design.idle_usd,
+            self.design.at_1mbps_usd,
+            self.reference.idle_usd,
+            self.reference.at_1mbps_usd,
+            PRICES_AS_OF
+        )
+    }
+
+    /// `deploy`'s report: the summary line on stderr, or with `--output json`
+    /// one `{"event":"cost_estimate",...}` object on stdout.
+    pub fn report(&self, json: bool, out: &mut dyn Write) -> crate::Result<()> {
+        if json {
+            let event = json!({ "event": "cost_estimate", "estimate": self });
+            crate::commands::emit(out, &event.to_string())
+        } else {
+            eprintln!("{}", self.summary());
+            Ok(())
+        }
+    }
+}
+
+/// Estimates the stack `template` (as rendered for `pattern`) with the given
+/// `--parameter` values (others at their defaults), and the reference design.
+pub fn estimate(pattern: &str, template: &Value, given: &[(String, String)]) -> Comparison {
+    let design = Stack::read(pattern, template, given);
+    let reference = design.reference(pattern);
+    Comparison {
+        pattern: pattern.to_string(),
+        prices_as_of: PRICES_AS_OF,
+        design: design.bill(),
+        reference: reference.bill(),
+    }
+}
