@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod check;
+pub mod xr;
 
 use std::collections::BTreeMap;
 
