@@ -187,7 +187,7 @@ impl State {
         if let Some(t) = s.faults.throttle.clone() {
             if applies(&t.region) && req.header("smithy-protocol").is_none() {
                 s.requests_seen += 1;
-                if s.requests_seen % t.every == 0 && s.throttled < t.budget {
+                if s.requests_seen.is_multiple_of(t.every) && s.throttled < t.budget {
                     s.throttled += 1;
                     s.injected.throttled_requests += 1;
                     return Verdict::Answer(throttling_error(req));
@@ -211,7 +211,7 @@ impl State {
             s.entries_seen += 1;
             let hit = match &r.key {
                 Some(k) => e["PartitionKey"].as_str() == Some(k.as_str()),
-                None => s.entries_seen % r.every == 0,
+                None => s.entries_seen.is_multiple_of(r.every),
             };
             if hit && s.rejected < r.budget {
                 s.rejected += 1;
