@@ -201,7 +201,7 @@ async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions) -> Result<Reg
             if drained.unconfirmed > 0 {
                 let dest = xr.aws_of(&target)?.endpoint_of("kinesis");
                 return Err(Error::Aws(format!(
-                    "{region}: {} records of shard {shard} not accepted by {target} ({dest}) for {:.0}s (--max-retry-seconds): {}; the checkpoint stays before them: run `streamkit local replicate` again once {target} accepts writes, it resumes there",
+                    "{region}: {} records of shard {shard} not replicated to {target} ({dest}) for {:.0}s (--max-retry-seconds): {}; the checkpoint stays before them: run `streamkit local replicate` again once {target} accepts writes, it resumes there",
                     drained.unconfirmed,
                     opts.max_retry.as_secs_f64(),
                     one_line(drained.last_error.as_deref().unwrap_or("entries kept failing")),
