@@ -11,124 +11,17 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use aws_sdk_dynamodb::types::AttributeValue;
-use serde_json::Value;
-use streamkit_core::events::{EventKind, Generator};
-use streamkit_core::poller::{ShardPoller, StartPosition};
-use streamkit_core::putrecords::{put_records, OutRecord, RetryPolicy};
-use streamkit_core::StreamRecord;
-use streamkit_replicator::checkpoint::{self, sequence_key};
+use streamkit_replicator::checkpoint::sequence_key;
 use streamkit_testkit::Emulator;
-use support::{create_stack, Clients};
+use support::xr::*;
 
-const A: &str = "us-east-1";
-const B: &str = "us-west-2";
-const STACK: &str = "sk-xr-ops";
-const STREAM: &str = "sk-ops";
-const CONFIG_TABLE: &str = "sk-ops-replication-config";
-const CHECKPOINT_TABLE: &str = "sk-ops-replication-checkpoints";
 /// CDC records of the main run, as many as the issue asks (about 30 s on the emulator).
 const N: usize = 10_000;
-/// Partition keys the records are spread over (3 shards per stream).
-const KEYS: usize = 8;
-
-fn streamkit(emu: &Emulator, dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("streamkit").expect("binary");
-    cmd.current_dir(dir)
-        .env_remove("AWS_PROFILE")
-        .env_remove("STREAMKIT_CONFIG")
-        .env_remove("STREAMKIT_ENV");
-    for (k, v) in emu.env() {
-        cmd.env(k, v);
-    }
-    cmd
-}
-
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().expect("run streamkit");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
-fn json_of(text: &str) -> Value {
-    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
-/// `n` CDC records (JSON with commitTimestamp) over `KEYS` keys; `tag` makes payloads unique per batch.
-fn cdc_records(n: usize, tag: &str) -> Vec<OutRecord> {
-    let mut g = Generator::new(EventKind::Cdc, Some(7));
-    (0..n)
-        .map(|i| {
-            let e = g.next_event(chrono::Utc::now());
-            let mut v: Value = serde_json::from_slice(&e.data).unwrap();
-            v["batch"] = format!("{tag}-{i}").into();
-            OutRecord {
-                partition_key: format!("customer-{}", i % KEYS),
-                explicit_hash_key: None,
-                data: serde_json::to_vec(&v).unwrap(),
-            }
-        })
-        .collect()
-}
-
-async fn produce(cfg: &aws_config::SdkConfig, records: &[OutRecord]) {
-    let out = put_records(
-        &aws_sdk_kinesis::Client::new(cfg),
-        STREAM,
-        records,
-        &RetryPolicy::default(),
-    )
-    .await;
-    assert!(out.all_delivered(), "produced: {out:?}");
-}
-
-async fn read_all(cfg: &aws_config::SdkConfig) -> Vec<StreamRecord> {
-    let client = aws_sdk_kinesis::Client::new(cfg);
-    let mut poller = ShardPoller::open(&client, STREAM, &StartPosition::default())
-        .await
-        .expect("open poller");
-    let mut out = Vec::new();
-    loop {
-        let batches = poller.poll(10_000).await.expect("poll");
-        if batches.iter().all(|b| b.records.is_empty()) {
-            return out;
-        }
-        for b in batches {
-            out.extend(b.records);
-        }
-    }
-}
-
-/// (key -> payloads in stream order) of the records.
-fn by_key<'a>(
-    records: impl IntoIterator<Item = &'a StreamRecord>,
-) -> BTreeMap<String, Vec<Vec<u8>>> {
-    let mut map = BTreeMap::<String, Vec<Vec<u8>>>::new();
-    for r in records {
-        map.entry(r.partition_key.clone())
-            .or_default()
-            .push(r.data.clone());
-    }
-    map
-}
-
-fn by_key_out(records: &[OutRecord]) -> BTreeMap<String, Vec<Vec<u8>>> {
-    let mut map = BTreeMap::<String, Vec<Vec<u8>>>::new();
-    for r in records {
-        map.entry(r.partition_key.clone())
-            .or_default()
-            .push(r.data.clone());
-    }
-    map
-}
 
 /// Keeps, per key, the payloads that are in `wanted` (order kept).
 fn only(
@@ -157,53 +50,6 @@ fn concat(parts: &[&BTreeMap<String, Vec<Vec<u8>>>]) -> BTreeMap<String, Vec<Vec
     out
 }
 
-async fn set_config(c: &Clients, value: Option<AttributeValue>) {
-    match value {
-        Some(v) => {
-            c.dynamodb
-                .put_item()
-                .table_name(CONFIG_TABLE)
-                .item("streamName", AttributeValue::S(STREAM.into()))
-                .item("activeRegion", v)
-                .send()
-                .await
-                .expect("put config");
-        }
-        None => {
-            c.dynamodb
-                .delete_item()
-                .table_name(CONFIG_TABLE)
-                .key("streamName", AttributeValue::S(STREAM.into()))
-                .send()
-                .await
-                .expect("delete config");
-        }
-    }
-}
-
-async fn config_item(c: &Clients) -> Option<BTreeMap<String, AttributeValue>> {
-    c.dynamodb
-        .get_item()
-        .table_name(CONFIG_TABLE)
-        .key("streamName", AttributeValue::S(STREAM.into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("get config")
-        .item()
-        .map(|m| m.clone().into_iter().collect())
-}
-
-async fn checkpoints(c: &Clients) -> BTreeMap<String, String> {
-    checkpoint::read_all(&c.dynamodb, CHECKPOINT_TABLE, STREAM)
-        .await
-        .expect("checkpoints")
-        .into_iter()
-        .filter(|cp| cp.source_region == c.region)
-        .map(|cp| (cp.shard_id, cp.sequence_number))
-        .collect()
-}
-
 fn assert_monotonic(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) {
     for (shard, seq) in before {
         let now = after.get(shard).expect("checkpoint kept");
@@ -224,36 +70,7 @@ fn bad_input(cmd: &mut Command, what: &str) {
 async fn replicate_status_and_failover_on_the_emulator() {
     let emu = Emulator::start();
     let dir = tempfile::tempdir().unwrap();
-    let a = Clients::new(&emu, A).await;
-    let b = Clients::new(&emu, B).await;
-    let template = support::render("cross-region", &[]);
-    create_stack(
-        &a,
-        STACK,
-        &template,
-        &[
-            ("RegionRole", "primary"),
-            ("StreamName", STREAM),
-            ("PeerRegion", B),
-            ("ShardCount", "3"),
-        ],
-    )
-    .await;
-    create_stack(
-        &b,
-        STACK,
-        &template,
-        &[
-            ("RegionRole", "secondary"),
-            ("StreamName", STREAM),
-            ("PeerRegion", A),
-            ("ShardCount", "3"),
-        ],
-    )
-    .await;
-    for c in [&a, &b] {
-        set_config(c, Some(AttributeValue::S(A.into()))).await;
-    }
+    let (a, b) = deploy_pair(&emu).await;
     let cfg_a = emu.sdk_config(A).await;
     let cfg_b = emu.sdk_config(B).await;
     let regions = format!("{A},{B}");
@@ -364,10 +181,8 @@ async fn replicate_status_and_failover_on_the_emulator() {
     assert_eq!(s["healthy"], false);
 
     // ---- failover in the middle of a run
-    let mut runner = std::process::Command::new(assert_cmd::cargo::cargo_bin("streamkit"));
+    let mut runner = streamkit_process(&emu.env(), dir.path());
     runner
-        .current_dir(dir.path())
-        .env_remove("AWS_PROFILE")
         .args([
             "local",
             "replicate",
@@ -383,9 +198,6 @@ async fn replicate_status_and_failover_on_the_emulator() {
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for (k, v) in emu.env() {
-        runner.env(k, v);
-    }
     let runner = runner.spawn().expect("spawn local replicate");
     let before = cdc_records(300, "before");
     produce(&cfg_a, &before).await;

@@ -25,7 +25,7 @@ pub struct LocalArgs {
 pub enum LocalCommand {
     /// Poll both regions' streams and replicate from the active one, as the event source mappings would.
     #[command(
-        after_help = "Examples:\n  streamkit local replicate --stack-name orders-xr --regions us-east-1,us-west-2 --until-idle\n\nExit codes: 0 done, 1 replication failed, 2 bad input, 3 AWS access problem."
+        after_help = "Examples:\n  streamkit local replicate --stack-name orders-xr --regions us-east-1,us-west-2 --until-idle\n  streamkit local replicate --stack-name orders-xr --until-idle --max-retry-seconds 60\n\nExit codes: 0 done, 1 replication failed (e.g. the destination unreachable for --max-retry-seconds; run again to resume), 2 bad input, 3 AWS access problem."
     )]
     Replicate(ReplicateArgs),
 }
@@ -44,6 +44,11 @@ pub struct ReplicateArgs {
     /// Idle time before --until-idle exits.
     #[arg(long, default_value_t = 3.0, value_name = "SECONDS")]
     pub idle_seconds: f64,
+    /// Keep retrying a batch the destination does not accept (unreachable,
+    /// erroring, entries rejected), or a failing poll, for this long without
+    /// progress; then exit 1 (a rerun resumes from the checkpoints).
+    #[arg(long, default_value_t = 300.0, value_name = "SECONDS")]
+    pub max_retry_seconds: f64,
 }
 
 pub fn run(global: &GlobalArgs, args: &LocalArgs, out: &mut dyn Write) -> Result<()> {
@@ -57,7 +62,8 @@ pub fn run(global: &GlobalArgs, args: &LocalArgs, out: &mut dyn Write) -> Result
                 .then(|| Duration::from_secs_f64(args.idle_seconds.max(0.0))),
             poll_interval: Duration::from_millis(250),
             batch_limit: 1000,
-            max_batch_rounds: 5,
+            max_retry: Duration::from_secs_f64(args.max_retry_seconds.max(0.0)),
+            progress: |line| eprintln!("{line}"),
         };
         let runs = runner::run(&xr, &opts).await?;
         if global.output == OutputFormat::Json {
@@ -71,11 +77,14 @@ pub fn run(global: &GlobalArgs, args: &LocalArgs, out: &mut dyn Write) -> Result
             emit(
                 out,
                 &format!(
-                    "{}: read {}, replicated {}, duplicates {}, skipped while passive {}, not sent back (before activation) {}",
+                    "{}: read {}, replicated {}, duplicates {} (at most {} more possible), retries {} ({} entries re-sent), skipped while passive {}, not sent back (before activation) {}",
                     r.region,
                     r.records_read,
                     r.records_replicated,
                     r.duplicates,
+                    r.possible_duplicates,
+                    r.retries,
+                    r.retried_entries,
                     r.skipped_passive,
                     r.skipped_before_activation
                 ),

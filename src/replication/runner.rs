@@ -8,6 +8,13 @@
 //! from the other region (or were already reported unreplicated at the flip)
 //! and are checkpointed as handled without being sent back. The passive
 //! region sends nothing.
+//!
+//! Faults: like an event source mapping, a batch the destination does not
+//! accept (unreachable, erroring, entries rejected) is sent again from its
+//! first unconfirmed record, with backoff, the checkpoint staying before it;
+//! polls and config reads are retried the same way. A region gives up, with
+//! one line naming the endpoint and how to resume, once it made no progress
+//! for [`RunOptions::max_retry`]. Re-sent copies are counted as duplicates.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -16,9 +23,10 @@ use serde::Serialize;
 use streamkit_core::poller::{ShardPoller, StartPosition};
 use streamkit_core::StreamRecord;
 use streamkit_replicator::checkpoint::{self, Checkpoint};
-use streamkit_replicator::{Clients, Replicator, ReplicatorConfig};
+use streamkit_replicator::{Clients, DrainPolicy, Replicator, ReplicatorConfig};
 
 use super::{core_error, XrStack};
+use crate::aws::Aws;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone)]
@@ -29,8 +37,10 @@ pub struct RunOptions {
     pub poll_interval: Duration,
     /// Records per GetRecords call.
     pub batch_limit: i32,
-    /// Attempts at an unconfirmed remainder before giving up.
-    pub max_batch_rounds: u32,
+    /// Give up once a batch, poll or config read made no progress for this long.
+    pub max_retry: Duration,
+    /// Where progress lines go (stderr in the CLI).
+    pub progress: fn(&str),
 }
 
 /// Totals of one region's runner.
@@ -40,7 +50,15 @@ pub struct RegionRun {
     pub polls: u64,
     pub records_read: u64,
     pub records_replicated: u64,
+    /// Extra copies written to the destination (re-sent after a failure).
     pub duplicates: u64,
+    /// Entries sent in calls whose outcome is unknown (e.g. the connection
+    /// dropped): the destination holds at most this many copies more.
+    pub possible_duplicates: u64,
+    /// Rounds (batches, polls, config reads) tried again after a wait.
+    pub retries: u64,
+    /// PutRecords entries re-sent within a round.
+    pub retried_entries: u64,
     /// Read while the region was passive (not sent).
     pub skipped_passive: u64,
     /// Read while active but older than the region's activation (not sent back: echo prevention).
@@ -65,32 +83,44 @@ async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions) -> Result<Reg
     );
     // The runner reads the config item every round; the core re-checks per batch.
     cfg.active_cache_ttl = Duration::ZERO;
+    // Short rounds: the runner retries a batch itself (with its own backoff and
+    // progress lines), so a round gives up after about a second of failures.
+    cfg.retry.max_attempts = 4;
+    cfg.retry.max_delay = Duration::from_secs(1);
     let replicator = Replicator::new(Clients::from_sdk_config(&aws.config, &target), cfg);
     let kinesis = aws_sdk_kinesis::Client::new(&aws.config);
     let ddb = aws_sdk_dynamodb::Client::new(&aws.config);
-
-    // Resume after this region's own checkpoints.
-    let cps = checkpoint::read_all(&ddb, &xr.checkpoint_table, &xr.stream)
-        .await
-        .map_err(core_error)?;
-    let start = StartPosition {
-        after: cps
-            .into_iter()
-            .filter(|c| c.source_region == region && !c.sequence_number.is_empty())
-            .map(|c| (c.shard_id, c.sequence_number))
-            .collect::<HashMap<_, _>>(),
-        latest: false,
-    };
-    let mut poller = ShardPoller::open(&kinesis, &xr.stream, &start)
-        .await
-        .map_err(core_error)?;
     let mut run = RegionRun {
         region: region.to_string(),
         ..RegionRun::default()
     };
+    let here = Site { region, aws, opts };
+
+    // Resume after this region's own checkpoints.
+    let mut backoff = Backoff::new();
+    let mut poller = loop {
+        match open(xr, region, &ddb, &kinesis).await {
+            Ok(p) => break p,
+            Err(e) => {
+                backoff
+                    .wait(&here, &mut run, "opening the stream", e)
+                    .await?
+            }
+        }
+    };
     let mut last_activity = Instant::now();
     loop {
-        let batches = poller.poll(opts.batch_limit).await.map_err(core_error)?;
+        let mut backoff = Backoff::new();
+        let batches = loop {
+            match poller.poll(opts.batch_limit).await {
+                Ok(b) => break b,
+                Err(e) => {
+                    backoff
+                        .wait(&here, &mut run, "GetRecords", core_error(e))
+                        .await?
+                }
+            }
+        };
         run.polls += 1;
         let read: usize = batches.iter().map(|b| b.records.len()).sum();
         if read == 0 {
@@ -107,7 +137,18 @@ async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions) -> Result<Reg
         }
         last_activity = Instant::now();
         run.records_read += read as u64;
-        let config = xr.read_config(region).await?;
+        let mut backoff = Backoff::new();
+        let config = loop {
+            match xr.read_config(region).await {
+                Ok(c) => break c,
+                Err(e @ Error::BadInput(_)) => return Err(e),
+                Err(e) => {
+                    backoff
+                        .wait(&here, &mut run, "reading the config item", e)
+                        .await?
+                }
+            }
+        };
         let (active, since) = match &config {
             Some(c) => (c.active_region == region, c.active_since.unwrap_or(0.0)),
             None => (false, 0.0),
@@ -124,30 +165,134 @@ async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions) -> Result<Reg
                 .count();
             if old > 0 {
                 run.skipped_before_activation += old as u64;
-                mark_handled(&ddb, xr, region, &batch.shard_id, &batch.records[old - 1]).await?;
+                let last = &batch.records[old - 1];
+                let mut backoff = Backoff::new();
+                while let Err(e) = mark_handled(&ddb, xr, region, &batch.shard_id, last).await {
+                    backoff
+                        .wait(&here, &mut run, "writing the checkpoint", e)
+                        .await?;
+                }
             }
+            let shard = &batch.shard_id;
             let drained = replicator
                 .replicate_until_confirmed(
-                    &batch.shard_id,
+                    shard,
                     &batch.records[old..],
-                    opts.max_batch_rounds,
+                    &DrainPolicy::stall_limit(opts.max_retry),
+                    |r| {
+                        (opts.progress)(&format!(
+                            "{region} -> {target}: shard {shard}: {} records not accepted yet ({}); retrying in {:.1}s (no progress for {:.0}s of --max-retry-seconds {:.0})",
+                            r.unconfirmed,
+                            one_line(r.error),
+                            r.wait.as_secs_f64(),
+                            r.stalled.as_secs_f64(),
+                            opts.max_retry.as_secs_f64()
+                        ))
+                    },
                 )
                 .await
                 .map_err(core_error)?;
             run.skipped_passive += drained.skipped_passive;
             run.records_replicated += drained.replicated;
             run.duplicates += drained.duplicates;
+            run.possible_duplicates += drained.possible_duplicates;
+            run.retries += u64::from(drained.retries);
+            run.retried_entries += drained.retried_entries;
             if drained.unconfirmed > 0 {
+                let dest = xr.aws_of(&target)?.endpoint_of("kinesis");
                 return Err(Error::Aws(format!(
-                    "{region}: {} records of shard {} still not accepted by {target} after {} rounds: {}; run `streamkit local replicate` again to resume from the checkpoint",
+                    "{region}: {} records of shard {shard} not replicated to {target} ({dest}) for {:.0}s (--max-retry-seconds): {}; the checkpoint stays before them: run `streamkit local replicate` again once {target} accepts writes, it resumes there",
                     drained.unconfirmed,
-                    batch.shard_id,
-                    drained.rounds,
-                    drained.last_error.unwrap_or_else(|| "entries kept failing".into())
+                    opts.max_retry.as_secs_f64(),
+                    one_line(drained.last_error.as_deref().unwrap_or("entries kept failing")),
                 )));
             }
         }
     }
+}
+
+/// Opens the poller after this region's own checkpoints.
+async fn open(
+    xr: &XrStack,
+    region: &str,
+    ddb: &aws_sdk_dynamodb::Client,
+    kinesis: &aws_sdk_kinesis::Client,
+) -> Result<ShardPoller> {
+    let cps = checkpoint::read_all(ddb, &xr.checkpoint_table, &xr.stream)
+        .await
+        .map_err(core_error)?;
+    let start = StartPosition {
+        after: cps
+            .into_iter()
+            .filter(|c| c.source_region == region && !c.sequence_number.is_empty())
+            .map(|c| (c.shard_id, c.sequence_number))
+            .collect::<HashMap<_, _>>(),
+        latest: false,
+    };
+    ShardPoller::open(kinesis, &xr.stream, &start)
+        .await
+        .map_err(core_error)
+}
+
+/// Which region's runner is retrying, for messages.
+struct Site<'a> {
+    region: &'a str,
+    aws: &'a Aws,
+    opts: &'a RunOptions,
+}
+
+/// Waits between attempts at one call: 0.5 s doubling to 10 s, for at most
+/// `max_retry` in all.
+struct Backoff {
+    started: Instant,
+    delay: Duration,
+}
+
+impl Backoff {
+    fn new() -> Backoff {
+        Backoff {
+            started: Instant::now(),
+            delay: Duration::from_millis(500),
+        }
+    }
+
+    /// After `err`: waits and returns `Ok` to try again, or gives up.
+    async fn wait(
+        &mut self,
+        at: &Site<'_>,
+        run: &mut RegionRun,
+        what: &str,
+        err: Error,
+    ) -> Result<()> {
+        let limit = at.opts.max_retry;
+        let stalled = self.started.elapsed();
+        let err = one_line(&err.to_string());
+        if stalled >= limit {
+            return Err(Error::Aws(format!(
+                "{}: {what} on {} kept failing for {:.0}s (--max-retry-seconds): {err}; run `streamkit local replicate` again once it is reachable, it resumes after the checkpoints",
+                at.region,
+                at.aws.endpoint_of("kinesis"),
+                limit.as_secs_f64()
+            )));
+        }
+        let wait = self.delay.min(limit - stalled);
+        (at.opts.progress)(&format!(
+            "{}: {what} failed ({err}); retrying in {:.1}s (no progress for {:.0}s of --max-retry-seconds {:.0})",
+            at.region,
+            wait.as_secs_f64(),
+            stalled.as_secs_f64(),
+            limit.as_secs_f64()
+        ));
+        run.retries += 1;
+        tokio::time::sleep(wait).await;
+        self.delay = (self.delay * 2).min(Duration::from_secs(10));
+        Ok(())
+    }
+}
+
+/// Error text on one line.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Moves the checkpoint past records that are deliberately not sent.

@@ -5,6 +5,11 @@
 //!
 //! The Python interpreter is `$STREAMKIT_PYTHON` (set by `.ci/run` to its venv),
 //! else `python3`.
+//!
+//! [`proxy::FaultProxy`] sits between a client and the emulator and injects
+//! faults (rejected PutRecords entries, unreachable regions, throttling).
+
+pub mod proxy;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

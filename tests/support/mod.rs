@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod xr;
 
 use std::collections::BTreeMap;
 

@@ -105,17 +105,21 @@ impl ShardPoller {
         self.cursors.iter().all(|c| c.iterator.is_none())
     }
 
-    /// One GetRecords per open shard (at most `limit` records each).
+    /// One GetRecords per open shard (at most `limit` records each). On an
+    /// error no cursor moves: the next poll reads the same records again, so
+    /// a caller may retry without losing what this round had read.
     pub async fn poll(&mut self, limit: i32) -> Result<Vec<ShardBatch>, CoreError> {
         let mut out = Vec::new();
-        for cursor in &mut self.cursors {
-            let Some(iterator) = cursor.iterator.take() else {
+        let mut next = Vec::with_capacity(self.cursors.len());
+        for cursor in &self.cursors {
+            let Some(iterator) = &cursor.iterator else {
+                next.push(None);
                 continue;
             };
             let resp = self
                 .client
                 .get_records()
-                .shard_iterator(&iterator)
+                .shard_iterator(iterator)
                 .limit(limit)
                 .send()
                 .await
@@ -123,15 +127,8 @@ impl ShardPoller {
                     operation: "GetRecords",
                     stream: self.stream.clone(),
                     message: sdk_message(&e),
-                });
-            let resp = match resp {
-                Ok(r) => r,
-                Err(e) => {
-                    cursor.iterator = Some(iterator);
-                    return Err(e);
-                }
-            };
-            cursor.iterator = resp.next_shard_iterator().map(str::to_string);
+                })?;
+            next.push(resp.next_shard_iterator().map(str::to_string));
             let millis_behind_latest = resp.millis_behind_latest();
             let records = resp
                 .records
@@ -143,6 +140,9 @@ impl ShardPoller {
                 records,
                 millis_behind_latest,
             });
+        }
+        for (cursor, iterator) in self.cursors.iter_mut().zip(next) {
+            cursor.iterator = iterator;
         }
         Ok(out)
     }

@@ -4,7 +4,14 @@
 //! entry with the same key* are sent again, in order. The destination then
 //! holds the source order of each key as a subsequence; the re-sent copies
 //! of entries that had already succeeded are counted as `duplicates`.
+//!
+//! Counting is by confirmed writes: an entry the service accepted twice is one
+//! duplicate. Entries in a call whose outcome is unknown (connection lost after
+//! sending, timeout, 5xx) may have been written too; they are counted apart as
+//! `ambiguous` (possible duplicates). Give the client no retries of its own
+//! (the SDK's would re-send without telling) and these counts are complete.
 
+use aws_sdk_kinesis::error::SdkError;
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 use aws_sdk_kinesis::Client;
@@ -67,8 +74,13 @@ pub struct PutOutcome {
     pub calls: u32,
     /// Entries sent again after a failure.
     pub retried: usize,
-    /// Copies of already-written entries sent again to keep key order.
+    /// Extra copies written: entries the service accepted more than once
+    /// (re-sent to keep key order).
     pub duplicates: usize,
+    /// Per input record: how many times the service accepted it.
+    pub written: Vec<u32>,
+    /// Entries in calls whose outcome is unknown: possibly written, sent again.
+    pub ambiguous: usize,
     /// Entry failures by error code (one entry may count several times).
     pub failures_by_code: BTreeMap<String, usize>,
     /// Records over the 1 MiB limit, never sent.
@@ -94,6 +106,25 @@ impl PutOutcome {
     /// Failures in total.
     pub fn failed_entries(&self) -> usize {
         self.failures_by_code.values().sum()
+    }
+
+    /// The extra copies in the stream once the caller re-sends every record
+    /// from `resume_at` on (as a replicator does from its first unconfirmed
+    /// record): the extra copies of the records before it, and every copy of
+    /// the records from it, since the re-send writes each of them once more.
+    pub fn duplicates_when_resuming_at(&self, resume_at: usize) -> usize {
+        self.written
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let w = *w as usize;
+                if i < resume_at {
+                    w.saturating_sub(1)
+                } else {
+                    w
+                }
+            })
+            .sum()
     }
 }
 
@@ -126,6 +157,7 @@ pub async fn put_records(
 ) -> PutOutcome {
     let mut outcome = PutOutcome {
         confirmed: vec![false; records.len()],
+        written: vec![0; records.len()],
         ..PutOutcome::default()
     };
     let mut pending: Vec<usize> = Vec::with_capacity(records.len());
@@ -166,7 +198,10 @@ pub async fn put_records(
                 Ok(resp) => {
                     for (k, result) in resp.records().iter().enumerate() {
                         match result.error_code() {
-                            None => ok[range.start + k] = true,
+                            None => {
+                                ok[range.start + k] = true;
+                                outcome.written[pending[range.start + k]] += 1;
+                            }
                             Some(code) => {
                                 *outcome
                                     .failures_by_code
@@ -188,6 +223,9 @@ pub async fn put_records(
                             | "InvalidArgumentException"
                             | "AccessDeniedException"
                     );
+                    if outcome_unknown(&err) {
+                        outcome.ambiguous += range.len();
+                    }
                     outcome.last_error = Some(sdk_message(&err));
                     *outcome.failures_by_code.entry(code).or_default() += range.len();
                 }
@@ -198,7 +236,18 @@ pub async fn put_records(
             break;
         }
     }
+    outcome.duplicates = outcome.duplicates_when_resuming_at(records.len());
     outcome
+}
+
+/// Whether a failed call may still have written its entries: the request
+/// went out and no rejection came back (lost connection, timeout, 5xx).
+fn outcome_unknown<E>(err: &SdkError<E>) -> bool {
+    match err {
+        SdkError::ConstructionFailure(_) => false,
+        SdkError::ServiceError(e) => e.raw().status().as_u16() >= 500,
+        _ => true,
+    }
 }
 
 /// Marks confirmed entries and returns those to send again.
@@ -219,7 +268,6 @@ fn next_pending(
             }
             next.push(i);
         } else if failed_keys.contains(key) {
-            outcome.duplicates += 1;
             next.push(i);
         } else {
             outcome.confirmed[i] = true;
@@ -280,7 +328,6 @@ mod tests {
             &mut outcome,
         );
         assert_eq!(next, vec![2, 4]);
-        assert_eq!(outcome.duplicates, 1);
         assert_eq!(outcome.confirmed, vec![true, true, false, true, false]);
         let mut outcome = PutOutcome {
             confirmed: vec![false; 5],
@@ -294,6 +341,17 @@ mod tests {
             &mut outcome,
         );
         assert_eq!(next, vec![2]);
-        assert_eq!(outcome.duplicates, 0);
+    }
+
+    #[test]
+    fn duplicates_count_accepted_copies_and_the_resent_tail() {
+        let outcome = PutOutcome {
+            written: vec![1, 2, 0, 1, 3],
+            ..Default::default()
+        };
+        // Everything confirmed: one extra copy of record 1, two of record 4.
+        assert_eq!(outcome.duplicates_when_resuming_at(5), 3);
+        // Resuming at record 2: records 3 and 4 are written again once more.
+        assert_eq!(outcome.duplicates_when_resuming_at(2), 1 + 1 + 3);
     }
 }

@@ -9,6 +9,7 @@
 pub mod active;
 pub mod checkpoint;
 pub mod config;
+pub mod drain;
 pub mod error;
 pub mod lambda;
 pub mod local;
@@ -16,5 +17,6 @@ pub mod metrics;
 mod replicate;
 
 pub use config::ReplicatorConfig;
+pub use drain::{DrainPolicy, Drained, Retry};
 pub use error::ReplicatorError;
 pub use replicate::{BatchReport, Clients, Replicator};

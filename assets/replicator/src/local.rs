@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 use streamkit_core::poller::{ShardPoller, StartPosition};
 
-use crate::{checkpoint, Replicator, ReplicatorError};
+use crate::{checkpoint, DrainPolicy, Replicator, ReplicatorError};
 
 #[derive(Clone, Debug)]
 pub struct LocalOptions {
@@ -71,7 +71,12 @@ pub async fn run_local(
             read += batch.records.len();
             summary.records_read += batch.records.len() as u64;
             let drained = replicator
-                .replicate_until_confirmed(&batch.shard_id, &batch.records, opts.max_batch_rounds)
+                .replicate_until_confirmed(
+                    &batch.shard_id,
+                    &batch.records,
+                    &DrainPolicy::rounds(opts.max_batch_rounds),
+                    |_| {},
+                )
                 .await?;
             summary.skipped_passive += drained.skipped_passive;
             summary.records_replicated += drained.replicated;

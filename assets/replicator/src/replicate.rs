@@ -22,11 +22,16 @@ pub struct Clients {
 
 impl Clients {
     /// From a local-region config: the destination uses the same settings
-    /// (credentials, endpoint override) in `target_region`.
+    /// (credentials, endpoint override) in `target_region`, without the SDK's
+    /// own retries: PutRecords retries are the core's, which counts every
+    /// re-sent copy (an SDK retry after a lost response would not be counted).
     pub fn from_sdk_config(local: &SdkConfig, target_region: &str) -> Clients {
         let target = streamkit_core::aws::for_region(local, target_region);
+        let destination = aws_sdk_kinesis::config::Builder::from(&target)
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .build();
         Clients {
-            destination: aws_sdk_kinesis::Client::new(&target),
+            destination: aws_sdk_kinesis::Client::from_conf(destination),
             dynamodb: aws_sdk_dynamodb::Client::new(local),
             cloudwatch: aws_sdk_cloudwatch::Client::new(local),
         }
@@ -44,7 +49,12 @@ pub struct BatchReport {
     /// Index of the first record not confirmed: Lambda resumes there.
     pub first_unconfirmed: Option<usize>,
     pub retried_entries: usize,
+    /// Extra copies in the destination once the batch is resumed at
+    /// `first_unconfirmed` (records after it that were written will be again).
     pub duplicates: usize,
+    /// Entries in calls whose outcome is unknown (e.g. connection lost): they
+    /// may have been written, and are sent again.
+    pub possible_duplicates: usize,
     pub failed_entries: usize,
     pub checkpoint_advanced: bool,
     pub checkpoint_error: Option<String>,
@@ -60,50 +70,7 @@ pub struct Replicator {
     active: ActiveRegionCache,
 }
 
-/// What [`Replicator::replicate_until_confirmed`] did with one shard batch.
-#[derive(Debug, Default)]
-pub struct Drained {
-    pub replicated: u64,
-    pub duplicates: u64,
-    /// Records not sent because this region is passive.
-    pub skipped_passive: u64,
-    /// Records still unconfirmed after `rounds` rounds (0 when all went through).
-    pub unconfirmed: usize,
-    pub rounds: u32,
-    pub last_error: Option<String>,
-}
-
 impl Replicator {
-    /// Replicates `records` of one shard, re-sending the unconfirmed tail, for
-    /// at most `max_rounds` rounds. Shared by the local runners (the crate's and
-    /// the CLI's), which poll instead of being invoked by Lambda.
-    pub async fn replicate_until_confirmed(
-        &self,
-        shard_id: &str,
-        records: &[StreamRecord],
-        max_rounds: u32,
-    ) -> Result<Drained, ReplicatorError> {
-        let mut out = Drained::default();
-        let mut rest = records;
-        while !rest.is_empty() {
-            let report = self.replicate_shard(shard_id, rest).await?;
-            if !report.active {
-                out.skipped_passive += rest.len() as u64;
-                break;
-            }
-            out.replicated += report.replicated as u64;
-            out.duplicates += report.duplicates as u64;
-            rest = &rest[report.replicated..];
-            out.rounds += 1;
-            out.last_error = report.last_error;
-            if !rest.is_empty() && out.rounds >= max_rounds {
-                out.unconfirmed = rest.len();
-                break;
-            }
-        }
-        Ok(out)
-    }
-
     pub fn new(clients: Clients, config: ReplicatorConfig) -> Replicator {
         let active = ActiveRegionCache::new(config.active_cache_ttl);
         Replicator {
@@ -177,7 +144,8 @@ impl Replicator {
         report.replicated = prefix;
         report.first_unconfirmed = outcome.first_unconfirmed();
         report.retried_entries = outcome.retried;
-        report.duplicates = outcome.duplicates;
+        report.duplicates = outcome.duplicates_when_resuming_at(prefix);
+        report.possible_duplicates = outcome.ambiguous;
         report.failed_entries = outcome.failed_entries();
         report.last_error = outcome.last_error.clone();
         if prefix > 0 {
@@ -215,7 +183,7 @@ impl Replicator {
             &cfg.stream_name,
             prefix,
             records.len() - prefix,
-            outcome.duplicates,
+            report.duplicates,
             report.lag_seconds,
         )
         .await;

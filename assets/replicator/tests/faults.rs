@@ -3,12 +3,11 @@
 
 mod common;
 
-use common::proxy::{self, Fault};
 use common::*;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 use streamkit_core::putrecords::{self, RetryPolicy};
 use streamkit_replicator::{checkpoint, lambda, Clients, Replicator, ReplicatorConfig};
+use streamkit_testkit::proxy::{FaultProxy, Faults, Reject};
 use streamkit_testkit::Emulator;
 
 const A: &str = "us-east-1";
@@ -55,7 +54,11 @@ async fn setup(n: usize) -> (Emulator, Vec<streamkit_core::StreamRecord>) {
 #[tokio::test]
 async fn throttled_entries_are_retried_with_zero_loss_and_order_per_key() {
     let (emu, source) = setup(400).await;
-    let proxy = proxy::start(emu.port(), Fault::EveryNth { n: 4, budget: 150 }).await;
+    let proxy = FaultProxy::start(emu.port());
+    proxy.set_faults(Faults {
+        reject: Some(Reject::every(4, 150)),
+        ..Faults::default()
+    });
     let replicator = replicator_through(&emu, &proxy.endpoint(), 30).await;
     let report = replicator
         .replicate_shard(&source[0].shard_id, &source)
@@ -63,7 +66,7 @@ async fn throttled_entries_are_retried_with_zero_loss_and_order_per_key() {
         .unwrap();
     assert_eq!(report.first_unconfirmed, None, "{report:?}");
     assert_eq!(report.replicated, 400);
-    let injected = proxy.injected.load(Ordering::SeqCst);
+    let injected = proxy.injected().rejected_entries;
     assert_eq!(injected, 150, "the proxy rejected entries");
     assert!(report.retried_entries >= injected);
 
@@ -91,7 +94,8 @@ async fn throttled_entries_are_retried_with_zero_loss_and_order_per_key() {
 async fn persistent_failure_reports_the_first_unconfirmed_record() {
     let (emu, source) = setup(60).await;
     let poisoned = "key-3";
-    let proxy = proxy::start(emu.port(), Fault::Key(poisoned.into())).await;
+    let proxy = FaultProxy::start(emu.port());
+    proxy.set_reject(Some(Reject::key(poisoned)));
     let replicator = replicator_through(&emu, &proxy.endpoint(), 3).await;
     let resp = lambda::handle(lambda_event(A, &source), &replicator)
         .await

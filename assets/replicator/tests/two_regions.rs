@@ -2,12 +2,12 @@
 
 mod common;
 
-use common::proxy;
 use common::*;
 use std::time::Duration;
 use streamkit_core::putrecords::{self, RetryPolicy};
 use streamkit_replicator::checkpoint::{self, sequence_key};
 use streamkit_replicator::{lambda, Clients, Replicator, ReplicatorConfig};
+use streamkit_testkit::proxy::Capture;
 use streamkit_testkit::Emulator;
 
 const A: &str = "us-east-1";
@@ -137,7 +137,7 @@ async fn replicates_bytes_keys_and_order_with_monotonic_checkpoints() {
 async fn lag_metric_is_published_with_put_metric_data() {
     // moto does not speak CloudWatch's rpc-v2-cbor protocol: capture the call instead.
     let s = setup(12).await;
-    let capture = proxy::capture_server().await;
+    let capture = Capture::start();
     let mut clients = Clients::from_sdk_config(&s.a, B);
     let cw_cfg = s.a.to_builder().endpoint_url(capture.endpoint()).build();
     clients.cloudwatch = aws_sdk_cloudwatch::Client::new(&cw_cfg);

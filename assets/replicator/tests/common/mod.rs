@@ -1,9 +1,8 @@
 //! Helpers for the replicator tests: stream and table setup, reading a
-//! stream back, Lambda event fixtures, and a fault-injecting proxy.
+//! stream back and Lambda event fixtures (the fault-injecting proxy is
+//! `streamkit_testkit::proxy`).
 
 #![allow(dead_code)]
-
-pub mod proxy;
 
 use aws_config::SdkConfig;
 use aws_lambda_events::event::kinesis::KinesisEvent;
