@@ -2,7 +2,8 @@
 //! dies in the middle of a deploy (exit 3 naming the endpoint; a re-run after
 //! a restart recovers), no credentials at all (exit 3, nothing created), and
 //! Ctrl-C while following a stack (exit 130, the stack is left alone and the
-//! message says how to re-attach).
+//! message says how to re-attach), and throttling on every service the
+//! deployer calls (retried with backoff: the deploy succeeds).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -11,6 +12,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use streamkit_testkit::proxy::{FaultProxy, Throttle};
 use streamkit_testkit::Emulator;
 
 mod support;
@@ -122,7 +124,11 @@ async fn no_credentials_is_one_line_exit_3_and_nothing_is_created() {
         .args(["deploy", "--pattern", "3", "--yes"]);
     let (code, out, err) = run(&mut cmd);
     assert_eq!(code, 3, "{out}\n{err}");
-    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| !l.starts_with("estimated cost:"))
+        .collect();
+    assert_eq!(lines.len(), 1, "one line besides the estimate: {err}");
     assert!(err.contains("no AWS credentials found"), "{err}");
     assert!(err.contains("aws configure"), "says what to do: {err}");
     let cfn = aws_sdk_cloudformation::Client::new(&emu.sdk_config("us-east-1").await);
@@ -281,5 +287,61 @@ fn deploy_attaches_to_a_stack_in_progress_and_ctrl_c_leaves_it_alone() {
             "/dev/null",
         ],
         "waiting for that operation to finish",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttled_requests_are_retried_and_bootstrap_deploy_and_outputs_succeed() {
+    let emu = Emulator::start();
+    let proxy = FaultProxy::start(emu.port());
+    // Every third request, of any service (S3, CloudFormation), is throttled.
+    proxy.set_throttle(Some(Throttle::every(3, 60)));
+    let dir = tempfile::tempdir().unwrap();
+    let sk = |args: &[&str]| {
+        let mut cmd = streamkit(&emu, dir.path());
+        cmd.env("AWS_ENDPOINT_URL", proxy.endpoint());
+        run(cmd.args(args))
+    };
+    let (code, out, err) = sk(&["bootstrap", "--bucket-base", "sk-throttled"]);
+    assert_eq!(code, 0, "bootstrap: {out}\n{err}");
+    let (code, out, err) = sk(&[
+        "deploy",
+        "--pattern",
+        "3",
+        "--yes",
+        "--stack-name",
+        "sk-thr",
+    ]);
+    assert_eq!(code, 0, "deploy: {out}\n{err}");
+    assert!(out.contains("sk-thr (us-east-1): created"), "{out}");
+    let (code, out, err) = sk(&[
+        "deploy",
+        "--pattern",
+        "3",
+        "--yes",
+        "--stack-name",
+        "sk-thr",
+    ]);
+    assert_eq!(code, 0, "no-op deploy: {out}\n{err}");
+    assert!(out.contains("no changes"), "{out}");
+    let (code, out, err) = sk(&["outputs", "--stack-name", "sk-thr", "--output", "json"]);
+    assert_eq!(code, 0, "outputs: {err}");
+    serde_json::from_str::<serde_json::Value>(out.trim()).expect("outputs JSON");
+    let injected = proxy.injected();
+    assert!(
+        injected.throttled_requests >= 10,
+        "the proxy really throttled: {injected:?}"
+    );
+    // The stack is there, as seen past the proxy.
+    let cfn = aws_sdk_cloudformation::Client::new(&emu.sdk_config("us-east-1").await);
+    let stacks = cfn
+        .describe_stacks()
+        .stack_name("sk-thr")
+        .send()
+        .await
+        .expect("DescribeStacks");
+    assert_eq!(
+        stacks.stacks()[0].stack_status().map(|s| s.as_str()),
+        Some("CREATE_COMPLETE")
     );
 }
