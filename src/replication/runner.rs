@@ -2,12 +2,12 @@
 //! with the replicator core ([`Replicator::replicate_shard`], the code the
 //! Lambda runs), the way the event source mappings would in AWS.
 //!
-//! Echo prevention: the active region replicates only records that arrived
-//! in its stream at or after it became active (`activeSince` of the config
-//! item, written by `streamkit failover`); older records there are copies
-//! from the other region (or were already reported unreplicated at the flip)
-//! and are checkpointed as handled without being sent back. The passive
-//! region sends nothing.
+//! Echo prevention is the core's (the Lambda does the same): the active
+//! region replicates only records that arrived in its stream at or after it
+//! became active (`activeSince` of the config item, written by `streamkit
+//! failover`); older records there are copies from the other region (or were
+//! already reported unreplicated at the flip) and are checkpointed as handled
+//! without being sent back. The passive region sends nothing.
 //!
 //! Faults: like an event source mapping, a batch the destination does not
 //! accept (unreachable, erroring, entries rejected) is sent again from its
@@ -21,8 +21,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use streamkit_core::poller::{ShardPoller, StartPosition};
-use streamkit_core::StreamRecord;
-use streamkit_replicator::checkpoint::{self, Checkpoint};
+use streamkit_replicator::checkpoint;
 use streamkit_replicator::{Clients, DrainPolicy, Replicator, ReplicatorConfig};
 
 use super::{core_error, XrStack};
@@ -149,35 +148,17 @@ async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions) -> Result<Reg
                 }
             }
         };
-        let (active, since) = match &config {
-            Some(c) => (c.active_region == region, c.active_since.unwrap_or(0.0)),
-            None => (false, 0.0),
-        };
+        let active = config.as_ref().is_some_and(|c| c.active_region == region);
         for batch in batches.into_iter().filter(|b| !b.records.is_empty()) {
             if !active {
                 run.skipped_passive += batch.records.len() as u64;
                 continue;
             }
-            let old = batch
-                .records
-                .iter()
-                .take_while(|r| r.approximate_arrival.is_some_and(|at| at < since))
-                .count();
-            if old > 0 {
-                run.skipped_before_activation += old as u64;
-                let last = &batch.records[old - 1];
-                let mut backoff = Backoff::new();
-                while let Err(e) = mark_handled(&ddb, xr, region, &batch.shard_id, last).await {
-                    backoff
-                        .wait(&here, &mut run, "writing the checkpoint", e)
-                        .await?;
-                }
-            }
             let shard = &batch.shard_id;
             let drained = replicator
                 .replicate_until_confirmed(
                     shard,
-                    &batch.records[old..],
+                    &batch.records,
                     &DrainPolicy::stall_limit(opts.max_retry),
                     |r| {
                         (opts.progress)(&format!(
@@ -194,6 +175,7 @@ async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions) -> Result<Reg
                 .map_err(core_error)?;
             run.skipped_passive += drained.skipped_passive;
             run.records_replicated += drained.replicated;
+            run.skipped_before_activation += drained.skipped_before_activation;
             run.duplicates += drained.duplicates;
             run.possible_duplicates += drained.possible_duplicates;
             run.retries += u64::from(drained.retries);
@@ -293,27 +275,4 @@ impl Backoff {
 /// Error text on one line.
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Moves the checkpoint past records that are deliberately not sent.
-async fn mark_handled(
-    ddb: &aws_sdk_dynamodb::Client,
-    xr: &XrStack,
-    region: &str,
-    shard_id: &str,
-    last: &StreamRecord,
-) -> Result<()> {
-    let cp = Checkpoint {
-        stream_name: xr.stream.clone(),
-        shard_id: shard_id.to_string(),
-        sequence_number: last.sequence_number.clone(),
-        approximate_arrival: last.approximate_arrival,
-        commit_timestamp: None,
-        source_region: region.to_string(),
-        records_replicated: 0,
-    };
-    checkpoint::advance(ddb, &xr.checkpoint_table, &cp, 0)
-        .await
-        .map_err(core_error)?;
-    Ok(())
 }

@@ -1,4 +1,4 @@
-//! Which region replicates, cached for a few seconds.
+//! Which region replicates, and since when, cached for a few seconds.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::sync::Mutex;
@@ -7,11 +7,21 @@ use streamkit_core::error::sdk_message;
 
 use crate::ReplicatorError;
 
+/// The active-region config item.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Active {
+    pub region: String,
+    /// When `region` became active (seconds since the epoch; `activeSince`,
+    /// written by `streamkit failover`), if recorded. Records that arrived in
+    /// its stream before then are copies from the other region: never sent back.
+    pub since: Option<f64>,
+}
+
 /// A short-lived cache of the active-region config item.
 #[derive(Debug)]
 pub struct ActiveRegionCache {
     ttl: Duration,
-    cached: Mutex<Option<(Instant, String)>>,
+    cached: Mutex<Option<(Instant, Active)>>,
 }
 
 impl ActiveRegionCache {
@@ -22,30 +32,30 @@ impl ActiveRegionCache {
         }
     }
 
-    /// The active region, from the cache when fresh, else from the table.
+    /// The config item, from the cache when fresh, else from the table.
     pub async fn get(
         &self,
         ddb: &aws_sdk_dynamodb::Client,
         table: &str,
         stream: &str,
-    ) -> Result<String, ReplicatorError> {
-        if let Some((at, region)) = self.cached.lock().expect("cache lock").as_ref() {
+    ) -> Result<Active, ReplicatorError> {
+        if let Some((at, active)) = self.cached.lock().expect("cache lock").as_ref() {
             if at.elapsed() < self.ttl {
-                return Ok(region.clone());
+                return Ok(active.clone());
             }
         }
-        let region = read_active_region(ddb, table, stream).await?;
-        *self.cached.lock().expect("cache lock") = Some((Instant::now(), region.clone()));
-        Ok(region)
+        let active = read_active(ddb, table, stream).await?;
+        *self.cached.lock().expect("cache lock") = Some((Instant::now(), active.clone()));
+        Ok(active)
     }
 }
 
-/// Reads `activeRegion` of the item `streamName = stream`.
-pub async fn read_active_region(
+/// Reads `activeRegion` and `activeSince` of the item `streamName = stream`.
+pub async fn read_active(
     ddb: &aws_sdk_dynamodb::Client,
     table: &str,
     stream: &str,
-) -> Result<String, ReplicatorError> {
+) -> Result<Active, ReplicatorError> {
     let resp = ddb
         .get_item()
         .table_name(table)
@@ -58,12 +68,18 @@ pub async fn read_active_region(
             table: table.into(),
             message: sdk_message(&e),
         })?;
-    resp.item()
+    let item = resp.item();
+    let region = item
         .and_then(|item| item.get("activeRegion"))
         .and_then(|v| v.as_s().ok())
         .cloned()
         .ok_or_else(|| ReplicatorError::NoActiveRegion {
             table: table.into(),
             stream: stream.into(),
-        })
+        })?;
+    let since = item
+        .and_then(|item| item.get("activeSince"))
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse::<f64>().ok());
+    Ok(Active { region, since })
 }

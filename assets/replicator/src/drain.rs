@@ -74,6 +74,8 @@ pub struct Drained {
     pub retried_entries: u64,
     /// Records not sent because this region is passive.
     pub skipped_passive: u64,
+    /// Records not sent back: they arrived before this region became active.
+    pub skipped_before_activation: u64,
     /// Records still unconfirmed when the policy gave up (0 when all went through).
     pub unconfirmed: usize,
     pub rounds: u32,
@@ -105,14 +107,16 @@ impl Replicator {
                 }
                 Ok(report) => {
                     out.replicated += report.replicated as u64;
+                    out.skipped_before_activation += report.skipped_before_activation as u64;
                     out.duplicates += report.duplicates as u64;
                     out.possible_duplicates += report.possible_duplicates as u64;
                     out.retried_entries += report.retried_entries as u64;
-                    if report.replicated > 0 {
+                    let handled = report.skipped_before_activation + report.replicated;
+                    if handled > 0 {
                         progress_at = Instant::now();
                         delay = policy.base_delay;
                     }
-                    rest = &rest[report.replicated..];
+                    rest = &rest[handled..];
                     out.last_error = report.last_error.or_else(|| {
                         (report.failed_entries > 0)
                             .then(|| format!("{} entries rejected", report.failed_entries))

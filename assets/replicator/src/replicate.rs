@@ -44,9 +44,13 @@ pub struct BatchReport {
     /// False when this region is passive (nothing was done).
     pub active: bool,
     pub records: usize,
-    /// Records confirmed in order (a prefix of the batch).
+    /// Records at the start of the batch that arrived before this region
+    /// became active (`activeSince`): copies from the other region, not sent
+    /// back (echo prevention), checkpointed as handled.
+    pub skipped_before_activation: usize,
+    /// Records sent and confirmed in order (they follow the skipped ones).
     pub replicated: usize,
-    /// Index of the first record not confirmed: Lambda resumes there.
+    /// Index in the batch of the first record not confirmed: Lambda resumes there.
     pub first_unconfirmed: Option<usize>,
     pub retried_entries: usize,
     /// Extra copies in the destination once the batch is resumed at
@@ -91,12 +95,17 @@ impl Replicator {
 
     /// Whether this region is the active one (cached briefly).
     pub async fn is_active(&self) -> Result<bool, ReplicatorError> {
+        Ok(self.activation().await?.is_some())
+    }
+
+    /// `Some(activeSince)` when this region is the active one, else `None`.
+    async fn activation(&self) -> Result<Option<Option<f64>>, ReplicatorError> {
         let cfg = &self.config;
         let active = self
             .active
             .get(&self.clients.dynamodb, &cfg.config_table, &cfg.stream_name)
             .await?;
-        Ok(active == cfg.local_region)
+        Ok((active.region == cfg.local_region).then_some(active.since))
     }
 
     /// Replicates `records` (one shard, source order) to the target region.
@@ -114,16 +123,32 @@ impl Replicator {
         if records.is_empty() {
             return Ok(report);
         }
-        report.active = self.is_active().await?;
-        if !report.active {
+        let Some(since) = self.activation().await? else {
             tracing::debug!(
                 shard_id,
                 records = records.len(),
                 "passive region: nothing to do"
             );
             return Ok(report);
-        }
+        };
+        report.active = true;
         let cfg = &self.config;
+        // Echo prevention: what arrived before this region took over came
+        // from the other region (or was reported unreplicated at the flip).
+        let skipped = since.map_or(0, |since| {
+            records
+                .iter()
+                .take_while(|r| r.approximate_arrival.is_some_and(|at| at < since))
+                .count()
+        });
+        report.skipped_before_activation = skipped;
+        let all = records;
+        let records = &all[skipped..];
+        if records.is_empty() {
+            self.checkpoint(shard_id, &all[..skipped], 0, &mut report)
+                .await;
+            return Ok(report);
+        }
         // Bytes and keys exactly as read: no decoding, no re-aggregation.
         let out: Vec<OutRecord> = records
             .iter()
@@ -142,7 +167,7 @@ impl Replicator {
         .await;
         let prefix = outcome.first_unconfirmed().unwrap_or(records.len());
         report.replicated = prefix;
-        report.first_unconfirmed = outcome.first_unconfirmed();
+        report.first_unconfirmed = outcome.first_unconfirmed().map(|i| skipped + i);
         report.retried_entries = outcome.retried;
         report.duplicates = outcome.duplicates_when_resuming_at(prefix);
         report.possible_duplicates = outcome.ambiguous;
@@ -153,29 +178,11 @@ impl Replicator {
             report.lag_seconds = last
                 .approximate_arrival
                 .map(|at| (now_secs() - at).max(0.0));
-            let cp = Checkpoint {
-                stream_name: cfg.stream_name.clone(),
-                shard_id: shard_id.to_string(),
-                sequence_number: last.sequence_number.clone(),
-                approximate_arrival: last.approximate_arrival,
-                commit_timestamp: latest_commit_timestamp(&records[..prefix]),
-                source_region: cfg.local_region.clone(),
-                records_replicated: 0,
-            };
-            match checkpoint::advance(
-                &self.clients.dynamodb,
-                &cfg.checkpoint_table,
-                &cp,
-                prefix as u64,
-            )
-            .await
-            {
-                Ok(moved) => report.checkpoint_advanced = moved,
-                Err(e) => {
-                    tracing::error!(error = %e, shard_id, "checkpoint not written");
-                    report.checkpoint_error = Some(e.to_string());
-                }
-            }
+            self.checkpoint(shard_id, &records[..prefix], prefix, &mut report)
+                .await;
+        } else if skipped > 0 {
+            self.checkpoint(shard_id, &all[..skipped], 0, &mut report)
+                .await;
         }
         metrics::publish(
             &self.clients.cloudwatch,
@@ -192,11 +199,54 @@ impl Replicator {
             records = report.records,
             replicated = report.replicated,
             retried = report.retried_entries,
+            skipped_before_activation = report.skipped_before_activation,
             duplicates = report.duplicates,
             lag_seconds = report.lag_seconds,
             "batch replicated"
         );
         Ok(report)
+    }
+}
+
+impl Replicator {
+    /// Moves the shard's checkpoint to the last of `handled` (`replicated`
+    /// of them were sent); a failure is logged and kept in the report.
+    async fn checkpoint(
+        &self,
+        shard_id: &str,
+        handled: &[StreamRecord],
+        replicated: usize,
+        report: &mut BatchReport,
+    ) {
+        let cfg = &self.config;
+        let Some(last) = handled.last() else {
+            return;
+        };
+        let cp = Checkpoint {
+            stream_name: cfg.stream_name.clone(),
+            shard_id: shard_id.to_string(),
+            sequence_number: last.sequence_number.clone(),
+            approximate_arrival: last.approximate_arrival,
+            commit_timestamp: (replicated > 0)
+                .then(|| latest_commit_timestamp(handled))
+                .flatten(),
+            source_region: cfg.local_region.clone(),
+            records_replicated: 0,
+        };
+        match checkpoint::advance(
+            &self.clients.dynamodb,
+            &cfg.checkpoint_table,
+            &cp,
+            replicated as u64,
+        )
+        .await
+        {
+            Ok(moved) => report.checkpoint_advanced = moved,
+            Err(e) => {
+                tracing::error!(error = %e, shard_id, "checkpoint not written");
+                report.checkpoint_error = Some(e.to_string());
+            }
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod common;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use common::*;
 use std::time::Duration;
 use streamkit_core::putrecords::{self, RetryPolicy};
@@ -198,6 +199,74 @@ async fn passive_region_does_nothing_and_failover_is_seen() {
         .unwrap();
     assert!(!report.active);
     assert!(read_all(&s.b).await.is_empty());
+}
+
+#[tokio::test]
+async fn lambda_does_not_send_back_what_arrived_before_its_region_became_active() {
+    // B's stream holds records that came from A (they arrived before B took over).
+    let s = setup(0).await;
+    create_tables(&s.b).await;
+    let dest_b = aws_sdk_kinesis::Client::new(&s.b);
+    let copies =
+        putrecords::put_records(&dest_b, STREAM, &payloads(12), &RetryPolicy::default()).await;
+    assert!(copies.all_delivered());
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let since = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let fresh =
+        putrecords::put_records(&dest_b, STREAM, &payloads(7), &RetryPolicy::default()).await;
+    assert!(fresh.all_delivered());
+    aws_sdk_dynamodb::Client::new(&s.b)
+        .put_item()
+        .table_name(CONFIG_TABLE)
+        .item("streamName", AttributeValue::S(STREAM.into()))
+        .item("activeRegion", AttributeValue::S(B.into()))
+        .item("activeSince", AttributeValue::N(format!("{since:.3}")))
+        .send()
+        .await
+        .expect("flip to B");
+
+    let in_b = Replicator::new(Clients::from_sdk_config(&s.b, A), config(B, A));
+    let in_stream = read_all(&s.b).await;
+    assert_eq!(in_stream.len(), 19);
+    for shard in group_by_shard(&in_stream) {
+        let resp = lambda::handle(lambda_event(B, &shard), &in_b)
+            .await
+            .unwrap();
+        assert!(resp.batch_item_failures.is_empty());
+    }
+    let sent_back = read_all(&s.a).await;
+    assert_eq!(
+        sent_back.len(),
+        7,
+        "only what arrived after the flip goes to A"
+    );
+    let fresh_payloads: Vec<Vec<u8>> = in_stream
+        .iter()
+        .filter(|r| r.approximate_arrival.is_some_and(|at| at >= since))
+        .map(|r| r.data.clone())
+        .collect();
+    let mut got: Vec<Vec<u8>> = sent_back.iter().map(|r| r.data.clone()).collect();
+    let mut want = fresh_payloads;
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    // Every shard's checkpoint is at its last record, skipped ones included.
+    let cps = checkpoint::read_all(
+        &aws_sdk_dynamodb::Client::new(&s.b),
+        CHECKPOINT_TABLE,
+        STREAM,
+    )
+    .await
+    .unwrap();
+    for shard in group_by_shard(&in_stream) {
+        let last = shard.last().unwrap();
+        let cp = cps
+            .iter()
+            .find(|c| c.shard_id == last.shard_id && c.source_region == B)
+            .expect("checkpoint per shard");
+        assert_eq!(cp.sequence_number, last.sequence_number);
+    }
 }
 
 #[tokio::test]
