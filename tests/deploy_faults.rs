@@ -7,6 +7,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
@@ -16,23 +17,18 @@ use streamkit_testkit::proxy::{FaultProxy, Throttle};
 use streamkit_testkit::Emulator;
 
 mod support;
-use support::cli::{run, streamkit};
+use support::cli::{run, streamkit, streamkit_process};
 
 /// Generous bound for a line to show up; only guards against a hang.
 const HANG: Duration = Duration::from_secs(120);
 
 /// Starts the binary with stderr piped; its lines arrive on the receiver.
 fn spawn(args: &[&str], env: &[(&str, String)]) -> (Child, Receiver<String>) {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("streamkit"));
+    let mut cmd = streamkit_process(env, Path::new("."));
     cmd.args(args)
-        .env_remove("AWS_PROFILE")
-        .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
     let mut child = cmd.spawn().expect("start streamkit");
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = mpsc::channel();

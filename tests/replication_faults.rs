@@ -19,6 +19,7 @@ use streamkit_core::putrecords::OutRecord;
 use streamkit_core::StreamRecord;
 use streamkit_testkit::proxy::{FaultProxy, Faults, Reject, Unreachable};
 use streamkit_testkit::Emulator;
+use support::cli::*;
 use support::xr::*;
 
 /// CDC records of the fault run (plus the two opaque payloads).

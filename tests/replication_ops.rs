@@ -18,6 +18,7 @@ use assert_cmd::Command;
 use aws_sdk_dynamodb::types::AttributeValue;
 use streamkit_replicator::checkpoint::sequence_key;
 use streamkit_testkit::Emulator;
+use support::cli::*;
 use support::xr::*;
 
 /// CDC records of the main run, as many as the issue asks (about 30 s on the emulator).

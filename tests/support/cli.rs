@@ -6,15 +6,22 @@ use assert_cmd::Command;
 use serde_json::json;
 use streamkit_testkit::Emulator;
 
-/// `streamkit` in `dir`, pointed at the emulator (no profile, no colour).
+/// `streamkit` as a user runs it, in `dir`, pointed at the emulator.
 pub fn streamkit(emu: &Emulator, dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("streamkit").expect("binary");
+    Command::from_std(streamkit_process(&emu.env(), dir))
+}
+
+/// The same as a plain process (to spawn it and read its output as it runs),
+/// with the environment `env` (e.g. `emu.env()`, or a proxy's endpoint); no
+/// profile, no streamkit.toml environment, no colour.
+pub fn streamkit_process(env: &[(&str, String)], dir: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("streamkit"));
     cmd.current_dir(dir)
         .env_remove("AWS_PROFILE")
         .env_remove("STREAMKIT_CONFIG")
         .env_remove("STREAMKIT_ENV")
         .env("NO_COLOR", "1");
-    for (k, v) in emu.env() {
+    for (k, v) in env {
         cmd.env(k, v);
     }
     cmd

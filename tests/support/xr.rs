@@ -3,9 +3,7 @@
 //! and the `streamkit` binary pointed at the emulator.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use assert_cmd::Command;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 use streamkit_core::events::{EventKind, Generator};
@@ -48,34 +46,7 @@ pub async fn deploy_pair(emu: &Emulator) -> (Clients, Clients) {
     (a, b)
 }
 
-/// `streamkit` as a user runs it, in `dir`, pointed at the emulator.
-pub fn streamkit(emu: &Emulator, dir: &Path) -> Command {
-    Command::from_std(streamkit_process(&emu.env(), dir))
-}
-
-/// The same as a plain process (to spawn it and read its output as it runs),
-/// with the environment `env` (e.g. `emu.env()`, or a proxy's endpoint).
-pub fn streamkit_process(env: &[(&str, String)], dir: &Path) -> std::process::Command {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("streamkit"));
-    cmd.current_dir(dir)
-        .env_remove("AWS_PROFILE")
-        .env_remove("STREAMKIT_CONFIG")
-        .env_remove("STREAMKIT_ENV");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd
-}
-
-pub fn run(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().expect("run streamkit");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
+/// Parses the CLI's JSON output; panics with the text when it is not JSON.
 pub fn json_of(text: &str) -> Value {
     serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
