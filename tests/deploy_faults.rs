@@ -300,24 +300,18 @@ async fn throttled_requests_are_retried_and_bootstrap_deploy_and_outputs_succeed
     };
     let (code, out, err) = sk(&["bootstrap", "--bucket-base", "sk-throttled"]);
     assert_eq!(code, 0, "bootstrap: {out}\n{err}");
-    let (code, out, err) = sk(&[
+    let deploy = [
         "deploy",
         "--pattern",
         "3",
         "--yes",
         "--stack-name",
         "sk-thr",
-    ]);
+    ];
+    let (code, out, err) = sk(&deploy);
     assert_eq!(code, 0, "deploy: {out}\n{err}");
     assert!(out.contains("sk-thr (us-east-1): created"), "{out}");
-    let (code, out, err) = sk(&[
-        "deploy",
-        "--pattern",
-        "3",
-        "--yes",
-        "--stack-name",
-        "sk-thr",
-    ]);
+    let (code, out, err) = sk(&deploy);
     assert_eq!(code, 0, "no-op deploy: {out}\n{err}");
     assert!(out.contains("no changes"), "{out}");
     let (code, out, err) = sk(&["outputs", "--stack-name", "sk-thr", "--output", "json"]);
