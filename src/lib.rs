@@ -3,6 +3,7 @@
 //! The library owns all behaviour; `main.rs` only parses flags and maps errors
 //! to exit codes.
 
+pub mod apigw;
 pub mod aws;
 pub mod catalog;
 pub mod cli;

@@ -6,12 +6,15 @@
 //! one streamkit extension, `DashboardSections`, from which the renderer builds
 //! the body of the stack's `AWS::CloudWatch::Dashboard`. A parameter may carry a
 //! `Label`, which is moved into `Metadata.AWS::CloudFormation::Interface`.
+//! API Gateway deployments are renamed after their API's content
+//! ([`crate::apigw`]), so a changed API is redeployed by a stack update.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::apigw;
 use crate::catalog::{self, Manifest};
 use crate::dashboard;
 use crate::error::{Error, Result};
@@ -203,7 +206,12 @@ pub fn render_with(
             template.insert(section.to_string(), Value::Object(entries));
         }
     }
-    let template = Value::Object(template);
+    let mut template = Value::Object(template);
+    for (old, new) in apigw::content_address(&mut template) {
+        if let Some(origin) = origins.get(&old).cloned() {
+            origins.insert(new, origin);
+        }
+    }
     validate::validate(&template, &origins, manifest)?;
     Ok(Rendered {
         manifest: manifest.clone(),
