@@ -235,10 +235,14 @@ fn describe_events() -> String {
 /// Ctrl-C (SIGINT) once the command is following the stack.
 fn interrupt_while_following(args: &[&str], waiting_line: &str) {
     let cfn = BusyCfn::start();
-    let (child, rx) = spawn(args, &cfn.env());
+    let (mut child, rx) = spawn(args, &cfn.env());
     until(&rx, |l| l.contains(waiting_line));
     // Two polls seen: the watch loop (and its Ctrl-C handler) is running.
     while cfn.count("DescribeStackEvents") < 2 {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            let err: Vec<String> = rx.try_iter().collect();
+            panic!("streamkit ended before it was interrupted ({status}): {err:#?}");
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
     let kill = Command::new("kill")
