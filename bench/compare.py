@@ -206,11 +206,7 @@ def replicate(exe, producer, dist_dir, runs, records, py, aws, env, ref):
     check([exe, "deploy", "--pattern", "cross-region", "--stack-name", stack, "--regions",
            "us-east-1,us-west-2", "--dist-dir", dist_dir, "--parameter", "StreamName=bench-xr",
            "--yes"], env)
-    # deploy does not seed the active-region config item: us-east-1 is active.
-    item = '{"streamName": {"S": "bench-xr"}, "activeRegion": {"S": "us-east-1"}}'
-    for region in ("us-east-1", "us-west-2"):
-        check([aws, "dynamodb", "put-item", "--table-name", "bench-xr-replication-config",
-               "--item", item, "--region", region], env, accept="ResourceNotFoundException")
+    # deploy seeded the active-region config item: us-east-1 (the first region) is active.
     dest = "bench-xr-reference-dest"
     check([aws, "kinesis", "create-stream", "--stream-name", dest, "--shard-count", "2",
            "--region", "us-west-2"], env)

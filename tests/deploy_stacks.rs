@@ -5,8 +5,8 @@
 //! the Lambda engine and real code is the README's main job,
 //! `tests/local_deploy.rs`.)
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
+use streamkit_replicator::active::read_active;
 use streamkit_testkit::Emulator;
 
 mod support;
@@ -142,23 +142,6 @@ async fn patterns_1_2_flink_and_4_deploy_no_op_and_destroy_with_their_code() {
     }
 }
 
-async fn config_item(c: &Clients, table: &str, stream: &str) -> Option<(String, String)> {
-    let resp = c
-        .dynamodb
-        .get_item()
-        .table_name(table)
-        .key("streamName", AttributeValue::S(stream.into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("GetItem");
-    let item = resp.item()?;
-    Some((
-        item["activeRegion"].as_s().unwrap().clone(),
-        item["activeSince"].as_n().unwrap().clone(),
-    ))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn cross_region_deploys_both_regions_in_parallel_and_seeds_the_active_region_once() {
     let emu = Emulator::start();
@@ -197,12 +180,13 @@ async fn cross_region_deploys_both_regions_in_parallel_and_seeds_the_active_regi
 
     let (ca, cb) = (Clients::new(&emu, A).await, Clients::new(&emu, B).await);
     let table = "orders-xr-replication-config";
-    let seeded = config_item(&ca, table, "orders-xr")
+    let seeded = read_active(&ca.dynamodb, table, "orders-xr")
         .await
         .expect("seeded in A");
-    assert_eq!(seeded.0, A);
+    assert_eq!(seeded.region, A);
+    assert!(seeded.since.is_some(), "activeSince is set: {seeded:?}");
     assert_eq!(
-        config_item(&cb, table, "orders-xr").await,
+        read_active(&cb.dynamodb, table, "orders-xr").await.ok(),
         Some(seeded.clone()),
         "the same item in B's replica"
     );
@@ -265,5 +249,11 @@ async fn cross_region_deploys_both_regions_in_parallel_and_seeds_the_active_regi
         .expect("active_region event");
     assert_eq!(active["active_region"], B, "{out}");
     assert_eq!(active["seeded"], false);
-    assert_eq!(config_item(&ca, table, "orders-xr").await.unwrap().0, B);
+    assert_eq!(
+        read_active(&ca.dynamodb, table, "orders-xr")
+            .await
+            .unwrap()
+            .region,
+        B
+    );
 }

@@ -67,6 +67,21 @@ fn bad_input(cmd: &mut Command, what: &str) {
     assert_eq!(err.trim().lines().count(), 1, "{what}: one line: {err}");
 }
 
+/// `streamkit local replicate --until-idle --output json` on the test stack.
+fn replicate_until_idle(mut cmd: assert_cmd::Command, regions: &str) -> (i32, String, String) {
+    run(cmd.args([
+        "local",
+        "replicate",
+        "--stack-name",
+        STACK,
+        "--regions",
+        regions,
+        "--until-idle",
+        "--output",
+        "json",
+    ]))
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn replicate_status_and_failover_on_the_emulator() {
     let emu = Emulator::start();
@@ -80,17 +95,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
     // ---- replicate N records A -> B with the local runner
     let first = cdc_records(N, "first");
     produce(&cfg_a, &first).await;
-    let (code, out, err) = run(sk().args([
-        "local",
-        "replicate",
-        "--stack-name",
-        STACK,
-        "--regions",
-        &regions,
-        "--until-idle",
-        "--output",
-        "json",
-    ]));
+    let (code, out, err) = replicate_until_idle(sk(), &regions);
     assert_eq!(code, 0, "local replicate: {out}\n{err}");
     let summary = json_of(&out);
     assert_eq!(summary["regions"][0]["region"], A);
@@ -359,17 +364,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
             c.region
         );
     }
-    let (code, out, err) = run(sk().args([
-        "local",
-        "replicate",
-        "--stack-name",
-        STACK,
-        "--regions",
-        &regions,
-        "--until-idle",
-        "--output",
-        "json",
-    ]));
+    let (code, out, err) = replicate_until_idle(sk(), &regions);
     assert_eq!(code, 0, "replicate after failback: {out}\n{err}");
     let r = json_of(&out);
     assert_eq!(
@@ -386,17 +381,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
     assert_eq!(b_count, N + 50 + 300 + 300 + 10);
     let back = cdc_records(30, "back");
     produce(&cfg_a, &back).await;
-    let (code, out, err) = run(sk().args([
-        "local",
-        "replicate",
-        "--stack-name",
-        STACK,
-        "--regions",
-        &regions,
-        "--until-idle",
-        "--output",
-        "json",
-    ]));
+    let (code, out, err) = replicate_until_idle(sk(), &regions);
     assert_eq!(code, 0, "{out}\n{err}");
     let in_b = by_key(&read_all(&cfg_b).await);
     assert_eq!(

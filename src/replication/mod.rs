@@ -235,9 +235,10 @@ impl XrStack {
         let since = now_secs();
         let mut wrote = false;
         let mut warnings = Vec::new();
-        let mut order = vec![primary.to_string()];
-        order.push(self.other_region(primary).to_string());
-        for (i, region) in order.iter().enumerate() {
+        for (i, region) in [primary, self.other_region(primary)]
+            .into_iter()
+            .enumerate()
+        {
             let aws = self.aws_of(region)?;
             let res = aws_sdk_dynamodb::Client::new(&aws.config)
                 .put_item()
