@@ -62,19 +62,19 @@ class Emulator:
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="streamkit-bench-emulator-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
-            [python, os.path.join(ROOT, "tests/emulator/server.py"), "--host", "127.0.0.1",
+            [python, os.path.join(ROOT, "emulator/server.py"), "--host", "127.0.0.1",
              "--port", str(self.port), "--strict"],
             stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(300):
             if self.proc.poll() is not None:
-                raise Missing(f"the emulator (tests/emulator/server.py) exited at start; see {self.log.name}")
+                raise Missing(f"the emulator (emulator/server.py) exited at start; see {self.log.name}")
             try:
                 urllib.request.urlopen(self.endpoint + "/moto-api/", timeout=1)
                 return
             except OSError:
                 time.sleep(0.2)
         self.stop()
-        raise Missing(f"the emulator (tests/emulator/server.py) did not answer on {self.endpoint}; see {self.log.name}")
+        raise Missing(f"the emulator (emulator/server.py) did not answer on {self.endpoint}; see {self.log.name}")
 
     def stop(self):
         if self.proc.poll() is None:

@@ -2,13 +2,14 @@
 # target directory outside the clone so repeat runs are fast.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/streamkit-target}"
 STREAMKIT_VENV="${STREAMKIT_VENV:-$HOME/.cache/streamkit-venv}"
-requirements="tests/emulator/requirements.txt"
+requirements="tests/requirements.txt"
 stamp="$STREAMKIT_VENV/.requirements"
-if ! cmp -s "$requirements" "$stamp" 2>/dev/null; then
-  echo "streamkit: installing $(tr '\n' ' ' < "$requirements" | sed 's/#[^ ]* //g') into $STREAMKIT_VENV" >&2
+wanted=$(cat emulator/requirements.txt "$requirements")
+if [ "$wanted" != "$(cat "$stamp" 2>/dev/null)" ]; then
+  echo "streamkit: installing the pinned Python tools ($requirements, emulator/requirements.txt) into $STREAMKIT_VENV" >&2
   python3 -m venv "$STREAMKIT_VENV"
   "$STREAMKIT_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
-  cp "$requirements" "$stamp"
+  printf '%s' "$wanted" > "$stamp"
 fi
 export PATH="$STREAMKIT_VENV/bin:$PATH"
 export STREAMKIT_PYTHON="$STREAMKIT_VENV/bin/python"

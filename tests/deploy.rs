@@ -2,7 +2,7 @@
 //! mode): bootstrap, deploy, no-op deploy, update, the stateful-resource
 //! guard, outputs, destroy, and the bad-input and access failures.
 //!
-//! Needs `python3` with `tests/emulator/requirements.txt` (or STREAMKIT_PYTHON).
+//! Needs `python3` with `tests/requirements.txt` (or STREAMKIT_PYTHON).
 
 use std::time::Instant;
 

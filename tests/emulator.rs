@@ -3,7 +3,7 @@
 //! plain SDK, every resource is looked up through its own service's API with
 //! the properties that matter, and the stack is deleted again.
 //!
-//! Needs `python3` with `tests/emulator/requirements.txt` (or STREAMKIT_PYTHON).
+//! Needs `python3` with `tests/requirements.txt` (or STREAMKIT_PYTHON).
 
 mod support;
 
@@ -137,7 +137,7 @@ async fn cross_region_in_both_regions_on_the_emulator() {
 #[tokio::test(flavor = "multi_thread")]
 async fn fixture_with_every_type_on_the_emulator() {
     let template: Value =
-        serde_json::from_str(include_str!("emulator/fixtures/all-types.template.json")).unwrap();
+        serde_json::from_str(include_str!("fixtures/emulator/all-types.template.json")).unwrap();
     stack_round_trip("sk-fixture", template, &[]).await;
 }
 

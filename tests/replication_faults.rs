@@ -7,7 +7,7 @@
 //! duplicates must be counted, and opaque payloads (non-UTF-8, KPL-aggregated)
 //! must not block a shard.
 //!
-//! Needs `python3` with `tests/emulator/requirements.txt` (or STREAMKIT_PYTHON).
+//! Needs `python3` with `tests/requirements.txt` (or STREAMKIT_PYTHON).
 
 mod support;
 

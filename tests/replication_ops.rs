@@ -6,7 +6,7 @@
 //! (no item replication between regions), so the test seeds the config item
 //! in both replicas; `failover` writes both replicas itself.
 //!
-//! Needs `python3` with `tests/emulator/requirements.txt` (or STREAMKIT_PYTHON).
+//! Needs `python3` with `tests/requirements.txt` (or STREAMKIT_PYTHON).
 
 mod support;
 

@@ -1,5 +1,5 @@
 //! Starts streamkit's local AWS emulator (moto server plus streamkit's
-//! CloudFormation models, `tests/emulator/server.py`) on a free loopback port,
+//! CloudFormation models, `emulator/server.py`) on a free loopback port,
 //! waits until it answers, hands out SDK configs pointing at it, and kills it by
 //! PID when dropped (also when a test panics, since unwinding runs `Drop`).
 //!
@@ -52,7 +52,7 @@ impl Emulator {
             cmd.arg("--strict");
         }
         let child = cmd.spawn().unwrap_or_else(|e| {
-            panic!("cannot start the emulator with {python}: {e}; run `pip install -r tests/emulator/requirements.txt` or set STREAMKIT_PYTHON")
+            panic!("cannot start the emulator with {python}: {e}; run `pip install -r tests/requirements.txt` or set STREAMKIT_PYTHON")
         });
         let mut emulator = Emulator { child, port };
         emulator.wait_healthy(Duration::from_secs(60));
@@ -109,7 +109,7 @@ impl Emulator {
         let start = Instant::now();
         while start.elapsed() < limit {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("the emulator exited at start ({status}); run tests/emulator/server.py by hand to see why");
+                panic!("the emulator exited at start ({status}); run emulator/server.py by hand to see why");
             }
             if http_ok(self.port) {
                 return;
@@ -131,7 +131,7 @@ impl Drop for Emulator {
 }
 
 fn server_script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/emulator/server.py")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../emulator/server.py")
 }
 
 /// Asks the OS for a free loopback port.

@@ -4,7 +4,7 @@ Always on: a resource that fails to create fails the stack the way AWS does
 (resource CREATE_FAILED, stack CREATE_FAILED, rollback, ROLLBACK_COMPLETE)
 instead of leaving it CREATE_IN_PROGRESS behind an HTTP 500.
 
-With STREAMKIT_EMULATOR_STRICT=1:
+With `install(strict=True)` (`--strict`):
 * CreateStack / CreateChangeSet / UpdateStack refuse a template that uses a
   resource type the emulator does not implement (moto would log a warning,
   skip the resource and report CREATE_COMPLETE), with a ValidationError naming
@@ -16,7 +16,6 @@ With STREAMKIT_EMULATOR_STRICT=1:
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import traceback
 from typing import Any
@@ -25,7 +24,7 @@ from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 
-STRICT = os.environ.get("STREAMKIT_EMULATOR_STRICT") == "1"
+STRICT = False
 log = logging.getLogger("streamkit.emulator")
 
 
@@ -53,7 +52,7 @@ def check_template(template: dict[str, Any]) -> None:
 
 
 # ResourceMap.load runs for CreateStack and CreateChangeSet, before the stack is stored.
-_load = parsing.ResourceMap.load
+_load: Any = None
 
 
 def load(self: parsing.ResourceMap) -> None:
@@ -61,9 +60,8 @@ def load(self: parsing.ResourceMap) -> None:
     _load(self)
 
 
-parsing.ResourceMap.load = load
 
-_update = parsing.ResourceMap.update
+_update: Any = None
 
 
 def update(self: parsing.ResourceMap, template: dict[str, Any], parameters: Any = None) -> None:
@@ -71,14 +69,13 @@ def update(self: parsing.ResourceMap, template: dict[str, Any], parameters: Any 
     _update(self, template, parameters)
 
 
-parsing.ResourceMap.update = update
 
 
 class StrictResolutionError(Exception):
     pass
 
 
-_clean_json = parsing.clean_json
+_clean_json: Any = None
 
 
 def clean_json(resource_json: Any, resources_map: Any) -> Any:
@@ -106,7 +103,6 @@ def clean_json(resource_json: Any, resources_map: Any) -> Any:
     return _clean_json(resource_json, resources_map)
 
 
-parsing.clean_json = clean_json
 
 
 # ------------------------------------------------------------------ failure handling
@@ -126,7 +122,7 @@ def _resource_event(stack: Any, logical_id: str, rtype: str, status: str, reason
     stack.events.append(event)
 
 
-_create_resources = cfn_models.Stack.create_resources
+_create_resources: Any = None
 
 
 def create_resources(self: Any) -> None:
@@ -166,5 +162,15 @@ def _failing_resource(stack: Any) -> tuple[str, str] | None:
     return None
 
 
-cfn_models.Stack.create_resources = create_resources
-
+def install(strict: bool) -> None:
+    """Always: failing resources fail the stack. With `strict`: unknown types and
+    unresolvable intrinsics are refused."""
+    global STRICT, _load, _update, _clean_json, _create_resources
+    STRICT = strict
+    # Wrap whatever is installed now (e.g. the dynamic-reference resolver).
+    _load, _update = parsing.ResourceMap.load, parsing.ResourceMap.update
+    _clean_json, _create_resources = parsing.clean_json, cfn_models.Stack.create_resources
+    parsing.ResourceMap.load = load
+    parsing.ResourceMap.update = update
+    parsing.clean_json = clean_json
+    cfn_models.Stack.create_resources = create_resources

@@ -215,4 +215,6 @@ def __call__(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
     return [out]
 
 
-werkzeug_app.DomainDispatcherApplication.__call__ = __call__
+def install() -> None:
+    """Routes rpc-v2-cbor requests through moto's JSON protocol."""
+    werkzeug_app.DomainDispatcherApplication.__call__ = __call__

@@ -1,0 +1,72 @@
+"""streamkit's local AWS emulator: moto server plus streamkit's models.
+
+`install(strict=...)` must run before moto server handles its first request. It
+imports one module per service, each of which
+
+* defines a `CloudFormationModel` subclass for every resource type streamkit
+  uses that moto's CloudFormation engine skips (moto builds its type map from
+  the direct subclasses of `CloudFormationModel` on the first stack it parses);
+  each creates the real resource in moto's own backend, answers `Ref` and
+  `Fn::GetAtt` as AWS documents, and deletes it again;
+* patches moto's models where they drop properties streamkit sets
+  (its `install()`);
+
+then installs the CBOR protocol shim and the failure handling / strictness
+switch (`strict`: a template with a type nobody implements is refused).
+
+Pinned against moto 5.2.1 (`emulator/requirements.txt`).
+"""
+from __future__ import annotations
+
+_installed = False
+
+
+def install(strict: bool = False) -> None:
+    """Registers the models and applies every patch, once."""
+    global _installed
+    if _installed:
+        return
+    from . import (
+        apigateway,
+        awslambda,
+        cbor,
+        cloudformation,
+        cloudwatch,
+        dynamodb,
+        ec2,
+        firehose,
+        flink,
+        kinesis,
+        kms,
+        logs,
+        s3,
+        secretsmanager,
+        sns,
+        sqs,
+        ssm,
+        strict as strictness,
+    )
+
+    for module in (
+        cloudformation,
+        kinesis,
+        s3,
+        awslambda,
+        dynamodb,
+        apigateway,
+        ssm,
+        flink,
+        ec2,
+        kms,
+        cloudwatch,
+        firehose,
+        sns,
+        sqs,
+        logs,
+        secretsmanager,
+        cbor,
+    ):
+        module.install()
+    # Last: it wraps the intrinsic resolution the modules above installed.
+    strictness.install(strict)
+    _installed = True

@@ -1,0 +1,26 @@
+"""`python -m streamkit_emulator --port N [--host H] [--strict]`: moto server
+with streamkit's models installed."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="streamkit_emulator", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--strict", action="store_true",
+                        help="fail stacks that use a resource type the emulator does not implement")
+    args = parser.parse_args(argv)
+    from . import install
+
+    # An error here is fatal: a silently missing model would make stacks skip resources.
+    install(strict=args.strict)
+    from moto.server import main as moto_main
+
+    return moto_main(["--host", args.host, "--port", str(args.port)]) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

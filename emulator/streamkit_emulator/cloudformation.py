@@ -1,0 +1,142 @@
+"""CloudFormation: Number parameters, outputs of failed stacks, resources with
+false conditions, change-set execution (outputs and per-resource events) and
+dynamic references."""
+from __future__ import annotations
+
+from typing import Any
+
+from moto.cloudformation import parsing
+
+from .common import as_float, as_int
+
+
+_load_parameters = parsing.ResourceMap.load_parameters
+
+
+def load_parameters(self: parsing.ResourceMap) -> None:
+    """CloudFormation passes Number parameters as numbers to the property, also
+    when the value is the template's default written as a string."""
+    _load_parameters(self)
+    slots = self._template.get("Parameters", {})
+    for name, slot in slots.items():
+        if slot.get("Type") == "Number" and isinstance(self.resolved_parameters.get(name), str):
+            value = self.resolved_parameters[name]
+            number = as_int(value)
+            if isinstance(number, str):
+                number = as_float(value)
+            self.resolved_parameters[name] = number
+            self._parsed_resources[name] = number
+
+
+def _outputs_guard() -> None:
+    """moto resolves Outputs lazily, which re-creates resources of a stack that
+    was rolled back or deleted; AWS shows no outputs for those."""
+    from moto.cloudformation.models import Stack
+
+    original = Stack.outputs.fget
+
+    def outputs(self: Any) -> Any:
+        if self.status in ("CREATE_FAILED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE",
+                           "ROLLBACK_FAILED", "DELETE_IN_PROGRESS", "DELETE_COMPLETE"):
+            return None
+        return original(self)
+
+    Stack.outputs = property(outputs)
+
+
+def _stack_resources_without_skipped() -> None:
+    """ListStackResources: resources whose Condition is false are not in the stack
+    (moto lists them as empty entries)."""
+    from moto.cloudformation.models import Stack
+
+    def stack_resources(self: Any) -> Any:
+        return [r for r in self.resource_map.values() if r is not None]
+
+    Stack.stack_resources = property(stack_resources)
+
+
+def _change_set_execution() -> None:
+    """ExecuteChangeSet: moto applies the resources but keeps the stack's old
+    template, parameters and (empty) outputs, and records no resource events.
+    AWS shows the executed template's outputs and one event per resource."""
+    from moto.cloudformation.models import CloudFormationBackend, Event
+
+    original = CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self: Any, change_set_name: str, stack_name: Any = None) -> None:
+        change_set = self.change_sets.get(change_set_name) or next(
+            (cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name), None)
+        original(self, change_set_name, stack_name)
+        if change_set is None:
+            return
+        stack = self.stacks[change_set.stack_id]
+        stack.template = change_set.template
+        stack._parse_template()
+        stack.parameters = change_set.parameters
+        stack.output_map = stack._create_output_map()
+        verb = "CREATE" if change_set.change_set_type == "CREATE" else "UPDATE"
+        final = stack.events.pop() if stack.events else None
+        for logical_id, resource in stack.resource_map.items():
+            if resource is None:
+                continue
+            spec = stack.template_dict.get("Resources", {}).get(logical_id, {})
+            physical = getattr(resource, "physical_resource_id", None) or ""
+            for status in (f"{verb}_IN_PROGRESS", f"{verb}_COMPLETE"):
+                stack.events.append(Event(
+                    stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=logical_id,
+                    physical_resource_id=str(physical), resource_type=spec.get("Type", ""),
+                    resource_status=status, resource_status_reason=None, resource_properties=None))
+        if final is not None:
+            stack.events.append(final)
+
+    CloudFormationBackend.execute_change_set = execute_change_set
+
+
+def _dynamic_references() -> None:
+    """`{{resolve:secretsmanager:...}}` and `{{resolve:ssm:...}}` in property
+    values, resolved when the resource is created, as CloudFormation does."""
+    import json
+    import re
+
+    pattern = re.compile(r"\{\{resolve:(secretsmanager|ssm|ssm-secure):([^}]*)\}\}")
+    _clean = parsing.clean_json
+
+    def resolve(match: "re.Match[str]", account_id: str, region_name: str) -> str:
+        service, ref = match.group(1), match.group(2)
+        if service == "secretsmanager":
+            from moto.secretsmanager.models import secretsmanager_backends
+
+            # secret-id[:SecretString[:json-key[:version-stage[:version-id]]]]
+            if ref.startswith("arn:"):
+                parts = ref.split(":")
+                secret_id, rest = ":".join(parts[:7]), parts[7:]
+            else:
+                secret_id, *rest = ref.split(":")
+            value = secretsmanager_backends[account_id][region_name].get_secret_value(
+                secret_id, version_id=None, version_stage=None
+            )["SecretString"]
+            if len(rest) >= 2 and rest[1]:
+                value = json.loads(value)[rest[1]]
+            return str(value)
+        from moto.ssm.models import ssm_backends
+
+        name = ref.split(":")[0]
+        return ssm_backends[account_id][region_name].get_parameter(name).value
+
+    def clean_json(resource_json: Any, resources_map: Any) -> Any:
+        result = _clean(resource_json, resources_map)
+        if isinstance(result, str) and "{{resolve:" in result and hasattr(resources_map, "_account_id"):
+            account, region = resources_map._account_id, resources_map._region_name
+            result = pattern.sub(lambda m: resolve(m, account, region), result)
+        return result
+
+    parsing.clean_json = clean_json
+
+
+def install() -> None:
+    """Applies this module's patches to moto (once, from `streamkit_emulator.install`)."""
+    parsing.ResourceMap.load_parameters = load_parameters
+    _outputs_guard()
+    _stack_resources_without_skipped()
+    _change_set_execution()
+    _dynamic_references()

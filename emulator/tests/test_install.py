@@ -1,0 +1,38 @@
+"""The package installs its models and the strictness switch."""
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+
+def cfn(endpoint: str):
+    return boto3.client("cloudformation", endpoint_url=endpoint, region_name="us-east-1")
+
+
+def test_strict_mode_refuses_an_unknown_type(endpoint: str) -> None:
+    template = {"Resources": {"X": {"Type": "AWS::Nope::Thing", "Properties": {}}}}
+    with pytest.raises(ClientError) as err:
+        cfn(endpoint).create_stack(StackName="unknown", TemplateBody=json.dumps(template))
+    assert "Unrecognized resource types: [AWS::Nope::Thing]" in str(err.value)
+
+
+def test_a_streamkit_model_creates_its_resource(endpoint: str) -> None:
+    template = {
+        "Resources": {
+            "Stream": {"Type": "AWS::Kinesis::Stream", "Properties": {"ShardCount": 1}},
+            "Consumer": {
+                "Type": "AWS::Kinesis::StreamConsumer",
+                "Properties": {"ConsumerName": "c1", "StreamARN": {"Fn::GetAtt": ["Stream", "Arn"]}},
+            },
+        },
+        "Outputs": {"Arn": {"Value": {"Fn::GetAtt": ["Consumer", "ConsumerARN"]}}},
+    }
+    client = cfn(endpoint)
+    client.create_stack(StackName="consumer", TemplateBody=json.dumps(template))
+    stack = client.describe_stacks(StackName="consumer")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    arn = stack["Outputs"][0]["OutputValue"]
+    assert "/consumer/c1" in arn
