@@ -1,0 +1,39 @@
+"""Metrics the emulated services publish, with AWS's names, dimensions and units.
+
+Every live part of the emulator (Lambda, event source mappings, Kinesis,
+Firehose, API Gateway, SQS, ...) reports what really happened through `put`, so
+the stacks' dashboards and alarms see data as they would on AWS. Values go into
+moto's own CloudWatch backend (GetMetricData, ListMetrics and alarms read them).
+"""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+from typing import Mapping
+
+from moto.cloudwatch.models import cloudwatch_backends
+
+_lock = threading.Lock()
+
+
+def put(
+    account_id: str,
+    region: str,
+    namespace: str,
+    name: str,
+    dimensions: Mapping[str, str],
+    value: float,
+    unit: str = "Count",
+    timestamp: datetime | None = None,
+) -> None:
+    """Records one datapoint (e.g. `put(acct, "us-east-1", "AWS/Lambda",
+    "Invocations", {"FunctionName": fn}, 1)`)."""
+    datum = {
+        "MetricName": name,
+        "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+        "Value": float(value),
+        "Unit": unit,
+        "Timestamp": timestamp or datetime.now(timezone.utc),
+    }
+    with _lock:
+        cloudwatch_backends[account_id][region].put_metric_data(namespace, [datum])
