@@ -13,8 +13,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true",
                         help="fail stacks that use a resource type the emulator does not implement")
     args = parser.parse_args(argv)
-    from . import install
+    from . import endpoints, install
 
+    endpoints.set_base(f"http://{args.host}:{args.port}")
     # An error here is fatal: a silently missing model would make stacks skip resources.
     install(strict=args.strict)
     from moto.server import main as moto_main

@@ -36,3 +36,15 @@ def test_a_streamkit_model_creates_its_resource(endpoint: str) -> None:
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     arn = stack["Outputs"][0]["OutputValue"]
     assert "/consumer/c1" in arn
+
+
+def test_execute_api_urls_map_to_the_local_form() -> None:
+    from streamkit_emulator import endpoints
+
+    endpoints.set_base("http://127.0.0.1:4599")
+    aws = "https://abc123.execute-api.us-west-2.amazonaws.com/prod/predictFare?ride_request_id=1"
+    assert (
+        endpoints.rewrite_execute_api_urls(aws)
+        == "http://127.0.0.1:4599/_aws/execute-api/abc123/prod/predictFare?ride_request_id=1"
+    )
+    assert endpoints.rewrite_execute_api_urls("s3://bucket/key") == "s3://bucket/key"
