@@ -6,20 +6,22 @@ The role is checked as API Gateway would use it: it must exist, trust
 `apigateway.amazonaws.com`, and its policies must allow the action on the
 resource (for Kinesis, the stream the request names); a denial comes back as
 the service's 400 AccessDeniedException, a role API Gateway cannot assume as
-a 500. The request is signed as the role (moto's STS session for it).
+a 500. The request is SigV4-signed with the role's session (moto's STS).
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import re
 import threading
-import time
+from datetime import timedelta
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, Callable
 
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from moto.core.utils import utcnow
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
 URI = re.compile(r"^arn:[^:]+:apigateway:(?P<region>[^:]+):(?P<service>[^:]+):action/(?P<action>[A-Za-z0-9]+)$")
@@ -62,17 +64,13 @@ def call(app: Callable, account_id: str, uri: str, credentials: str | None, body
                        json.dumps({"__type": "AccessDeniedException", "message": denied}).encode())
     session = _session(account_id, credentials, region)
     target, content_type = JSON_TARGETS[service]
-    headers = {
-        "Content-Type": content_type,
-        **extra_headers,
-        "X-Amz-Target": f"{target}.{action}",
-        "X-Amz-Date": datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ"),
-        "X-Amz-Security-Token": session.session_token,
-        "Authorization": f"AWS4-HMAC-SHA256 Credential={session.access_key_id}/"
-                         f"{time.strftime('%Y%m%d')}/{region}/{service}/aws4_request, "
-                         f"SignedHeaders=host;x-amz-date, Signature={hashlib.sha256(body).hexdigest()}",
-    }
-    return _dispatch(app, f"{service}.{region}.amazonaws.com", headers, body)
+    host = f"{service}.{region}.amazonaws.com"
+    request = AWSRequest(method="POST", url=f"https://{host}/", data=body, headers={
+        "Content-Type": content_type, **extra_headers, "X-Amz-Target": f"{target}.{action}"})
+    SigV4Auth(Credentials(session.access_key_id, session.secret_access_key, session.session_token),
+              service, region).add_auth(request)
+    headers = dict(request.headers.items())
+    return _dispatch(app, host, headers, body)
 
 
 def _role(account_id: str, arn: str) -> Any:
@@ -130,7 +128,7 @@ def _session(account_id: str, role_arn: str, region: str) -> Any:
 
     with _lock:
         session = _sessions.get(role_arn)
-        if session is None or session.expiration.timestamp() < time.time() + 300:
+        if session is None or session.expiration < utcnow() + timedelta(minutes=5):
             session = sts_backends[account_id]["aws"].assume_role(
                 region, "BackplaneAssumeRoleSession", role_arn, None, 3600, None)
             _sessions[role_arn] = session
