@@ -1,8 +1,12 @@
 """What a served API request leaves behind: one access log line in the
 stage's AccessLogSetting format (every `$context.x.y` replaced, `-` where the
 value is absent, as API Gateway writes it) in its log group, log stream
-`{api_id}_{stage}`; and the AWS/ApiGateway metrics Count, 4XXError, 5XXError,
-Latency and IntegrationLatency with dimensions ApiName and Stage."""
+`{api_id}_{stage}`; execution log lines when the stage's method settings set
+LoggingLevel (INFO: the request's outcome; ERROR: failures only) in
+`API-Gateway-Execution-Logs_{api_id}/{stage}`, when that group exists (the
+stacks create it), log stream = the request id; and the AWS/ApiGateway
+metrics Count, 4XXError, 5XXError, Latency and IntegrationLatency with
+dimensions ApiName and Stage."""
 from __future__ import annotations
 
 import re
@@ -36,6 +40,25 @@ def access_log(account_id: str, region: str, api_id: str, stage: Any, context: d
     group = cwlogs.group_from_arn(arn)
     if not cwlogs.write(account_id, region, group, f"{api_id}_{stage.name}", [access_line(fmt, context)]):
         print(f"streamkit emulator: access log group {group} of {api_id}/{stage.name} does not exist", file=sys.stderr)
+
+
+def execution_log(account_id: str, region: str, api_id: str, stage: Any, context: dict[str, Any]) -> None:
+    settings = (getattr(stage, "method_settings", {}) or {}).get("*/*") or {}
+    level = str(settings.get("loggingLevel") or "OFF").upper()
+    status = int(context.get("status") or 0)
+    if level not in ("INFO", "ERROR") or (level == "ERROR" and status < 400):
+        return
+    rid = context["requestId"]
+    lines = [f"({rid}) Extended Request Id: {context['extendedRequestId']}",
+             f"({rid}) Starting execution for request: {rid}",
+             f"({rid}) HTTP Method: {context['httpMethod']}, Resource Path: {context['resourcePath']}"]
+    error = (context.get("error") or {}).get("message")
+    if error or status >= 400:
+        lines.append(f"({rid}) Execution failed: {error or 'status ' + str(status)}")
+    lines.append(f"({rid}) Method completed with status: {status}")
+    if level == "ERROR":
+        lines = [line for line in lines if "failed" in line or "completed" in line]
+    cwlogs.write(account_id, region, f"API-Gateway-Execution-Logs_{api_id}/{stage.name}", rid, lines)
 
 
 def publish(account_id: str, region: str, api_name: str, stage: str, status: int,

@@ -102,6 +102,7 @@ def handle(app: Callable, api_id: str, stage_name: str, req: Request) -> Respons
     context.update(status=resp.status, responseLength=len(resp.body), responseLatency=int(latency),
                    integrationLatency=int(integration_ms) if integration_ms is not None else None)
     apigw_observe.access_log(account, region, api_id, stage, context)
+    apigw_observe.execution_log(account, region, api_id, stage, context)
     apigw_observe.publish(account, region, snapshot["name"], stage_name, resp.status, latency, integration_ms)
     return resp
 

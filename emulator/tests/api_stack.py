@@ -86,11 +86,14 @@ def template(stream_policy_resource: dict | str | None = None, tag: str = "") ->
                        "DependsOn": ["RecordMethod", "RecordsMethod", "KeyedMethod", "SlowMethod"],
                        "Properties": {"RestApiId": {"Ref": "Api"}}},
         "AccessLogs": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 7}},
-        "Stage": {"Type": "AWS::ApiGateway::Stage", "Properties": {
+        "ExecutionLogs": {"Type": "AWS::Logs::LogGroup", "Properties": {
+            "LogGroupName": {"Fn::Sub": "API-Gateway-Execution-Logs_${Api}/prod"}, "RetentionInDays": 7}},
+        "Stage": {"Type": "AWS::ApiGateway::Stage", "DependsOn": ["ExecutionLogs"], "Properties": {
             "RestApiId": {"Ref": "Api"}, "DeploymentId": {"Ref": "Deployment"}, "StageName": "prod",
             "AccessLogSetting": {"DestinationArn": {"Fn::GetAtt": ["AccessLogs", "Arn"]}, "Format": ACCESS_FORMAT},
             "MethodSettings": [
-                {"ResourcePath": "/*", "HttpMethod": "*", "ThrottlingRateLimit": 100, "ThrottlingBurstLimit": 50},
+                {"ResourcePath": "/*", "HttpMethod": "*", "ThrottlingRateLimit": 100, "ThrottlingBurstLimit": 50,
+                 "LoggingLevel": "INFO"},
                 {"ResourcePath": "/slow", "HttpMethod": "GET", "ThrottlingRateLimit": 1, "ThrottlingBurstLimit": 1},
             ]}},
         "Plan": {"Type": "AWS::ApiGateway::UsagePlan", "Properties": {

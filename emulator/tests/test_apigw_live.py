@@ -138,6 +138,9 @@ def test_each_request_writes_an_access_log_line_and_metrics(endpoint, api):
     assert line["httpMethod"] == "POST" and line["resourcePath"] == "/record" and line["status"] == "200"
     assert line["caller"] == "123456789012" and line["protocol"] == "HTTP/1.1" and line["ip"] == "127.0.0.1"
     assert int(line["responseLength"]) == len(r.content)
+    group = f"API-Gateway-Execution-Logs_{api['ApiId']}/prod"
+    execution = [e["message"] for e in logs.filter_log_events(logGroupName=group, logStreamNames=[request_id])["events"]]
+    assert f"({request_id}) Method completed with status: 200" in execution, execution
     cw = client(endpoint, "cloudwatch")
     dims = [{"Name": "ApiName", "Value": "ingest"}, {"Name": "Stage", "Value": "prod"}]
     stats = cw.get_metric_statistics(Namespace="AWS/ApiGateway", MetricName="Count", Dimensions=dims,
