@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod deploy;
 pub mod dist;
 pub mod error;
+pub mod local_url;
 pub mod render;
 pub mod replication;
 pub mod validate;

@@ -11,6 +11,7 @@ use crate::commands::emit;
 use crate::config::{self, StackRef};
 use crate::deploy::stack;
 use crate::error::Result;
+use crate::local_url::localize;
 
 #[derive(Debug, Args)]
 pub struct OutputsArgs {
@@ -28,13 +29,19 @@ pub fn run(global: &GlobalArgs, args: &OutputsArgs, out: &mut dyn Write) -> Resu
             let outputs: Map<String, Value> = info
                 .outputs
                 .iter()
-                .map(|o| (o.key.clone(), json!(o.value)))
+                .map(|o| {
+                    (
+                        o.key.clone(),
+                        json!(localize(&o.value, aws.endpoint.as_deref())),
+                    )
+                })
                 .collect();
             let line = json!({ "stack": info.name, "region": aws.region, "status": info.status, "outputs": outputs });
             return emit(out, &line.to_string());
         }
         for o in &info.outputs {
-            emit(out, &format!("{:<24} {}", o.key, o.value))?;
+            let value = localize(&o.value, aws.endpoint.as_deref());
+            emit(out, &format!("{:<24} {}", o.key, value))?;
         }
         Ok(())
     })
