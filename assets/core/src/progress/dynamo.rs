@@ -399,6 +399,17 @@ impl StateStore for DynamoStore {
         Ok(())
     }
 
+    async fn remove(&self, pk: &str, sk: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .send()
+            .await
+            .map_err(|e| self.err("DeleteItem", &e))?;
+        Ok(())
+    }
+
     async fn items(&self, pk: &str) -> Result<Vec<StateItem>, StoreError> {
         self.query(pk)
             .await?

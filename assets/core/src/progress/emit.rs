@@ -2,6 +2,7 @@
 //! exactly once in effect, safe against crashes and concurrent emitters
 //! (see the module docs of [`crate::progress`]).
 
+use futures::stream::{self, StreamExt, TryStreamExt};
 use std::collections::BTreeSet;
 use std::future::Future;
 
@@ -22,17 +23,18 @@ pub struct Closed {
 /// `idle_ms` as in [`watermark::global`]): finishes what an earlier run left
 /// half-done, then raises `closed_through` to the highest bucket to close,
 /// copies it into every shard, and calls `flush(bucket)` for each (it must
-/// be idempotent) before marking it done. A failed flush leaves the bucket
-/// for the next run.
+/// be idempotent; up to `concurrency` run at once) before marking it done.
+/// A failed flush leaves the bucket for the next run.
 pub async fn close_ready<S, F, Fut, E>(
     store: &S,
     now_ms: i64,
     idle_ms: i64,
-    mut flush: F,
+    concurrency: usize,
+    flush: F,
 ) -> Result<Closed, E>
 where
     S: StateStore,
-    F: FnMut(i64) -> Fut,
+    F: Fn(i64) -> Fut,
     Fut: Future<Output = Result<(), E>>,
     E: From<StoreError>,
 {
@@ -71,12 +73,17 @@ where
             }
         }
     }
-    let mut flushed = Vec::new();
-    for bucket in ready {
-        flush(bucket).await?;
-        store.finish(bucket).await?;
-        flushed.push(bucket);
-    }
+    let flush = &flush;
+    let mut flushed: Vec<i64> = stream::iter(ready)
+        .map(|bucket| async move {
+            flush(bucket).await?;
+            store.finish(bucket).await?;
+            Ok::<i64, E>(bucket)
+        })
+        .buffer_unordered(concurrency.max(1))
+        .try_collect()
+        .await?;
+    flushed.sort_unstable();
     Ok(Closed {
         watermark_ms,
         closed_through,

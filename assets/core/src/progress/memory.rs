@@ -189,6 +189,14 @@ impl StateStore for MemoryStore {
         Ok(())
     }
 
+    async fn remove(&self, pk: &str, sk: &str) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        g.usage.calls += 1;
+        g.usage.write_units += 1;
+        g.items.remove(&(pk.to_string(), sk.to_string()));
+        Ok(())
+    }
+
     async fn items(&self, pk: &str) -> Result<Vec<StateItem>, StoreError> {
         let mut g = self.lock();
         let found: Vec<StateItem> = g

@@ -156,6 +156,8 @@ pub trait StateStore: Sync {
         -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Removes a flushed bucket from `ready`.
     fn finish(&self, bucket: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Deletes one state item (no condition; absent is fine).
+    fn remove(&self, pk: &str, sk: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Every state item under `pk` (strongly consistent), in `sk` order.
     fn items(&self, pk: &str) -> impl Future<Output = Result<Vec<StateItem>, StoreError>> + Send;
 }
