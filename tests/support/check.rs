@@ -372,6 +372,13 @@ pub async fn exists(c: &Clients, d: &Deployed, r: &StackResource) -> bool {
             .await
             .is_ok_and(|o| o.aliases().iter().any(|a| a.alias_name() == Some(id))),
         "AWS::ApiGateway::Account" => c.apigateway.get_account().send().await.is_ok(),
+        "AWS::Events::Rule" => c
+            .events
+            .describe_rule()
+            .name(id.rsplit('|').next().unwrap_or(id))
+            .send()
+            .await
+            .is_ok_and(|r| r.schedule_expression().is_some() || r.event_pattern().is_some()),
         other => panic!(
             "{}: the test does not know how to look up {other} ({}); add it to support/check.rs",
             d.name, r.logical_id
