@@ -16,6 +16,7 @@ pub mod dist;
 pub mod error;
 pub mod render;
 pub mod replication;
+pub mod review;
 pub mod validate;
 
 pub use error::{Error, Result};

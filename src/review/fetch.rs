@@ -1,0 +1,466 @@
+//! Reading what the review needs through the AWS SDK: the dashboard body
+//! (GetDashboard), alarms (DescribeAlarms), datapoints (GetMetricData, one
+//! request per widget and region, all widgets at once), the dimension sets
+//! of each metric (ListMetrics) and a stream's enhanced fan-out consumers
+//! (Kinesis ListStreamConsumers). Clients are built from the [`Aws`] given,
+//! one per region a widget names.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use aws_sdk_cloudwatch::primitives::DateTime;
+use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
+use aws_sdk_cloudwatch::Client;
+use futures::future::try_join_all;
+
+use super::body::{MetricRef, MetricWidget, Source};
+use super::check::{Observation, Target};
+use super::{facts, AlarmInfo, Window};
+use crate::aws::Aws;
+use crate::error::{Error, Result};
+
+/// Dimension sets (each sorted by name) per (region, namespace, metric name).
+type Listed = BTreeMap<(String, String, String), Vec<Vec<(String, String)>>>;
+
+/// Most datapoints per series a graph asks for; longer ranges get a longer period.
+const MAX_POINTS: i64 = 1440;
+
+/// The datapoints of one result (a metric or an expression) of a widget.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetched {
+    pub id: String,
+    pub label: String,
+    pub points: Vec<(i64, f64)>,
+}
+
+/// CloudWatch clients per region, sharing one identity and endpoint.
+pub struct Fetcher {
+    aws: Aws,
+    clients: Mutex<BTreeMap<String, Client>>,
+}
+
+impl Fetcher {
+    pub fn new(aws: &Aws) -> Fetcher {
+        Fetcher {
+            aws: aws.clone(),
+            clients: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    pub fn home(&self) -> &str {
+        &self.aws.region
+    }
+
+    fn cw(&self, region: &str) -> Client {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        clients
+            .entry(region.to_string())
+            .or_insert_with(|| Client::new(&self.aws.in_region(region).config))
+            .clone()
+    }
+
+    /// The body of dashboard `name` (home region).
+    pub async fn dashboard(&self, name: &str) -> Result<String> {
+        let out = self
+            .cw(self.home())
+            .get_dashboard()
+            .dashboard_name(name)
+            .send()
+            .await
+            .map_err(|e| self.aws.error("cloudwatch", "GetDashboard", e))?;
+        out.dashboard_body()
+            .map(String::from)
+            .ok_or_else(|| Error::Aws(format!("dashboard {name} has no body")))
+    }
+
+    /// The alarms with these names in `region` (DescribeAlarms, 100 at a time).
+    pub async fn alarms(&self, region: &str, names: &[String]) -> Result<Vec<AlarmInfo>> {
+        let client = self.cw(region);
+        let mut out = Vec::new();
+        for chunk in names.chunks(100) {
+            let page = client
+                .describe_alarms()
+                .set_alarm_names(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(|e| self.aws.error("cloudwatch", "DescribeAlarms", e))?;
+            out.extend(page.metric_alarms().iter().map(|a| alarm_info(a, region)));
+        }
+        Ok(out)
+    }
+
+    /// The datapoints of every row of a metric widget over `window`.
+    pub async fn widget(&self, widget: &MetricWidget, window: Window) -> Result<Vec<Fetched>> {
+        let home = widget
+            .region
+            .clone()
+            .unwrap_or_else(|| self.home().to_string());
+        let mut by_region: BTreeMap<String, Vec<MetricDataQuery>> = BTreeMap::new();
+        for s in &widget.series {
+            let region = s.region.clone().unwrap_or_else(|| home.clone());
+            let query = match &s.source {
+                Source::Metric(m) => {
+                    let label = s.label.clone().unwrap_or_else(|| default_label(widget, m));
+                    metric_query(
+                        &s.id,
+                        Some(&label),
+                        m,
+                        effective_period(m.period, window),
+                        true,
+                    )
+                }
+                Source::Expression(e) => MetricDataQuery::builder()
+                    .id(&s.id)
+                    .expression(e)
+                    .set_label(s.label.clone())
+                    .return_data(true)
+                    .build(),
+            };
+            by_region.entry(region).or_default().push(query);
+        }
+        let requests = by_region
+            .into_iter()
+            .map(|(region, queries)| self.metric_data(region, queries, window));
+        Ok(try_join_all(requests)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
+    async fn metric_data(
+        &self,
+        region: String,
+        queries: Vec<MetricDataQuery>,
+        window: Window,
+    ) -> Result<Vec<Fetched>> {
+        let client = self.cw(&region);
+        let mut found: Vec<Fetched> = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = client
+                .get_metric_data()
+                .set_metric_data_queries(Some(queries.clone()))
+                .start_time(DateTime::from_secs(window.start))
+                .end_time(DateTime::from_secs(window.end))
+                .scan_by(ScanBy::TimestampAscending)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| self.aws.error("cloudwatch", "GetMetricData", e))?;
+            for r in page.metric_data_results() {
+                let points: Vec<(i64, f64)> = r
+                    .timestamps()
+                    .iter()
+                    .map(DateTime::secs)
+                    .zip(r.values().iter().copied())
+                    .collect();
+                let (id, label) = (r.id().unwrap_or_default(), r.label().unwrap_or_default());
+                match found.iter_mut().find(|f| f.id == id && f.label == label) {
+                    Some(f) => f.points.extend(points),
+                    None => found.push(Fetched {
+                        id: id.into(),
+                        label: label.into(),
+                        points,
+                    }),
+                }
+            }
+            token = page.next_token().map(String::from);
+            if token.is_none() {
+                break;
+            }
+        }
+        for f in &mut found {
+            f.points.sort_by_key(|p| p.0);
+        }
+        Ok(found)
+    }
+
+    /// What ListMetrics, GetMetricData and Kinesis say about each target (same order).
+    pub async fn observe(&self, targets: &[Target], window: Window) -> Result<Vec<Observation>> {
+        let mut listed: Listed = BTreeMap::new();
+        let keys: Vec<(String, String, String)> = targets
+            .iter()
+            .map(|t| {
+                (
+                    t.region.clone(),
+                    t.metric.namespace.clone(),
+                    t.metric.name.clone(),
+                )
+            })
+            .collect();
+        let mut unique = keys.clone();
+        unique.sort();
+        unique.dedup();
+        let lists = try_join_all(
+            unique
+                .iter()
+                .map(|(r, ns, name)| self.dimension_sets(r, ns, name)),
+        )
+        .await?;
+        listed.extend(unique.into_iter().zip(lists));
+        let data = self.has_data(targets, window).await?;
+        let mut consumers: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+        for t in targets
+            .iter()
+            .filter(|t| facts::polling_only(&t.metric.namespace, &t.metric.name))
+        {
+            if let Some((_, stream)) = t.metric.dimensions.iter().find(|(n, _)| n == "StreamName") {
+                let key = (t.region.clone(), stream.clone());
+                if let std::collections::btree_map::Entry::Vacant(slot) = consumers.entry(key) {
+                    slot.insert(self.efo_consumers(&t.region, stream).await?);
+                }
+            }
+        }
+        Ok(targets
+            .iter()
+            .zip(keys)
+            .zip(data)
+            .map(|((t, key), has_data)| {
+                let mut wanted = t.metric.dimensions.clone();
+                wanted.sort();
+                let sets = listed.get(&key).cloned().unwrap_or_default();
+                let stream = t
+                    .metric
+                    .dimensions
+                    .iter()
+                    .find(|(n, _)| n == "StreamName")
+                    .map(|(_, v)| v.clone());
+                Observation {
+                    exists: sets.contains(&wanted),
+                    has_data,
+                    other_dimensions: sets.into_iter().filter(|s| *s != wanted).collect(),
+                    efo_consumers: stream
+                        .and_then(|s| consumers.get(&(t.region.clone(), s)).cloned())
+                        .unwrap_or_default(),
+                }
+            })
+            .collect())
+    }
+
+    /// Every dimension set ListMetrics lists for a metric (each sorted by name).
+    async fn dimension_sets(
+        &self,
+        region: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Vec<Vec<(String, String)>>> {
+        let mut pages = self
+            .cw(region)
+            .list_metrics()
+            .namespace(namespace)
+            .metric_name(name)
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.aws.error("cloudwatch", "ListMetrics", e))?;
+            for m in page.metrics() {
+                let mut dims: Vec<(String, String)> = m
+                    .dimensions()
+                    .iter()
+                    .map(|d| {
+                        (
+                            d.name().unwrap_or_default().to_string(),
+                            d.value().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect();
+                dims.sort();
+                out.push(dims);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether each target has datapoints in the window, or within its last two
+    /// periods for metrics published less often (one GetMetricData per region and range).
+    async fn has_data(&self, targets: &[Target], window: Window) -> Result<Vec<bool>> {
+        let mut groups: BTreeMap<(String, i64), Vec<MetricDataQuery>> = BTreeMap::new();
+        for (i, t) in targets.iter().enumerate() {
+            let start = window
+                .start
+                .min(window.end - 2 * i64::from(t.metric.period));
+            let q = metric_query(&format!("q{i}"), None, &t.metric, t.metric.period, true);
+            groups.entry((t.region.clone(), start)).or_default().push(q);
+        }
+        let mut with_data = vec![false; targets.len()];
+        for ((region, start), queries) in groups {
+            let range = Window {
+                start,
+                end: window.end,
+            };
+            for chunk in queries.chunks(500) {
+                for f in self
+                    .metric_data(region.clone(), chunk.to_vec(), range)
+                    .await?
+                {
+                    let index: usize = f.id.trim_start_matches('q').parse().unwrap_or(usize::MAX);
+                    if let Some(slot) = with_data.get_mut(index) {
+                        *slot |= !f.points.is_empty();
+                    }
+                }
+            }
+        }
+        Ok(with_data)
+    }
+
+    /// The enhanced fan-out consumers registered on a stream (none if it is gone).
+    async fn efo_consumers(&self, region: &str, stream: &str) -> Result<Vec<String>> {
+        let kinesis = aws_sdk_kinesis::Client::new(&self.aws.in_region(region).config);
+        let Ok(summary) = kinesis
+            .describe_stream_summary()
+            .stream_name(stream)
+            .send()
+            .await
+        else {
+            return Ok(Vec::new());
+        };
+        let Some(arn) = summary
+            .stream_description_summary()
+            .map(|s| s.stream_arn().to_string())
+        else {
+            return Ok(Vec::new());
+        };
+        let out = kinesis
+            .list_stream_consumers()
+            .stream_arn(arn)
+            .send()
+            .await
+            .map_err(|e| self.aws.error("kinesis", "ListStreamConsumers", e))?;
+        Ok(out
+            .consumers()
+            .iter()
+            .map(|c| c.consumer_name().to_string())
+            .collect())
+    }
+}
+
+/// The widget's period, lengthened (whole minutes) so a series has at most 1440 points.
+pub fn effective_period(period: i32, window: Window) -> i32 {
+    let seconds = window.seconds();
+    let period = i64::from(period.max(1));
+    if seconds / period <= MAX_POINTS {
+        return period as i32;
+    }
+    let needed = (seconds + MAX_POINTS - 1) / MAX_POINTS;
+    (((needed + 59) / 60) * 60) as i32
+}
+
+fn default_label(widget: &MetricWidget, m: &MetricRef) -> String {
+    let same_name = widget
+        .series
+        .iter()
+        .filter(|s| matches!(&s.source, Source::Metric(o) if o.name == m.name))
+        .count();
+    if same_name > 1 {
+        format!("{} {}", m.name, m.stat)
+    } else {
+        m.name.clone()
+    }
+}
+
+fn metric_query(
+    id: &str,
+    label: Option<&str>,
+    m: &MetricRef,
+    period: i32,
+    returns: bool,
+) -> MetricDataQuery {
+    let dims = m
+        .dimensions
+        .iter()
+        .map(|(n, v)| Dimension::builder().name(n).value(v).build())
+        .collect();
+    let metric = Metric::builder()
+        .namespace(&m.namespace)
+        .metric_name(&m.name)
+        .set_dimensions(Some(dims))
+        .build();
+    let stat = MetricStat::builder()
+        .metric(metric)
+        .period(period)
+        .stat(&m.stat)
+        .build();
+    MetricDataQuery::builder()
+        .id(id)
+        .metric_stat(stat)
+        .set_label(label.map(String::from))
+        .return_data(returns)
+        .build()
+}
+
+fn alarm_info(a: &aws_sdk_cloudwatch::types::MetricAlarm, region: &str) -> AlarmInfo {
+    let dims = |ds: &[Dimension]| -> Vec<(String, String)> {
+        ds.iter()
+            .map(|d| {
+                (
+                    d.name().unwrap_or_default().to_string(),
+                    d.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    };
+    let mut metrics = Vec::new();
+    if let Some(name) = a.metric_name() {
+        metrics.push(MetricRef {
+            namespace: a.namespace().unwrap_or_default().to_string(),
+            name: name.to_string(),
+            dimensions: dims(a.dimensions()),
+            stat: a
+                .extended_statistic()
+                .map(String::from)
+                .or_else(|| a.statistic().map(|s| s.as_str().to_string()))
+                .unwrap_or_default(),
+            period: a.period().unwrap_or(60),
+        });
+    }
+    for q in a.metrics() {
+        if let Some(stat) = q.metric_stat() {
+            let metric = stat.metric();
+            metrics.push(MetricRef {
+                namespace: metric
+                    .and_then(|m| m.namespace())
+                    .unwrap_or_default()
+                    .to_string(),
+                name: metric
+                    .and_then(|m| m.metric_name())
+                    .unwrap_or_default()
+                    .to_string(),
+                dimensions: dims(metric.map(|m| m.dimensions()).unwrap_or_default()),
+                stat: stat.stat().unwrap_or_default().to_string(),
+                period: stat.period().unwrap_or(60),
+            });
+        }
+    }
+    AlarmInfo {
+        name: a.alarm_name().unwrap_or_default().to_string(),
+        arn: a.alarm_arn().unwrap_or_default().to_string(),
+        region: region.to_string(),
+        state: a
+            .state_value()
+            .map_or("INSUFFICIENT_DATA", |s| s.as_str())
+            .to_string(),
+        reason: a.state_reason().unwrap_or_default().to_string(),
+        updated: a.state_updated_timestamp().map(DateTime::secs),
+        description: a.alarm_description().unwrap_or_default().to_string(),
+        metrics,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_ranges_get_longer_periods() {
+        let hours = |h: i64| Window {
+            start: 0,
+            end: h * 3600,
+        };
+        assert_eq!(effective_period(60, hours(3)), 60);
+        assert_eq!(effective_period(60, hours(24)), 60);
+        assert_eq!(effective_period(60, hours(48)), 120);
+        assert_eq!(effective_period(86_400, hours(3)), 86_400);
+    }
+}
