@@ -48,7 +48,6 @@ const KINESIS_STREAM: &[&str] = &[
     "PutRecords.FailedRecords",
     "PutRecords.ThrottledRecords",
     "WriteProvisionedThroughputExceeded",
-    "ReadProvisionedThroughputExceeded",
 ];
 /// Published only for GetRecords calls: never on a stream read only through enhanced fan-out.
 pub const KINESIS_POLLING: &[&str] = &[
@@ -57,6 +56,7 @@ pub const KINESIS_POLLING: &[&str] = &[
     "GetRecords.Latency",
     "GetRecords.Records",
     "GetRecords.Success",
+    "ReadProvisionedThroughputExceeded",
 ];
 const KINESIS_CONSUMER: &[&str] = &[
     "SubscribeToShard.RateExceeded",
