@@ -59,7 +59,6 @@ pub const KINESIS_POLLING: &[&str] = &[
     "ReadProvisionedThroughputExceeded",
 ];
 const KINESIS_CONSUMER: &[&str] = &[
-    "SubscribeToShard.RateExceeded",
     "SubscribeToShard.Success",
     "SubscribeToShardEvent.Bytes",
     "SubscribeToShardEvent.MillisBehindLatest",
@@ -194,6 +193,7 @@ pub static FACTS: &[Fact] = &[
     Fact { namespace: "AWS/Kinesis", names: KINESIS_STREAM, dimensions: &["StreamName"], cadence: Cadence::Minute, needs: None, when: "published once producers or consumers call the stream" },
     Fact { namespace: "AWS/Kinesis", names: KINESIS_POLLING, dimensions: &["StreamName"], cadence: Cadence::Minute, needs: None, when: "published once a consumer polls the stream with GetRecords (enhanced fan-out consumers publish SubscribeToShardEvent.* instead)" },
     Fact { namespace: "AWS/Kinesis", names: KINESIS_CONSUMER, dimensions: &["StreamName", "ConsumerName"], cadence: Cadence::Minute, needs: None, when: "published while the enhanced fan-out consumer is subscribed" },
+    Fact { namespace: "AWS/Kinesis", names: &["SubscribeToShard.RateExceeded"], dimensions: &["StreamName", "ConsumerName"], cadence: Cadence::Minute, needs: None, when: "published only when a subscription is refused (a second subscription by the consumer, or too many subscribe calls)" },
     Fact { namespace: "AWS/Kinesis", names: KINESIS_SHARD, dimensions: &["StreamName", "ShardId"], cadence: Cadence::Minute, needs: Some("shard-level (enhanced) monitoring on the stream: EnableEnhancedMonitoring=true"), when: TRAFFIC },
     Fact { namespace: "AWS/Lambda", names: LAMBDA_FUNCTION, dimensions: &["FunctionName"], cadence: Cadence::Minute, needs: None, when: "published once the function is invoked" },
     Fact { namespace: "AWS/Lambda", names: &["IteratorAge"], dimensions: &["FunctionName"], cadence: Cadence::Minute, needs: None, when: "published once a stream event source mapping invokes the function" },
