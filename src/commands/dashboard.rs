@@ -143,6 +143,12 @@ fn write_atomically(path: &std::path::Path, text: &str) -> Result<()> {
     };
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
     file.write_all(text.as_bytes()).map_err(failed)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let readable = std::fs::Permissions::from_mode(0o644);
+        file.as_file().set_permissions(readable).map_err(failed)?;
+    }
     file.persist(path).map_err(|e| failed(e.error))?;
     Ok(())
 }

@@ -347,16 +347,69 @@ pub fn effective_period(period: i32, window: Window) -> i32 {
     (((needed + 59) / 60) * 60) as i32
 }
 
+/// The metric name, plus what tells it apart from rows of the same metric in
+/// the widget: the dimension values that differ, and the statistic if it differs.
 fn default_label(widget: &MetricWidget, m: &MetricRef) -> String {
-    let same_name = widget
+    let others: Vec<&MetricRef> = widget
         .series
         .iter()
-        .filter(|s| matches!(&s.source, Source::Metric(o) if o.name == m.name))
-        .count();
-    if same_name > 1 {
-        format!("{} {}", m.name, m.stat)
-    } else {
-        m.name.clone()
+        .filter_map(|s| match &s.source {
+            Source::Metric(o) if o.name == m.name && o != m => Some(o),
+            _ => None,
+        })
+        .collect();
+    let mut label = m.name.clone();
+    for (name, value) in &m.dimensions {
+        if others
+            .iter()
+            .any(|o| !o.dimensions.contains(&(name.clone(), value.clone())))
+        {
+            label = format!("{label} {value}");
+        }
+    }
+    if others.iter().any(|o| o.stat != m.stat) {
+        label = format!("{label} {}", m.stat);
+    }
+    label
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+    use crate::review::body::{self, Kind};
+
+    #[test]
+    fn labels_tell_rows_of_one_metric_apart() {
+        let widgets = body::parse(
+            r#"{"widgets":[{"type":"metric","properties":{"stat":"Average","metrics":[
+              ["AWS/S3","BucketSizeBytes","BucketName","b","StorageType","StandardStorage"],
+              ["AWS/S3","BucketSizeBytes","BucketName","b","StorageType","GlacierStorage"],
+              ["AWS/Lambda","Duration","FunctionName","f",{"stat":"p99"}],
+              ["AWS/Lambda","Duration","FunctionName","f",{"stat":"Minimum"}],
+              ["AWS/Lambda","Invocations","FunctionName","f"]]}}]}"#,
+        )
+        .unwrap();
+        let Kind::Metric(m) = &widgets[0].kind else {
+            panic!()
+        };
+        let labels: Vec<String> = m
+            .series
+            .iter()
+            .map(|s| match &s.source {
+                Source::Metric(r) => default_label(m, r),
+                Source::Expression(_) => String::new(),
+            })
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "BucketSizeBytes StandardStorage",
+                "BucketSizeBytes GlacierStorage",
+                "Duration p99",
+                "Duration Minimum",
+                "Invocations"
+            ]
+        );
     }
 }
 
