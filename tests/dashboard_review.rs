@@ -508,3 +508,116 @@ async fn cross_region_checks_ok_on_enhanced_fan_out_metrics() {
         "the peer region's widget row"
     );
 }
+
+/// Functions publish through the Rust SDK (CBOR); past 10 KB it gzips the
+/// request. Both forms land with exactly the dimensions given.
+#[tokio::test(flavor = "multi_thread")]
+async fn custom_metrics_from_the_rust_sdk_land_with_their_exact_dimensions_small_and_compressed() {
+    use aws_sdk_cloudwatch::types::{
+        Dimension, Metric, MetricDataQuery, MetricDatum, MetricStat, StandardUnit,
+    };
+    let emu = Emulator::start();
+    let c = Clients::new(&emu, A).await;
+    let dims = vec![
+        Dimension::builder().name("StackName").value("s1").build(),
+        Dimension::builder().name("Stage").value("prod").build(),
+    ];
+    let datum = |values: Vec<f64>| {
+        MetricDatum::builder()
+            .metric_name("EnrichmentLatency")
+            .set_dimensions(Some(dims.clone()))
+            .set_values(Some(values))
+            .unit(StandardUnit::Milliseconds)
+            .build()
+    };
+    c.cloudwatch
+        .put_metric_data()
+        .namespace("Streamkit/Test")
+        .metric_data(datum(vec![1.0, 2.0]))
+        .send()
+        .await
+        .unwrap();
+    let big: Vec<MetricDatum> = (0..20)
+        .map(|d| datum((0..150).map(|v| f64::from(d * 150 + v)).collect()))
+        .collect();
+    c.cloudwatch
+        .put_metric_data()
+        .namespace("Streamkit/Test")
+        .set_metric_data(Some(big))
+        .send()
+        .await
+        .unwrap();
+
+    let listed = c
+        .cloudwatch
+        .list_metrics()
+        .namespace("Streamkit/Test")
+        .send()
+        .await
+        .unwrap();
+    let [metric] = listed.metrics() else {
+        panic!("{listed:?}")
+    };
+    let mut names: Vec<(&str, &str)> = metric
+        .dimensions()
+        .iter()
+        .map(|d| (d.name().unwrap(), d.value().unwrap()))
+        .collect();
+    names.sort();
+    assert_eq!(names, [("StackName", "s1"), ("Stage", "prod")]);
+    let now = aws_sdk_cloudwatch::primitives::DateTime::from_secs(chrono_now());
+    let query = |stat: &str, id: &str, dims: Vec<Dimension>| {
+        MetricDataQuery::builder()
+            .id(id)
+            .metric_stat(
+                MetricStat::builder()
+                    .metric(
+                        Metric::builder()
+                            .namespace("Streamkit/Test")
+                            .metric_name("EnrichmentLatency")
+                            .set_dimensions(Some(dims))
+                            .build(),
+                    )
+                    .period(3600)
+                    .stat(stat)
+                    .build(),
+            )
+            .build()
+    };
+    let out = c
+        .cloudwatch
+        .get_metric_data()
+        .metric_data_queries(query("SampleCount", "n", dims.clone()))
+        .metric_data_queries(query("Maximum", "max", dims.clone()))
+        .metric_data_queries(query("SampleCount", "fewer", dims[..1].to_vec()))
+        .start_time(aws_sdk_cloudwatch::primitives::DateTime::from_secs(
+            now.secs() - 7200,
+        ))
+        .end_time(aws_sdk_cloudwatch::primitives::DateTime::from_secs(
+            now.secs() + 60,
+        ))
+        .send()
+        .await
+        .unwrap();
+    let values = |id: &str| {
+        out.metric_data_results()
+            .iter()
+            .find(|r| r.id() == Some(id))
+            .unwrap()
+            .values()
+            .to_vec()
+    };
+    assert_eq!(values("n").iter().sum::<f64>(), 3002.0);
+    assert_eq!(values("max"), [2999.0]);
+    assert!(
+        values("fewer").is_empty(),
+        "a subset of the dimensions is another metric"
+    );
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}

@@ -245,6 +245,16 @@ def _describe_alarm_history(self: CloudWatchResponse) -> ActionResult:
     return ActionResult(result)
 
 
+_response_init = CloudWatchResponse.__init__
+
+
+def _response_init_once_decompressed(self: CloudWatchResponse) -> None:
+    # moto server already un-gzips request bodies (SDKs compress large
+    # PutMetricData); decompressing again in BaseResponse fails.
+    _response_init(self)
+    self.allow_request_decompression = False
+
+
 def install() -> None:
     """Rewires moto's CloudWatch backend (the models above register themselves on import)."""
     CloudWatchBackend.put_metric_data = put_metric_data  # type: ignore[method-assign]
@@ -252,6 +262,7 @@ def install() -> None:
     CloudWatchBackend.put_metric_alarm = put_metric_alarm  # type: ignore[method-assign]
     CloudWatchBackend.delete_alarms = delete_alarms  # type: ignore[method-assign]
     CloudWatchBackend.set_alarm_state = set_alarm_state  # type: ignore[method-assign]
+    CloudWatchResponse.__init__ = _response_init_once_decompressed  # type: ignore[method-assign]
     CloudWatchResponse.list_metrics = _list_metrics  # type: ignore[method-assign]
     CloudWatchResponse.get_metric_statistics = _get_metric_statistics  # type: ignore[method-assign]
     CloudWatchResponse.describe_alarm_history = _describe_alarm_history  # type: ignore[attr-defined]

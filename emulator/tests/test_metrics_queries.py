@@ -140,3 +140,12 @@ def test_get_metric_statistics_with_extended_statistics(endpoint: str) -> None:
     assert point["Average"] == pytest.approx(49.5)
     assert point["SampleCount"] == 100
     assert point["ExtendedStatistics"]["p50"] == 49.0
+
+
+def test_a_large_put_metric_data_arrives_gzipped_and_lands(endpoint: str) -> None:
+    client, ns = cw(endpoint), f"Test/{uuid.uuid4().hex[:8]}"
+    data = [{"MetricName": "Big", "Dimensions": [{"Name": "K", "Value": "v"}],
+             "Values": [float(i) for i in range(150)], "Timestamp": minute(-1)} for _ in range(20)]
+    client.put_metric_data(Namespace=ns, MetricData=data)  # > 10 KB: botocore compresses it
+    got = query(client, [stat(ns, "Big", {"K": "v"}, "SampleCount", "n")], minute(-5), minute(1))
+    assert got["n"]["Values"] == [3000.0]
