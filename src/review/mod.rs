@@ -15,6 +15,7 @@ pub mod check;
 pub mod facts;
 pub mod fetch;
 pub mod render;
+pub mod report;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,8 +27,9 @@ use crate::error::{Error, Result};
 use body::Kind;
 use fetch::Fetcher;
 
-pub use check::{CheckReport, Verdict};
+pub use check::Verdict;
 pub use render::Rendered;
+pub use report::CheckReport;
 
 /// Default `--since`: the console's default time range.
 pub const DEFAULT_SINCE: &str = "3h";
@@ -146,7 +148,7 @@ pub async fn check_dashboard(
     let targets = check::targets(&widgets, &alarms, fetcher.home());
     let seen = fetcher.observe(&targets, window).await?;
     let checked: Vec<_> = targets.into_iter().zip(seen).collect();
-    Ok(check::report(stack, name, window.seconds(), &checked))
+    Ok(report::report(stack, name, window.seconds(), &checked))
 }
 
 async fn widgets(fetcher: &Fetcher, name: &str) -> Result<Vec<body::Widget>> {
