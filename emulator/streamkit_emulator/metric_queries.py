@@ -6,7 +6,7 @@ expressions are evaluated (`metric_math`); results come newest first unless
 ScanBy says TimestampAscending.
 
 Moto's own metric providers (the daily S3 storage metrics) are merged in as
-a second, freshly built store on every query.
+a second, freshly built store on every query that can read their namespace.
 """
 from __future__ import annotations
 
@@ -28,9 +28,15 @@ def main_store(backend: Any) -> MetricStore:
     return found
 
 
-def stores(backend: Any) -> list[MetricStore]:
-    """The backend's own store plus a snapshot of moto's metric providers."""
+PROVIDED = {"AWS/S3"}  # the namespaces moto's metric providers publish
+
+
+def stores(backend: Any, namespaces: Iterable[str | None] = (None,)) -> list[MetricStore]:
+    """The backend's own store, plus a snapshot of moto's metric providers
+    when one of `namespaces` (None: any) is theirs."""
     main = main_store(backend)
+    if not any(ns is None or ns in PROVIDED for ns in namespaces):
+        return [main]
     snapshot = MetricStore()
     for datum in backend.aws_metric_data:
         snapshot.put(
@@ -84,7 +90,7 @@ def get_metric_data(
     start, end = epoch(start_time), epoch(end_time)
     if start >= end:
         raise ValidationError("The parameter StartTime must be less than the parameter EndTime.")
-    all_stores = stores(backend)
+    all_stores = stores(backend, [q["MetricStat"]["Metric"].get("Namespace") or "" for q in queries if "MetricStat" in q])
     by_id = {q["Id"]: q for q in queries}
     if len(by_id) != len(queries):
         raise ValidationError("The values for parameter Id in MetricDataQueries are not unique.")
@@ -157,7 +163,7 @@ def get_metric_statistics(
         raise InvalidParameterValue("The parameter StartTime must be less than the parameter EndTime.")
     key = key_of(namespace, name, dimensions)
     merged: dict[int, dict[str, Any]] = {}
-    for store in stores(backend):
+    for store in stores(backend, [namespace]):
         with store.lock:
             series = store.get(key)
             if series is None:
@@ -180,7 +186,7 @@ def list_metrics(
     now = datetime.now(timezone.utc).timestamp()
     horizon = now - (3 * 3600 if recently_active == "PT3H" else 14 * 86400)
     found: dict[Key, None] = {}
-    for store in stores(backend):
+    for store in stores(backend, [namespace]):
         for key in store.matching(namespace, name, dimensions):
             series = store.get(key)
             if series is not None and series.last_put >= horizon:
