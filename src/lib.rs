@@ -17,6 +17,7 @@ pub mod error;
 pub mod local_url;
 pub mod render;
 pub mod replication;
+pub mod review;
 pub mod validate;
 
 pub use error::{Error, Result};

@@ -1,5 +1,6 @@
-"""Kinesis: `AWS::Kinesis::StreamConsumer` (enhanced fan-out consumers) and
-the stream properties moto drops (mode, encryption, shard-level metrics)."""
+"""Kinesis: `AWS::Kinesis::StreamConsumer` (enhanced fan-out consumers), the
+stream properties moto drops (mode, encryption, shard-level metrics), and
+(`kinesis_metrics`) the AWS/Kinesis metrics and per-shard write limits."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 from moto.core.common_models import CloudFormationModel
 from moto.kinesis.models import Stream, kinesis_backends
 
+from . import kinesis_metrics
 from .common import MODULE, StreamkitModel, as_int, wrap_create
 
 
@@ -84,3 +86,4 @@ def _stream_after(stream: Stream, props: dict[str, Any], account_id: str, region
 def install() -> None:
     """Applies this module's patches to moto (once, from `streamkit_emulator.install`)."""
     wrap_create(Stream, _stream_after, _stream_before)
+    kinesis_metrics.install()
