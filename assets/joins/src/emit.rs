@@ -93,7 +93,7 @@ async fn decide<S: StateStore, K: Sink>(
             continue;
         };
         match s.resolve(item_id, bucket, &join, products) {
-            Resolution::Joined(row) => rows.push(row),
+            Resolution::Joined(row) => rows.push(*row),
             Resolution::Elsewhere => {}
             Resolution::Unmatched(reason) => {
                 let Some(item) = s.items.get(&item_id) else {

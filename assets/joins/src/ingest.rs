@@ -362,7 +362,7 @@ fn apply(
                     ItemOutcome::Duplicate => counts.duplicates += 1,
                     ItemOutcome::Joined(row) => {
                         dirty_items.insert((i.order_id, i.item_id));
-                        rows.push(row);
+                        rows.push(*row);
                     }
                     ItemOutcome::Waiting { bucket } => {
                         dirty_items.insert((i.order_id, i.item_id));

@@ -131,7 +131,7 @@ impl Unmatched {
 /// What adding an item did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ItemOutcome {
-    Joined(EnrichedRow),
+    Joined(Box<EnrichedRow>),
     /// No order (within W) yet: wait in this bucket.
     Waiting {
         bucket: i64,
@@ -143,7 +143,7 @@ pub enum ItemOutcome {
 /// What a closing bucket decides for one waiting item.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Resolution {
-    Joined(EnrichedRow),
+    Joined(Box<EnrichedRow>),
     Unmatched(Unmatched),
     /// The item moved to another bucket (a newer version) or is gone.
     Elsewhere,
@@ -195,7 +195,7 @@ impl OrderState {
         let item = &self.items[&id];
         match &self.order {
             Some(order) if within(order, item, cfg) => {
-                ItemOutcome::Joined(row(order, item, products))
+                ItemOutcome::Joined(Box::new(row(order, item, products)))
             }
             _ => ItemOutcome::Waiting { bucket },
         }
@@ -217,7 +217,7 @@ impl OrderState {
         }
         match &self.order {
             Some(order) if within(order, item, cfg) => {
-                Resolution::Joined(row(order, item, products))
+                Resolution::Joined(Box::new(row(order, item, products)))
             }
             Some(_) => Resolution::Unmatched(Unmatched::OrderOutsideInterval),
             None => Resolution::Unmatched(Unmatched::OrderNotFound),

@@ -101,9 +101,10 @@ pub fn parse(data: &[u8]) -> Result<Input, Reject> {
     let kind = fields.get("recordType").and_then(|v| string(v));
     match kind.as_deref() {
         Some("Order") => {
+            let order_id = id(&fields, "orderId")?;
             let date_time = string_field(&fields, "orderDateTime").ok_or(Reject::BadTime)?;
             Ok(Input::Order(Order {
-                order_id: id(&fields, "orderId")?,
+                order_id,
                 amount: decimal(&fields, "orderAmount")?,
                 status: string_field(&fields, "orderStatus"),
                 time_ms: time_ms(&date_time).ok_or(Reject::BadTime)?,
@@ -116,14 +117,15 @@ pub fn parse(data: &[u8]) -> Result<Input, Reject> {
             }))
         }
         Some("OrderItem") => {
+            let (order_id, item_id) = (id(&fields, "orderId")?, id(&fields, "itemId")?);
             let date_time = string_field(&fields, "orderDateTime").ok_or(Reject::BadTime)?;
             let quantity = match fields.get("itemQuantity").map(|v| v.get()) {
                 None | Some("null") => None,
                 Some(text) => Some(text.parse::<i64>().map_err(|_| Reject::BadNumber)?),
             };
             Ok(Input::Item(Item {
-                order_id: id(&fields, "orderId")?,
-                item_id: id(&fields, "itemId")?,
+                order_id,
+                item_id,
                 amount: decimal(&fields, "itemAmount")?,
                 quantity,
                 status: string_field(&fields, "itemStatus"),
