@@ -112,10 +112,10 @@ async fn decide<S: StateStore, K: Sink>(
             }
         }
     }
-    counts.missing_product = rows.iter().filter(|r| r.product.is_none()).count() as u64;
     let written = sink.rows(&rows).await?;
     counts.items_enriched = written.written;
     counts.rows_unchanged = written.unchanged;
+    counts.missing_product = written.missing_product;
     if !lines.is_empty() {
         let key = object_key(&cfg.unmatched_prefix, bucket, &format!("bucket-{bucket}"));
         sink.file(&key, &lines).await?;

@@ -156,6 +156,7 @@ pub async fn ingest<S: StateStore, K: Sink, T: Topology>(
             let mut counts = step.counts;
             counts.items_enriched = written.written;
             counts.rows_unchanged = written.unchanged;
+            counts.missing_product = written.missing_product;
             out.counts.add(&counts);
             out.commits += 1;
             next += len;
@@ -373,7 +374,6 @@ fn apply(
             }
         }
     }
-    counts.missing_product = rows.iter().filter(|r| r.product.is_none()).count() as u64;
     let expires_at = now_ms / 1000 + cfg.state_retention.as_secs() as i64;
     let mut items: Vec<StateItem> = Vec::new();
     for id in &dirty_orders {

@@ -129,13 +129,14 @@ impl Sink for AwsSink {
     async fn rows(&self, rows: &[EnrichedRow]) -> Result<RowsWritten, JoinsError> {
         let puts: Vec<_> = rows.iter().map(|r| self.put(r)).collect();
         let results: Vec<Result<bool, JoinsError>> = stream::iter(puts)
-            .buffer_unordered(WRITE_CONCURRENCY)
+            .buffered(WRITE_CONCURRENCY)
             .collect()
             .await;
         let mut out = RowsWritten::default();
-        for result in results {
+        for (result, row) in results.into_iter().zip(rows) {
             if result? {
                 out.written += 1;
+                out.missing_product += u64::from(row.product.is_none());
             } else {
                 out.unchanged += 1;
             }

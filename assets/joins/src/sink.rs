@@ -22,6 +22,8 @@ pub struct RowsWritten {
     pub written: u64,
     /// Rows the table already held at this or a newer version (retries, duplicates).
     pub unchanged: u64,
+    /// Rows written without product fields (no such product).
+    pub missing_product: u64,
 }
 
 /// The outputs.
@@ -72,6 +74,7 @@ impl Sink for MemorySink {
             } else {
                 g.insert(key, r.clone());
                 out.written += 1;
+                out.missing_product += u64::from(r.product.is_none());
             }
         }
         Ok(out)
