@@ -68,7 +68,7 @@ fn main() {
     let cpu_began = cpu_seconds();
     let mut enriched = 0u64;
     rt.block_on(async {
-        let mut cursors = vec![0usize; SHARDS];
+        let mut cursors = [0usize; SHARDS];
         while cursors.iter().zip(&shards).any(|(c, s)| *c < s.len()) {
             for (s, records) in shards.iter().enumerate() {
                 let from = cursors[s];
