@@ -137,6 +137,18 @@ mod tests {
         let wcu = line(&c.reference.lines, "DynamoDB output table (3000 WCU");
         assert!((wcu.idle_usd - 730.0 * (3000.0 * 0.00065 + 5.0 * 0.00013)).abs() < 0.01);
         assert!(c.design.idle_usd < c.reference.idle_usd, "{c:?}");
+        // The tables are priced here once, not again as window state.
+        assert!(c
+            .design
+            .lines
+            .iter()
+            .all(|l| !l.item.contains("window state")));
+        line(&c.design.lines, "scheduled emitter");
+        assert!(c
+            .reference
+            .lines
+            .iter()
+            .all(|l| !l.item.contains("scheduled")));
     }
 
     #[test]

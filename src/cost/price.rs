@@ -18,8 +18,11 @@ pub const S3_PUT_PER_THOUSAND: f64 = 0.005;
 pub const APIGW_REST_REQUESTS_PER_MILLION: f64 = 3.50;
 /// DynamoDB on-demand write request units (and replicated writes of a global table).
 pub const DYNAMODB_WRITES_PER_MILLION: f64 = 0.625;
-/// DynamoDB on-demand read request units; provisioned capacity per unit-hour.
+/// DynamoDB on-demand read request units.
 pub const DYNAMODB_READS_PER_MILLION: f64 = 0.125;
+/// DynamoDB standard table storage beyond the free 25 GB (priced anyway).
+pub const DYNAMODB_STORAGE_GB_MONTH: f64 = 0.25;
+/// DynamoDB provisioned capacity per unit-hour.
 pub const DYNAMODB_WCU_HOUR: f64 = 0.00065;
 pub const DYNAMODB_RCU_HOUR: f64 = 0.00013;
 pub const FLINK_KPU_HOUR: f64 = 0.11;

@@ -151,14 +151,16 @@ pub async fn list_shards(client: &Client, stream: &str) -> Result<Vec<ShardInfo>
                 .send()
                 .await
                 .map_err(|e| err("ListShards", sdk_message(&e)))?;
-            shard_ids.extend(resp.shards().iter().map(|s| ShardInfo {
-                shard_id: s.shard_id().to_string(),
-                parents: s
-                    .parent_shard_id()
-                    .into_iter()
-                    .chain(s.adjacent_parent_shard_id())
-                    .map(str::to_string)
-                    .collect(),
+            shard_ids.extend(resp.shards().iter().map(|s| {
+                ShardInfo {
+                    shard_id: s.shard_id().to_string(),
+                    parents: s
+                        .parent_shard_id()
+                        .into_iter()
+                        .chain(s.adjacent_parent_shard_id())
+                        .map(str::to_string)
+                        .collect(),
+                }
             }));
             token = resp.next_token().map(str::to_string);
             if token.is_none() {

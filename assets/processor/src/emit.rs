@@ -37,8 +37,9 @@ pub async fn emit<S: StateStore, K: Sink>(
 ) -> Result<Emitted, ProcessorError> {
     let mut out = Emitted::default();
     for item in store.items(LATE_PK).await? {
-        let late: LateItem = serde_json::from_str(&item.body)
-            .map_err(|e| ProcessorError::BadPartial(format!("{}/{}", item.pk, item.sk), e.to_string()))?;
+        let late: LateItem = serde_json::from_str(&item.body).map_err(|e| {
+            ProcessorError::BadPartial(format!("{}/{}", item.pk, item.sk), e.to_string())
+        })?;
         sink.late(&late.key, &late.records).await?;
         store.remove(&item.pk, &item.sk).await?;
         out.late_files += 1;
@@ -59,7 +60,9 @@ pub async fn emit<S: StateStore, K: Sink>(
             let Some(first) = rows.first() else {
                 return Ok(());
             };
-            let bytes = sink.window(&window_key(&cfg.prefix, first.start_ms), &rows).await?;
+            let bytes = sink
+                .window(&window_key(&cfg.prefix, first.start_ms), &rows)
+                .await?;
             n_rows.fetch_add(rows.len() as u64, Ordering::Relaxed);
             n_objects.fetch_add(1, Ordering::Relaxed);
             n_bytes.fetch_add(bytes, Ordering::Relaxed);

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 use streamkit_core::kpl;
+use streamkit_core::poller::ShardInfo;
 use streamkit_core::progress::store::MAX_ITEMS_PER_COMMIT;
 use streamkit_core::progress::{watermark, Commit, Counts, ShardProgress, StateItem, StateStore};
 use streamkit_core::StreamRecord;
@@ -36,18 +37,22 @@ pub fn window_pk(close_ms: i64) -> String {
     format!("w#{close_ms:020}")
 }
 
-/// Where a shard's parents come from (ListShards in Lambda, the poller locally).
+/// The stream's shards with their parents (ListShards in Lambda, the
+/// poller locally); asked at a shard's first commit only.
 pub trait Topology: Sync {
-    fn parents(
-        &self,
-        shard_id: &str,
-    ) -> impl Future<Output = Result<Vec<String>, ProcessorError>> + Send;
+    fn shards(&self) -> impl Future<Output = Result<Vec<ShardInfo>, ProcessorError>> + Send;
 }
 
-/// A fixed shard graph (shard → parents).
+/// A fixed shard graph (shard → parents; every shard listed).
 impl Topology for BTreeMap<String, Vec<String>> {
-    async fn parents(&self, shard_id: &str) -> Result<Vec<String>, ProcessorError> {
-        Ok(self.get(shard_id).cloned().unwrap_or_default())
+    async fn shards(&self) -> Result<Vec<ShardInfo>, ProcessorError> {
+        Ok(self
+            .iter()
+            .map(|(id, parents)| ShardInfo {
+                shard_id: id.clone(),
+                parents: parents.clone(),
+            })
+            .collect())
     }
 }
 
@@ -102,7 +107,7 @@ pub async fn ingest<S: StateStore, K: Sink, T: Topology>(
             first_unapplied: next,
             ingested: out.clone(),
         };
-        let (mut expected, mut progress) = match load(store, topology, shard_id).await {
+        let (mut expected, mut progress) = match load(store, topology, shard_id, now_ms).await {
             Ok(x) => x,
             Err(e) => return Err(fail(e, next, &out)),
         };
@@ -161,17 +166,37 @@ pub async fn ingest<S: StateStore, K: Sink, T: Topology>(
 }
 
 /// The stored progress, or for a shard's first commit a fresh one that
-/// inherits its parents' watermark and the emitter's `closed_through`.
+/// inherits its parents' watermark and the emitter's `closed_through`. The
+/// first time a shard is seen, every shard of the stream that has no
+/// progress yet is registered, so a shard that has not started holds the
+/// watermark back (until it starts or the idle-shard timeout passes).
 async fn load<S: StateStore, T: Topology>(
     store: &S,
     topology: &T,
     shard_id: &str,
+    now_ms: i64,
 ) -> Result<(Option<ShardProgress>, ShardProgress), ProcessorError> {
-    if let Some(p) = store.shard(shard_id).await? {
-        return Ok((Some(p.clone()), p));
+    let stored = store.shard(shard_id).await?;
+    if let Some(p) = stored.as_ref().filter(|p| p.started()) {
+        return Ok((Some(p.clone()), p.clone()));
     }
+    let parents = match &stored {
+        Some(p) => p.parents.clone(),
+        None => {
+            let shards = topology.shards().await?;
+            for s in &shards {
+                if s.shard_id != shard_id {
+                    store.register(&s.shard_id, &s.parents, now_ms).await?;
+                }
+            }
+            shards
+                .into_iter()
+                .find(|s| s.shard_id == shard_id)
+                .map(|s| s.parents)
+                .unwrap_or_default()
+        }
+    };
     let emit = store.emit_state().await?;
-    let parents = topology.parents(shard_id).await?;
     let mut found = Vec::new();
     for p in &parents {
         found.push(store.shard(p).await?);
@@ -183,7 +208,7 @@ async fn load<S: StateStore, T: Topology>(
         closed_through: emit.closed_through,
         ..ShardProgress::default()
     };
-    Ok((None, fresh))
+    Ok((stored, fresh))
 }
 
 /// The next commit: records from the start of `records` while the windows
@@ -281,11 +306,14 @@ fn chunk(
         })
         .collect();
     let late = (!late.is_empty()).then(|| {
-        let arrival_ms = first
-            .approximate_arrival
-            .map_or(0, |s| (s * 1000.0) as i64);
+        let arrival_ms = first.approximate_arrival.map_or(0, |s| (s * 1000.0) as i64);
         let item = LateItem {
-            key: late_key(&cfg.late_prefix, arrival_ms, &progress.shard_id, &first.sequence_number),
+            key: late_key(
+                &cfg.late_prefix,
+                arrival_ms,
+                &progress.shard_id,
+                &first.sequence_number,
+            ),
             records: late,
         };
         items.push(StateItem {

@@ -9,7 +9,7 @@
 
 use aws_lambda_events::event::streams::{KinesisBatchItemFailure, KinesisEventResponse};
 use serde_json::Value;
-use streamkit_core::poller::list_shards;
+use streamkit_core::poller::{list_shards, ShardInfo};
 use streamkit_core::progress::StateStore;
 use streamkit_core::runtime::{classify, Invocation};
 use streamkit_core::StreamRecord;
@@ -28,13 +28,8 @@ pub struct KinesisTopology<'a> {
 }
 
 impl Topology for KinesisTopology<'_> {
-    async fn parents(&self, shard_id: &str) -> Result<Vec<String>, ProcessorError> {
-        let shards = list_shards(self.client, &self.stream).await?;
-        Ok(shards
-            .into_iter()
-            .find(|s| s.shard_id == shard_id)
-            .map(|s| s.parents)
-            .unwrap_or_default())
+    async fn shards(&self) -> Result<Vec<ShardInfo>, ProcessorError> {
+        Ok(list_shards(self.client, &self.stream).await?)
     }
 }
 
@@ -69,7 +64,11 @@ pub async fn handle<S: StateStore, K: Sink>(
         }
         Invocation::Kinesis(event) => event,
     };
-    let records: Vec<StreamRecord> = event.records.iter().map(StreamRecord::from_lambda).collect();
+    let records: Vec<StreamRecord> = event
+        .records
+        .iter()
+        .map(StreamRecord::from_lambda)
+        .collect();
     let Some(first) = records.first() else {
         return Ok(handled);
     };
@@ -89,7 +88,15 @@ pub async fn handle<S: StateStore, K: Sink>(
             handled.counts.records_in = done.counts.records;
             handled.counts.late_records = done.counts.late;
             handled.counts.malformed_records = done.counts.malformed;
-            tracing::info!(shard_id, records = records.len(), skipped = done.skipped, commits = done.commits, late = done.counts.late, malformed = done.counts.malformed, "batch applied");
+            tracing::info!(
+                shard_id,
+                records = records.len(),
+                skipped = done.skipped,
+                commits = done.commits,
+                late = done.counts.late,
+                malformed = done.counts.malformed,
+                "batch applied"
+            );
         }
         Err(failure) => {
             tracing::error!(shard_id, error = %failure.error, first_unapplied = failure.first_unapplied, "batch applied in part");
@@ -105,7 +112,9 @@ pub async fn handle<S: StateStore, K: Sink>(
     }
     match emit(store, sink, cfg, now_ms).await {
         Ok(emitted) => add_emitted(&mut handled.counts, &emitted),
-        Err(e) => tracing::warn!(error = %e, "emit after the batch failed; the next run retries it"),
+        Err(e) => {
+            tracing::warn!(error = %e, "emit after the batch failed; the next run retries it")
+        }
     }
     Ok(handled)
 }

@@ -92,13 +92,25 @@ pub async fn run_local<S: StateStore, K: Sink>(
                 continue;
             }
             read += batch.records.len();
-            let topology = BTreeMap::from([(
-                batch.shard_id.clone(),
-                poller.parents(&batch.shard_id),
-            )]);
-            let done = ingest(store, sink, &topology, cfg, &batch.shard_id, &batch.records, now_ms())
-                .await
-                .map_err(|f| f.error)?;
+            let topology: BTreeMap<String, Vec<String>> = poller
+                .shard_ids()
+                .into_iter()
+                .map(|s| {
+                    let parents = poller.parents(&s);
+                    (s, parents)
+                })
+                .collect();
+            let done = ingest(
+                store,
+                sink,
+                &topology,
+                cfg,
+                &batch.shard_id,
+                &batch.records,
+                now_ms(),
+            )
+            .await
+            .map_err(|f| f.error)?;
             summary.records += done.counts.records;
             summary.late += done.counts.late;
             summary.malformed += done.counts.malformed;
@@ -114,7 +126,12 @@ pub async fn run_local<S: StateStore, K: Sink>(
             last_emit = Some(Instant::now());
             if let Some(idle) = opts.until_idle {
                 if last_read.elapsed() >= idle && all_emitted(store).await? {
-                    tracing::info!(records = summary.records, late = summary.late, rows = summary.rows, "local run finished");
+                    tracing::info!(
+                        records = summary.records,
+                        late = summary.late,
+                        rows = summary.rows,
+                        "local run finished"
+                    );
                     return Ok(summary);
                 }
             }

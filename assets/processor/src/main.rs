@@ -42,7 +42,9 @@ async fn main() -> ExitCode {
         return local(&args[1..], &sdk, &kinesis, &store, &sink, &cfg).await;
     }
     if !args.is_empty() {
-        init_failed("unexpected arguments: run with no arguments (Lambda) or `local --stream NAME`");
+        init_failed(
+            "unexpected arguments: run with no arguments (Lambda) or `local --stream NAME`",
+        );
         return ExitCode::from(2);
     }
     let cw = aws_sdk_cloudwatch::Client::new(&sdk);

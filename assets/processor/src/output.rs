@@ -79,8 +79,10 @@ pub fn encode(rows: &[WindowRow]) -> Result<Vec<u8>, ProcessorError> {
     while let Some(mut column) = group.next_column()? {
         match index {
             0 => {
-                let tickers: Vec<ByteArray> =
-                    rows.iter().map(|r| ByteArray::from(r.ticker.as_str())).collect();
+                let tickers: Vec<ByteArray> = rows
+                    .iter()
+                    .map(|r| ByteArray::from(r.ticker.as_str()))
+                    .collect();
                 column
                     .typed::<ByteArrayType>()
                     .write_batch(&tickers, None, None)?
@@ -91,24 +93,32 @@ pub fn encode(rows: &[WindowRow]) -> Result<Vec<u8>, ProcessorError> {
             2 => column
                 .typed::<Int64Type>()
                 .write_batch(&longs(&|r| r.end_ms), None, None)?,
-            3 => column
-                .typed::<Int64Type>()
-                .write_batch(&longs(&|r| r.agg.count as i64), None, None)?,
+            3 => column.typed::<Int64Type>().write_batch(
+                &longs(&|r| r.agg.count as i64),
+                None,
+                None,
+            )?,
             4 => column
                 .typed::<DoubleType>()
                 .write_batch(&doubles(&|r| r.agg.min), None, None)?,
             5 => column
                 .typed::<DoubleType>()
                 .write_batch(&doubles(&|r| r.agg.max), None, None)?,
-            6 => column
-                .typed::<DoubleType>()
-                .write_batch(&doubles(&|r| r.agg.avg()), None, None)?,
-            7 => column
-                .typed::<DoubleType>()
-                .write_batch(&doubles(&|r| r.agg.last_price), None, None)?,
-            _ => column
-                .typed::<Int64Type>()
-                .write_batch(&longs(&|r| r.agg.last_time_ms), None, None)?,
+            6 => {
+                column
+                    .typed::<DoubleType>()
+                    .write_batch(&doubles(&|r| r.agg.avg()), None, None)?
+            }
+            7 => column.typed::<DoubleType>().write_batch(
+                &doubles(&|r| r.agg.last_price),
+                None,
+                None,
+            )?,
+            _ => column.typed::<Int64Type>().write_batch(
+                &longs(&|r| r.agg.last_time_ms),
+                None,
+                None,
+            )?,
         };
         column.close()?;
         index += 1;
@@ -126,7 +136,12 @@ pub struct S3Sink {
 }
 
 impl S3Sink {
-    async fn put(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), ProcessorError> {
+    async fn put(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> Result<(), ProcessorError> {
         self.s3
             .put_object()
             .bucket(&self.bucket)
@@ -148,7 +163,8 @@ impl Sink for S3Sink {
     async fn window(&self, key: &str, rows: &[WindowRow]) -> Result<u64, ProcessorError> {
         let body = encode(rows)?;
         let bytes = body.len() as u64;
-        self.put(key, body, "application/vnd.apache.parquet").await?;
+        self.put(key, body, "application/vnd.apache.parquet")
+            .await?;
         tracing::info!(key, rows = rows.len(), bytes, "window written");
         Ok(bytes)
     }
@@ -161,7 +177,11 @@ impl Sink for S3Sink {
             body.push(b'\n');
         }
         self.put(key, body, "application/x-ndjson").await?;
-        tracing::warn!(key, records = records.len(), "late or malformed records written");
+        tracing::warn!(
+            key,
+            records = records.len(),
+            "late or malformed records written"
+        );
         Ok(())
     }
 }

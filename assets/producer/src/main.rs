@@ -12,7 +12,7 @@ async fn main() -> ExitCode {
     let kinesis = aws_sdk_kinesis::Client::new(&sdk);
     let replay = match &args.replay {
         None if args.kind == Kind::Orders => {
-            let s3 = streamkit_producer::s3_client(&sdk);
+            let s3 = streamkit_core::aws::s3_client(&sdk);
             match orders_io::prepare(&args, &s3).await {
                 Ok((plan, set)) => {
                     eprintln!(
@@ -31,7 +31,7 @@ async fn main() -> ExitCode {
         }
         None => None,
         Some(source) => {
-            let s3 = streamkit_producer::s3_client(&sdk);
+            let s3 = streamkit_core::aws::s3_client(&sdk);
             match replay::load_text(source, Some(&s3)).await {
                 Ok(text) => Some(replay::parse(
                     &text,

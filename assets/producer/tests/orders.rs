@@ -12,7 +12,7 @@ async fn orders_kind_sends_orders_items_and_writes_products() {
     let emu = Emulator::start();
     let cfg = emu.sdk_config("us-east-1").await;
     let kinesis = aws_sdk_kinesis::Client::new(&cfg);
-    let s3 = streamkit_producer::s3_client(&cfg);
+    let s3 = streamkit_core::aws::s3_client(&cfg);
     kinesis
         .create_stream()
         .stream_name("orders")

@@ -12,9 +12,7 @@
 //! of the emitter's `ct` for a shard's first commit) and a `Put` per state item.
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Put, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -151,7 +149,8 @@ impl DynamoStore {
             add.push("#open :open");
             values.insert(":open".into(), ns(&c.open));
         }
-        let condition = match &c.expected {
+        let first = c.expected.as_ref().is_none_or(|e| !e.started());
+        let condition = match c.expected.as_ref().filter(|_| !first) {
             None => {
                 if !c.parents.is_empty() {
                     set.push("parents = :parents");
@@ -161,7 +160,8 @@ impl DynamoStore {
                     set.push("ct = :ect");
                     values.insert(":ect".into(), n(ct));
                 }
-                "attribute_not_exists(pk)".to_string()
+                values.insert(":none".into(), s(""));
+                "attribute_not_exists(pk) OR seq = :none".to_string()
             }
             Some(exp) => {
                 values.insert(":eseq".into(), s(&exp.sequence_number));
@@ -269,7 +269,7 @@ impl StateStore for DynamoStore {
         let mut actions = vec![TransactWriteItem::builder()
             .update(self.progress_update(c)?)
             .build()];
-        if c.expected.is_none() {
+        if c.expected.as_ref().is_none_or(|e| !e.started()) {
             let mut check = ConditionCheck::builder()
                 .table_name(&self.table)
                 .set_key(Some(key(EMIT_KEY, EMIT_KEY)));
@@ -322,6 +322,31 @@ impl StateStore for DynamoStore {
                     Err(self.err("TransactWriteItems", &e))
                 }
             }
+        }
+    }
+
+    async fn register(
+        &self,
+        shard_id: &str,
+        parents: &[String],
+        active_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut req = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(SHARD_PK))
+            .item("sk", s(shard_id))
+            .item("seq", s(""))
+            .item("active", n(active_ms))
+            .condition_expression("attribute_not_exists(pk)");
+        if !parents.is_empty() {
+            req = req.item("parents", AttributeValue::Ss(parents.to_vec()));
+        }
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(()),
+            Err(e) => Err(self.err("PutItem", &e)),
         }
     }
 

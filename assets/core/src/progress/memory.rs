@@ -96,24 +96,27 @@ impl StateStore for MemoryStore {
     async fn commit(&self, c: &Commit) -> Result<bool, StoreError> {
         let mut g = self.lock();
         g.usage.calls += 1;
-        let ok = match (&c.expected, g.shards.get(&c.shard_id)) {
-            (None, None) => g.emit.closed_through == c.expected_closed_through,
-            (Some(exp), Some(cur)) => {
+        let first = c.expected.as_ref().is_none_or(|e| !e.started());
+        let current = g.shards.get(&c.shard_id);
+        let ok = if first {
+            current.is_none_or(|p| !p.started())
+                && g.emit.closed_through == c.expected_closed_through
+        } else {
+            current.zip(c.expected.as_ref()).is_some_and(|(cur, exp)| {
                 cur.sequence_number == exp.sequence_number
                     && cur.closed_through == exp.closed_through
-            }
-            _ => false,
+            })
         };
         if !ok {
             g.usage.write_units += 2;
             return Ok(false);
         }
-        let mut p = g.shards.get(&c.shard_id).cloned().unwrap_or_else(|| ShardProgress {
-            shard_id: c.shard_id.clone(),
-            parents: c.parents.clone(),
-            closed_through: c.expected_closed_through,
-            ..ShardProgress::default()
-        });
+        let mut p = g.shards.get(&c.shard_id).cloned().unwrap_or_default();
+        if first {
+            p.shard_id = c.shard_id.clone();
+            p.parents = c.parents.clone();
+            p.closed_through = c.expected_closed_through;
+        }
         p.sequence_number = c.sequence_number.clone();
         if c.watermark_ms.is_some() {
             p.watermark_ms = c.watermark_ms;
@@ -124,7 +127,7 @@ impl StateStore for MemoryStore {
         p.counts.late += c.added.late;
         p.counts.malformed += c.added.malformed;
         let mut written = units(progress_size(&p), 1024);
-        if c.expected.is_none() {
+        if first {
             written += 1; // the condition check on the emitter's record
         }
         for item in &c.items {
@@ -135,6 +138,26 @@ impl StateStore for MemoryStore {
         g.usage.write_units += 2 * written;
         g.shards.insert(c.shard_id.clone(), p);
         Ok(true)
+    }
+
+    async fn register(
+        &self,
+        shard_id: &str,
+        parents: &[String],
+        active_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        g.usage.calls += 1;
+        g.usage.write_units += 1;
+        g.shards
+            .entry(shard_id.to_string())
+            .or_insert_with(|| ShardProgress {
+                shard_id: shard_id.to_string(),
+                parents: parents.to_vec(),
+                active_ms,
+                ..ShardProgress::default()
+            });
+        Ok(())
     }
 
     async fn begin_close(

@@ -33,8 +33,11 @@
 //! ## The watermark ([`watermark::global`])
 //! The global watermark is the minimum of the shard watermarks over the
 //! shards that applied a record within the idle-shard timeout and are not
-//! parents of a shard that has started (a parent is read to its end before
-//! its children start, so it has nothing more to add). When every shard is
+//! parents whose children have all started (a parent is read to its end
+//! before its children start, so it has nothing more to add). A shard seen
+//! in the stream but not started yet is registered: without parents it holds
+//! the watermark back until it starts or goes idle; with parents, they hold
+//! it for it. When every shard is
 //! idle, the watermark follows the wall clock from the highest shard
 //! watermark, so the last windows of a stream that went quiet still close.
 //! A shard's first commit starts its watermark at the lowest of its parents'

@@ -40,6 +40,11 @@ impl ShardProgress {
         self.closed_through.is_some_and(|c| close_ms <= c)
     }
 
+    /// Whether the shard has applied a record (not only been registered).
+    pub fn started(&self) -> bool {
+        !self.sequence_number.is_empty()
+    }
+
     /// Whether `sequence_number` was applied already.
     pub fn applied(&self, sequence_number: &str) -> bool {
         !self.sequence_number.is_empty()
@@ -69,7 +74,8 @@ pub struct StateItem {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Commit {
     pub shard_id: String,
-    /// The progress this commit was computed from (`None`: the shard's first).
+    /// The progress this commit was computed from (`None`, or a registered
+    /// shard that has not started: the shard's first commit).
     pub expected: Option<ShardProgress>,
     /// For a first commit: the emitter's `closed_through` it was computed with.
     pub expected_closed_through: Option<i64>,
@@ -133,8 +139,17 @@ pub trait StateStore: Sync {
     /// The emitter's record (strongly consistent; default when absent).
     fn emit_state(&self) -> impl Future<Output = Result<EmitState, StoreError>> + Send;
     /// Applies `commit` atomically if the shard's progress (or, for a first
-    /// commit, its absence and the emitter's `closed_through`) is as expected.
+    /// commit, its absence or registration, and the emitter's
+    /// `closed_through`) is as expected.
     fn commit(&self, commit: &Commit) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Registers a shard that has not started (so it holds the watermark
+    /// until it starts or goes idle) unless it has progress already.
+    fn register(
+        &self,
+        shard_id: &str,
+        parents: &[String],
+        active_ms: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Raises `closed_through` from `expected` to `through` and adds `buckets`
     /// to `closing`, if `closed_through` is still `expected`.
     fn begin_close(
@@ -152,8 +167,10 @@ pub trait StateStore: Sync {
         buckets: &BTreeSet<i64>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Moves `buckets` from `closing` to `ready`.
-    fn promote(&self, buckets: &BTreeSet<i64>)
-        -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn promote(
+        &self,
+        buckets: &BTreeSet<i64>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Removes a flushed bucket from `ready`.
     fn finish(&self, bucket: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Deletes one state item (no condition; absent is fine).
