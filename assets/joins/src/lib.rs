@@ -53,6 +53,7 @@
 //! schedule) and [`local::run_local`] (polls a stream itself); both run the
 //! same [`ingest`] and [`emit`].
 
+pub mod chunk;
 pub mod config;
 pub mod decimal;
 pub mod emit;
