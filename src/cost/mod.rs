@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 /// When the prices below were taken (AWS public pricing pages, us-east-1).
 pub const PRICES_AS_OF: &str = "2025-06";
 
+mod joins;
 mod model;
 pub mod price;
 #[cfg(test)]
