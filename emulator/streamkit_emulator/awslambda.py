@@ -115,9 +115,45 @@ def _esm_before(props: dict[str, Any]) -> None:
 
 
 _create_esm = awslambda.LambdaBackend.create_event_source_mapping
+_update_esm = awslambda.LambdaBackend.update_event_source_mapping
+_delete_esm = awslambda.LambdaBackend.delete_event_source_mapping
+
+
+def _validate_esm(spec: dict[str, Any]) -> None:
+    from moto.awslambda.exceptions import InvalidParameterValueException
+
+    from . import esm
+
+    try:
+        esm.validate(spec)
+    except esm.MappingRefused as error:
+        raise InvalidParameterValueException(str(error))
 
 
 def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+    """Validates the mapping, creates it, and runs it (`esm.start`)."""
+    from . import esm
+
+    _validate_esm(spec)
+    mapping = _create_kinesis_esm(self, spec)
+    esm.start(mapping)
+    return mapping
+
+
+def update_event_source_mapping(self: Any, uuid: str, spec: dict[str, Any]) -> Any:
+    _validate_esm(spec)
+    return _update_esm(self, uuid, spec)
+
+
+def delete_event_source_mapping(self: Any, uuid: str) -> Any:
+    from . import esm
+
+    mapping = _delete_esm(self, uuid)
+    esm.stop(uuid)
+    return mapping
+
+
+def _create_kinesis_esm(self: Any, spec: dict[str, Any]) -> Any:
     """Kinesis enhanced fan-out: the event source is a stream consumer's ARN."""
     source = spec.get("EventSourceArn", "")
     if ":kinesis:" in source and "/consumer/" in source:
@@ -226,4 +262,6 @@ def install() -> None:
     awslambda.LambdaBackend.send_kinesis_message = lambda self, *a, **k: None
     wrap_create(awslambda.EventSourceMapping, lambda *a: None, _esm_before)
     awslambda.LambdaBackend.create_event_source_mapping = create_event_source_mapping
+    awslambda.LambdaBackend.update_event_source_mapping = update_event_source_mapping
+    awslambda.LambdaBackend.delete_event_source_mapping = delete_event_source_mapping
     _lambda_permission()
