@@ -14,6 +14,10 @@ imports one module per service, each of which
 then installs the CBOR protocol shim and the failure handling / strictness
 switch (`strict`: a template with a type nobody implements is refused).
 
+What is deployed runs: Lambda functions natively (`lambda_runtime`), Kinesis
+event source mappings (`esm`, started by `awslambda`'s patches) and
+EventBridge schedules (`schedules`, a scheduler thread).
+
 Pinned against moto 5.2.1 (`emulator/requirements.txt`).
 """
 from __future__ import annotations
@@ -40,6 +44,7 @@ def install(strict: bool = False) -> None:
         kms,
         logs,
         s3,
+        schedules,
         secretsmanager,
         sns,
         sqs,
@@ -65,6 +70,7 @@ def install(strict: bool = False) -> None:
         logs,
         secretsmanager,
         cbor,
+        schedules,
     ):
         module.install()
     # Last: it wraps the intrinsic resolution the modules above installed.
