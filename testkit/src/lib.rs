@@ -130,7 +130,26 @@ impl Drop for Emulator {
     }
 }
 
+/// `emulator/server.py` of the source tree under test: `STREAMKIT_EMULATOR_SCRIPT`
+/// when set, else found from the package directory cargo gives the running
+/// test (`CARGO_MANIFEST_DIR` at run time: the repository root or `testkit/`).
+/// The compile-time directory is only the last resort: with a build directory
+/// shared between checkouts, this crate may have been compiled in another one.
 fn server_script() -> PathBuf {
+    if let Some(script) = std::env::var_os("STREAMKIT_EMULATOR_SCRIPT") {
+        return PathBuf::from(script);
+    }
+    if let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") {
+        let dir = PathBuf::from(dir);
+        for candidate in [
+            dir.join("emulator/server.py"),
+            dir.join("../emulator/server.py"),
+        ] {
+            if candidate.is_file() {
+                return candidate;
+            }
+        }
+    }
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../emulator/server.py")
 }
 

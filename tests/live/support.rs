@@ -1,0 +1,248 @@
+//! Shared helpers of the live tests: the code built once per test binary
+//! (`streamkit build-dist --cargo-profile dev --arch <host>`), a strict
+//! emulator with the stack deployed by the real `streamkit` binary, and
+//! polling with deadlines (never a fixed sleep waiting for data).
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use streamkit_testkit::Emulator;
+
+#[path = "../support/mod.rs"]
+pub mod common;
+
+pub use common::Clients;
+
+/// Artifact bucket base, solution and version the dist is built for.
+pub const BASE: &str = "sk-live";
+pub const SOLUTION: &str = "streamkit";
+pub const VERSION: &str = "live";
+
+/// The host's Lambda architecture (the emulator runs functions natively).
+pub fn host_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "aarch64" => "arm64",
+        _ => "x86_64",
+    }
+}
+
+/// `deployment/` of one `build-dist` run, shared by every test of the binary.
+pub fn dist_dir() -> &'static Path {
+    static DIST: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &DIST
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let out = dir.path().join("deployment");
+            // The checkout under test (cargo sets it when it runs the test;
+            // a build directory shared between checkouts may hold this binary
+            // compiled from another one, with another compile-time path).
+            let source = std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+            let result = common::cli::streamkit_process(&[], dir.path())
+                .args([
+                    "build-dist",
+                    "--bucket",
+                    BASE,
+                    "--solution",
+                    SOLUTION,
+                    "--version",
+                    VERSION,
+                ])
+                .args([
+                    "--cargo-profile",
+                    "dev",
+                    "--arch",
+                    host_arch(),
+                    "--source",
+                    &source,
+                ])
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .expect("run streamkit build-dist");
+            assert!(
+                result.status.success(),
+                "build-dist failed:\n{}\n{}",
+                String::from_utf8_lossy(&result.stdout),
+                String::from_utf8_lossy(&result.stderr)
+            );
+            (dir, out)
+        })
+        .1
+}
+
+/// The zip `build-dist` wrote for `asset` (e.g. `producer`).
+pub fn asset_zip(asset: &str) -> PathBuf {
+    let regional = dist_dir().join("regional-s3-assets");
+    std::fs::read_dir(&regional)
+        .expect("regional-s3-assets")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&format!("{asset}-")) && n.ends_with(".zip"))
+        })
+        .unwrap_or_else(|| panic!("no {asset} zip in {}", regional.display()))
+}
+
+/// A strict emulator and a working directory for the CLI.
+pub struct Live {
+    pub emu: Emulator,
+    pub dir: tempfile::TempDir,
+}
+
+impl Live {
+    pub fn start() -> Live {
+        let dist = dist_dir();
+        assert!(dist.is_dir());
+        Live {
+            emu: Emulator::start(),
+            dir: tempfile::tempdir().expect("a temporary directory"),
+        }
+    }
+
+    /// Runs `streamkit ARGS` in the working directory against the emulator;
+    /// panics with its output unless it exits 0; returns stdout.
+    pub fn streamkit(&self, args: &[&str]) -> String {
+        let mut cmd = common::cli::streamkit(&self.emu, self.dir.path());
+        let (code, out, err) = common::cli::run(cmd.args(args));
+        assert_eq!(code, 0, "streamkit {args:?} exited {code}:\n{out}\n{err}");
+        out
+    }
+
+    /// `streamkit bootstrap` for `regions`, then `deploy --pattern P --yes`
+    /// with the shared dist and `extra` arguments.
+    pub fn deploy(&self, pattern: &str, regions: &[&str], extra: &[&str]) {
+        let regions = regions.join(",");
+        self.streamkit(&["bootstrap", "--bucket-base", BASE, "--regions", &regions]);
+        let dist = dist_dir().to_str().expect("a UTF-8 path").to_string();
+        let mut args = vec!["deploy", "--pattern", pattern, "--yes", "--dist-dir", &dist];
+        args.extend([
+            "--bucket-base",
+            BASE,
+            "--solution",
+            SOLUTION,
+            "--solution-version",
+            VERSION,
+        ]);
+        args.extend(extra);
+        let out = self.streamkit(&args);
+        assert!(out.contains(": created in "), "{out}");
+    }
+}
+
+/// Polls `probe` every 250 ms until it yields a value; panics naming `what`
+/// after `timeout`.
+pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Polls `probe` until it returns `expected`; on timeout panics showing
+/// both (the last value seen).
+pub async fn wait_for_eq<T, F, Fut>(what: &str, timeout: Duration, expected: &T, mut probe: F)
+where
+    T: PartialEq + std::fmt::Debug,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = T>,
+{
+    let start = Instant::now();
+    loop {
+        let got = probe().await;
+        if &got == expected {
+            return;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}:\nexpected {expected:?}\n     got {got:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The outputs of a stack.
+pub async fn stack_outputs(c: &Clients, stack: &str) -> BTreeMap<String, String> {
+    common::describe_stack(c, stack)
+        .await
+        .outputs()
+        .iter()
+        .map(|o| {
+            (
+                o.output_key().unwrap_or_default().to_string(),
+                o.output_value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The log group a function writes to (its `LoggingConfig.LogGroup`).
+pub async fn log_group_of(c: &Clients, function: &str) -> String {
+    let config = c
+        .lambda
+        .get_function_configuration()
+        .function_name(function)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GetFunctionConfiguration {function}: {e:?}"));
+    config
+        .logging_config()
+        .and_then(|l| l.log_group())
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("/aws/lambda/{function}"))
+}
+
+/// Every message of a log group, oldest first (none while it is missing).
+pub async fn log_messages(c: &Clients, group: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut token = None;
+    loop {
+        let Ok(page) = c
+            .logs
+            .filter_log_events()
+            .log_group_name(group)
+            .set_next_token(token)
+            .send()
+            .await
+        else {
+            return out;
+        };
+        let mut events = page.events().to_vec();
+        events.sort_by_key(|e| e.timestamp());
+        out.extend(
+            events
+                .iter()
+                .filter_map(|e| e.message().map(str::to_string)),
+        );
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return out;
+        }
+    }
+}
+
+/// The `fields` of the function's JSON log lines whose message is `message`.
+pub async fn log_fields(c: &Clients, group: &str, message: &str) -> Vec<serde_json::Value> {
+    log_messages(c, group)
+        .await
+        .iter()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|v| v["fields"]["message"] == message)
+        .map(|v| v["fields"].clone())
+        .collect()
+}
