@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import wait_for
+from conftest import log_messages, wait_for
 from esm_support import batches, delivered, new_queue, new_stream, put, queue_messages
 
 
@@ -37,16 +37,20 @@ def test_records_reach_the_function_in_order_in_batches(aws, make_function, mapp
     assert max(len(b["records"]) for b in batches(aws, fn)) <= 10
 
 
-def test_latest_reads_only_new_records_and_trim_horizon_everything(aws, make_function, mappings):
+def test_starting_positions_latest_trim_horizon_and_at_timestamp(aws, make_function, mappings):
     stream = new_stream(aws)
     put(aws, stream, [("k", "old-1"), ("k", "old-2")])
-    latest, horizon = make_function("stream"), make_function("stream")
+    boundary = time.time()
+    latest, horizon, at = make_function("stream"), make_function("stream"), make_function("stream")
     mappings(latest, stream, StartingPosition="LATEST")
     mappings(horizon, stream, StartingPosition="TRIM_HORIZON")
     put(aws, stream, [("k", "new-1"), ("k", "new-2")])
-    wait_for(lambda: len(delivered(aws, horizon)) >= 4 and len(delivered(aws, latest)) >= 2, what="both mappings")
+    mappings(at, stream, StartingPosition="AT_TIMESTAMP", StartingPositionTimestamp=boundary)
+    wait_for(lambda: len(delivered(aws, horizon)) >= 4 and len(delivered(aws, latest)) >= 2
+             and len(delivered(aws, at)) >= 2, what="the three mappings")
     assert delivered(aws, horizon) == ["old-1", "old-2", "new-1", "new-2"]
     assert delivered(aws, latest) == ["new-1", "new-2"]
+    assert delivered(aws, at) == ["new-1", "new-2"]
 
 
 def test_a_partial_batch_failure_resumes_from_the_lowest_failed_record(aws, make_function, mappings):
@@ -194,6 +198,17 @@ def test_parallelization_keeps_order_per_partition_key(aws, make_function, mappi
         mine = [d for d in got if d.startswith(f"{key}:")]
         assert mine == [d for _, d in sent if d.startswith(f"{key}:")], f"order of key-{key}"
     assert all(len(set(b["keys"])) >= 1 for b in batches(aws, fn))
+
+
+def test_a_crash_retries_the_batch_in_a_fresh_environment(aws, make_function, mappings, tmp_path):
+    stream = new_stream(aws)
+    fn = make_function("stream", Environment={"Variables": {"MODE": "crash_once", "MARK_FILE": str(tmp_path / "crashed")}})
+    put(aws, stream, [("k", "a"), ("k", "b")])
+    mappings(fn, stream, MaximumRetryAttempts=2)
+    wait_for(lambda: len(batches(aws, fn)) >= 2, what="the retry after the crash")
+    assert [[d for _, d in b["records"]] for b in batches(aws, fn)[:2]] == [["a", "b"]] * 2
+    messages = log_messages(aws("logs"), f"/aws/lambda/{fn}")
+    assert any(m.endswith("Error: Runtime exited with error: exit status 2") for m in messages)
 
 
 def test_an_enhanced_fan_out_consumer_is_a_source(aws, make_function, mappings):

@@ -130,3 +130,25 @@ def test_reserved_concurrency_throttles_and_event_invocations_run_in_the_backgro
     assert resp["StatusCode"] == 202
     wait_for(lambda: "handling async" in log_messages(aws("logs"), f"/aws/lambda/{name}"), what="the event invocation")
     assert aws("lambda").invoke(FunctionName=name, InvocationType="DryRun")["StatusCode"] == 204
+
+
+def test_invocations_publish_the_aws_lambda_metrics(aws, make_function):
+    name = make_function("echo")
+    call(aws, name, {})
+    call(aws, name, {"action": "fail"})
+    cloudwatch = aws("cloudwatch")
+
+    def stats(metric: str) -> dict:
+        from datetime import datetime, timedelta, timezone
+
+        now = datetime.now(timezone.utc)
+        points = cloudwatch.get_metric_statistics(
+            Namespace="AWS/Lambda", MetricName=metric, Dimensions=[{"Name": "FunctionName", "Value": name}],
+            StartTime=now - timedelta(minutes=5), EndTime=now + timedelta(minutes=1), Period=300,
+            Statistics=["Sum", "Maximum"])["Datapoints"]
+        return {"Sum": sum(p["Sum"] for p in points), "Maximum": max((p["Maximum"] for p in points), default=0)}
+
+    assert stats("Invocations")["Sum"] == 2
+    assert stats("Errors")["Sum"] == 1
+    assert stats("Duration")["Maximum"] > 0
+    assert stats("ConcurrentExecutions")["Maximum"] == 1
