@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime, timezone
 
 import pytest
 
-from conftest import log_messages, wait_for
+from conftest import HOST_ARCH, log_messages, package, wait_for
 
 
-def test_a_rate_rule_invokes_its_lambda_target_with_the_scheduled_event(aws, make_function):
-    fn = make_function("echo")
-    arn = aws("lambda").get_function(FunctionName=fn)["Configuration"]["FunctionArn"]
-    events = aws("events")
-    rule = events.put_rule(Name=f"tick-{fn}", ScheduleExpression="rate(1 minute)")["RuleArn"]
-    aws("lambda").add_permission(FunctionName=fn, StatementId="events", Action="lambda:InvokeFunction",
-                                 Principal="events.amazonaws.com", SourceArn=rule)
-    events.put_targets(Rule=f"tick-{fn}", Targets=[{"Id": "fn", "Arn": arn}])
+def test_a_rate_rule_invokes_its_lambda_target_with_the_scheduled_event(aws, role):
+    """Deployed as a stack would be: function, rule and permission from CloudFormation."""
+    bucket = f"code-{uuid.uuid4().hex[:8]}"
+    aws("s3").create_bucket(Bucket=bucket)
+    aws("s3").put_object(Bucket=bucket, Key="echo.zip", Body=package("echo"))
+    template = {"Resources": {
+        "Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+            "Runtime": "provided.al2023", "Handler": "bootstrap", "Role": role, "Architectures": [HOST_ARCH],
+            "Code": {"S3Bucket": bucket, "S3Key": "echo.zip"}}},
+        "Tick": {"Type": "AWS::Events::Rule", "Properties": {
+            "ScheduleExpression": "rate(1 minute)",
+            "Targets": [{"Id": "fn", "Arn": {"Fn::GetAtt": ["Fn", "Arn"]}}]}},
+        "TickPermission": {"Type": "AWS::Lambda::Permission", "Properties": {
+            "FunctionName": {"Ref": "Fn"}, "Action": "lambda:InvokeFunction",
+            "Principal": "events.amazonaws.com", "SourceArn": {"Fn::GetAtt": ["Tick", "Arn"]}}},
+    }, "Outputs": {"Fn": {"Value": {"Ref": "Fn"}}, "Rule": {"Value": {"Fn::GetAtt": ["Tick", "Arn"]}}}}
+    cfn = aws("cloudformation")
+    name = f"schedule-{uuid.uuid4().hex[:8]}"
+    cfn.create_stack(StackName=name, TemplateBody=json.dumps(template))
+    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    fn, rule = outputs["Fn"], outputs["Rule"]
     line = wait_for(lambda: [m for m in log_messages(aws("logs"), f"/aws/lambda/{fn}") if m.startswith("event ")],
                     timeout=90, interval=1.0, what="the first scheduled invocation")[0]
     event = json.loads(line[len("event "):])
