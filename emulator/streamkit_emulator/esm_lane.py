@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import time
 from typing import Any
@@ -30,6 +31,7 @@ from . import kinesis
 from .esm_delivery import Delivery
 from .esm_settings import Settings, event_size, iso_second, kinesis_event
 
+log = logging.getLogger("streamkit.emulator")
 MAX_EVENT = 6 * 1024 * 1024
 MAX_STATE = 1024 * 1024
 
@@ -70,26 +72,34 @@ class Lane(threading.Thread):
 
     # --- the loop ------------------------------------------------------------
     def run(self) -> None:
-        while not self.stopping():
-            if not self.mapping.enabled():
-                self.pause(1.0)
-                continue
-            settings = Settings.of(self.mapping.esm)
-            batch, consumed = self._gather(settings)
-            if self.stopping():
+        while not self.stopping() and not self.finished:
+            try:
+                self._step()
+            except Exception:  # noqa: BLE001 - a reader must outlive a bad batch
+                log.exception("event source mapping %s, %s: retrying", self.mapping_uuid, self.shard_id)
+                self.pause(self.mapping.poll_seconds)
+
+    def _step(self) -> None:
+        """One batch, or one idle poll."""
+        if not self.mapping.enabled():
+            self.pause(1.0)
+            return
+        settings = Settings.of(self.mapping.esm)
+        batch, consumed = self._gather(settings)
+        if self.stopping():
+            return
+        if batch:
+            self._deliver(settings, batch, consumed)
+            return
+        self.position = consumed
+        if settings.tumbling and self.window and time.time() >= self.window[1]:
+            self._close_window(settings, early=False)
+            return
+        if not self.shard.is_open and not kinesis.read_after(self.shard, self.position, 1):
+            if not self.window:
+                self.finished = True
                 return
-            if batch:
-                self._deliver(settings, batch, consumed)
-                continue
-            self.position = consumed
-            if settings.tumbling and self.window and time.time() >= self.window[1]:
-                self._close_window(settings, early=False)
-                continue
-            if not self.shard.is_open and not kinesis.read_after(self.shard, self.position, 1):
-                if not self.window:
-                    self.finished = True
-                    return
-            self.pause(self.mapping.poll_seconds)
+        self.pause(self.mapping.poll_seconds)
 
     def _gather(self, settings: Settings) -> tuple[list[Any], int]:
         """The next batch and the position after it (skipped records included)."""

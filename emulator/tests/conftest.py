@@ -26,9 +26,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def endpoint() -> str:
-    """A strict emulator server started for the session, killed by PID at the end."""
+def start_server() -> tuple["subprocess.Popen[bytes]", str]:
+    """A strict emulator server on a free port; (process, endpoint URL)."""
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, os.path.join(ROOT, "server.py"), "--port", str(port), "--strict"],
@@ -40,12 +39,18 @@ def endpoint() -> str:
     while True:
         try:
             urllib.request.urlopen(url + "/moto-api/", timeout=2)
-            break
+            return proc, url
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 raise RuntimeError("the emulator did not start")
             time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def endpoint() -> str:
+    """A strict emulator server started for the session, killed by PID at the end."""
+    proc, url = start_server()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     yield url

@@ -1,7 +1,9 @@
 """Kinesis event source mappings with Lambda's semantics, one behaviour each."""
 from __future__ import annotations
 
+import json
 import time
+import uuid
 
 import pytest
 
@@ -35,6 +37,9 @@ def test_records_reach_the_function_in_order_in_batches(aws, make_function, mapp
     wait_for(lambda: len(delivered(aws, fn)) >= 25, what="25 records delivered")
     assert delivered(aws, fn) == sent
     assert max(len(b["records"]) for b in batches(aws, fn)) <= 10
+    ages = aws("cloudwatch").list_metrics(Namespace="AWS/Lambda", MetricName="IteratorAge",
+                                          Dimensions=[{"Name": "FunctionName", "Value": fn}])["Metrics"]
+    assert ages, "IteratorAge is published for the mapping's function"
 
 
 def test_starting_positions_latest_trim_horizon_and_at_timestamp(aws, make_function, mappings):
@@ -113,6 +118,31 @@ def test_exhausted_retries_send_the_documented_record_to_the_failure_queue(aws, 
     assert info["approximateArrivalOfFirstRecord"] <= info["approximateArrivalOfLastRecord"]
     put(aws, stream, [("k", "after")])
     wait_for(lambda: delivered(aws, fn)[-1:] == ["after"], what="the shard to move on")
+
+
+def test_discarded_batches_are_recorded_in_sns_and_s3_destinations(aws, make_function, mappings):
+    url, queue = new_queue(aws)
+    topic = aws("sns").create_topic(Name=f"failures-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    aws("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue, Attributes={"RawMessageDelivery": "true"})
+    bucket = f"failures-{uuid.uuid4().hex[:8]}"
+    aws("s3").create_bucket(Bucket=bucket)
+    fn = make_function("stream", Environment={"Variables": {"MODE": "raise"}})
+    to_sns, to_s3 = new_stream(aws), new_stream(aws)
+    put(aws, to_sns, [("k", "poison-sns")])
+    seqs = put(aws, to_s3, [("k", "poison-s3")])
+    mappings(fn, to_sns, MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": topic}})
+    uuid_s3 = mappings(fn, to_s3, MaximumRetryAttempts=0,
+                       DestinationConfig={"OnFailure": {"Destination": f"arn:aws:s3:::{bucket}"}})
+    via_sns = wait_for(lambda: queue_messages(aws, url), what="the record through SNS")[0]
+    assert via_sns["KinesisBatchInfo"]["streamArn"] == to_sns
+    keys = wait_for(lambda: aws("s3").list_objects_v2(Bucket=bucket).get("Contents"), what="the S3 record")
+    key = keys[0]["Key"]
+    assert key.startswith(f"aws/lambda/{uuid_s3}/shardId-000000000000/"), key
+    in_s3 = json.loads(aws("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+    assert in_s3["KinesisBatchInfo"]["startSequenceNumber"] == seqs[0]
+    assert in_s3["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    payload = json.loads(in_s3["payload"])
+    assert [r["kinesis"]["sequenceNumber"] for r in payload["Records"]] == seqs
 
 
 def test_records_past_the_maximum_age_are_skipped_to_the_failure_queue(aws, make_function, mappings):

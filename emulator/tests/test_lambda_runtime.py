@@ -152,3 +152,38 @@ def test_invocations_publish_the_aws_lambda_metrics(aws, make_function):
     assert stats("Errors")["Sum"] == 1
     assert stats("Duration")["Maximum"] > 0
     assert stats("ConcurrentExecutions")["Maximum"] == 1
+
+
+def test_function_processes_die_with_the_emulator_even_on_sigkill():
+    import os
+    import signal
+
+    import boto3
+
+    from conftest import package, start_server
+
+    proc, url = start_server()
+    try:
+        def client(service: str):
+            return boto3.client(service, endpoint_url=url, region_name="us-east-1")
+
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                 "Principal": {"Service": "lambda.amazonaws.com"}}]}
+        role = client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        client("lambda").create_function(FunctionName="warm", Runtime="provided.al2023", Handler="bootstrap",
+                                         Role=role, Code={"ZipFile": package("echo")}, Architectures=[HOST_ARCH])
+        out = json.loads(client("lambda").invoke(FunctionName="warm", Payload=b"{}")["Payload"].read())
+        child = out["pid"]
+        os.kill(child, 0)  # the warm environment is alive
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+    def gone() -> bool:
+        try:
+            with open(f"/proc/{child}/stat") as f:
+                return f.read().split(")")[-1].split()[0] == "Z"  # reaped by init soon
+        except FileNotFoundError:
+            return True
+
+    wait_for(gone, timeout=10, what=f"bootstrap (pid {child}) to die with the emulator")
