@@ -118,7 +118,9 @@ class Environment:
 
     def init(self, deadline: float) -> tuple[str, str, bytes] | None:
         """Starts the child and waits for its first `next`; None when ready,
-        else (error type, message, body) of the failed init."""
+        else (error type, reason, body) of the failed init: the body the
+        runtime posted to `init/error`, or the reason Lambda words after
+        `RequestId: ... Error: ` (empty for a timeout)."""
         self.started = True
         begun = time.monotonic()
         self.server = RuntimeApiServer(self.channel)
@@ -126,7 +128,7 @@ class Environment:
         try:
             self.proc = spawner.spawn([f"{self.spec.task_root}/bootstrap"], env, self.spec.task_root)
         except OSError as error:
-            return "Runtime.InvalidEntrypoint", f"RequestId: {{id}} Error: fork/exec bootstrap: {error.strerror}", b""
+            return "Runtime.InvalidEntrypoint", f"fork/exec bootstrap: {error.strerror}", b""
         threading.Thread(target=self._pump, name=f"lambda-out-{self.spec.name}", daemon=True).start()
         with self.channel.cond:
             while True:
@@ -137,7 +139,7 @@ class Environment:
                     kind, body = self.channel.init_error
                     return kind, "", body
                 if self.exit_code is not None:
-                    return "Runtime.ExitError", f"RequestId: {{id}} Error: {exit_reason(self.exit_code)}", b""
+                    return "Runtime.ExitError", exit_reason(self.exit_code), b""
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return "Sandbox.Timedout", "", b""

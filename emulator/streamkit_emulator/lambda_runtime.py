@@ -155,20 +155,19 @@ def _in_environment(env: Environment, spec: FunctionSpec, payload: bytes, client
 
 def _init_failure(env: Environment, spec: FunctionSpec, request_id: str, failed: tuple[str, str, bytes],
                   begun: float) -> Invocation:
-    error_type, message, body = failed
+    error_type, reason, body = failed
     init_ms = (time.monotonic() - begun) * 1000
     env.kill()
     if error_type == "Sandbox.Timedout":
         message = f"{_iso_now()} {request_id} Task timed out after {spec.timeout:.2f} seconds"
-        env.log.line(message)
-        body = b""
-    message = message.replace("{id}", request_id)
+    elif reason:
+        message = f"RequestId: {request_id} Error: {reason}"
+    else:
+        message = ""
     if message:
         env.log.line(message)
     env.log.init_report(init_ms, error_type)
-    if not body:
-        body = _error(error_type, message)
-    return Invocation(200, body, "Unhandled", env.log.tail())
+    return Invocation(200, body or _error(error_type, message), "Unhandled", env.log.tail())
 
 
 _error_logs: dict[tuple[str, str, str], FunctionLog] = {}

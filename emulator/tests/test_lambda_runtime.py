@@ -96,6 +96,14 @@ def test_an_init_error_fails_the_invocation_with_the_reported_error(aws, make_fu
     assert any(m.startswith("INIT_REPORT") and "Error Type: Runtime.ConfigError" in m for m in messages)
 
 
+def test_a_runtime_that_exits_during_init_is_a_runtime_exit_error(aws, make_function):
+    name = make_function("init_error", Environment={"Variables": {"INIT_MODE": "exit"}})
+    resp, out = call(aws, name, {})
+    assert resp["FunctionError"] == "Unhandled" and out["errorType"] == "Runtime.ExitError"
+    assert out["errorMessage"].startswith("RequestId: ")
+    assert out["errorMessage"].endswith("Error: Runtime exited with error: exit status 4")
+
+
 def test_a_function_for_another_architecture_fails_with_the_rebuild_command(aws, make_function):
     name = make_function("echo", arch=OTHER_ARCH)
     resp, out = call(aws, name, {})
