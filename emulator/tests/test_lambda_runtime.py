@@ -113,6 +113,26 @@ def test_a_function_for_another_architecture_fails_with_the_rebuild_command(aws,
     assert out["errorMessage"] in log_messages(aws("logs"), f"/aws/lambda/{name}")
 
 
+def test_a_bootstrap_built_for_another_architecture_is_caught_by_its_elf_header(aws, role):
+    import io
+    import zipfile
+
+    machine = {"x86_64": 0xB7, "arm64": 0x3E}[HOST_ARCH]  # the other one
+    header = b"\x7fELF\x02\x01\x01" + b"\0" * 9 + (2).to_bytes(2, "little") + machine.to_bytes(2, "little")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = 0o100755 << 16
+        z.writestr(info, header + b"\0" * 64)
+    name = f"elf-{uuid.uuid4().hex[:8]}"
+    aws("lambda").create_function(FunctionName=name, Runtime="provided.al2023", Handler="bootstrap", Role=role,
+                                  Code={"ZipFile": buf.getvalue()}, Architectures=[HOST_ARCH])
+    resp, out = call(aws, name, {})
+    assert resp["FunctionError"] == "Unhandled" and out["errorType"] == "Runtime.InvalidEntrypoint"
+    assert out["errorMessage"].startswith(f"bootstrap is an ELF executable for {OTHER_ARCH} but this host runs {HOST_ARCH}")
+    assert f"streamkit build-dist --arch {HOST_ARCH}" in out["errorMessage"]
+
+
 def test_logs_go_to_the_configured_log_group_in_json_format(aws, make_function):
     group = f"/streamkit/test/{uuid.uuid4().hex[:8]}"
     aws("logs").create_log_group(logGroupName=group)
