@@ -100,7 +100,7 @@ def log_messages(logs, group: str) -> list[str]:
         events = logs.filter_log_events(logGroupName=group)["events"]
     except logs.exceptions.ResourceNotFoundException:
         return []
-    return [e["message"] for e in sorted(events, key=lambda e: (e["timestamp"], e["eventId"]))]
+    return [e["message"] for e in sorted(events, key=lambda e: (e["timestamp"], int(e["eventId"])))]
 
 
 @pytest.fixture(scope="session")
