@@ -15,7 +15,9 @@ use crate::support::common::cli::streamkit_process;
 use crate::support::common::xr::{
     by_key, by_key_out, cdc_records, config_item, produce, read_all, A, B, STREAM,
 };
-use crate::support::{wait_for, wait_for_eq, Clients, Live};
+use crate::support::{
+    log_group_of, log_messages, stack_outputs, wait_for, wait_for_eq, Clients, Live,
+};
 
 /// CDC records plus binary ones (not UTF-8), all tagged so each is unique.
 fn records(tag: &str, n: usize) -> Vec<OutRecord> {
@@ -60,6 +62,19 @@ async fn replicated(
     readable(by_key(all.iter().filter(|r| payloads.contains(&r.data))))
 }
 
+/// The last lines the region's replicator logged (for a failure message).
+async fn replicator_logs(c: &Clients) -> String {
+    let outputs = stack_outputs(c, "streamkit-cross-region").await;
+    let group = log_group_of(c, &outputs["ReplicatorFunctionName"]).await;
+    let lines = log_messages(c, &group).await;
+    let tail = &lines[lines.len().saturating_sub(30)..];
+    format!(
+        "last lines of the {} replicator's log group {group}:\n{}",
+        c.region,
+        tail.join("\n")
+    )
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_replicator_lambda_replicates_a_to_b_and_after_failover_b_to_a() {
     let live = Live::start();
@@ -84,6 +99,7 @@ async fn the_replicator_lambda_replicates_a_to_b_and_after_failover_b_to_a() {
         Duration::from_secs(120),
         &expected,
         || replicated(&cfg_b, &from_a),
+        || replicator_logs(&ca),
     )
     .await;
 
@@ -157,6 +173,7 @@ async fn the_replicator_lambda_replicates_a_to_b_and_after_failover_b_to_a() {
         Duration::from_secs(120),
         &expected_b,
         || replicated(&cfg_a, &from_b),
+        || replicator_logs(&cb),
     )
     .await;
 

@@ -155,12 +155,19 @@ where
 }
 
 /// Polls `probe` until it returns `expected`; on timeout panics showing
-/// both (the last value seen).
-pub async fn wait_for_eq<T, F, Fut>(what: &str, timeout: Duration, expected: &T, mut probe: F)
-where
+/// both (the last value seen) and `explain()` (e.g. the function's logs).
+pub async fn wait_for_eq<T, F, Fut, E, EFut>(
+    what: &str,
+    timeout: Duration,
+    expected: &T,
+    mut probe: F,
+    explain: E,
+) where
     T: PartialEq + std::fmt::Debug,
     F: FnMut() -> Fut,
     Fut: Future<Output = T>,
+    E: FnOnce() -> EFut,
+    EFut: Future<Output = String>,
 {
     let start = Instant::now();
     loop {
@@ -168,10 +175,10 @@ where
         if &got == expected {
             return;
         }
-        assert!(
-            start.elapsed() < timeout,
-            "timed out after {timeout:?} waiting for {what}:\nexpected {expected:?}\n     got {got:?}"
-        );
+        if start.elapsed() >= timeout {
+            let context = explain().await;
+            panic!("timed out after {timeout:?} waiting for {what}:\nexpected {expected:?}\n     got {got:?}\n{context}");
+        }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
