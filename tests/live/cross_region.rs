@@ -15,9 +15,7 @@ use crate::support::common::cli::streamkit_process;
 use crate::support::common::xr::{
     by_key, by_key_out, cdc_records, config_item, produce, read_all, A, B, STREAM,
 };
-use crate::support::{
-    log_group_of, log_messages, stack_outputs, wait_for, wait_for_eq, Clients, Live,
-};
+use crate::support::{log_tail, stack_outputs, wait_for, wait_for_eq, Clients, Live};
 
 /// CDC records plus binary ones (not UTF-8), all tagged so each is unique.
 fn records(tag: &str, n: usize) -> Vec<OutRecord> {
@@ -65,14 +63,7 @@ async fn replicated(
 /// The last lines the region's replicator logged (for a failure message).
 async fn replicator_logs(c: &Clients) -> String {
     let outputs = stack_outputs(c, "streamkit-cross-region").await;
-    let group = log_group_of(c, &outputs["ReplicatorFunctionName"]).await;
-    let lines = log_messages(c, &group).await;
-    let tail = &lines[lines.len().saturating_sub(30)..];
-    format!(
-        "last lines of the {} replicator's log group {group}:\n{}",
-        c.region,
-        tail.join("\n")
-    )
+    log_tail(c, &outputs["ReplicatorFunctionName"], 30).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

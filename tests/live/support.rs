@@ -243,6 +243,14 @@ pub async fn log_messages(c: &Clients, group: &str) -> Vec<String> {
     }
 }
 
+/// The last `n` lines a function logged, for failure messages.
+pub async fn log_tail(c: &Clients, function: &str, n: usize) -> String {
+    let group = log_group_of(c, function).await;
+    let lines = log_messages(c, &group).await;
+    let tail = &lines[lines.len().saturating_sub(n)..];
+    format!("last lines of {group} ({}):\n{}", c.region, tail.join("\n"))
+}
+
 /// The `fields` of the function's JSON log lines whose message is `message`.
 pub async fn log_fields(c: &Clients, group: &str, message: &str) -> Vec<serde_json::Value> {
     log_messages(c, group)
