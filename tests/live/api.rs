@@ -3,8 +3,8 @@
 //! POST /records put the records on the stream (read back with GetRecords),
 //! an unsigned request gets 403 and a body violating the model 400.
 
-use serde_json::json;
 use crate::support::{http, output, read_stream, signed_post, Live};
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pattern_1_api_puts_signed_records_on_the_stream_and_refuses_bad_requests() {

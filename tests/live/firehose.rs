@@ -5,10 +5,10 @@
 use std::io::Read;
 use std::time::Duration;
 
+use crate::support::{output, read_stream, wait_for, Live};
 use aws_sdk_kinesis::primitives::Blob;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use crate::support::{output, read_stream, wait_for, Live};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pattern_3_delivers_the_records_put_on_its_stream_to_s3() {

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
 use crate::support::{output, read_stream, wait_for, Live, REGION};
+use serde_json::Value;
 
 /// Command lines of running `streamkit-producer` processes that write to `stream`.
 fn producers(stream: &str) -> Vec<Vec<String>> {
