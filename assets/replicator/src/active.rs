@@ -32,15 +32,22 @@ impl ActiveRegionCache {
         }
     }
 
-    /// The config item, from the cache when fresh, else from the table.
+    /// The config item, from the cache when fresh and it names `local` as
+    /// active, else from the table. A "passive" answer is never taken from the
+    /// cache: records the caller skips because it is passive are acknowledged
+    /// and never replicated, so after a failover to `local` a stale cached
+    /// "passive" would lose what arrived in the first seconds (a fresh read
+    /// sees the flip; records that arrived before it stay skipped by
+    /// `activeSince`).
     pub async fn get(
         &self,
         ddb: &aws_sdk_dynamodb::Client,
         table: &str,
         stream: &str,
+        local: &str,
     ) -> Result<Active, ReplicatorError> {
         if let Some((at, active)) = self.cached.lock().expect("cache lock").as_ref() {
-            if at.elapsed() < self.ttl {
+            if at.elapsed() < self.ttl && active.region == local {
                 return Ok(active.clone());
             }
         }

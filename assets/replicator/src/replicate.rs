@@ -103,7 +103,12 @@ impl Replicator {
         let cfg = &self.config;
         let active = self
             .active
-            .get(&self.clients.dynamodb, &cfg.config_table, &cfg.stream_name)
+            .get(
+                &self.clients.dynamodb,
+                &cfg.config_table,
+                &cfg.stream_name,
+                &cfg.local_region,
+            )
             .await?;
         Ok((active.region == cfg.local_region).then_some(active.since))
     }

@@ -304,3 +304,50 @@ async fn local_runner_uses_the_same_core_and_resumes_from_checkpoints() {
     let dest = read_all(&s.b).await;
     assert_eq!(by_key(&dest), by_key(&read_all(&s.a).await));
 }
+
+/// After a failover, the new active region must not keep believing it is
+/// passive for the cache's lifetime: records it skips as passive are
+/// acknowledged and never replicated (they would be lost).
+#[tokio::test]
+async fn a_cached_passive_answer_is_not_trusted_after_a_failover() {
+    let s = setup(0).await;
+    let mut cfg = config(B, A);
+    cfg.active_cache_ttl = Duration::from_secs(600);
+    let in_b = Replicator::new(Clients::from_sdk_config(&s.a, A), cfg);
+    assert!(!in_b.is_active().await.unwrap(), "A is active at first");
+
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        - 1.0;
+    aws_sdk_dynamodb::Client::new(&s.a)
+        .put_item()
+        .table_name(CONFIG_TABLE)
+        .item("streamName", AttributeValue::S(STREAM.into()))
+        .item("activeRegion", AttributeValue::S(B.into()))
+        .item("activeSince", AttributeValue::N(format!("{since:.3}")))
+        .send()
+        .await
+        .expect("flip to B");
+    let out = putrecords::put_records(
+        &aws_sdk_kinesis::Client::new(&s.b),
+        STREAM,
+        &payloads(9),
+        &RetryPolicy::default(),
+    )
+    .await;
+    assert!(out.all_delivered());
+
+    for shard in group_by_shard(&read_all(&s.b).await) {
+        let resp = lambda::handle(lambda_event(B, &shard), &in_b)
+            .await
+            .unwrap();
+        assert!(resp.batch_item_failures.is_empty());
+    }
+    assert_eq!(
+        read_all(&s.a).await.len(),
+        9,
+        "every record written to B after the flip reaches A within the cache's lifetime"
+    );
+}
