@@ -156,3 +156,247 @@ async fn the_producer_s_ticks_become_parquet_aggregates_through_the_processor_la
     )
     .await;
 }
+
+const WINDOW_SECONDS: u64 = 10;
+
+/// A minute of event time, 30 ticks a second over five tickers, starting two
+/// minutes ago; one tick in twenty is sent up to 3 s out of order (within the
+/// allowed lateness of 5 s). JSON lines, send order.
+fn minute_of_ticks(start_ms: i64) -> String {
+    let tickers = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"];
+    let mut seed: u64 = 0x5eed;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        seed >> 33
+    };
+    let mut lines = Vec::new();
+    for i in 0..1800i64 {
+        let mut at = start_ms + i * 1000 / 30;
+        if next() % 20 == 0 {
+            at -= (next() % 3000) as i64;
+        }
+        let time = chrono::DateTime::from_timestamp_millis(at).expect("a time");
+        let price = (next() % 10_000) as f64 / 100.0;
+        lines.push(serde_json::json!({
+            "EVENT_TIME": time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            "TICKER": tickers[(next() % 5) as usize],
+            "PRICE": price,
+        }));
+    }
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// Every record on the stream, as text lines.
+async fn stream_lines(c: &Clients, stream: &str) -> Vec<String> {
+    let mut poller = ShardPoller::open(&c.kinesis, stream, &StartPosition::default())
+        .await
+        .expect("open poller");
+    let mut out = Vec::new();
+    loop {
+        let batches = poller.poll(10_000).await.expect("poll");
+        if batches.iter().all(|b| b.records.is_empty()) {
+            return out;
+        }
+        for record in batches.iter().flat_map(|b| &b.records) {
+            out.push(String::from_utf8(record.data.to_vec()).expect("UTF-8 ticks"));
+        }
+    }
+}
+
+/// Downloads every object under `prefix` into `dir` (keys as paths).
+async fn download(c: &Clients, bucket: &str, prefix: &str, dir: &Path) -> Vec<PathBuf> {
+    let listed =
+        c.s3.list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .send()
+            .await
+            .expect("ListObjectsV2");
+    let mut files = Vec::new();
+    for key in listed.contents().iter().filter_map(|o| o.key()) {
+        let body =
+            c.s3.get_object()
+                .bucket(bucket)
+                .key(key)
+                .send()
+                .await
+                .expect("GetObject")
+                .body;
+        let path = dir.join(key);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        let bytes = body.collect().await.expect("object body").into_bytes();
+        std::fs::write(&path, bytes).expect("write the object");
+        files.push(path);
+    }
+    files
+}
+
+/// (expected, actual) rows from `batch_windows.py`.
+fn batch_answer(ticks: &Path, parquet: &Path) -> (serde_json::Value, serde_json::Value) {
+    let python = std::env::var("STREAMKIT_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/batch_windows.py");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .arg(ticks)
+        .arg(parquet)
+        .arg(WINDOW_SECONDS.to_string())
+        .output()
+        .expect("run batch_windows.py (needs duckdb: tests/requirements.txt)");
+    assert!(
+        out.status.success(),
+        "batch_windows.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    (v["expected"].clone(), v["actual"].clone())
+}
+
+/// Issue 13's contract through the deployed stack: on 4 shards with random
+/// hash keys (every ticker on every shard) and out-of-order ticks, the
+/// Parquet output has exactly one row per (ticker, window), equal to a DuckDB
+/// batch computation over what was on the stream; records later than the
+/// allowed lateness land under `late/` instead.
+#[tokio::test(flavor = "multi_thread")]
+async fn four_shards_give_one_row_per_ticker_and_window_equal_to_a_duckdb_batch_answer() {
+    let live = Live::start();
+    let c = Clients::new(&live.emu, "us-east-1").await;
+    let vpc = format!("ProducerVpcId={}", default_vpc(&c).await);
+    let subnet = format!("ProducerSubnetId={}", default_subnet(&c).await);
+    let window = format!("WindowSeconds={WINDOW_SECONDS}");
+    live.deploy(
+        "2",
+        &["us-east-1"],
+        &[
+            "--parameter",
+            &vpc,
+            "--parameter",
+            &subnet,
+            "--parameter",
+            "ShardCount=4",
+            "--parameter",
+            &window,
+            "--parameter",
+            "AllowedLatenessSeconds=5",
+            "--parameter",
+            "IdleShardTimeoutSeconds=3",
+        ],
+    );
+    let outputs = stack_outputs(&c, "streamkit-pattern-2").await;
+    let (stream, bucket) = (&outputs["StreamName"], &outputs["OutputBucketName"]);
+
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let start_ms = now_ms - 120_000;
+    let replay = live.dir.path().join("ticks.jsonl");
+    std::fs::write(&replay, minute_of_ticks(start_ms)).expect("write the replay file");
+    let producer = producer_binary(live.dir.path());
+    let run = std::process::Command::new(&producer)
+        .args(["--stream", stream, "--replay"])
+        .arg(&replay)
+        .args(["--timestamp-field", "EVENT_TIME", "--speedup", "20"])
+        .envs(live.emu.env())
+        .output()
+        .expect("run streamkit-producer");
+    assert!(
+        run.status.success(),
+        "the producer failed:\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    // Three ticks a minute behind everything else, one on each of three shards.
+    let late_time = chrono::DateTime::from_timestamp_millis(start_ms + 1_000)
+        .expect("a time")
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
+    for (i, hash) in [
+        "1",
+        "100000000000000000000000000000000000000",
+        "300000000000000000000000000000000000000",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let tick = serde_json::json!({"EVENT_TIME": late_time, "TICKER": "AMZN", "PRICE": 1000 + i, "LATE": true});
+        c.kinesis
+            .put_record()
+            .stream_name(stream)
+            .partition_key("AMZN")
+            .explicit_hash_key(*hash)
+            .data(aws_sdk_kinesis::primitives::Blob::new(tick.to_string()))
+            .send()
+            .await
+            .expect("PutRecord");
+    }
+
+    let lines = stream_lines(&c, stream).await;
+    let (late, on_time): (Vec<&String>, Vec<&String>) =
+        lines.iter().partition(|l| l.contains("\"LATE\""));
+    assert_eq!((late.len(), on_time.len()), (3, 1800));
+    let ticks = live.dir.path().join("on-stream.jsonl");
+    std::fs::write(
+        &ticks,
+        on_time.iter().map(|l| format!("{l}\n")).collect::<String>(),
+    )
+    .expect("write the stream's ticks");
+
+    let out = live.dir.path().join("out");
+    let deadline = std::time::Instant::now() + Duration::from_secs(240);
+    let (expected, actual) = loop {
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&out).expect("mkdir");
+        let files = download(&c, bucket, "data/", &out).await;
+        let answer = if files.is_empty() {
+            (serde_json::json!(["no output yet"]), serde_json::json!([]))
+        } else {
+            batch_answer(&ticks, &out)
+        };
+        if answer.0 == answer.1 || std::time::Instant::now() > deadline {
+            break answer;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(
+        actual,
+        expected,
+        "Parquet rows (left) against DuckDB over the stream (right); processor log:\n{}",
+        log_tail(&c, &outputs["ProcessorName"], 40).await
+    );
+    let keys: std::collections::BTreeSet<(String, i64)> = actual
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_str().expect("ticker").to_string(),
+                r[1].as_i64().expect("window"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys.len(),
+        actual.as_array().map_or(0, Vec::len),
+        "one row per key"
+    );
+
+    let late_dir = live.dir.path().join("late");
+    let mut late_found = Vec::new();
+    for file in download(&c, bucket, "late/", &late_dir).await {
+        for line in std::fs::read_to_string(file).expect("a late file").lines() {
+            let rec: serde_json::Value = serde_json::from_str(line).expect("a late record");
+            assert!(
+                ["beyond_allowed_lateness", "window_already_emitted"]
+                    .contains(&rec["reason"].as_str().unwrap_or_default()),
+                "{rec}"
+            );
+            late_found.push(rec["data"].as_str().expect("data").to_string());
+        }
+    }
+    late_found.sort();
+    let mut late_sent: Vec<String> = late.iter().map(|l| l.to_string()).collect();
+    late_sent.sort();
+    assert_eq!(
+        late_found, late_sent,
+        "the late ticks, each once, under late/"
+    );
+}
