@@ -12,4 +12,5 @@ mod cross_region;
 mod firehose;
 mod pattern1;
 mod pattern2;
+mod pattern4;
 mod producer;
