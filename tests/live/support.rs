@@ -40,47 +40,61 @@ pub fn host_arch() -> &'static str {
 
 /// `deployment/` of one `build-dist` run, shared by every test of the binary.
 pub fn dist_dir() -> &'static Path {
-    static DIST: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &DIST
-        .get_or_init(|| {
-            let dir = tempfile::tempdir().expect("a temporary directory");
-            let out = dir.path().join("deployment");
-            // The checkout under test (cargo sets it when it runs the test;
-            // a build directory shared between checkouts may hold this binary
-            // compiled from another one, with another compile-time path).
-            let source = std::env::var("CARGO_MANIFEST_DIR")
-                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
-            let result = common::cli::streamkit_process(&[], dir.path())
-                .args([
-                    "build-dist",
-                    "--bucket",
-                    BASE,
-                    "--solution",
-                    SOLUTION,
-                    "--version",
-                    VERSION,
-                ])
-                .args([
-                    "--cargo-profile",
-                    "dev",
-                    "--arch",
-                    host_arch(),
-                    "--source",
-                    &source,
-                ])
-                .arg("--out")
-                .arg(&out)
-                .output()
-                .expect("run streamkit build-dist");
-            assert!(
-                result.status.success(),
-                "build-dist failed:\n{}\n{}",
-                String::from_utf8_lossy(&result.stdout),
-                String::from_utf8_lossy(&result.stderr)
-            );
-            (dir, out)
-        })
-        .1
+    // Under cargo's per-target temporary directory, one per test process; the
+    // dists of processes that have ended are removed first (a temporary
+    // directory held by a static would never be removed: statics are not
+    // dropped, so every run would leak one).
+    static DIST: OnceLock<PathBuf> = OnceLock::new();
+    DIST.get_or_init(|| {
+        let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let ended = name
+                .strip_prefix("live-dist-")
+                .is_some_and(|pid| !Path::new("/proc").join(pid).exists());
+            if ended {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        let dir = root.join(format!("live-dist-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("the live dist directory");
+        let out = dir.join("deployment");
+        // The checkout under test (cargo sets it when it runs the test;
+        // a build directory shared between checkouts may hold this binary
+        // compiled from another one, with another compile-time path).
+        let source = std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+        let result = common::cli::streamkit_process(&[], &dir)
+            .args([
+                "build-dist",
+                "--bucket",
+                BASE,
+                "--solution",
+                SOLUTION,
+                "--version",
+                VERSION,
+            ])
+            .args([
+                "--cargo-profile",
+                "dev",
+                "--arch",
+                host_arch(),
+                "--source",
+                &source,
+            ])
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .expect("run streamkit build-dist");
+        assert!(
+            result.status.success(),
+            "build-dist failed:\n{}\n{}",
+            String::from_utf8_lossy(&result.stdout),
+            String::from_utf8_lossy(&result.stderr)
+        );
+        out
+    })
 }
 
 /// The zip `build-dist` wrote for `asset` (e.g. `producer`).
