@@ -146,3 +146,121 @@ async fn records_reach_the_consumer_and_a_poison_record_ends_in_the_failure_queu
         more.messages()
     );
 }
+
+/// The failure-queue-depth alarm driven by a real poison record: ALARM, with
+/// AWS's notification on the stack's topic (read from a queue subscribed to
+/// it), then OK once the failure queue is drained.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_poison_record_drives_the_failure_queue_alarm_to_alarm_and_draining_it_back_to_ok() {
+    let live = Live::start();
+    live.deploy("1", &["us-east-1"], &[]);
+    let c = Clients::new(&live.emu, "us-east-1").await;
+    let outputs = stack_outputs(&c, "streamkit-pattern-1").await;
+    let (stream, queue, topic) = (
+        &outputs["StreamName"],
+        &outputs["FailureQueueUrl"],
+        &outputs["AlarmTopicArn"],
+    );
+    let inbox = c
+        .sqs
+        .create_queue()
+        .queue_name("alarm-inbox")
+        .send()
+        .await
+        .expect("CreateQueue")
+        .queue_url()
+        .expect("a queue URL")
+        .to_string();
+    let inbox_arn = c
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&inbox)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("GetQueueAttributes")
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
+        .expect("the queue ARN")
+        .to_string();
+    c.sns
+        .subscribe()
+        .topic_arn(topic)
+        .protocol("sqs")
+        .endpoint(&inbox_arn)
+        .attributes("RawMessageDelivery", "true")
+        .send()
+        .await
+        .expect("Subscribe");
+
+    c.kinesis
+        .put_record()
+        .stream_name(stream)
+        .partition_key("k")
+        .data(Blob::new(b"{not json: poison".to_vec()))
+        .send()
+        .await
+        .expect("PutRecord");
+
+    // One notification of the failure-queue alarm going from `from` to `state`
+    // (`from` empty: from any state).
+    let notification = |from: &'static str, state: &'static str| {
+        let (c, inbox) = (&c, &inbox);
+        async move {
+            let got = c
+                .sqs
+                .receive_message()
+                .queue_url(inbox)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .ok()?;
+            for m in got.messages() {
+                let body: Value = serde_json::from_str(m.body().unwrap_or_default()).ok()?;
+                if body["AlarmName"]
+                    .as_str()
+                    .is_some_and(|n| n.contains("FailureQueueDepthAlarm"))
+                    && body["NewStateValue"] == state
+                    && (from.is_empty() || body["OldStateValue"] == from)
+                {
+                    return Some(body);
+                }
+            }
+            None
+        }
+    };
+    let alarm = wait_for(
+        "the failure-queue alarm's ALARM notification",
+        Duration::from_secs(240),
+        || notification("", "ALARM"),
+    )
+    .await;
+    assert_eq!(
+        alarm["Trigger"]["MetricName"], "ApproximateNumberOfMessagesVisible",
+        "{alarm}"
+    );
+    assert_eq!(alarm["Trigger"]["Namespace"], "AWS/SQS", "{alarm}");
+    assert!(
+        alarm["NewStateReason"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{alarm}"
+    );
+
+    c.sqs
+        .purge_queue()
+        .queue_url(queue)
+        .send()
+        .await
+        .expect("PurgeQueue");
+    let ok = wait_for(
+        "the failure-queue alarm's OK notification",
+        Duration::from_secs(240),
+        || notification("ALARM", "OK"),
+    )
+    .await;
+    assert!(
+        ok["NewStateReason"].as_str().is_some_and(|r| !r.is_empty()),
+        "{ok}"
+    );
+}
