@@ -11,6 +11,16 @@ if [ "$wanted" != "$(cat "$stamp" 2>/dev/null)" ]; then
   "$STREAMKIT_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
   printf '%s' "$wanted" > "$stamp"
 fi
+# checkov in a venv of its own: it pins an old boto3 the emulator cannot run on.
+checkov_venv="$STREAMKIT_VENV-checkov"
+checkov_wanted=$(cat tests/checkov-requirements.txt)
+if [ "$checkov_wanted" != "$(cat "$checkov_venv/.requirements" 2>/dev/null)" ]; then
+  echo "streamkit: installing checkov (tests/checkov-requirements.txt) into $checkov_venv" >&2
+  python3 -m venv "$checkov_venv"
+  "$checkov_venv/bin/pip" install --quiet --disable-pip-version-check -r tests/checkov-requirements.txt
+  printf '%s' "$checkov_wanted" > "$checkov_venv/.requirements"
+fi
+export STREAMKIT_CHECKOV="$checkov_venv/bin/checkov"
 export PATH="$STREAMKIT_VENV/bin:$PATH"
 export STREAMKIT_PYTHON="$STREAMKIT_VENV/bin/python"
 export STREAMKIT_CFN_LINT="$STREAMKIT_VENV/bin/cfn-lint"
