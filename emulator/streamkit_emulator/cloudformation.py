@@ -7,6 +7,7 @@ from typing import Any
 
 from moto.cloudformation import parsing
 
+from . import endpoints
 from .common import as_float, as_int
 
 
@@ -133,9 +134,40 @@ def _dynamic_references() -> None:
     parsing.clean_json = clean_json
 
 
+def _template_url_path_style() -> None:
+    """TemplateURL on the emulator itself (`http://127.0.0.1:PORT/bucket/key`,
+    what a deployer sends for templates over 51,200 bytes with an endpoint
+    override) is path-style: moto only knew `localhost`, and took the first
+    label of `127.0.0.1` for the bucket."""
+    import ipaddress
+    from urllib.parse import urlparse
+
+    from moto.cloudformation import responses
+
+    original = responses.get_stack_from_s3_url
+
+    def get_stack_from_s3_url(template_url: str, account_id: str, partition: str) -> str:
+        parts = urlparse(template_url)
+        host = parts.hostname or ""
+        try:
+            is_ip = bool(ipaddress.ip_address(host))
+        except ValueError:
+            is_ip = False
+        if is_ip or host == "localhost" or template_url.startswith(endpoints.base()):
+            from moto.s3.models import s3_backends
+
+            bucket, key = parts.path.lstrip("/").split("/", 1)
+            obj = s3_backends[account_id][partition].get_object(bucket, key)
+            return obj.value.decode("utf-8")  # type: ignore[union-attr]
+        return original(template_url, account_id, partition)
+
+    responses.get_stack_from_s3_url = get_stack_from_s3_url
+
+
 def install() -> None:
     """Applies this module's patches to moto (once, from `streamkit_emulator.install`)."""
     parsing.ResourceMap.load_parameters = load_parameters
+    _template_url_path_style()
     _outputs_guard()
     _stack_resources_without_skipped()
     _change_set_execution()

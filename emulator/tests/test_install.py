@@ -48,3 +48,16 @@ def test_execute_api_urls_map_to_the_local_form() -> None:
         == "http://127.0.0.1:4599/_aws/execute-api/abc123/prod/predictFare?ride_request_id=1"
     )
     assert endpoints.rewrite_execute_api_urls("s3://bucket/key") == "s3://bucket/key"
+
+
+def test_a_template_url_on_the_emulator_is_path_style(endpoint: str) -> None:
+    """Templates over 51,200 bytes go to CloudFormation through S3: with an
+    endpoint override, TemplateURL is `http://127.0.0.1:PORT/bucket/key`."""
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    s3.create_bucket(Bucket="templates")
+    template = {"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {}}}}
+    s3.put_object(Bucket="templates", Key="big/t.json", Body=json.dumps(template).encode())
+    client = cfn(endpoint)
+    client.create_stack(StackName="from-url", TemplateURL=f"{endpoint}/templates/big/t.json")
+    stack = client.describe_stacks(StackName="from-url")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
