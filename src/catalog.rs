@@ -1,7 +1,13 @@
 //! The pattern catalog: one YAML manifest per stack under `patterns/`, embedded
 //! in the binary together with the Tera fragments under `templates/`.
+//!
+//! A manifest says what the stack is made of (fragments, settings, assets,
+//! console groups) and, as data, how the deployer treats it
+//! ([`Deployment`]): which parameters come from the network, whether it spans
+//! two regions. Both are checked when the manifest loads.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use include_dir::{include_dir, Dir};
 use serde::{Deserialize, Serialize};
@@ -16,7 +22,7 @@ static TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// Pattern id as typed on the command line (`1`, `2`, `3`, `4`, `cross-region`).
-    pub id: String,
+    pub id: PatternId,
     /// File stem used for rendered templates (`pattern-2` -> `pattern-2.template`).
     pub name: String,
     pub title: String,
@@ -37,9 +43,100 @@ pub struct Manifest {
     /// Asset names (crates under `assets/`) this stack's code locations point at.
     #[serde(default)]
     pub assets: Vec<String>,
+    /// How the deployer treats the stack.
+    #[serde(default)]
+    pub deployment: Deployment,
     /// Manifest file this was loaded from (filled by the loader).
     #[serde(skip_deserializing)]
     pub file: String,
+}
+
+/// A pattern id as typed on the command line (`1`, `cross-region`): lower-case
+/// letters, digits and hyphens.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PatternId(String);
+
+impl PatternId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PatternId {
+    type Error = String;
+
+    fn try_from(id: String) -> std::result::Result<PatternId, String> {
+        let ok = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if ok {
+            Ok(PatternId(id))
+        } else {
+            Err(format!(
+                "pattern id '{id}' must be lower-case letters, digits and '-'"
+            ))
+        }
+    }
+}
+
+impl From<PatternId> for String {
+    fn from(id: PatternId) -> String {
+        id.0
+    }
+}
+
+impl PartialEq<str> for PatternId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl fmt::Display for PatternId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&self.0)
+    }
+}
+
+/// Per-pattern behaviour of the deployer, as data in the manifest.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    /// Parameters whose value comes from the network the stack is deployed
+    /// into: a local deploy fills them in from the emulator's default VPC.
+    #[serde(default)]
+    pub network_parameters: BTreeMap<String, NetworkValue>,
+    /// The stack is deployed to two regions at once (one template, a role each).
+    #[serde(default)]
+    pub region_pair: Option<RegionPair>,
+}
+
+/// What a network parameter takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkValue {
+    /// The VPC's id.
+    VpcId,
+    /// A subnet of that VPC.
+    SubnetId,
+}
+
+/// A stack deployed to two regions (`deploy --regions A,B`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionPair {
+    /// Value of `role_parameter` in each region, in `--regions` order
+    /// (e.g. `[primary, secondary]`).
+    pub roles: Vec<String>,
+    /// Parameter set to the region's role.
+    pub role_parameter: String,
+    /// Parameter set to the other region.
+    pub peer_parameter: String,
+    /// Once both regions are up, seed the active-region config item (the first
+    /// region active) where it is absent.
+    #[serde(default)]
+    pub seed_active_region: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -58,6 +155,63 @@ pub struct ParameterGroup {
 }
 
 impl Manifest {
+    /// The stack runs a producer instance (the `producer` asset).
+    pub fn has_producer(&self) -> bool {
+        self.assets.iter().any(|a| a == "producer")
+    }
+
+    /// The stack spans two regions.
+    pub fn spans_regions(&self) -> bool {
+        self.deployment.region_pair.is_some()
+    }
+
+    /// Parameters set per region of a region pair: role and peer region of
+    /// `regions[index]`. Empty for a single-region stack.
+    pub fn region_parameters(&self, regions: &[String], index: usize) -> Vec<(String, String)> {
+        let Some(pair) = &self.deployment.region_pair else {
+            return Vec::new();
+        };
+        let (Some(role), Some(peer)) = (pair.roles.get(index), regions.get(1 - index.min(1)))
+        else {
+            return Vec::new();
+        };
+        vec![
+            (pair.role_parameter.clone(), role.clone()),
+            (pair.peer_parameter.clone(), peer.clone()),
+        ]
+    }
+
+    /// Checks the deployment data against the rest of the manifest: every
+    /// parameter it names is in a console group, a pair has two roles.
+    fn check(&self) -> Result<()> {
+        let grouped = |p: &str| {
+            self.parameter_groups
+                .iter()
+                .any(|g| g.parameters.iter().any(|q| q == p))
+        };
+        let bad = |message: String| Error::Manifest {
+            file: self.file.clone(),
+            message,
+        };
+        let d = &self.deployment;
+        let mut named: Vec<&String> = d.network_parameters.keys().collect();
+        if let Some(pair) = &d.region_pair {
+            if pair.roles.len() != 2 || pair.roles[0] == pair.roles[1] {
+                return Err(bad(format!(
+                    "deployment.region_pair.roles must be two different values, got {:?}",
+                    pair.roles
+                )));
+            }
+            named.extend([&pair.role_parameter, &pair.peer_parameter]);
+        }
+        match named.into_iter().find(|p| !grouped(p)) {
+            Some(p) => Err(bad(format!(
+                "deployment names parameter '{p}', which is in no parameter group (not a parameter of the stack)"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// Stack name used when the user gives none.
     pub fn default_stack_name(&self) -> String {
         format!("streamkit-{}", self.name)
@@ -114,7 +268,12 @@ pub fn all() -> Result<Vec<Manifest>> {
             file.contents_utf8().unwrap_or_default(),
         )?);
     }
-    manifests.sort_by_key(|m| (m.id.parse::<u32>().unwrap_or(u32::MAX), m.id.clone()));
+    manifests.sort_by_key(|m| {
+        (
+            m.id.as_str().parse::<u32>().unwrap_or(u32::MAX),
+            m.id.to_string(),
+        )
+    });
     Ok(manifests)
 }
 
@@ -125,19 +284,20 @@ pub fn parse_manifest(path: &str, text: &str) -> Result<Manifest> {
         message: e.to_string(),
     })?;
     manifest.file = path.to_string();
+    manifest.check()?;
     Ok(manifest)
 }
 
 /// Ids of every pattern, for error messages and help text.
 pub fn ids() -> Result<Vec<String>> {
-    Ok(all()?.into_iter().map(|m| m.id).collect())
+    Ok(all()?.into_iter().map(|m| m.id.into()).collect())
 }
 
 /// Looks a pattern up by id (`2`), by name (`pattern-2`) or by stack suffix.
 pub fn find(id: &str) -> Result<Manifest> {
     let all = all()?;
     let wanted = id.trim();
-    if let Some(m) = all.iter().find(|m| m.id == wanted || m.name == wanted) {
+    if let Some(m) = all.iter().find(|m| m.id == *wanted || m.name == wanted) {
         return Ok(m.clone());
     }
     let ids: Vec<&str> = all.iter().map(|m| m.id.as_str()).collect();

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde::{Deserialize, Deserializer};
 
+use crate::args::{parse_key_value, GlobalArgs};
 use crate::aws::AwsOptions;
-use crate::cli::{parse_key_value, GlobalArgs};
 use crate::error::{Error, Result};
 
 /// The default settings file, read when present and no `--config` is given.
@@ -149,6 +149,7 @@ pub fn resolve(global: &GlobalArgs, flags: &StackArgs) -> Result<Resolved> {
         region: global.region.clone().or_else(|| stack.region.clone()),
         profile: global.profile.clone().or_else(|| stack.profile.clone()),
         endpoint: global.endpoint_url.clone().filter(|e| !e.is_empty()),
+        credentials: None,
     };
     Ok(Resolved { stack, aws })
 }

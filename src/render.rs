@@ -9,7 +9,7 @@
 //! API Gateway deployments are renamed after their API's content
 //! ([`crate::apigw`]), so a changed API is redeployed by a stack update.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -18,6 +18,7 @@ use crate::apigw;
 use crate::catalog::{self, Manifest};
 use crate::dashboard;
 use crate::error::{Error, Result};
+use crate::origins::Origins;
 use crate::validate;
 
 /// Sections a fragment may contribute, in the order they appear in the template.
@@ -93,14 +94,21 @@ impl Rendered {
     }
 }
 
-/// Which fragment file each logical ID came from, for error messages.
-pub type Origins = HashMap<String, String>;
-
 /// Renders a manifest with the given options and validates the result.
 pub fn render(manifest: &Manifest, opts: &RenderOptions) -> Result<Rendered> {
+    render_traced(manifest, opts, &|_, _| {})
+}
+
+/// [`render`], showing each fragment's rendered text (path, text) to `trace`
+/// before it is parsed (what `STREAMKIT_DEBUG_FRAGMENTS` prints).
+pub fn render_traced(
+    manifest: &Manifest,
+    opts: &RenderOptions,
+    trace: &dyn Fn(&str, &str),
+) -> Result<Rendered> {
     let sources = catalog::fragment_sources();
     let borrowed: Vec<(&str, &str)> = sources.iter().map(|(p, s)| (p.as_str(), *s)).collect();
-    render_with(manifest, opts, &borrowed)
+    compose(manifest, opts, &borrowed, trace)
 }
 
 /// Renders `manifest` from the given fragment sources (`path under templates/`,
@@ -109,6 +117,15 @@ pub fn render_with(
     manifest: &Manifest,
     opts: &RenderOptions,
     sources: &[(&str, &str)],
+) -> Result<Rendered> {
+    compose(manifest, opts, sources, &|_, _| {})
+}
+
+fn compose(
+    manifest: &Manifest,
+    opts: &RenderOptions,
+    sources: &[(&str, &str)],
+    trace: &dyn Fn(&str, &str),
 ) -> Result<Rendered> {
     let settings = manifest.resolve_settings(&opts.settings)?;
     let tera = build_tera(sources)?;
@@ -126,7 +143,7 @@ pub fn render_with(
                 message: format!("fragment '{fragment}' does not exist under templates/"),
             });
         }
-        let doc = render_fragment(&tera, fragment, &context)?;
+        let doc = render_fragment(&tera, fragment, &context, trace)?;
         for (key, value) in doc {
             if key == DASHBOARD_KEY {
                 let list = value.as_array().cloned().ok_or_else(|| Error::Fragment {
@@ -274,6 +291,7 @@ fn render_fragment(
     tera: &tera::Tera,
     fragment: &str,
     context: &tera::Context,
+    trace: &dyn Fn(&str, &str),
 ) -> Result<Map<String, Value>> {
     let file = format!("templates/{fragment}");
     let text = tera
@@ -282,9 +300,7 @@ fn render_fragment(
             file: file.clone(),
             message: error_chain(&e),
         })?;
-    if std::env::var_os("STREAMKIT_DEBUG_FRAGMENTS").is_some() {
-        eprintln!("--- {file}\n{text}");
-    }
+    trace(&file, &text);
     let value: Value = serde_yaml_ng::from_str(&text).map_err(|e| Error::Fragment {
         file: file.clone(),
         message: format!("rendered YAML does not parse: {e}"),

@@ -11,7 +11,8 @@ use std::process::Output;
 
 use assert_cmd::Command;
 use serde_json::Value;
-use streamkit::dist::{cargo::ASSETS, DistManifest, GLOBAL_DIR, MANIFEST_FILE, REGIONAL_DIR};
+use streamkit::dist::manifest::DistManifest;
+use streamkit::dist::{cargo::ASSETS, GLOBAL_DIR, MANIFEST_FILE, REGIONAL_DIR};
 
 const FLAGS: [&str; 6] = [
     "--bucket",
@@ -322,8 +323,11 @@ fn unwritable_out_exits_2_and_writes_nothing() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("cannot write"), "{stderr}");
+    // One error line and one hint line.
+    let lines: Vec<&str> = stderr.trim_end().lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(lines[0].starts_with("error: cannot write"), "{stderr}");
+    assert_eq!(lines[1], "hint: choose a writable --out directory");
     assert_eq!(
         file_names(tmp.path()),
         BTreeSet::from(["a-file".to_string()])

@@ -19,10 +19,12 @@ use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::http::{Response, StatusCode};
 use aws_smithy_types::body::SdkBody;
 use serde_json::{json, Value};
+use streamkit::args::OutputFormat;
 use streamkit::aws::Aws;
+use streamkit::cfn::status::Status;
 use streamkit::deploy::events::{self, Poll};
-use streamkit::deploy::ui::Ui;
-use streamkit::deploy::{self, DeployRequest};
+use streamkit::deploy::{self, DeployRequest, Outcome};
+use streamkit::io::Io;
 
 /// Answers each request with the next recorded response, checking that the
 /// request is for the recorded action; keeps the request bodies.
@@ -117,9 +119,8 @@ fn fast() -> Poll {
     }
 }
 
-fn ndjson(out: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(out)
-        .lines()
+fn ndjson(out: &str) -> Vec<Value> {
+    out.lines()
         .map(|l| serde_json::from_str(l).expect("NDJSON"))
         .collect()
 }
@@ -129,18 +130,17 @@ async fn failed_create_names_the_first_non_cancellation_failure() {
     let replay = Replay::load("failed-create");
     let aws = replay.aws();
     let cfn = aws.cloudformation();
-    let mut out = Vec::new();
+    let (io, out, _) = Io::memory(OutputFormat::Json);
     let watched = {
-        let mut ui = Ui::new(&mut out, true, true);
         let marker = events::latest_event_id(&cfn, &aws, "sk-fail")
             .await
             .unwrap();
-        events::watch(&cfn, &aws, "sk-fail", marker, fast(), &mut ui)
+        events::watch(&cfn, &aws, "sk-fail", marker, fast(), &io.progress())
             .await
             .unwrap()
     };
     assert_eq!(replay.remaining(), 0);
-    assert_eq!(watched.status, "ROLLBACK_COMPLETE");
+    assert_eq!(watched.status, Status::RollbackComplete);
     assert!(watched.failed());
     let cause = events::root_cause(&watched.events).unwrap();
     assert_eq!(
@@ -154,7 +154,7 @@ async fn failed_create_names_the_first_non_cancellation_failure() {
         "next step is delete and recreate: {message}"
     );
     // One NDJSON event per stack event after the marker, oldest first.
-    let lines = ndjson(&out);
+    let lines = ndjson(&out.text());
     assert_eq!(lines.len(), 14);
     assert_eq!(lines[0]["status"], "CREATE_IN_PROGRESS");
     assert_eq!(lines[13]["status"], "ROLLBACK_COMPLETE");
@@ -166,11 +166,10 @@ async fn update_rollback_reports_the_cause_and_previous_state() {
     let replay = Replay::load("update-rollback");
     let aws = replay.aws();
     let cfn = aws.cloudformation();
-    let mut out = Vec::new();
+    let (io, out, _) = Io::memory(OutputFormat::Json);
     let watched = {
-        let mut ui = Ui::new(&mut out, true, true);
         let marker = events::latest_event_id(&cfn, &aws, "sk-upd").await.unwrap();
-        events::watch(&cfn, &aws, "sk-upd", marker, fast(), &mut ui)
+        events::watch(&cfn, &aws, "sk-upd", marker, fast(), &io.progress())
             .await
             .unwrap()
     };
@@ -179,7 +178,7 @@ async fn update_rollback_reports_the_cause_and_previous_state() {
         0,
         "polled until the terminal event, past the cleanup phase"
     );
-    assert_eq!(watched.status, "UPDATE_ROLLBACK_COMPLETE");
+    assert_eq!(watched.status, Status::UpdateRollbackComplete);
     let cause = events::root_cause(&watched.events).unwrap();
     assert_eq!(
         cause.logical_id, "Stream",
@@ -188,7 +187,7 @@ async fn update_rollback_reports_the_cause_and_previous_state() {
     let message = events::failure_message("sk-upd", &watched);
     assert!(message.contains("exceeds the account limit"), "{message}");
     assert!(message.contains("previous state"), "{message}");
-    assert_eq!(ndjson(&out).len(), 10);
+    assert_eq!(ndjson(&out.text()).len(), 10);
 }
 
 #[tokio::test]
@@ -202,15 +201,14 @@ async fn update_rollback_failed_is_continued_with_skipped_resources() {
         parameters: vec![],
         tags: vec![("streamkit:pattern".into(), "2".into())],
         allow_replacement: false,
+        yes: false,
         skip_resources: vec!["Processor".into()],
         template_bucket: None,
         poll: fast(),
         plan_only: false,
     };
-    let mut out = Vec::new();
-    let result = deploy::deploy(&aws, &req, &mut Ui::new(&mut out, true, false))
-        .await
-        .unwrap();
+    let (io, _, _) = Io::memory(OutputFormat::Json);
+    let result = deploy::deploy(&aws, &req, &io.progress()).await.unwrap();
     assert_eq!(replay.remaining(), 0);
     assert_eq!(
         replay.actions(),
@@ -230,5 +228,5 @@ async fn update_rollback_failed_is_continued_with_skipped_resources() {
         "{continue_body}"
     );
     // After the rollback the stack matches the request: no change set at all.
-    assert_eq!(result.result, "no changes");
+    assert_eq!(result.result, Outcome::NoChanges);
 }

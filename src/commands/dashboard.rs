@@ -1,16 +1,16 @@
 //! `streamkit dashboard`: the console URL of the stack's CloudWatch dashboard.
 
-use std::io::Write;
+use std::fmt;
 
 use clap::Args;
-use serde_json::json;
+use serde::Serialize;
 
+use super::Context;
 use crate::aws::{self, Aws};
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::commands::emit;
-use crate::config::{self, StackRef};
+use crate::config::StackRef;
 use crate::deploy::stack;
 use crate::error::{Error, Result};
+use crate::io::Report;
 
 #[derive(Debug, Args)]
 pub struct DashboardArgs {
@@ -18,8 +18,16 @@ pub struct DashboardArgs {
     pub stack: StackRef,
 }
 
-pub fn run(global: &GlobalArgs, args: &DashboardArgs, out: &mut dyn Write) -> Result<()> {
-    let resolved = config::resolve(global, &args.stack.to_args())?;
+/// The dashboard's name and console URL; text: the URL.
+#[derive(Debug, Serialize)]
+pub struct DashboardReport {
+    pub stack: String,
+    pub dashboard: String,
+    pub url: String,
+}
+
+pub fn run(ctx: &Context<'_>, args: &DashboardArgs) -> Result<DashboardReport> {
+    let resolved = ctx.resolve(&args.stack.to_args())?;
     let name = resolved.stack.stack_name()?;
     aws::block_on(async {
         let aws = Aws::load(&resolved.aws).await?;
@@ -43,14 +51,11 @@ pub fn run(global: &GlobalArgs, args: &DashboardArgs, out: &mut dyn Write) -> Re
                     ))
                 })?,
         };
-        let url = url(&aws.region, &dashboard);
-        let line = match global.output {
-            OutputFormat::Json => {
-                json!({ "stack": name, "dashboard": dashboard, "url": url }).to_string()
-            }
-            OutputFormat::Text => url,
-        };
-        emit(out, &line)
+        Ok(DashboardReport {
+            url: url(&aws.region, &dashboard),
+            stack: name,
+            dashboard,
+        })
     })
 }
 
@@ -58,3 +63,11 @@ pub fn run(global: &GlobalArgs, args: &DashboardArgs, out: &mut dyn Write) -> Re
 pub fn url(region: &str, dashboard: &str) -> String {
     format!("https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#dashboards/dashboard/{dashboard}")
 }
+
+impl fmt::Display for DashboardReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.url)
+    }
+}
+
+impl Report for DashboardReport {}

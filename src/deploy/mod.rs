@@ -11,7 +11,6 @@ pub mod events;
 pub mod guard;
 pub mod params;
 pub mod stack;
-pub mod ui;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,14 +18,17 @@ use std::time::Instant;
 
 use aws_sdk_cloudformation::Client;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::aws::Aws;
+use crate::cfn::change::Change;
+use crate::cfn::status::Status;
 use crate::error::{Error, Result};
-use changeset::{Change, ChangeSetRequest, TemplateSource};
+use crate::io::Progress;
+use crate::progress::Event;
+use changeset::{ChangeSetRequest, TemplateSource};
 use events::{Poll, Watched};
 use stack::{Output, StackInfo};
-use ui::Ui;
 
 /// Templates larger than this go to CloudFormation through S3.
 pub const MAX_BODY: usize = 51_200;
@@ -39,6 +41,8 @@ pub struct DeployRequest {
     pub parameters: Vec<(String, String)>,
     pub tags: Vec<(String, String)>,
     pub allow_replacement: bool,
+    /// Do not ask before changing the stack (`--yes`).
+    pub yes: bool,
     /// Resources to skip when continuing an UPDATE_ROLLBACK_FAILED rollback.
     pub skip_resources: Vec<String>,
     /// Bucket and key prefix for templates over [`MAX_BODY`].
@@ -53,11 +57,35 @@ pub struct DeployRequest {
 pub struct DeployResult {
     pub stack: String,
     pub region: String,
-    /// `created`, `updated`, `no changes` or `planned` (diff).
-    pub result: String,
+    pub result: Outcome,
     pub changes: Vec<Change>,
     pub outputs: Vec<Output>,
     pub seconds: f64,
+}
+
+/// What became of the stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Outcome {
+    #[serde(rename = "created")]
+    Created,
+    #[serde(rename = "updated")]
+    Updated,
+    #[serde(rename = "no changes")]
+    NoChanges,
+    /// `diff`: the change set was shown, then deleted.
+    #[serde(rename = "planned")]
+    Planned,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            Outcome::Created => "created",
+            Outcome::Updated => "updated",
+            Outcome::NoChanges => "no changes",
+            Outcome::Planned => "planned",
+        })
+    }
 }
 
 impl fmt::Display for DeployResult {
@@ -75,31 +103,35 @@ impl fmt::Display for DeployResult {
 }
 
 /// Deploys one stack in `aws`'s region.
-pub async fn deploy(aws: &Aws, req: &DeployRequest, ui: &mut Ui<'_>) -> Result<DeployResult> {
+pub async fn deploy(
+    aws: &Aws,
+    req: &DeployRequest,
+    progress: &Progress<'_>,
+) -> Result<DeployResult> {
     let started = Instant::now();
     let cfn = aws.cloudformation();
-    let existing = settle(&cfn, aws, req, ui).await?;
+    let existing = settle(&cfn, aws, req, progress).await?;
     let body = serde_json::to_string(&req.template).map_err(|e| Error::Aws(e.to_string()))?;
     let previous = existing.as_ref().map(|s| &s.parameters);
-    let done = |result: &str, changes: Vec<Change>, outputs: Vec<Output>| DeployResult {
+    let done = |result: Outcome, changes: Vec<Change>, outputs: Vec<Output>| DeployResult {
         stack: req.stack.clone(),
         region: aws.region.clone(),
-        result: result.to_string(),
+        result,
         changes,
         outputs,
         seconds: started.elapsed().as_secs_f64(),
     };
 
     let old_template = match &existing {
-        Some(s) if s.status != "REVIEW_IN_PROGRESS" => {
+        Some(s) if s.status != Status::ReviewInProgress => {
             Some(stack::template(&cfn, aws, &s.id).await?)
         }
         _ => None,
     };
     if let (Some(s), Some(old)) = (&existing, &old_template) {
         if unchanged(old, s, req) {
-            ui.info(&format!("{}: no changes", req.stack));
-            return Ok(done("no changes", Vec::new(), s.outputs.clone()));
+            progress.message(format!("{}: no changes", req.stack));
+            return Ok(done(Outcome::NoChanges, Vec::new(), s.outputs.clone()));
         }
     }
 
@@ -112,7 +144,7 @@ pub async fn deploy(aws: &Aws, req: &DeployRequest, ui: &mut Ui<'_>) -> Result<D
     };
     let create = existing
         .as_ref()
-        .is_none_or(|s| s.status == "REVIEW_IN_PROGRESS");
+        .is_none_or(|s| s.status == Status::ReviewInProgress);
     let cs_req = ChangeSetRequest {
         stack: req.stack.clone(),
         template,
@@ -123,9 +155,9 @@ pub async fn deploy(aws: &Aws, req: &DeployRequest, ui: &mut Ui<'_>) -> Result<D
     let mut cs = changeset::create(&cfn, aws, &cs_req, req.poll).await?;
     if cs.empty {
         changeset::delete(&cfn, aws, &cs.id).await?;
-        ui.info(&format!("{}: no changes", req.stack));
+        progress.message(format!("{}: no changes", req.stack));
         let outputs = existing.map(|s| s.outputs).unwrap_or_default();
-        return Ok(done("no changes", Vec::new(), outputs));
+        return Ok(done(Outcome::NoChanges, Vec::new(), outputs));
     }
     if let (Some(s), Some(old)) = (&existing, &old_template) {
         let new_params = params::effective(&req.template, &req.parameters, previous);
@@ -137,11 +169,14 @@ pub async fn deploy(aws: &Aws, req: &DeployRequest, ui: &mut Ui<'_>) -> Result<D
         };
         guard::mark_replacements(&mut cs.changes, &sides);
     }
-    show_changes(ui, &req.stack, &cs.changes)?;
+    progress.emit(Event::Changeset {
+        stack: req.stack.clone(),
+        changes: cs.changes.clone(),
+    });
     if req.plan_only {
         abandon(&cfn, aws, &cs, create).await?;
         let outputs = existing.map(|s| s.outputs).unwrap_or_default();
-        return Ok(done("planned", cs.changes, outputs));
+        return Ok(done(Outcome::Planned, cs.changes, outputs));
     }
 
     let refused = guard::refused(&cs.changes);
@@ -163,7 +198,12 @@ pub async fn deploy(aws: &Aws, req: &DeployRequest, ui: &mut Ui<'_>) -> Result<D
         req.stack,
         aws.region
     );
-    match ui.confirm(&question) {
+    let confirmed = if req.yes {
+        Ok(true)
+    } else {
+        progress.confirm(&question)
+    };
+    match confirmed {
         Ok(true) => {}
         Ok(false) => {
             abandon(&cfn, aws, &cs, create).await?;
@@ -184,13 +224,28 @@ pub async fn deploy(aws: &Aws, req: &DeployRequest, ui: &mut Ui<'_>) -> Result<D
         .send()
         .await
         .map_err(|e| aws.error("cloudformation", "ExecuteChangeSet", e))?;
-    ui.start_progress(&format!("deploying {} in {}", req.stack, aws.region));
-    let watched = follow(&cfn, aws, &cs.stack_id, &req.stack, marker, req.poll, ui).await?;
+    progress.emit(Event::Operation {
+        what: format!("deploying {} in {}", req.stack, aws.region),
+    });
+    let watched = follow(
+        &cfn,
+        aws,
+        &cs.stack_id,
+        &req.stack,
+        marker,
+        req.poll,
+        progress,
+    )
+    .await?;
     if watched.failed() {
         return Err(Error::Deploy(events::failure_message(&req.stack, &watched)));
     }
     let info = stack::require(&cfn, aws, &cs.stack_id).await?;
-    let result = if create { "created" } else { "updated" };
+    let result = if create {
+        Outcome::Created
+    } else {
+        Outcome::Updated
+    };
     Ok(done(result, cs.changes, info.outputs))
 }
 
@@ -202,16 +257,16 @@ pub async fn follow(
     name: &str,
     marker: Option<String>,
     poll: Poll,
-    ui: &mut Ui<'_>,
+    progress: &Progress<'_>,
 ) -> Result<Watched> {
     let result = tokio::select! {
-        r = events::watch(cfn, aws, stack_id, marker, poll, ui) => r,
+        r = events::watch(cfn, aws, stack_id, marker, poll, progress) => r,
         _ = tokio::signal::ctrl_c() => Err(Error::Interrupted(format!(
             "interrupted: stack {name} keeps going in CloudFormation ({}); re-attach with `streamkit status --watch --stack-name {name} --region {}`",
             aws.region, aws.region
         ))),
     };
-    ui.finish_progress();
+    progress.emit(Event::OperationEnd);
     result
 }
 
@@ -222,25 +277,21 @@ async fn settle(
     cfn: &Client,
     aws: &Aws,
     req: &DeployRequest,
-    ui: &mut Ui<'_>,
+    progress: &Progress<'_>,
 ) -> Result<Option<StackInfo>> {
     let Some(mut s) = stack::describe(cfn, aws, &req.stack).await? else {
         return Ok(None);
     };
-    if !events::is_terminal(&s.status) && s.status != "REVIEW_IN_PROGRESS" {
-        ui.info(&format!(
+    if s.status.in_progress() && s.status != Status::ReviewInProgress {
+        progress.message(format!(
             "{} is {}; waiting for that operation to finish",
             s.name, s.status
         ));
-        follow(cfn, aws, &s.id, &s.name, None, req.poll, ui).await?;
+        follow(cfn, aws, &s.id, &s.name, None, req.poll, progress).await?;
         s = stack::require(cfn, aws, &s.id).await?;
     }
-    let stuck = [
-        "ROLLBACK_COMPLETE",
-        "ROLLBACK_FAILED",
-        "UPDATE_ROLLBACK_FAILED",
-    ];
-    if req.plan_only && stuck.contains(&s.status.as_str()) {
+    let stuck = s.status.is_failed_create() || s.status == Status::UpdateRollbackFailed;
+    if req.plan_only && stuck {
         return Err(Error::Deploy(format!(
             "{} is {}; nothing to compare against. next: {}",
             s.name,
@@ -248,23 +299,23 @@ async fn settle(
             events::next_step(&s.status, &s.name, None)
         )));
     }
-    match s.status.as_str() {
-        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" => {
+    match s.status {
+        Status::RollbackComplete | Status::RollbackFailed => {
             let q = format!("{} is {} after a failed create and cannot be updated; delete it and create it again?", s.name, s.status);
-            if !ui.confirm(&q)? {
+            if !req.yes && !progress.confirm(&q)? {
                 return Err(Error::BadInput(format!(
                     "{} left as {}; nothing was changed",
                     s.name, s.status
                 )));
             }
-            let watched = stack::delete(cfn, aws, &s, &[], req.poll, ui).await?;
-            if watched.status != "DELETE_COMPLETE" {
+            let watched = stack::delete(cfn, aws, &s, &[], req.poll, progress).await?;
+            if watched.status != Status::DeleteComplete {
                 return Err(Error::Deploy(events::failure_message(&s.name, &watched)));
             }
             Ok(None)
         }
-        "UPDATE_ROLLBACK_FAILED" => {
-            ui.info(&format!(
+        Status::UpdateRollbackFailed => {
+            progress.message(format!(
                 "{} is UPDATE_ROLLBACK_FAILED; continuing the rollback{}",
                 s.name,
                 if req.skip_resources.is_empty() {
@@ -280,17 +331,17 @@ async fn settle(
                 .send()
                 .await
                 .map_err(|e| aws.error("cloudformation", "ContinueUpdateRollback", e))?;
-            let watched = follow(cfn, aws, &s.id, &s.name, marker, req.poll, ui).await?;
-            if watched.status != "UPDATE_ROLLBACK_COMPLETE" {
+            let watched = follow(cfn, aws, &s.id, &s.name, marker, req.poll, progress).await?;
+            if watched.status != Status::UpdateRollbackComplete {
                 return Err(Error::Deploy(events::failure_message(&s.name, &watched)));
             }
             stack::describe(cfn, aws, &s.id).await
         }
-        "DELETE_FAILED" => Err(Error::Deploy(format!(
+        Status::DeleteFailed => Err(Error::Deploy(format!(
             "{} is DELETE_FAILED ({}); next: {}",
             s.name,
             s.reason.clone().unwrap_or_default(),
-            events::next_step("DELETE_FAILED", &s.name, None)
+            events::next_step(&Status::DeleteFailed, &s.name, None)
         ))),
         _ => Ok(Some(s)),
     }
@@ -326,13 +377,4 @@ async fn abandon(cfn: &Client, aws: &Aws, cs: &changeset::ChangeSet, create: boo
             .map_err(|e| aws.error("cloudformation", "DeleteStack", e))?;
     }
     Ok(())
-}
-
-fn show_changes(ui: &mut Ui<'_>, stack: &str, changes: &[Change]) -> Result<()> {
-    if ui.json {
-        ui.json_line(&json!({ "event": "changeset", "stack": stack, "changes": changes }))
-    } else {
-        ui.info(&changeset::table(changes));
-        Ok(())
-    }
 }

@@ -6,8 +6,9 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use super::{Arch, Event};
+use super::arch::Arch;
 use crate::error::{Error, Result};
+use crate::progress::Event;
 
 /// How an asset is packaged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,7 +205,7 @@ pub fn build(
     profile: &str,
     specs: &[&AssetSpec],
     capture_stderr: bool,
-    progress: &mut dyn FnMut(Event<'_>),
+    progress: &dyn Fn(Event),
 ) -> Result<()> {
     let mut cmd = Command::new(cargo());
     cmd.current_dir(&ws.root)
@@ -244,7 +245,9 @@ pub fn build(
             };
             if msg["reason"] == "compiler-artifact" {
                 let name = msg["target"]["name"].as_str().unwrap_or_default();
-                progress(Event::Compiled { krate: name });
+                progress(Event::Compiled {
+                    krate: name.to_string(),
+                });
             }
         }
     }
@@ -256,7 +259,7 @@ pub fn build(
         .unwrap_or_default();
     if !status.success() {
         if !captured.is_empty() {
-            eprint!("{captured}");
+            progress(Event::message(captured.trim_end()));
         }
         let packages: Vec<&str> = specs.iter().map(|s| s.package).collect();
         return Err(Error::Build(format!(
