@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::shared::SharedWriter;
 use super::term::WriterTerm;
-use super::SharedWriter;
 use crate::progress::Event;
 
 enum Target {

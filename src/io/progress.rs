@@ -7,13 +7,28 @@ use std::io::Write;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use super::{lock, Io};
+use super::object::Io;
+use super::shared::lock;
 use crate::error::Result;
 use crate::progress::Event;
 
+impl Io {
+    /// Progress of an operation; with `--output json` its events go to stdout
+    /// as NDJSON, before the report.
+    pub fn progress(&self) -> Progress<'_> {
+        Progress::new(self, Channel::Stdout)
+    }
+
+    /// Progress whose JSON events go to stderr: for commands whose stdout is a
+    /// single JSON document (`build-dist`, `local replicate`).
+    pub fn progress_on_stderr(&self) -> Progress<'_> {
+        Progress::new(self, Channel::Stderr)
+    }
+}
+
 /// Where JSON events go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Channel {
+enum Channel {
     Stdout,
     Stderr,
 }
@@ -28,7 +43,7 @@ pub struct Progress<'a> {
 }
 
 impl<'a> Progress<'a> {
-    pub(super) fn new(io: &'a Io, channel: Channel) -> Progress<'a> {
+    fn new(io: &'a Io, channel: Channel) -> Progress<'a> {
         Progress {
             io,
             channel,

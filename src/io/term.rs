@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use indicatif::TermLike;
 
-use super::{lock, SharedWriter};
+use super::shared::{lock, SharedWriter};
 
 /// A cloneable in-memory stream (stdout or stderr of a test run).
 #[derive(Debug, Clone, Default)]

@@ -9,9 +9,8 @@ use serde_json::Value;
 use streamkit_replicator::active::read_active;
 use streamkit_testkit::Emulator;
 
-mod support;
-use support::cli::{fake_dist, ndjson, run, streamkit};
-use support::Clients;
+use crate::support::cli::{fake_dist, ndjson, run, streamkit};
+use crate::support::Clients;
 
 const BASE: &str = "sk-stacks-assets";
 const A: &str = "us-east-1";
@@ -61,8 +60,11 @@ async fn patterns_1_2_flink_and_4_deploy_no_op_and_destroy_with_their_code() {
     let dir = tempfile::tempdir().unwrap();
     fake_dist(dir.path(), BASE);
     let c = Clients::new(&emu, A).await;
-    let vpc = format!("ProducerVpcId={}", support::default_vpc(&c).await);
-    let subnet = format!("ProducerSubnetId={}", support::default_subnet(&c).await);
+    let vpc = format!("ProducerVpcId={}", crate::support::default_vpc(&c).await);
+    let subnet = format!(
+        "ProducerSubnetId={}",
+        crate::support::default_subnet(&c).await
+    );
 
     // The Flink engine runs the user's own application archive.
     c.s3.create_bucket()
@@ -73,7 +75,7 @@ async fn patterns_1_2_flink_and_4_deploy_no_op_and_destroy_with_their_code() {
     c.s3.put_object()
         .bucket("sk-flink-apps")
         .key("app.zip")
-        .body(support::EMPTY_ZIP.to_vec().into())
+        .body(crate::support::EMPTY_ZIP.to_vec().into())
         .send()
         .await
         .expect("PutObject");

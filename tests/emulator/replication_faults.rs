@@ -9,18 +9,16 @@
 //!
 //! Needs `python3` with `tests/requirements.txt` (or STREAMKIT_PYTHON).
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::time::Duration;
 
+use crate::support::cli::*;
+use crate::support::xr::*;
 use streamkit_core::putrecords::OutRecord;
 use streamkit_core::StreamRecord;
 use streamkit_testkit::proxy::{FaultProxy, Faults, Reject, Unreachable};
 use streamkit_testkit::Emulator;
-use support::cli::*;
-use support::xr::*;
 
 /// CDC records of the fault run (plus the two opaque payloads).
 const N: usize = 3000;
@@ -96,7 +94,12 @@ fn run_through_outage(
     let (mut lines, mut healed) = (Vec::new(), false);
     for line in BufReader::new(child.stderr.take().expect("stderr")).lines() {
         let line = line.expect("stderr line");
-        if !healed && line.starts_with(&retrying) {
+        // With --output json progress is NDJSON on stderr: `{"event":"retry","message":...}`.
+        let message = serde_json::from_str::<serde_json::Value>(&line)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(str::to_string))
+            .unwrap_or_else(|| line.clone());
+        if !healed && message.starts_with(&retrying) {
             std::thread::sleep(OUTAGE);
             proxy.set_unreachable(None);
             healed = true;

@@ -10,8 +10,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 use streamkit_testkit::Emulator;
 
-mod support;
-use support::cli::{fake_dist, run, streamkit};
+use crate::support::cli::{fake_dist, run, streamkit};
 
 const BASE: &str = "sk-e2e-assets";
 

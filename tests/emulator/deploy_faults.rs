@@ -16,8 +16,7 @@ use std::time::Duration;
 use streamkit_testkit::proxy::{FaultProxy, Throttle};
 use streamkit_testkit::Emulator;
 
-mod support;
-use support::cli::{run, streamkit, streamkit_process};
+use crate::support::cli::{run, streamkit, streamkit_process};
 
 /// Generous bound for a line to show up; only guards against a hang.
 const HANG: Duration = Duration::from_secs(120);

@@ -8,18 +8,16 @@
 //!
 //! Needs `python3` with `tests/requirements.txt` (or STREAMKIT_PYTHON).
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::support::cli::*;
+use crate::support::xr::*;
 use assert_cmd::Command;
 use aws_sdk_dynamodb::types::AttributeValue;
 use streamkit_replicator::checkpoint::sequence_key;
 use streamkit_testkit::Emulator;
-use support::cli::*;
-use support::xr::*;
 
 /// CDC records of the main run, as many as the issue asks (about 30 s on the emulator).
 const N: usize = 10_000;

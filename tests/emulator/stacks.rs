@@ -5,14 +5,12 @@
 //!
 //! Needs `python3` with `tests/requirements.txt` (or STREAMKIT_PYTHON).
 
-mod support;
-
 use std::collections::BTreeMap;
 
+use crate::support::check::{exists, num, policy_denies_insecure_transport, survives_delete};
+use crate::support::{create_stack, describe_stack, scalar, Clients, Deployed};
 use serde_json::Value;
 use streamkit_testkit::Emulator;
-use support::check::{exists, num, policy_denies_insecure_transport, survives_delete};
-use support::{create_stack, describe_stack, scalar, Clients, Deployed};
 
 const REGION_A: &str = "us-east-1";
 const REGION_B: &str = "us-west-2";
@@ -28,14 +26,14 @@ const XR_STREAM: &str = "sk-replicated";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pattern_1_on_the_emulator() {
-    stack_round_trip("sk-p1", support::render("1", &[]), &[]).await;
+    stack_round_trip("sk-p1", crate::support::render("1", &[]), &[]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pattern_2_lambda_engine_on_the_emulator() {
     stack_round_trip(
         "sk-p2-lambda",
-        support::render("2", &[("engine", "lambda")]),
+        crate::support::render("2", &[("engine", "lambda")]),
         &[],
     )
     .await;
@@ -45,7 +43,7 @@ async fn pattern_2_lambda_engine_on_the_emulator() {
 async fn pattern_2_flink_engine_on_the_emulator() {
     stack_round_trip(
         "sk-p2-flink",
-        support::render("2", &[("engine", "flink")]),
+        crate::support::render("2", &[("engine", "flink")]),
         FLINK_ARTIFACT,
     )
     .await;
@@ -53,12 +51,12 @@ async fn pattern_2_flink_engine_on_the_emulator() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pattern_3_on_the_emulator() {
-    stack_round_trip("sk-p3", support::render("3", &[]), &[]).await;
+    stack_round_trip("sk-p3", crate::support::render("3", &[]), &[]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pattern_3_on_demand_with_alarm_email_on_the_emulator() {
-    let template = support::render("3", &[]);
+    let template = crate::support::render("3", &[]);
     let mut overrides = vec![("StreamMode", "ON_DEMAND")];
     if template["Parameters"].get("AlarmEmail").is_some() {
         overrides.push(("AlarmEmail", "oncall@example.com"));
@@ -70,7 +68,7 @@ async fn pattern_3_on_demand_with_alarm_email_on_the_emulator() {
 async fn pattern_4_lambda_engine_on_the_emulator() {
     stack_round_trip(
         "sk-p4-lambda",
-        support::render("4", &[("engine", "lambda")]),
+        crate::support::render("4", &[("engine", "lambda")]),
         &[],
     )
     .await;
@@ -80,7 +78,7 @@ async fn pattern_4_lambda_engine_on_the_emulator() {
 async fn pattern_4_flink_engine_on_the_emulator() {
     stack_round_trip(
         "sk-p4-flink",
-        support::render("4", &[("engine", "flink")]),
+        crate::support::render("4", &[("engine", "flink")]),
         FLINK_ARTIFACT,
     )
     .await;
@@ -90,7 +88,7 @@ async fn pattern_4_flink_engine_on_the_emulator() {
 /// (replicated to both regions), region B uses them.
 #[tokio::test(flavor = "multi_thread")]
 async fn cross_region_in_both_regions_on_the_emulator() {
-    let template = support::render("cross-region", &[]);
+    let template = crate::support::render("cross-region", &[]);
     let switch = global_table_switch(&template);
     let emu = Emulator::start();
     let a = Clients::new(&emu, REGION_A).await;
@@ -137,7 +135,7 @@ async fn cross_region_in_both_regions_on_the_emulator() {
 #[tokio::test(flavor = "multi_thread")]
 async fn fixture_with_every_type_on_the_emulator() {
     let template: Value =
-        serde_json::from_str(include_str!("fixtures/emulator/all-types.template.json")).unwrap();
+        serde_json::from_str(include_str!("../fixtures/emulator/all-types.template.json")).unwrap();
     stack_round_trip("sk-fixture", template, &[]).await;
 }
 
@@ -244,7 +242,7 @@ async fn a_failing_resource_rolls_the_stack_back() {
         stack.stack_status().map(|s| s.as_str()),
         Some("ROLLBACK_COMPLETE")
     );
-    let events = support::failure_events(&c, "sk-fail").await;
+    let events = crate::support::failure_events(&c, "sk-fail").await;
     assert!(events.contains("Consumer"), "{events}");
     let queues = c.sqs.list_queues().send().await.unwrap();
     assert!(queues.queue_urls().is_empty(), "rollback deletes the queue");
@@ -332,7 +330,7 @@ async fn verify(regions: &[&Clients], d: &Deployed) {
         verify_properties(regions, d, &r.logical_id, &r.resource_type, &r.physical_id).await;
     }
     // Outputs resolve to values (no unresolved intrinsic, nothing empty).
-    let conditions = support::evaluate_conditions(&d.template, &d.params, &d.region);
+    let conditions = crate::support::evaluate_conditions(&d.template, &d.params, &d.region);
     for (key, def) in d.template["Outputs"].as_object().into_iter().flatten() {
         if let Some(cond) = def.get("Condition").and_then(Value::as_str) {
             if !conditions[cond] {
