@@ -165,5 +165,5 @@ pub fn parse_error(
         .trim_start_matches("error: ")
         .to_string();
     let io = io_for(OutputFormat::Json);
-    io.finish(Err(crate::error::Error::BadInput(message)))
+    std::process::ExitCode::from(io.finish(Err(crate::error::Error::BadInput(message))))
 }

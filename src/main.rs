@@ -14,5 +14,5 @@ fn main() -> ExitCode {
     };
     let io = Io::stdio(cli.global.output);
     let result = cli.run(&io);
-    io.finish(result)
+    ExitCode::from(io.finish(result))
 }

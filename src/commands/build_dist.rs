@@ -45,6 +45,9 @@ pub struct BuildDistArgs {
     /// Cargo workspace holding assets/ (default: the one enclosing the current directory).
     #[arg(long, value_name = "DIR")]
     pub source: Option<PathBuf>,
+    /// Cargo's target directory, as `cargo --target-dir` (default: cargo's, honouring CARGO_TARGET_DIR).
+    #[arg(long, value_name = "DIR")]
+    pub target_dir: Option<PathBuf>,
 }
 
 /// The manifest written (JSON: the manifest itself, one document); text: a
@@ -74,6 +77,7 @@ pub fn run(ctx: &Context<'_>, args: &BuildDistArgs) -> Result<BuildDistReport> {
         profile: args.cargo_profile,
         patterns: args.pattern.clone(),
         workspace,
+        target_dir: args.target_dir.clone(),
         quiet_cargo: ctx.io.terminal().stderr || ctx.io.json(),
     };
     let started = Instant::now();

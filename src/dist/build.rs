@@ -27,6 +27,8 @@ pub struct DistOptions {
     pub patterns: Vec<String>,
     /// Root of the cargo workspace holding `assets/`.
     pub workspace: PathBuf,
+    /// Cargo's target directory (default: cargo's own, `CARGO_TARGET_DIR` honoured).
+    pub target_dir: Option<PathBuf>,
     /// Keep cargo's output and show it only on failure (when a progress bar is drawn).
     pub quiet_cargo: bool,
 }
@@ -40,7 +42,7 @@ pub fn build(opts: &DistOptions, progress: &dyn Fn(Event)) -> Result<DistManifes
     let uses = asset_uses(&stacks)?;
     let staging = Staging::create(&opts.out)?;
 
-    let ws = cargo::workspace(&opts.workspace)?;
+    let ws = cargo::workspace(&opts.workspace, opts.target_dir.as_deref())?;
     let specs: Vec<&cargo::AssetSpec> = uses
         .keys()
         .map(|name| cargo::spec(name).expect("checked by asset_uses"))

@@ -76,8 +76,9 @@ pub struct Workspace {
     pub bins: Vec<(String, String)>,
 }
 
-/// Reads the workspace layout with `cargo metadata` (honours `CARGO_TARGET_DIR`).
-pub fn workspace(root: &Path) -> Result<Workspace> {
+/// Reads the workspace layout with `cargo metadata` (honours `CARGO_TARGET_DIR`);
+/// `target_dir` overrides where the binaries are.
+pub fn workspace(root: &Path, target_dir: Option<&Path>) -> Result<Workspace> {
     let output = Command::new(cargo())
         .args(["metadata", "--format-version", "1", "--no-deps"])
         .arg("--manifest-path")
@@ -114,7 +115,10 @@ pub fn workspace(root: &Path) -> Result<Workspace> {
     }
     Ok(Workspace {
         root: root.to_path_buf(),
-        target_dir: PathBuf::from(meta["target_directory"].as_str().unwrap_or("target")),
+        target_dir: target_dir.map_or_else(
+            || PathBuf::from(meta["target_directory"].as_str().unwrap_or("target")),
+            Path::to_path_buf,
+        ),
         bins,
     })
 }
@@ -212,7 +216,9 @@ pub fn build(
         .args(["build", "--message-format", "json-render-diagnostics"])
         .args(["--profile", profile])
         .arg("--manifest-path")
-        .arg(ws.root.join("Cargo.toml"));
+        .arg(ws.root.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&ws.target_dir);
     if let Some(t) = &tc.target {
         cmd.args(["--target", t]);
     }

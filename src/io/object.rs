@@ -2,7 +2,6 @@
 //! confirmations and errors (see the `io` module docs).
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use serde_json::json;
@@ -208,11 +207,17 @@ impl Io {
 
     /// Ends the run: clears the live view, reports the error (if any) as text on
     /// stderr or as a JSON object on stdout, and gives the exit code.
-    pub fn finish(&self, result: Result<()>) -> ExitCode {
+    pub fn finish(&self, result: Result<()>) -> u8 {
         lock(&self.live).clear();
-        let failed = match std::mem::replace(&mut *lock(&self.stdout), Stdout::Closed) {
-            Stdout::Failed(e) => Some(e),
-            _ => None,
+        let failed = {
+            let mut stdout = lock(&self.stdout);
+            match &*stdout {
+                Stdout::Failed(_) => match std::mem::replace(&mut *stdout, Stdout::Closed) {
+                    Stdout::Failed(e) => Some(e),
+                    _ => None,
+                },
+                _ => None,
+            }
         };
         let result = result.and_then(|()| match failed {
             Some(e) => Err(Error::Output(format!(
@@ -221,10 +226,10 @@ impl Io {
             None => Ok(()),
         });
         match result {
-            Ok(()) => ExitCode::SUCCESS,
+            Ok(()) => 0,
             Err(e) => {
                 self.error(&e);
-                ExitCode::from(e.exit_code())
+                e.exit_code()
             }
         }
     }

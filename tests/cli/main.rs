@@ -6,4 +6,5 @@
 mod architecture;
 mod binary;
 mod build_dist;
+mod commands;
 mod cost;
