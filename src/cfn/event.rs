@@ -8,6 +8,8 @@ use super::status::Status;
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct StackEvent {
     pub id: String,
+    /// The stack's name.
+    pub stack: String,
     pub time: String,
     pub logical_id: String,
     pub resource_type: String,

@@ -61,6 +61,7 @@ pub async fn new_events(
             }
             out.push(StackEvent {
                 id: id.to_string(),
+                stack: ev.stack_name().unwrap_or(stack).to_string(),
                 time: ev.timestamp().map(|t| t.to_string()).unwrap_or_default(),
                 logical_id: ev.logical_resource_id().unwrap_or_default().to_string(),
                 resource_type: ev.resource_type().unwrap_or_default().to_string(),
@@ -136,7 +137,7 @@ pub async fn watch(
                 }
             }
             progress.emit(Event::Resource {
-                stack: stack.to_string(),
+                stack: ev.stack.clone(),
                 time: ev.time.clone(),
                 logical_id: ev.logical_id.clone(),
                 resource_type: ev.resource_type.clone(),

@@ -3,6 +3,9 @@
 //! against expected files), `build-dist`, and the checks on the code itself
 //! (no import cycles, generated docs current, manifest schema).
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod architecture;
 mod binary;
 mod build_dist;

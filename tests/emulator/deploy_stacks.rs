@@ -24,7 +24,9 @@ fn deploy_cycle(emu: &Emulator, dir: &std::path::Path, args: &[&str]) -> Value {
     assert_eq!(code, 0, "deploy {args:?}: {out}\n{err}");
     assert!(out.contains(": created in "), "{args:?}: {out}");
     assert!(
-        err.contains("uploaded s3://") || err.contains("unchanged s3://"),
+        err.lines().any(
+            |l| (l.starts_with("uploaded ") || l.starts_with("unchanged ")) && l.contains(" s3://")
+        ),
         "the code was published: {err}"
     );
     let (code, out, err) = sk(&["--yes"]);

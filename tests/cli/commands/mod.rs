@@ -8,6 +8,7 @@
 //! the expected files from the current output; review the diff.
 
 mod offline;
+mod stacks;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -213,7 +214,19 @@ fn filter(text: &str) -> String {
     for (re, to) in filters {
         out = re.replace_all(&out, *to).into_owned();
     }
-    out
+    // The emulator's random suffix of physical bucket names (12 lower-case
+    // letters and digits, at least one digit).
+    static BUCKET: OnceLock<Regex> = OnceLock::new();
+    let bucket = BUCKET.get_or_init(|| Regex::new(r"-([a-z0-9]{12})\b").unwrap());
+    bucket
+        .replace_all(&out, |c: &regex::Captures<'_>| {
+            if c[1].chars().any(|ch| ch.is_ascii_digit()) {
+                "-<id>".to_string()
+            } else {
+                c[0].to_string()
+            }
+        })
+        .into_owned()
 }
 
 #[test]
