@@ -195,3 +195,93 @@ fn every_command_help_shows_an_example() {
             .stdout(predicate::str::contains("Example"));
     }
 }
+
+/// `streamkit ARGS` with its stdout closed before it writes (as `| head`
+/// does once it has its line): nothing on stderr, the exit code of the work.
+fn with_stdout_closed(args: &[&str]) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("streamkit"))
+        .args(args)
+        .env_remove("AWS_ENDPOINT_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    for args in [
+        &["patterns"][..],
+        &["synth", "--pattern", "4"],
+        &["validate", "--output", "json"],
+    ] {
+        let out = with_stdout_closed(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "",
+            "{args:?}: quietly"
+        );
+    }
+    // A failing command still fails, and says so on stderr.
+    let out = with_stdout_closed(&["synth", "--pattern", "7"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: unknown pattern"));
+}
+
+#[test]
+fn patterns_piped_into_head_exits_0() {
+    let bash = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "set -o pipefail; '{}' patterns | head -1",
+            assert_cmd::cargo::cargo_bin("streamkit").display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(
+        bash.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&bash.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&bash.stdout).lines().count(), 1);
+}
+
+#[test]
+fn json_errors_are_one_object_on_stdout() {
+    for args in [
+        &["synth", "--pattern", "7", "--output", "json"][..],
+        &["synth", "--patern", "7", "--output", "json"],
+        &[
+            "--output=json",
+            "deploy",
+            "--pattern",
+            "3",
+            "--parameter",
+            "ShardCount=0",
+        ],
+    ] {
+        let out = streamkit().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+        assert_eq!(v["error"]["kind"], "bad_input", "{v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.contains('\n')),
+            "{v}"
+        );
+    }
+}

@@ -284,3 +284,46 @@ async fn bad_input_fails_before_any_aws_call() {
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("http://127.0.0.1:9"), "{err}");
 }
+
+/// `streamkit deploy --output json | head -1`: the reader goes away after the
+/// first event; the deploy still runs to its end and exits 0.
+#[test]
+fn a_deploy_whose_stdout_closes_runs_to_the_end() {
+    use std::io::BufRead;
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = crate::support::cli::streamkit_process(&emu.env(), dir.path())
+        .args([
+            "deploy",
+            "--pattern",
+            "3",
+            "--stack-name",
+            "sk-pipe",
+            "--yes",
+            "--output",
+            "json",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("\"cost_estimate\""), "{first}");
+    // The reader is gone now; the change set, execute and watch still happen.
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let (code, out, err) =
+        run(streamkit(&emu, dir.path()).args(["status", "--stack-name", "sk-pipe"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("CREATE_COMPLETE"), "{out}");
+}

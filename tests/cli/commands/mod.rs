@@ -8,7 +8,9 @@
 //! the expected files from the current output; review the diff.
 
 mod offline;
+mod replication;
 mod stacks;
+mod terminal;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
