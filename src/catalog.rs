@@ -326,3 +326,56 @@ fn collect(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static str)>) {
         collect(sub, out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "id: x\nname: x\ntitle: t\ndescription: d\ntemplate_description: t\nfragments: []\nparameter_groups:\n  - label: L\n    parameters: [RegionRole, PeerRegion]\n";
+
+    #[test]
+    fn deployment_data_is_checked_when_the_manifest_loads() {
+        let pair = "deployment:\n  region_pair:\n    roles: [primary, secondary]\n    role_parameter: RegionRole\n    peer_parameter: PeerRegion\n";
+        let m = parse_manifest("patterns/x.yaml", &format!("{BASE}{pair}")).unwrap();
+        assert!(m.spans_regions());
+        let regions = ["a".to_string(), "b".to_string()];
+        assert_eq!(
+            m.region_parameters(&regions, 1),
+            [
+                ("RegionRole".to_string(), "secondary".to_string()),
+                ("PeerRegion".to_string(), "a".to_string())
+            ]
+        );
+        let unknown = pair.replace("PeerRegion", "Peer");
+        let err = parse_manifest("patterns/x.yaml", &format!("{BASE}{unknown}")).unwrap_err();
+        assert!(err.to_string().contains("'Peer'"), "{err}");
+        let one_role = pair.replace("[primary, secondary]", "[primary]");
+        assert!(parse_manifest("patterns/x.yaml", &format!("{BASE}{one_role}")).is_err());
+        let typo = "deployment:\n  regions: 2\n";
+        assert!(parse_manifest("patterns/x.yaml", &format!("{BASE}{typo}")).is_err());
+    }
+
+    #[test]
+    fn the_catalog_says_which_stacks_span_regions_and_run_a_producer() {
+        let all = all().unwrap();
+        let spans: Vec<&str> = all
+            .iter()
+            .filter(|m| m.spans_regions())
+            .map(|m| m.id.as_str())
+            .collect();
+        assert_eq!(spans, ["cross-region"]);
+        let producers: Vec<&str> = all
+            .iter()
+            .filter(|m| m.has_producer())
+            .map(|m| m.id.as_str())
+            .collect();
+        assert_eq!(producers, ["2", "4"]);
+        let with_network: Vec<&str> = all
+            .iter()
+            .filter(|m| !m.deployment.network_parameters.is_empty())
+            .map(|m| m.id.as_str())
+            .collect();
+        assert_eq!(with_network, ["2", "4"]);
+        assert!(PatternId::try_from("Bad Id".to_string()).is_err());
+    }
+}
