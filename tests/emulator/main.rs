@@ -11,6 +11,7 @@ mod deploy_events;
 mod deploy_faults;
 mod deploy_stacks;
 mod local_deploy;
+mod properties;
 mod replication_faults;
 mod replication_ops;
 mod stacks;

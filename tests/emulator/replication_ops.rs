@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::cli::*;
 use crate::support::xr::*;
+use crate::support::Clients;
 use assert_cmd::Command;
 use aws_sdk_dynamodb::types::AttributeValue;
 use streamkit_replicator::checkpoint::sequence_key;
@@ -80,20 +81,53 @@ fn replicate_until_idle(mut cmd: assert_cmd::Command, regions: &str) -> (i32, St
     ]))
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn replicate_status_and_failover_on_the_emulator() {
-    let emu = Emulator::start();
-    let dir = tempfile::tempdir().unwrap();
-    let (a, b) = deploy_pair(&emu).await;
-    let cfg_a = emu.sdk_config(A).await;
-    let cfg_b = emu.sdk_config(B).await;
-    let regions = format!("{A},{B}");
-    let sk = || streamkit(&emu, dir.path());
+/// The two regions of one emulator, and what the cases produced so far.
+struct Scenario {
+    emu: Emulator,
+    dir: tempfile::TempDir,
+    a: Clients,
+    b: Clients,
+    cfg_a: aws_config::SdkConfig,
+    cfg_b: aws_config::SdkConfig,
+    regions: String,
+    /// The first N records (A), and the 50 left pending behind the runner.
+    first: Vec<streamkit_core::putrecords::OutRecord>,
+    pending: Vec<streamkit_core::putrecords::OutRecord>,
+    /// A's checkpoints after the first run.
+    cp1: BTreeMap<String, String>,
+}
 
-    // ---- replicate N records A -> B with the local runner
+impl Scenario {
+    async fn start() -> Scenario {
+        let emu = Emulator::start();
+        let (a, b) = deploy_pair(&emu).await;
+        Scenario {
+            cfg_a: emu.sdk_config(A).await,
+            cfg_b: emu.sdk_config(B).await,
+            dir: tempfile::tempdir().unwrap(),
+            regions: format!("{A},{B}"),
+            emu,
+            a,
+            b,
+            first: Vec::new(),
+            pending: Vec::new(),
+            cp1: BTreeMap::new(),
+        }
+    }
+
+    fn sk(&self) -> assert_cmd::Command {
+        streamkit(&self.emu, self.dir.path())
+    }
+}
+
+/// The local runner replicates N records A -> B: nothing lost, nothing
+/// duplicated, order per key kept, one checkpoint per shard at its last record.
+async fn replicate_n_records_a_to_b(sc: &mut Scenario) {
+    let (a, cfg_a, cfg_b, regions) = (&sc.a, &sc.cfg_a, &sc.cfg_b, sc.regions.as_str());
+    let sk = || sc.sk();
     let first = cdc_records(N, "first");
-    produce(&cfg_a, &first).await;
-    let (code, out, err) = replicate_until_idle(sk(), &regions);
+    produce(cfg_a, &first).await;
+    let (code, out, err) = replicate_until_idle(sk(), regions);
     assert_eq!(code, 0, "local replicate: {out}\n{err}");
     let summary = json_of(&out);
     assert_eq!(summary["regions"][0]["region"], A);
@@ -103,8 +137,8 @@ async fn replicate_status_and_failover_on_the_emulator() {
         "B is passive"
     );
 
-    let src = read_all(&cfg_a).await;
-    let dst = read_all(&cfg_b).await;
+    let src = read_all(cfg_a).await;
+    let dst = read_all(cfg_b).await;
     assert_eq!(src.len(), N);
     assert_eq!(dst.len(), N, "nothing lost, nothing duplicated");
     assert!(
@@ -120,7 +154,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
         by_key_out(&first),
         "bytes, keys and order per key in B"
     );
-    let cp1 = checkpoints(&a).await;
+    let cp1 = checkpoints(a).await;
     assert_eq!(cp1.len(), 3, "one checkpoint per shard: {cp1:?}");
     for (shard, seq) in &cp1 {
         let last = src.iter().rfind(|r| &r.shard_id == shard).unwrap();
@@ -129,15 +163,21 @@ async fn replicate_status_and_failover_on_the_emulator() {
             "checkpoint of {shard} at its last record"
         );
     }
+    sc.first = first;
+    sc.cp1 = cp1;
+}
 
-    // ---- status: caught up, then behind
+/// `replication status`: caught up, then 50 records behind with a lag over `--max-lag`.
+async fn status_caught_up_then_behind(sc: &mut Scenario) {
+    let (cfg_a, regions) = (&sc.cfg_a, sc.regions.as_str());
+    let sk = || sc.sk();
     let (code, out, err) = run(sk().args([
         "replication",
         "status",
         "--stack-name",
         STACK,
         "--regions",
-        &regions,
+        regions,
         "--max-lag",
         "0",
         "--output",
@@ -155,7 +195,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
         "--stack-name",
         STACK,
         "--regions",
-        &regions,
+        regions,
     ]));
     assert_eq!(code, 0);
     assert!(
@@ -164,7 +204,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
     );
 
     let pending = cdc_records(50, "pending");
-    produce(&cfg_a, &pending).await;
+    produce(cfg_a, &pending).await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let (code, out, err) = run(sk().args([
         "replication",
@@ -172,7 +212,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
         "--stack-name",
         STACK,
         "--regions",
-        &regions,
+        regions,
         "--max-lag",
         "0.5",
         "--output",
@@ -183,9 +223,15 @@ async fn replicate_status_and_failover_on_the_emulator() {
     assert_eq!(s["records_behind"], 50);
     assert!(s["lag_seconds"].as_f64().unwrap() >= 1.0);
     assert_eq!(s["healthy"], false);
+    sc.pending = pending;
+}
 
-    // ---- failover in the middle of a run
-    let mut runner = streamkit_process(&emu.env(), dir.path());
+/// Failover to B while the runner runs: B takes over, no echo either way,
+/// records written to the passive region stay there.
+async fn failover_in_the_middle_of_a_run(sc: &Scenario) {
+    let (a, b, cfg_a, cfg_b, regions) = (&sc.a, &sc.b, &sc.cfg_a, &sc.cfg_b, sc.regions.as_str());
+    let sk = || sc.sk();
+    let mut runner = streamkit_process(&sc.emu.env(), sc.dir.path());
     runner
         .args([
             "local",
@@ -193,7 +239,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
             "--stack-name",
             STACK,
             "--regions",
-            &regions,
+            regions,
             "--until-idle",
             "--idle-seconds",
             "8",
@@ -204,7 +250,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
         .stderr(Stdio::piped());
     let runner = runner.spawn().expect("spawn local replicate");
     let before = cdc_records(300, "before");
-    produce(&cfg_a, &before).await;
+    produce(cfg_a, &before).await;
     // Let the runner catch up (status is the gate a failover script would use).
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -214,7 +260,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
             "--stack-name",
             STACK,
             "--regions",
-            &regions,
+            regions,
             "--output",
             "json",
         ]));
@@ -224,8 +270,8 @@ async fn replicate_status_and_failover_on_the_emulator() {
         assert!(Instant::now() < deadline, "runner did not catch up: {out}");
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    let cp2 = checkpoints(&a).await;
-    assert_monotonic(&cp1, &cp2);
+    let cp2 = checkpoints(a).await;
+    assert_monotonic(&sc.cp1, &cp2);
 
     let failover = std::thread::spawn({
         let mut cmd = sk();
@@ -234,7 +280,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
             "--stack-name",
             STACK,
             "--regions",
-            &regions,
+            regions,
             "--to",
             B,
             "--yes",
@@ -248,7 +294,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
     // Producers move to B once B is active.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let active = config_item(&b)
+        let active = config_item(b)
             .await
             .and_then(|i| i.get("activeRegion").and_then(|v| v.as_s().ok()).cloned());
         if active.as_deref() == Some(B) {
@@ -260,10 +306,10 @@ async fn replicate_status_and_failover_on_the_emulator() {
     // A producer that has not moved yet writes to A after the flip: those
     // records stay in A (A is passive), as the README says.
     let during = cdc_records(20, "during");
-    produce(&cfg_a, &during).await;
+    produce(cfg_a, &during).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let after = cdc_records(300, "after");
-    produce(&cfg_b, &after).await;
+    produce(cfg_b, &after).await;
     let (code, out, err) = failover.join().unwrap();
     assert_eq!(code, 0, "failover: {out}\n{err}");
     let f = json_of(&out);
@@ -283,11 +329,11 @@ async fn replicate_status_and_failover_on_the_emulator() {
     );
 
     // Every record is where it belongs, once: no echo in either direction.
-    let in_a = by_key(&read_all(&cfg_a).await);
-    let in_b = by_key(&read_all(&cfg_b).await);
+    let in_a = by_key(&read_all(cfg_a).await);
+    let in_b = by_key(&read_all(cfg_b).await);
     let from_a = concat(&[
-        &by_key_out(&first),
-        &by_key_out(&pending),
+        &by_key_out(&sc.first),
+        &by_key_out(&sc.pending),
         &by_key_out(&before),
     ]);
     let from_b = by_key_out(&after);
@@ -321,7 +367,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
         "--stack-name",
         STACK,
         "--regions",
-        &regions,
+        regions,
         "--output",
         "json",
     ]));
@@ -332,17 +378,22 @@ async fn replicate_status_and_failover_on_the_emulator() {
         s["records_behind"], 0,
         "B's pre-flip copies are not counted: {s}"
     );
-    assert_monotonic(&cp2, &checkpoints(&a).await);
+    assert_monotonic(&cp2, &checkpoints(a).await);
+}
 
-    // ---- failback to A with unreplicated records in B, without a runner
+/// Failback to A with records stranded in B and no runner: reported, not sent
+/// back later; A replicates again afterwards.
+async fn failback_with_unreplicated_records(sc: &Scenario) {
+    let (a, b, cfg_a, cfg_b, regions) = (&sc.a, &sc.b, &sc.cfg_a, &sc.cfg_b, sc.regions.as_str());
+    let sk = || sc.sk();
     let stranded = cdc_records(10, "stranded");
-    produce(&cfg_b, &stranded).await;
+    produce(cfg_b, &stranded).await;
     let (code, out, err) = run(sk().args([
         "failover",
         "--stack-name",
         STACK,
         "--regions",
-        &regions,
+        regions,
         "--to",
         A,
         "--yes",
@@ -353,7 +404,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
     assert_eq!(code, 0, "failback: {out}\n{err}");
     let f = json_of(&out);
     assert_eq!(f["unreplicated_at_flip"], 10, "{f}");
-    for c in [&a, &b] {
+    for c in [a, b] {
         let item = config_item(c).await.unwrap();
         assert_eq!(
             item["activeRegion"],
@@ -362,7 +413,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
             c.region
         );
     }
-    let (code, out, err) = replicate_until_idle(sk(), &regions);
+    let (code, out, err) = replicate_until_idle(sk(), regions);
     assert_eq!(code, 0, "replicate after failback: {out}\n{err}");
     let r = json_of(&out);
     assert_eq!(
@@ -373,22 +424,22 @@ async fn replicate_status_and_failover_on_the_emulator() {
         r["regions"][0]["skipped_before_activation"], 320,
         "A's copies of B's records and the stranded writes are not sent: {r}"
     );
-    let a_count = read_all(&cfg_a).await.len();
-    let b_count = read_all(&cfg_b).await.len();
+    let a_count = read_all(cfg_a).await.len();
+    let b_count = read_all(cfg_b).await.len();
     assert_eq!(a_count, N + 50 + 300 + 20 + 300);
     assert_eq!(b_count, N + 50 + 300 + 300 + 10);
     let back = cdc_records(30, "back");
-    produce(&cfg_a, &back).await;
-    let (code, out, err) = replicate_until_idle(sk(), &regions);
+    produce(cfg_a, &back).await;
+    let (code, out, err) = replicate_until_idle(sk(), regions);
     assert_eq!(code, 0, "{out}\n{err}");
-    let in_b = by_key(&read_all(&cfg_b).await);
+    let in_b = by_key(&read_all(cfg_b).await);
     assert_eq!(
         only(&in_b, &by_key_out(&back)),
         by_key_out(&back),
         "A replicates again after failback"
     );
     assert_eq!(
-        read_all(&cfg_a).await.len(),
+        read_all(cfg_a).await.len(),
         a_count + 30,
         "no echo after failback"
     );
@@ -398,7 +449,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
         "--stack-name",
         STACK,
         "--regions",
-        &regions,
+        regions,
         "--max-lag",
         "0",
         "--output",
@@ -406,16 +457,20 @@ async fn replicate_status_and_failover_on_the_emulator() {
     ]));
     assert_eq!(code, 0, "{out}");
     assert_eq!(json_of(&out)["records_behind"], 0);
+}
 
-    // ---- bad input: one line, exit 2, nothing changed
-    let config_before = (config_item(&a).await, config_item(&b).await);
+/// Bad input: one line, exit 2, nothing changed.
+async fn failover_refuses_bad_input(sc: &Scenario) {
+    let (a, b, regions) = (&sc.a, &sc.b, sc.regions.as_str());
+    let sk = || sc.sk();
+    let config_before = (config_item(a).await, config_item(b).await);
     bad_input(
         sk().args([
             "failover",
             "--stack-name",
             "nope",
             "--regions",
-            &regions,
+            regions,
             "--to",
             A,
             "--yes",
@@ -428,7 +483,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
             "--stack-name",
             STACK,
             "--regions",
-            &regions,
+            regions,
             "--to",
             "mars-1",
             "--yes",
@@ -441,7 +496,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
             "--stack-name",
             STACK,
             "--regions",
-            &regions,
+            regions,
             "--to",
             "eu-west-1",
             "--yes",
@@ -467,7 +522,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
             "--stack-name",
             STACK,
             "--regions",
-            &regions,
+            regions,
             "--to",
             A,
             "--yes",
@@ -481,24 +536,28 @@ async fn replicate_status_and_failover_on_the_emulator() {
             "--stack-name",
             "nope",
             "--regions",
-            &regions,
+            regions,
             "--until-idle",
         ]),
         "local replicate, unknown stack",
     );
-    assert_eq!(
-        (config_item(&a).await, config_item(&b).await),
-        config_before
-    );
+    assert_eq!((config_item(a).await, config_item(b).await), config_before);
+}
+
+/// A config item that changed under the failover (exit 1), is malformed or
+/// is missing (exit 2): nothing written.
+async fn failover_refuses_a_changed_malformed_or_missing_config(sc: &Scenario) {
+    let (a, b, regions) = (&sc.a, &sc.b, sc.regions.as_str());
+    let sk = || sc.sk();
     // The config changed under the failover (here: B's replica already says B
     // while A's says A): exit 1, nothing written.
-    set_config(&b, Some(AttributeValue::S(B.into()))).await;
+    set_config(b, Some(AttributeValue::S(B.into()))).await;
     let (code, out, err) = run(sk().args([
         "failover",
         "--stack-name",
         STACK,
         "--regions",
-        &regions,
+        regions,
         "--to",
         B,
         "--yes",
@@ -508,11 +567,11 @@ async fn replicate_status_and_failover_on_the_emulator() {
     assert!(err.contains("changed under the failover"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert_eq!(
-        config_item(&a).await.unwrap()["activeRegion"],
+        config_item(a).await.unwrap()["activeRegion"],
         AttributeValue::S(A.into()),
         "nothing changed in A"
     );
-    for c in [&a, &b] {
+    for c in [a, b] {
         set_config(c, Some(AttributeValue::N("5".into()))).await;
     }
     bad_input(
@@ -521,7 +580,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
             "--stack-name",
             STACK,
             "--regions",
-            &regions,
+            regions,
             "--to",
             A,
             "--yes",
@@ -529,10 +588,10 @@ async fn replicate_status_and_failover_on_the_emulator() {
         "malformed config item",
     );
     assert_eq!(
-        config_item(&a).await.unwrap()["activeRegion"],
+        config_item(a).await.unwrap()["activeRegion"],
         AttributeValue::N("5".into())
     );
-    for c in [&a, &b] {
+    for c in [a, b] {
         set_config(c, None).await;
     }
     bad_input(
@@ -541,7 +600,7 @@ async fn replicate_status_and_failover_on_the_emulator() {
             "--stack-name",
             STACK,
             "--regions",
-            &regions,
+            regions,
             "--to",
             A,
             "--yes",
@@ -555,10 +614,20 @@ async fn replicate_status_and_failover_on_the_emulator() {
             "--stack-name",
             STACK,
             "--regions",
-            &regions,
+            regions,
         ]),
         "status without config item",
     );
-    assert!(config_item(&a).await.is_none() && config_item(&b).await.is_none());
-    drop(emu);
+    assert!(config_item(a).await.is_none() && config_item(b).await.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replicate_status_and_failover_on_the_emulator() {
+    let mut sc = Scenario::start().await;
+    replicate_n_records_a_to_b(&mut sc).await;
+    status_caught_up_then_behind(&mut sc).await;
+    failover_in_the_middle_of_a_run(&sc).await;
+    failback_with_unreplicated_records(&sc).await;
+    failover_refuses_bad_input(&sc).await;
+    failover_refuses_a_changed_malformed_or_missing_config(&sc).await;
 }
