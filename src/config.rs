@@ -65,6 +65,27 @@ pub struct StackArgs {
     pub profile: Option<String>,
 }
 
+/// Where artifacts go: the flags of `bootstrap` and `publish` (a subset of [`StackArgs`]).
+#[derive(Debug, Clone, Default, Args)]
+pub struct BucketArgs {
+    /// Artifact bucket base name: templates go to BASE, code to BASE-<region> (default: `bucket_base` in streamkit.toml, else for bootstrap streamkit-assets, for publish the one the build-dist output was built for).
+    #[arg(long)]
+    pub bucket_base: Option<String>,
+    /// Regions that get the code, comma-separated (default: the current region).
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub regions: Vec<String>,
+}
+
+impl BucketArgs {
+    pub fn to_args(&self) -> StackArgs {
+        StackArgs {
+            bucket_base: self.bucket_base.clone(),
+            regions: self.regions.clone(),
+            ..StackArgs::default()
+        }
+    }
+}
+
 /// The stack a read or delete command works on (a subset of [`StackArgs`]).
 #[derive(Debug, Clone, Default, Args)]
 pub struct StackRef {
@@ -124,6 +145,17 @@ fn pairs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Er
 pub struct Resolved {
     pub stack: StackArgs,
     pub aws: AwsOptions,
+}
+
+impl Resolved {
+    /// The regions given (`--regions` or the config file), else `current`.
+    pub fn regions_or(&self, current: &str) -> Vec<String> {
+        if self.stack.regions.is_empty() {
+            vec![current.to_string()]
+        } else {
+            self.stack.regions.clone()
+        }
+    }
 }
 
 impl StackArgs {

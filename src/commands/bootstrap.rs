@@ -9,19 +9,15 @@ use serde::Serialize;
 use super::Context;
 use crate::aws::{self, Aws};
 use crate::bucket::{self, Ensured};
-use crate::config::StackArgs;
+use crate::config::BucketArgs;
 use crate::error::Result;
 use crate::io::{write_lines, JsonForm, Report};
 use crate::render::AssetBinding;
 
 #[derive(Debug, Args)]
 pub struct BootstrapArgs {
-    /// Artifact bucket base name (default: `bucket_base` in streamkit.toml, else streamkit-assets).
-    #[arg(long)]
-    pub bucket_base: Option<String>,
-    /// Regions that get a code bucket, comma-separated (default: the current region).
-    #[arg(long, value_delimiter = ',', value_name = "A,B")]
-    pub regions: Vec<String>,
+    #[command(flatten)]
+    pub buckets: BucketArgs,
 }
 
 /// One line per bucket; JSON: one object per bucket per line.
@@ -37,12 +33,7 @@ pub struct BucketLine {
 }
 
 pub fn run(ctx: &Context<'_>, args: &BootstrapArgs) -> Result<BootstrapReport> {
-    let flags = StackArgs {
-        bucket_base: args.bucket_base.clone(),
-        regions: args.regions.clone(),
-        ..StackArgs::default()
-    };
-    let resolved = ctx.resolve(&flags)?;
+    let resolved = ctx.resolve(&args.buckets.to_args())?;
     let base = resolved
         .stack
         .bucket_base
@@ -51,10 +42,7 @@ pub fn run(ctx: &Context<'_>, args: &BootstrapArgs) -> Result<BootstrapReport> {
     bucket::check_base("--bucket-base", &base)?;
     aws::block_on(async {
         let aws = Aws::load(&resolved.aws).await?;
-        let mut regions = resolved.stack.regions.clone();
-        if regions.is_empty() {
-            regions.push(aws.region.clone());
-        }
+        let regions = resolved.regions_or(&aws.region);
         let mut targets = vec![(aws.clone(), base.clone())];
         targets.extend(
             regions

@@ -6,7 +6,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::Context;
-use crate::aws::{self, Aws};
+use crate::aws;
 use crate::config::StackRef;
 use crate::deploy::stack;
 use crate::error::{Error, Result};
@@ -27,12 +27,9 @@ pub struct DashboardReport {
 }
 
 pub fn run(ctx: &Context<'_>, args: &DashboardArgs) -> Result<DashboardReport> {
-    let resolved = ctx.resolve(&args.stack.to_args())?;
-    let name = resolved.stack.stack_name()?;
     aws::block_on(async {
-        let aws = Aws::load(&resolved.aws).await?;
-        let cfn = aws.cloudformation();
-        let info = stack::require(&cfn, &aws, &name).await?;
+        let (aws, info) = super::deployed(ctx, &args.stack).await?;
+        let name = info.name.clone();
         let from_output = info
             .outputs
             .iter()
@@ -40,7 +37,7 @@ pub fn run(ctx: &Context<'_>, args: &DashboardArgs) -> Result<DashboardReport> {
             .map(|o| o.value.clone());
         let dashboard = match from_output {
             Some(d) => d,
-            None => stack::resources(&cfn, &aws, &info.id)
+            None => stack::resources(&aws.cloudformation(), &aws, &info.id)
                 .await?
                 .into_iter()
                 .find(|(_, ty, _)| ty == "AWS::CloudWatch::Dashboard")

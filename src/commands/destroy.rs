@@ -7,11 +7,10 @@ use clap::Args;
 use serde::Serialize;
 
 use super::Context;
-use crate::aws::{self, Aws};
+use crate::aws;
 use crate::config::StackRef;
 use crate::deploy::destroy::{self, Destroyed};
 use crate::deploy::events::Poll;
-use crate::deploy::stack;
 use crate::error::{Error, Result};
 use crate::io::Report;
 
@@ -38,11 +37,9 @@ pub struct DestroyReport {
 }
 
 pub fn run(ctx: &Context<'_>, args: &DestroyArgs) -> Result<DestroyReport> {
-    let resolved = ctx.resolve(&args.stack.to_args())?;
-    let name = resolved.stack.stack_name()?;
     aws::block_on(async {
-        let aws = Aws::load(&resolved.aws).await?;
-        let info = stack::require(&aws.cloudformation(), &aws, &name).await?;
+        let (aws, info) = super::deployed(ctx, &args.stack).await?;
+        let name = &info.name;
         let buckets = destroy::buckets(&aws, &info).await?;
         let retained: Vec<&str> = buckets
             .iter()

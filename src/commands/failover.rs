@@ -10,7 +10,6 @@ use serde::Serialize;
 
 use super::Context;
 use crate::aws;
-use crate::config::StackArgs;
 use crate::error::{Error, Result};
 use crate::io::Report;
 use crate::replication::status::{self, Status};
@@ -57,9 +56,8 @@ pub struct FailoverReport {
 
 pub fn run(ctx: &Context<'_>, args: &FailoverArgs) -> Result<FailoverReport> {
     crate::replication::check_region_name(&args.to)?;
-    let resolved = ctx.resolve(&StackArgs::default())?;
     aws::block_on(async {
-        let xr = XrStack::resolve(&resolved.aws, &args.stack_name, &args.regions).await?;
+        let xr = super::region_pair(ctx, &args.stack_name, &args.regions).await?;
         xr.aws_of(&args.to)?;
         let (_, current) = xr.require_config().await?;
         let from = current.active_region.clone();

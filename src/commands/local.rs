@@ -9,12 +9,10 @@ use serde::Serialize;
 
 use super::Context;
 use crate::aws;
-use crate::config::StackArgs;
 use crate::error::Result;
 use crate::io::{write_lines, Report};
 use crate::progress::Event;
 use crate::replication::runner::{self, RegionRun, RunOptions};
-use crate::replication::XrStack;
 
 #[derive(Debug, Args)]
 pub struct LocalArgs {
@@ -62,7 +60,6 @@ pub struct ReplicateReport {
 
 pub fn run(ctx: &Context<'_>, args: &LocalArgs) -> Result<ReplicateReport> {
     let LocalCommand::Replicate(args) = &args.command;
-    let resolved = ctx.resolve(&StackArgs::default())?;
     // stdout is one JSON document: retry lines go to stderr in either mode.
     let progress = ctx.io.progress_on_stderr();
     let retry = |line: &str| {
@@ -71,7 +68,7 @@ pub fn run(ctx: &Context<'_>, args: &LocalArgs) -> Result<ReplicateReport> {
         })
     };
     aws::block_on(async {
-        let xr = XrStack::resolve(&resolved.aws, &args.stack_name, &args.regions).await?;
+        let xr = super::region_pair(ctx, &args.stack_name, &args.regions).await?;
         let opts = RunOptions {
             until_idle: args
                 .until_idle

@@ -44,9 +44,12 @@ pub mod validate;
 use aws_credential_types::provider::SharedCredentialsProvider;
 
 use crate::args::GlobalArgs;
-use crate::config::{self, Resolved, StackArgs};
+use crate::aws::Aws;
+use crate::config::{self, Resolved, StackArgs, StackRef};
+use crate::deploy::stack::{self, StackInfo};
 use crate::error::Result;
 use crate::io::Io;
+use crate::replication::XrStack;
 
 /// What every command runs with: the I/O object and the global flags.
 pub struct Context<'a> {
@@ -72,4 +75,25 @@ impl<'a> Context<'a> {
         resolved.aws.credentials = self.credentials.clone();
         Ok(resolved)
     }
+}
+
+/// The stack a read or delete command names (`--stack-name`/`--pattern`, or
+/// the config file), as deployed: a missing stack is bad input.
+pub(crate) async fn deployed(ctx: &Context<'_>, stack: &StackRef) -> Result<(Aws, StackInfo)> {
+    let resolved = ctx.resolve(&stack.to_args())?;
+    let name = resolved.stack.stack_name()?;
+    let aws = Aws::load(&resolved.aws).await?;
+    let info = stack::require(&aws.cloudformation(), &aws, &name).await?;
+    Ok((aws, info))
+}
+
+/// A deployed region pair (`--stack-name`, `--regions A,B` or `--region` and
+/// the stack's peer region), for the cross-region commands.
+pub(crate) async fn region_pair(
+    ctx: &Context<'_>,
+    stack_name: &str,
+    regions: &[String],
+) -> Result<XrStack> {
+    let resolved = ctx.resolve(&StackArgs::default())?;
+    XrStack::resolve(&resolved.aws, stack_name, regions).await
 }

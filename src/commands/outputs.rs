@@ -6,10 +6,10 @@ use clap::Args;
 use serde::{Serialize, Serializer};
 
 use super::Context;
-use crate::aws::{self, Aws};
+use crate::aws;
 use crate::cfn::status::Status;
 use crate::config::StackRef;
-use crate::deploy::stack::{self, Output};
+use crate::deploy::stack::Output;
 use crate::error::Result;
 use crate::io::{write_lines, Report};
 
@@ -30,11 +30,8 @@ pub struct OutputsReport {
 }
 
 pub fn run(ctx: &Context<'_>, args: &OutputsArgs) -> Result<OutputsReport> {
-    let resolved = ctx.resolve(&args.stack.to_args())?;
-    let name = resolved.stack.stack_name()?;
     aws::block_on(async {
-        let aws = Aws::load(&resolved.aws).await?;
-        let info = stack::require(&aws.cloudformation(), &aws, &name).await?;
+        let (aws, info) = super::deployed(ctx, &args.stack).await?;
         Ok(OutputsReport {
             stack: info.name,
             region: aws.region,

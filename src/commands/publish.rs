@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::aws::{self, Aws};
-use crate::config::StackArgs;
+use crate::config::BucketArgs;
 use crate::deploy::assets::{self, ObjectState};
 use crate::dist::manifest::DistManifest;
 use crate::error::Result;
@@ -21,12 +21,8 @@ pub struct PublishArgs {
     /// The `build-dist` output directory.
     #[arg(long, default_value = "deployment", value_name = "DIR")]
     pub dist_dir: PathBuf,
-    /// Artifact bucket base (default: the one the output was built for).
-    #[arg(long)]
-    pub bucket_base: Option<String>,
-    /// Regions whose code bucket receives the code, comma-separated (default: the current region).
-    #[arg(long, value_delimiter = ',', value_name = "A,B")]
-    pub regions: Vec<String>,
+    #[command(flatten)]
+    pub buckets: BucketArgs,
 }
 
 /// How many objects were sent; each one was an `object` event before.
@@ -38,12 +34,7 @@ pub struct PublishReport {
 }
 
 pub fn run(ctx: &Context<'_>, args: &PublishArgs) -> Result<PublishReport> {
-    let flags = StackArgs {
-        bucket_base: args.bucket_base.clone(),
-        regions: args.regions.clone(),
-        ..StackArgs::default()
-    };
-    let resolved = ctx.resolve(&flags)?;
+    let resolved = ctx.resolve(&args.buckets.to_args())?;
     let manifest = DistManifest::load(&args.dist_dir)?;
     let base = resolved
         .stack
@@ -53,10 +44,7 @@ pub fn run(ctx: &Context<'_>, args: &PublishArgs) -> Result<PublishReport> {
     let progress = ctx.io.progress();
     aws::block_on(async {
         let aws = Aws::load(&resolved.aws).await?;
-        let mut regions = resolved.stack.regions.clone();
-        if regions.is_empty() {
-            regions.push(aws.region.clone());
-        }
+        let regions = resolved.regions_or(&aws.region);
         let results = assets::publish(&aws, &args.dist_dir, &manifest, &regions, &base, &mut |p| {
             progress.emit(Event::Object { object: p.clone() })
         })

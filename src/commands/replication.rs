@@ -7,11 +7,9 @@ use serde::Serialize;
 
 use super::Context;
 use crate::aws;
-use crate::config::StackArgs;
 use crate::error::{Error, Result};
 use crate::io::Report;
 use crate::replication::status::{self, Status};
-use crate::replication::XrStack;
 
 #[derive(Debug, Args)]
 pub struct ReplicationArgs {
@@ -52,9 +50,8 @@ pub struct ReplicationReport {
 
 pub fn run(ctx: &Context<'_>, args: &ReplicationArgs) -> Result<ReplicationReport> {
     let ReplicationCommand::Status(args) = &args.command;
-    let resolved = ctx.resolve(&StackArgs::default())?;
     aws::block_on(async {
-        let xr = XrStack::resolve(&resolved.aws, &args.stack_name, &args.regions).await?;
+        let xr = super::region_pair(ctx, &args.stack_name, &args.regions).await?;
         let s = status::status(&xr).await?;
         Ok(ReplicationReport {
             healthy: args.max_lag.is_none_or(|m| s.lag_seconds <= m),

@@ -7,7 +7,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::Context;
-use crate::aws::{self, Aws};
+use crate::aws;
 use crate::cfn::status::Status;
 use crate::config::StackRef;
 use crate::deploy::events::{self, Poll};
@@ -35,12 +35,10 @@ pub struct StatusReport {
 }
 
 pub fn run(ctx: &Context<'_>, args: &StatusArgs) -> Result<StatusReport> {
-    let resolved = ctx.resolve(&args.stack.to_args())?;
-    let name = resolved.stack.stack_name()?;
     aws::block_on(async {
-        let aws = Aws::load(&resolved.aws).await?;
+        let (aws, mut info) = super::deployed(ctx, &args.stack).await?;
         let cfn = aws.cloudformation();
-        let mut info = stack::require(&cfn, &aws, &name).await?;
+        let name = info.name.clone();
         if args.watch && info.status.in_progress() {
             let progress = ctx.io.progress();
             progress.message(format!(

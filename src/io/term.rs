@@ -43,6 +43,14 @@ impl WriterTerm {
     fn put(&self, text: &str) -> std::io::Result<()> {
         lock(&self.0).write_all(text.as_bytes())
     }
+
+    /// A cursor move by `n` (none for 0): `ESC [ n code`.
+    fn csi(&self, n: usize, code: char) -> std::io::Result<()> {
+        if n == 0 {
+            return Ok(());
+        }
+        self.put(&format!("\x1b[{n}{code}"))
+    }
 }
 
 impl TermLike for WriterTerm {
@@ -51,31 +59,19 @@ impl TermLike for WriterTerm {
     }
 
     fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
-        if n > 0 {
-            self.put(&format!("\x1b[{n}A"))?;
-        }
-        Ok(())
+        self.csi(n, 'A')
     }
 
     fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
-        if n > 0 {
-            self.put(&format!("\x1b[{n}B"))?;
-        }
-        Ok(())
+        self.csi(n, 'B')
     }
 
     fn move_cursor_right(&self, n: usize) -> std::io::Result<()> {
-        if n > 0 {
-            self.put(&format!("\x1b[{n}C"))?;
-        }
-        Ok(())
+        self.csi(n, 'C')
     }
 
     fn move_cursor_left(&self, n: usize) -> std::io::Result<()> {
-        if n > 0 {
-            self.put(&format!("\x1b[{n}D"))?;
-        }
-        Ok(())
+        self.csi(n, 'D')
     }
 
     fn write_line(&self, s: &str) -> std::io::Result<()> {
