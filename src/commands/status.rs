@@ -45,7 +45,7 @@ pub fn run(ctx: &Context<'_>, args: &StatusArgs) -> Result<StatusReport> {
                 "{name} is {}; following it (Ctrl-C stops watching only)",
                 info.status
             ));
-            let watched = crate::deploy::follow(
+            let watched = events::follow(
                 &cfn,
                 &aws,
                 &info.id,

@@ -207,3 +207,24 @@ pub fn failure_message(stack: &str, watched: &Watched) -> String {
         next_step(&watched.status, stack, cause)
     )
 }
+
+/// Follows an operation; Ctrl-C stops watching (not the stack) and says how to re-attach.
+pub async fn follow(
+    cfn: &Client,
+    aws: &Aws,
+    stack_id: &str,
+    name: &str,
+    marker: Option<String>,
+    poll: Poll,
+    progress: &Progress<'_>,
+) -> Result<Watched> {
+    let result = tokio::select! {
+        r = watch(cfn, aws, stack_id, marker, poll, progress) => r,
+        _ = tokio::signal::ctrl_c() => Err(Error::Interrupted(format!(
+            "interrupted: stack {name} keeps going in CloudFormation ({}); re-attach with `streamkit status --watch --stack-name {name} --region {}`",
+            aws.region, aws.region
+        ))),
+    };
+    progress.emit(Event::OperationEnd);
+    result
+}

@@ -10,6 +10,8 @@ pub mod destroy;
 pub mod events;
 pub mod guard;
 pub mod params;
+mod request;
+mod settle;
 pub mod stack;
 
 use std::collections::BTreeMap;
@@ -27,30 +29,9 @@ use crate::error::{Error, Result};
 use crate::io::Progress;
 use crate::progress::Event;
 use changeset::{ChangeSetRequest, TemplateSource};
-use events::{Poll, Watched};
 use stack::{Output, StackInfo};
 
-/// Templates larger than this go to CloudFormation through S3.
-pub const MAX_BODY: usize = 51_200;
-
-/// One stack deployment.
-#[derive(Debug, Clone)]
-pub struct DeployRequest {
-    pub stack: String,
-    pub template: Value,
-    pub parameters: Vec<(String, String)>,
-    pub tags: Vec<(String, String)>,
-    pub allow_replacement: bool,
-    /// Do not ask before changing the stack (`--yes`).
-    pub yes: bool,
-    /// Resources to skip when continuing an UPDATE_ROLLBACK_FAILED rollback.
-    pub skip_resources: Vec<String>,
-    /// Bucket and key prefix for templates over [`MAX_BODY`].
-    pub template_bucket: Option<(String, String)>,
-    pub poll: Poll,
-    /// Only show the change set, then delete it (`streamkit diff`).
-    pub plan_only: bool,
-}
+pub use request::{DeployRequest, MAX_BODY};
 
 /// What a deploy did: both `Display` (text) and `Serialize` (`--output json`).
 #[derive(Debug, Clone, Serialize)]
@@ -110,7 +91,7 @@ pub async fn deploy(
 ) -> Result<DeployResult> {
     let started = Instant::now();
     let cfn = aws.cloudformation();
-    let existing = settle(&cfn, aws, req, progress).await?;
+    let existing = settle::settle(&cfn, aws, req, progress).await?;
     let body = serde_json::to_string(&req.template).map_err(|e| Error::Aws(e.to_string()))?;
     let previous = existing.as_ref().map(|s| &s.parameters);
     let done = |result: Outcome, changes: Vec<Change>, outputs: Vec<Output>| DeployResult {
@@ -227,7 +208,7 @@ pub async fn deploy(
     progress.emit(Event::Operation {
         what: format!("deploying {} in {}", req.stack, aws.region),
     });
-    let watched = follow(
+    let watched = events::follow(
         &cfn,
         aws,
         &cs.stack_id,
@@ -247,104 +228,6 @@ pub async fn deploy(
         Outcome::Updated
     };
     Ok(done(result, cs.changes, info.outputs))
-}
-
-/// Follows an operation; Ctrl-C stops watching (not the stack) and says how to re-attach.
-pub async fn follow(
-    cfn: &Client,
-    aws: &Aws,
-    stack_id: &str,
-    name: &str,
-    marker: Option<String>,
-    poll: Poll,
-    progress: &Progress<'_>,
-) -> Result<Watched> {
-    let result = tokio::select! {
-        r = events::watch(cfn, aws, stack_id, marker, poll, progress) => r,
-        _ = tokio::signal::ctrl_c() => Err(Error::Interrupted(format!(
-            "interrupted: stack {name} keeps going in CloudFormation ({}); re-attach with `streamkit status --watch --stack-name {name} --region {}`",
-            aws.region, aws.region
-        ))),
-    };
-    progress.emit(Event::OperationEnd);
-    result
-}
-
-/// Brings an existing stack into a state a change set can be made against:
-/// waits for an operation in progress, recreates after a failed create,
-/// continues a failed update rollback.
-async fn settle(
-    cfn: &Client,
-    aws: &Aws,
-    req: &DeployRequest,
-    progress: &Progress<'_>,
-) -> Result<Option<StackInfo>> {
-    let Some(mut s) = stack::describe(cfn, aws, &req.stack).await? else {
-        return Ok(None);
-    };
-    if s.status.in_progress() && s.status != Status::ReviewInProgress {
-        progress.message(format!(
-            "{} is {}; waiting for that operation to finish",
-            s.name, s.status
-        ));
-        follow(cfn, aws, &s.id, &s.name, None, req.poll, progress).await?;
-        s = stack::require(cfn, aws, &s.id).await?;
-    }
-    let stuck = s.status.is_failed_create() || s.status == Status::UpdateRollbackFailed;
-    if req.plan_only && stuck {
-        return Err(Error::Deploy(format!(
-            "{} is {}; nothing to compare against. next: {}",
-            s.name,
-            s.status,
-            events::next_step(&s.status, &s.name, None)
-        )));
-    }
-    match s.status {
-        Status::RollbackComplete | Status::RollbackFailed => {
-            let q = format!("{} is {} after a failed create and cannot be updated; delete it and create it again?", s.name, s.status);
-            if !req.yes && !progress.confirm(&q)? {
-                return Err(Error::BadInput(format!(
-                    "{} left as {}; nothing was changed",
-                    s.name, s.status
-                )));
-            }
-            let watched = stack::delete(cfn, aws, &s, &[], req.poll, progress).await?;
-            if watched.status != Status::DeleteComplete {
-                return Err(Error::Deploy(events::failure_message(&s.name, &watched)));
-            }
-            Ok(None)
-        }
-        Status::UpdateRollbackFailed => {
-            progress.message(format!(
-                "{} is UPDATE_ROLLBACK_FAILED; continuing the rollback{}",
-                s.name,
-                if req.skip_resources.is_empty() {
-                    String::new()
-                } else {
-                    format!(" skipping {}", req.skip_resources.join(", "))
-                }
-            ));
-            let marker = events::latest_event_id(cfn, aws, &s.id).await?;
-            cfn.continue_update_rollback()
-                .stack_name(&s.id)
-                .set_resources_to_skip(Some(req.skip_resources.clone()).filter(|v| !v.is_empty()))
-                .send()
-                .await
-                .map_err(|e| aws.error("cloudformation", "ContinueUpdateRollback", e))?;
-            let watched = follow(cfn, aws, &s.id, &s.name, marker, req.poll, progress).await?;
-            if watched.status != Status::UpdateRollbackComplete {
-                return Err(Error::Deploy(events::failure_message(&s.name, &watched)));
-            }
-            stack::describe(cfn, aws, &s.id).await
-        }
-        Status::DeleteFailed => Err(Error::Deploy(format!(
-            "{} is DELETE_FAILED ({}); next: {}",
-            s.name,
-            s.reason.clone().unwrap_or_default(),
-            events::next_step(&Status::DeleteFailed, &s.name, None)
-        ))),
-        _ => Ok(Some(s)),
-    }
 }
 
 /// Same template, same effective parameters, requested tags already set.

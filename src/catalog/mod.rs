@@ -7,12 +7,17 @@
 //! two regions. Both are checked when the manifest loads.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use include_dir::{include_dir, Dir};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+
+mod deployment;
+mod id;
+
+pub use deployment::{Deployment, NetworkValue, RegionPair};
+pub use id::PatternId;
 
 static PATTERNS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/patterns");
 static TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
@@ -49,94 +54,6 @@ pub struct Manifest {
     /// Manifest file this was loaded from (filled by the loader).
     #[serde(skip_deserializing)]
     pub file: String,
-}
-
-/// A pattern id as typed on the command line (`1`, `cross-region`): lower-case
-/// letters, digits and hyphens.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct PatternId(String);
-
-impl PatternId {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for PatternId {
-    type Error = String;
-
-    fn try_from(id: String) -> std::result::Result<PatternId, String> {
-        let ok = !id.is_empty()
-            && id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if ok {
-            Ok(PatternId(id))
-        } else {
-            Err(format!(
-                "pattern id '{id}' must be lower-case letters, digits and '-'"
-            ))
-        }
-    }
-}
-
-impl From<PatternId> for String {
-    fn from(id: PatternId) -> String {
-        id.0
-    }
-}
-
-impl PartialEq<str> for PatternId {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
-    }
-}
-
-impl fmt::Display for PatternId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(&self.0)
-    }
-}
-
-/// Per-pattern behaviour of the deployer, as data in the manifest.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Deployment {
-    /// Parameters whose value comes from the network the stack is deployed
-    /// into: a local deploy fills them in from the emulator's default VPC.
-    #[serde(default)]
-    pub network_parameters: BTreeMap<String, NetworkValue>,
-    /// The stack is deployed to two regions at once (one template, a role each).
-    #[serde(default)]
-    pub region_pair: Option<RegionPair>,
-}
-
-/// What a network parameter takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NetworkValue {
-    /// The VPC's id.
-    VpcId,
-    /// A subnet of that VPC.
-    SubnetId,
-}
-
-/// A stack deployed to two regions (`deploy --regions A,B`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegionPair {
-    /// Value of `role_parameter` in each region, in `--regions` order
-    /// (e.g. `[primary, secondary]`).
-    pub roles: Vec<String>,
-    /// Parameter set to the region's role.
-    pub role_parameter: String,
-    /// Parameter set to the other region.
-    pub peer_parameter: String,
-    /// Once both regions are up, seed the active-region config item (the first
-    /// region active) where it is absent.
-    #[serde(default)]
-    pub seed_active_region: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
