@@ -29,6 +29,7 @@ pub mod deploy;
 pub mod dist;
 pub mod error;
 pub mod io;
+pub mod local_url;
 pub mod origins;
 pub mod progress;
 pub mod render;

@@ -10,6 +10,7 @@
 //! ([`crate::apigw`]), so a changed API is redeployed by a stack update.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -95,6 +96,9 @@ impl Rendered {
 }
 
 /// Renders a manifest with the given options and validates the result.
+///
+/// The embedded fragments are parsed once per process (parsing them is most of
+/// a render's cost) and every stack renders from that one Tera instance.
 pub fn render(manifest: &Manifest, opts: &RenderOptions) -> Result<Rendered> {
     render_traced(manifest, opts, &|_, _| {})
 }
@@ -106,9 +110,20 @@ pub fn render_traced(
     opts: &RenderOptions,
     trace: &dyn Fn(&str, &str),
 ) -> Result<Rendered> {
-    let sources = catalog::fragment_sources();
-    let borrowed: Vec<(&str, &str)> = sources.iter().map(|(p, s)| (p.as_str(), *s)).collect();
-    compose(manifest, opts, &borrowed, trace)
+    static EMBEDDED: OnceLock<std::result::Result<Fragments, String>> = OnceLock::new();
+    let fragments = EMBEDDED
+        .get_or_init(|| {
+            let sources = catalog::fragment_sources();
+            let borrowed: Vec<(&str, &str)> =
+                sources.iter().map(|(p, s)| (p.as_str(), *s)).collect();
+            Fragments::parse(&borrowed).map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|message| Error::Fragment {
+            file: "templates/".to_string(),
+            message: message.clone(),
+        })?;
+    render_from(manifest, opts, fragments, trace)
 }
 
 /// Renders `manifest` from the given fragment sources (`path under templates/`,
@@ -118,17 +133,40 @@ pub fn render_with(
     opts: &RenderOptions,
     sources: &[(&str, &str)],
 ) -> Result<Rendered> {
-    compose(manifest, opts, sources, &|_, _| {})
+    render_from(manifest, opts, &Fragments::parse(sources)?, &|_, _| {})
 }
 
-fn compose(
+/// Parsed fragments: the Tera instance and the paths it knows.
+struct Fragments {
+    tera: tera::Tera,
+}
+
+impl Fragments {
+    fn parse(sources: &[(&str, &str)]) -> Result<Fragments> {
+        let mut tera = tera::Tera::default();
+        // Fragments are YAML: never HTML-escape (pinned by a test).
+        tera.autoescape_on(vec![]);
+        tera.add_raw_templates(sources.iter().copied())
+            .map_err(|e| Error::Fragment {
+                file: "templates/".to_string(),
+                message: error_chain(&e),
+            })?;
+        Ok(Fragments { tera })
+    }
+
+    fn contains(&self, fragment: &str) -> bool {
+        self.tera.get_template_names().any(|name| name == fragment)
+    }
+}
+
+fn render_from(
     manifest: &Manifest,
     opts: &RenderOptions,
-    sources: &[(&str, &str)],
+    fragments: &Fragments,
     trace: &dyn Fn(&str, &str),
 ) -> Result<Rendered> {
     let settings = manifest.resolve_settings(&opts.settings)?;
-    let tera = build_tera(sources)?;
+    let tera = &fragments.tera;
     let context = context(manifest, &settings, &opts.assets)?;
 
     let mut sections: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
@@ -137,13 +175,13 @@ fn compose(
     let mut labels = Map::new();
 
     for fragment in &manifest.fragments {
-        if !sources.iter().any(|(p, _)| p == fragment) {
+        if !fragments.contains(fragment) {
             return Err(Error::Manifest {
                 file: manifest.file.clone(),
                 message: format!("fragment '{fragment}' does not exist under templates/"),
             });
         }
-        let doc = render_fragment(&tera, fragment, &context, trace)?;
+        let doc = render_fragment(tera, fragment, &context, trace)?;
         for (key, value) in doc {
             if key == DASHBOARD_KEY {
                 let list = value.as_array().cloned().ok_or_else(|| Error::Fragment {
@@ -240,18 +278,6 @@ fn compose(
 /// Renders every embedded pattern with default settings.
 pub fn render_all(opts: &RenderOptions) -> Result<Vec<Rendered>> {
     catalog::all()?.iter().map(|m| render(m, opts)).collect()
-}
-
-fn build_tera(sources: &[(&str, &str)]) -> Result<tera::Tera> {
-    let mut tera = tera::Tera::default();
-    // Fragments are YAML: never HTML-escape (pinned by a test).
-    tera.autoescape_on(vec![]);
-    tera.add_raw_templates(sources.iter().copied())
-        .map_err(|e| Error::Fragment {
-            file: "templates/".to_string(),
-            message: error_chain(&e),
-        })?;
-    Ok(tera)
 }
 
 fn context(

@@ -11,8 +11,11 @@ imports one module per service, each of which
 * patches moto's models where they drop properties streamkit sets
   (its `install()`);
 
-then installs the CBOR protocol shim and the failure handling / strictness
-switch (`strict`: a template with a type nobody implements is refused).
+then installs the CBOR protocol shim, the router that serves deployed REST
+APIs (`/_aws/execute-api/...`, see apigw_runtime), and the failure handling /
+strictness switch (`strict`: a template with a type nobody implements is
+refused). Live parts: Firehose delivery (firehose_delivery), API Gateway
+(apigw_*), the producer instance (ec2_producer).
 
 Pinned against moto 5.2.1 (`emulator/requirements.txt`).
 """
@@ -28,6 +31,7 @@ def install(strict: bool = False) -> None:
         return
     from . import (
         apigateway,
+        apigw_router,
         awslambda,
         cbor,
         cloudformation,
@@ -65,6 +69,7 @@ def install(strict: bool = False) -> None:
         logs,
         secretsmanager,
         cbor,
+        apigw_router,  # after cbor: the router sits in front of it
     ):
         module.install()
     # Last: it wraps the intrinsic resolution the modules above installed.

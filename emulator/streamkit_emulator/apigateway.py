@@ -10,6 +10,7 @@ from moto.apigateway import models as apigw
 from moto.apigateway.models import apigateway_backends
 from moto.core.common_models import CloudFormationModel
 
+from . import apigw_snapshot
 from .common import MODULE, StreamkitModel, as_bool, as_float, as_int, tag_map, wrap_create
 
 
@@ -416,3 +417,4 @@ def install() -> None:
     apigw.Deployment.physical_resource_id = property(lambda self: self.id)
     apigw.RestAPI.delete = restapi_delete
     wrap_create(apigw.RestAPI, _restapi_after, _restapi_before)
+    apigw_snapshot.install_hook(apigw.RestAPI)

@@ -1,7 +1,10 @@
-"""EC2: instances from launch templates."""
+"""EC2: instances from launch templates; an instance whose user data starts a
+service runs it on the emulator (ec2_producer), stopped with the instance."""
 from __future__ import annotations
 
 from typing import Any
+
+from . import ec2_producer
 
 
 def _instance_from_launch_template() -> None:
@@ -55,11 +58,39 @@ def _instance_from_launch_template() -> None:
             profile = data["IamInstanceProfile"]["Arn"].rsplit("/", 1)[-1]
         if profile:
             backend.associate_iam_instance_profile(instance_id=instance.id, iam_instance_profile_name=profile)
+        instance.streamkit_user_data = props.get("UserData") or data.get("UserData")
+        ec2_producer.launch(account_id, region_name, instance.id, instance.streamkit_user_data)
         return instance
 
     Instance.create_from_cloudformation_json = classmethod(create)
 
 
+def _services_follow_the_instance() -> None:
+    """Stopping or terminating an instance stops its services; starting it
+    again starts the ones its user data enabled (systemd would at boot)."""
+    from moto.ec2.models.instances import Instance
+
+    start, stop, terminate = Instance.start, Instance.stop, Instance.terminate
+
+    def started(self: Any) -> Any:
+        previous = start(self)
+        if previous.name != "running" and getattr(self, "streamkit_user_data", None):
+            ec2_producer.launch(self.ec2_backend.account_id, self.ec2_backend.region_name, self.id,
+                                self.streamkit_user_data)
+        return previous
+
+    def stopped(self: Any) -> Any:
+        ec2_producer.stop(self.id)
+        return stop(self)
+
+    def terminated(self: Any) -> Any:
+        ec2_producer.stop(self.id)
+        return terminate(self)
+
+    Instance.start, Instance.stop, Instance.terminate = started, stopped, terminated
+
+
 def install() -> None:
     """Applies this module's patches to moto (once, from `streamkit_emulator.install`)."""
     _instance_from_launch_template()
+    _services_follow_the_instance()

@@ -33,7 +33,8 @@ def put(
         "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
         "Value": float(value),
         "Unit": unit,
-        "Timestamp": timestamp or datetime.now(timezone.utc),
+        # moto compares naive UTC timestamps (GetMetricStatistics fails on aware ones).
+        "Timestamp": (timestamp or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None),
     }
     with _lock:
         cloudwatch_backends[account_id][region].put_metric_data(namespace, [datum])

@@ -12,6 +12,7 @@ use crate::config::StackRef;
 use crate::deploy::stack::Output;
 use crate::error::Result;
 use crate::io::{write_lines, Report};
+use crate::local_url::localize;
 
 #[derive(Debug, Args)]
 pub struct OutputsArgs {
@@ -32,11 +33,20 @@ pub struct OutputsReport {
 pub fn run(ctx: &Context<'_>, args: &OutputsArgs) -> Result<OutputsReport> {
     aws::block_on(async {
         let (aws, info) = super::deployed(ctx, &args.stack).await?;
+        // On a local endpoint, URLs that only exist on AWS in their local form.
+        let outputs = info
+            .outputs
+            .into_iter()
+            .map(|o| Output {
+                value: localize(&o.value, aws.endpoint.as_deref()),
+                ..o
+            })
+            .collect();
         Ok(OutputsReport {
             stack: info.name,
             region: aws.region,
             status: info.status,
-            outputs: info.outputs,
+            outputs,
         })
     })
 }

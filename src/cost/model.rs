@@ -7,6 +7,9 @@ use serde_json::Value;
 use super::*;
 use crate::deploy::params;
 
+/// Pattern 2's window length assumed by the load figure (the template's default).
+const LOAD_WINDOW_SECONDS: f64 = 10.0;
+
 /// How records leave the stream for the other region (cross-region only).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) enum Replication {
@@ -39,6 +42,10 @@ pub(super) struct Stack {
     dashboards: f64,
     kms_keys: f64,
     secrets: f64,
+    /// Keyed-state tables of a stream processor (pattern 2): DynamoDB on demand.
+    state_tables: f64,
+    /// Scheduled invocations per month (EventBridge `rate(1 minute)` rules).
+    scheduled_per_month: f64,
     replication: Replication,
 }
 
@@ -85,6 +92,14 @@ impl Stack {
             dashboards: count("AWS::CloudWatch::Dashboard"),
             kms_keys: count("AWS::KMS::Key"),
             secrets: count("AWS::SecretsManager::Secret"),
+            state_tables: count("AWS::DynamoDB::Table"),
+            scheduled_per_month: resources
+                .values()
+                .filter(|r| r["Type"] == "AWS::Events::Rule")
+                .filter(|r| r["Properties"]["ScheduleExpression"] == "rate(1 minute)")
+                .count() as f64
+                * HOURS_PER_MONTH
+                * 60.0,
             replication: if pattern == "cross-region" {
                 Replication::Batched
             } else {
@@ -126,6 +141,8 @@ impl Stack {
         match pattern {
             "2" | "4" => {
                 r.instances = vec!["t3.small".into()];
+                r.state_tables = 0.0;
+                r.scheduled_per_month = 0.0;
                 if r.flink_kpus.is_empty() {
                     r.flink_kpus = vec![1.0];
                     // The Lambda processor is what Flink replaces; the fare API stays.
@@ -205,6 +222,41 @@ impl Stack {
                 "Lambda (stream-triggered)",
                 0.0,
                 lambda(invocations, seconds, *memory, *arm),
+            );
+        }
+        if self.scheduled_per_month > 0.0 {
+            // Each run: 50 ms at the stream function's memory, and ~3 reads.
+            let (memory, arm) = self
+                .stream_lambdas
+                .first()
+                .map_or((512.0, true), |l| (l.0, l.1));
+            let per_s = self.scheduled_per_month / SECONDS_PER_MONTH;
+            let idle = lambda(per_s, per_s * 0.05, memory, arm)
+                + self.scheduled_per_month * 3.0 * price::DYNAMODB_READS_PER_MILLION / 1e6;
+            add(
+                "scheduled emitter (EventBridge rule, every minute)",
+                idle,
+                0.0,
+            );
+        }
+        if self.state_tables > 0.0 {
+            // Per batch and shard: a progress read, a transaction of the
+            // progress and one window partial (2 x 2 WRU), the emitter's 3
+            // reads; per window (LOAD_WINDOW_SECONDS) and shard one mark and
+            // three emitter writes. Partials kept a week (TTL): ~300 B each.
+            let batch = self.stream_lambdas.first().map_or(1000.0, |l| l.2);
+            let batches = (RECORDS_PER_SECOND / batch).max(self.shards);
+            let reads = batches * 4.0 * SECONDS_PER_MONTH;
+            let writes =
+                (batches * 4.0 + (self.shards + 3.0) / LOAD_WINDOW_SECONDS) * SECONDS_PER_MONTH;
+            let stored_gb = batches * 7.0 * 86_400.0 * 300.0 / 1e9;
+            let load = reads * price::DYNAMODB_READS_PER_MILLION / 1e6
+                + writes * price::DYNAMODB_WRITES_PER_MILLION / 1e6
+                + stored_gb * price::DYNAMODB_STORAGE_GB_MONTH;
+            add(
+                "DynamoDB window state (on demand: requests + storage)",
+                0.0,
+                self.state_tables * load,
             );
         }
         let api_requests = RECORDS_PER_SECOND / self.api_records_per_request;

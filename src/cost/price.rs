@@ -18,6 +18,10 @@ pub const S3_PUT_PER_THOUSAND: f64 = 0.005;
 pub const APIGW_REST_REQUESTS_PER_MILLION: f64 = 3.50;
 /// DynamoDB on-demand write request units (and replicated writes of a global table).
 pub const DYNAMODB_WRITES_PER_MILLION: f64 = 0.625;
+/// DynamoDB on-demand read request units.
+pub const DYNAMODB_READS_PER_MILLION: f64 = 0.125;
+/// DynamoDB standard table storage beyond the free 25 GB (priced anyway).
+pub const DYNAMODB_STORAGE_GB_MONTH: f64 = 0.25;
 pub const FLINK_KPU_HOUR: f64 = 0.11;
 /// Running application storage: 50 GB per KPU.
 pub const FLINK_STORAGE_GB_MONTH: f64 = 0.10;

@@ -64,8 +64,16 @@ pub fn rows() -> Vec<(&'static str, String)> {
             ),
         ),
         (
-            "DynamoDB on-demand writes (and global-table replicated writes)",
-            format!("{} per million", usd(price::DYNAMODB_WRITES_PER_MILLION)),
+            "DynamoDB on-demand writes (and global-table replicated writes) / reads",
+            format!(
+                "{} / {} per million",
+                usd(price::DYNAMODB_WRITES_PER_MILLION),
+                usd(price::DYNAMODB_READS_PER_MILLION)
+            ),
+        ),
+        (
+            "DynamoDB storage",
+            format!("{} per GB-month", usd(price::DYNAMODB_STORAGE_GB_MONTH)),
         ),
         (
             "Managed Service for Apache Flink",

@@ -130,7 +130,24 @@ impl Drop for Emulator {
     }
 }
 
+/// `emulator/server.py` of the checkout under test: `$STREAMKIT_EMULATOR_SERVER`,
+/// else found upwards from the running test's package (cargo sets
+/// `CARGO_MANIFEST_DIR` when it runs a test), else next to this crate's source.
+/// Looked up at run time, so a test binary built in a shared build directory
+/// from another checkout still starts this checkout's emulator.
 fn server_script() -> PathBuf {
+    if let Some(path) = std::env::var_os("STREAMKIT_EMULATOR_SERVER") {
+        return PathBuf::from(path);
+    }
+    if let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") {
+        let found = PathBuf::from(dir)
+            .ancestors()
+            .map(|d| d.join("emulator/server.py"))
+            .find(|p| p.is_file());
+        if let Some(found) = found {
+            return found;
+        }
+    }
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../emulator/server.py")
 }
 

@@ -6,4 +6,5 @@
 mod cross_region;
 mod pattern1;
 mod pattern2_4;
+mod render_repeat;
 mod validation;

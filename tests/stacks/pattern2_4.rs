@@ -157,10 +157,13 @@ fn lambda_engine_event_source_mapping() {
             json!(["ReportBatchItemFailures"])
         );
         assert_eq!(esm["BisectBatchOnFunctionError"], json!(true));
-        assert_eq!(
-            esm["ParallelizationFactor"],
+        // Pattern 2's per-shard checkpoint needs a shard's batches one at a time.
+        let parallelization = if p == "2" {
+            json!(1)
+        } else {
             json!({"Ref": "ProcessorParallelism"})
-        );
+        };
+        assert_eq!(esm["ParallelizationFactor"], parallelization);
         assert_eq!(
             esm["StartingPosition"],
             json!({"Ref": "ProcessorStartingPosition"})
@@ -169,13 +172,78 @@ fn lambda_engine_event_source_mapping() {
             esm["DestinationConfig"]["OnFailure"]["Destination"],
             json!({"Fn::GetAtt": ["FailureQueue", "Arn"]})
         );
-        let window = &esm["TumblingWindowInSeconds"];
-        if p == "2" {
-            assert_eq!(window, &json!({"Ref": "WindowSeconds"}));
-        } else {
-            assert!(window.is_null());
-        }
+        assert!(esm["TumblingWindowInSeconds"].is_null(), "pattern {p}");
     }
+}
+
+#[test]
+fn pattern_2_keeps_window_state_in_a_table_and_emits_on_a_schedule() {
+    let t = template("2", "lambda", "arm64");
+    let table = &t["Resources"]["ProcessorStateTable"]["Properties"];
+    assert_eq!(table["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        json!(true)
+    );
+    assert_eq!(table["SSESpecification"]["SSEEnabled"], json!(true));
+    assert_eq!(
+        table["TimeToLiveSpecification"],
+        json!({"AttributeName": "expires_at", "Enabled": true})
+    );
+    let rule = &t["Resources"]["ProcessorEmitSchedule"]["Properties"];
+    assert_eq!(rule["ScheduleExpression"], "rate(1 minute)");
+    assert_eq!(
+        rule["Targets"][0]["Arn"],
+        json!({"Fn::GetAtt": ["Processor", "Arn"]})
+    );
+    let permission = &t["Resources"]["ProcessorEmitSchedulePermission"]["Properties"];
+    assert_eq!(permission["Principal"], "events.amazonaws.com");
+    assert_eq!(
+        permission["SourceArn"],
+        json!({"Fn::GetAtt": ["ProcessorEmitSchedule", "Arn"]})
+    );
+    // Every knob reaches the function under its variable, within the template's bounds.
+    let env = &t["Resources"]["Processor"]["Properties"]["Environment"]["Variables"];
+    for (param, var, min, max) in [
+        ("WindowSeconds", "WINDOW_SECONDS", 1, 900),
+        (
+            "AllowedLatenessSeconds",
+            "ALLOWED_LATENESS_SECONDS",
+            0,
+            3600,
+        ),
+        (
+            "IdleShardTimeoutSeconds",
+            "IDLE_SHARD_TIMEOUT_SECONDS",
+            1,
+            3600,
+        ),
+        ("ProcessorParallelism", "EMIT_CONCURRENCY", 1, 10),
+    ] {
+        assert_eq!(env[var], json!({"Ref": param}), "{var}");
+        let p = &t["Parameters"][param];
+        assert_eq!(
+            (p["MinValue"].clone(), p["MaxValue"].clone()),
+            (json!(min), json!(max)),
+            "{param}"
+        );
+    }
+    assert_eq!(env["STATE_TABLE"], json!({"Ref": "ProcessorStateTable"}));
+    let role = serde_json::to_string(&t["Resources"]["ProcessorRole"]).unwrap();
+    assert!(role.contains(r#""Resource":{"Fn::GetAtt":["ProcessorStateTable","Arn"]}"#));
+    assert!(role.contains("${OutputBucket.Arn}/late/*"));
+    // The Flink engine gets the same knobs as properties.
+    let flink = template("2", "flink", "arm64");
+    let props = &flink["Resources"]["ProcessorApplication"]["Properties"]
+        ["ApplicationConfiguration"]["EnvironmentProperties"]["PropertyGroups"][0]["PropertyMap"];
+    assert_eq!(
+        props["allowed.lateness.seconds"],
+        json!({"Ref": "AllowedLatenessSeconds"})
+    );
+    assert_eq!(
+        props["idle.shard.timeout.seconds"],
+        json!({"Ref": "IdleShardTimeoutSeconds"})
+    );
 }
 
 #[test]

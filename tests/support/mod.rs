@@ -59,6 +59,7 @@ pub struct Clients {
     pub ec2: aws_sdk_ec2::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
     pub kms: aws_sdk_kms::Client,
+    pub events: aws_sdk_eventbridge::Client,
 }
 
 impl Clients {
@@ -86,6 +87,7 @@ impl Clients {
             ec2: aws_sdk_ec2::Client::new(&cfg),
             secrets: aws_sdk_secretsmanager::Client::new(&cfg),
             kms: aws_sdk_kms::Client::new(&cfg),
+            events: aws_sdk_eventbridge::Client::new(&cfg),
         }
     }
 }

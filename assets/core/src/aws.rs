@@ -1,4 +1,5 @@
-//! SDK configuration and logging setup shared by every entry point.
+//! SDK configuration, clients that need endpoint-aware settings, and logging
+//! setup shared by every entry point.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
@@ -20,11 +21,43 @@ pub fn for_region(base: &SdkConfig, region: &str) -> SdkConfig {
         .build()
 }
 
+/// The one S3 client every crate builds: path-style addressing when an
+/// endpoint override (the emulator) is set, since `bucket.127.0.0.1` does not
+/// resolve; virtual-hosted style against AWS.
+pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(sdk.endpoint_url().is_some())
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+/// The tracing filter of a process, from its environment. Lambda's
+/// `LoggingConfig.ApplicationLogLevel` (the templates' log-level parameter)
+/// reaches the function as `AWS_LAMBDA_LOG_LEVEL` and decides; `RUST_LOG`
+/// applies only when it is absent (local runs); the default is `info`.
+/// Lambda's `FATAL` has no tracing level and maps to `error`.
+pub fn log_filter(var: impl Fn(&str) -> Option<String>) -> String {
+    if let Some(level) = var("AWS_LAMBDA_LOG_LEVEL").filter(|v| !v.trim().is_empty()) {
+        return match level.trim().to_ascii_uppercase().as_str() {
+            "TRACE" => "trace",
+            "DEBUG" => "debug",
+            "WARN" => "warn",
+            "ERROR" | "FATAL" => "error",
+            _ => "info",
+        }
+        .to_string();
+    }
+    var("RUST_LOG")
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "info".into())
+}
+
 /// Structured JSON logs on stderr (the Lambda runtime forwards them to
-/// CloudWatch Logs); the level comes from `RUST_LOG`, default `info`.
+/// CloudWatch Logs), filtered by [`log_filter`] of the process environment.
 /// Calling it twice is harmless.
 pub fn init_json_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+    let wanted = log_filter(|name| std::env::var(name).ok());
+    let filter = tracing_subscriber::EnvFilter::try_new(&wanted)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .json()
@@ -33,4 +66,31 @@ pub fn init_json_logging() {
         .with_current_span(false)
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn filter(pairs: &[(&str, &str)]) -> String {
+        let env: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        log_filter(|k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn the_lambda_log_level_wins_over_rust_log() {
+        assert_eq!(
+            filter(&[("AWS_LAMBDA_LOG_LEVEL", "ERROR"), ("RUST_LOG", "debug")]),
+            "error"
+        );
+        assert_eq!(filter(&[("AWS_LAMBDA_LOG_LEVEL", "DEBUG")]), "debug");
+        assert_eq!(filter(&[("AWS_LAMBDA_LOG_LEVEL", "WARN")]), "warn");
+        assert_eq!(filter(&[("AWS_LAMBDA_LOG_LEVEL", "FATAL")]), "error");
+        assert_eq!(filter(&[("RUST_LOG", "debug")]), "debug");
+        assert_eq!(filter(&[]), "info");
+    }
 }

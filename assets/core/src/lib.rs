@@ -1,14 +1,20 @@
 //! Shared core of the code that runs inside streamkit's pipelines: event
 //! schemas and generators, KPL aggregation, the ordered PutRecords sender,
-//! a shard poller for local runners, SDK and logging setup.
+//! a shard poller for local runners, SDK, S3 and logging setup, the one
+//! CloudWatch metrics publisher, Lambda runtime helpers (scheduled vs Kinesis
+//! invocations, init errors), and [`progress`]: the per-shard checkpoint and
+//! watermark store that stateful processors build on.
 
 pub mod aws;
 pub mod error;
 pub mod events;
 pub mod kpl;
+pub mod metrics;
 pub mod poller;
+pub mod progress;
 pub mod putrecords;
 pub mod record;
+pub mod runtime;
 
 pub use error::CoreError;
 pub use record::StreamRecord;

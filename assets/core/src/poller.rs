@@ -1,5 +1,9 @@
 //! Polls every shard of a stream with GetRecords, for the local runners
 //! (`streamkit local ...`) that stand in for Lambda event source mappings.
+//!
+//! Like an event source mapping after a split or merge, a child shard is read
+//! only once its parents are read to their end, and [`ShardPoller::refresh`]
+//! picks up shards created after the poller opened (read from their start).
 
 use aws_sdk_kinesis::types::ShardIteratorType;
 use aws_sdk_kinesis::Client;
@@ -27,7 +31,15 @@ pub struct ShardBatch {
 
 struct Cursor {
     shard_id: String,
+    parents: Vec<String>,
     iterator: Option<String>,
+}
+
+/// A shard as listed: its id and parents (split or merge).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShardInfo {
+    pub shard_id: String,
+    pub parents: Vec<String>,
 }
 
 /// Reads all shards of a stream round-robin.
@@ -44,6 +56,85 @@ impl ShardPoller {
         stream: &str,
         start: &StartPosition,
     ) -> Result<ShardPoller, CoreError> {
+        let shards = list_shards(client, stream).await?;
+        let mut poller = ShardPoller {
+            client: client.clone(),
+            stream: stream.to_string(),
+            cursors: Vec::new(),
+        };
+        for shard in shards {
+            let iterator = poller.open_iterator(&shard.shard_id, start).await?;
+            poller.cursors.push(Cursor {
+                shard_id: shard.shard_id,
+                parents: shard.parents,
+                iterator,
+            });
+        }
+        Ok(poller)
+    }
+
+    /// Adds the shards created since the poller opened (or last refreshed),
+    /// read from their start; returns how many were added.
+    pub async fn refresh(&mut self) -> Result<usize, CoreError> {
+        let known: std::collections::HashSet<String> =
+            self.cursors.iter().map(|c| c.shard_id.clone()).collect();
+        let mut added = 0;
+        for shard in list_shards(&self.client, &self.stream).await? {
+            if known.contains(&shard.shard_id) {
+                continue;
+            }
+            let iterator = self
+                .open_iterator(&shard.shard_id, &StartPosition::default())
+                .await?;
+            self.cursors.push(Cursor {
+                shard_id: shard.shard_id,
+                parents: shard.parents,
+                iterator,
+            });
+            added += 1;
+        }
+        Ok(added)
+    }
+
+    /// The parents of a shard this poller reads.
+    pub fn parents(&self, shard_id: &str) -> Vec<String> {
+        self.cursors
+            .iter()
+            .find(|c| c.shard_id == shard_id)
+            .map(|c| c.parents.clone())
+            .unwrap_or_default()
+    }
+
+    async fn open_iterator(
+        &self,
+        shard_id: &str,
+        start: &StartPosition,
+    ) -> Result<Option<String>, CoreError> {
+        let stream = &self.stream;
+        let mut req = self
+            .client
+            .get_shard_iterator()
+            .stream_name(stream)
+            .shard_id(shard_id);
+        req = match start.after.get(shard_id) {
+            Some(seq) => req
+                .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+                .starting_sequence_number(seq),
+            None if start.latest => req.shard_iterator_type(ShardIteratorType::Latest),
+            None => req.shard_iterator_type(ShardIteratorType::TrimHorizon),
+        };
+        let resp = req.send().await.map_err(|e| CoreError::Kinesis {
+            operation: "GetShardIterator",
+            stream: stream.to_string(),
+            message: sdk_message(&e),
+        })?;
+        Ok(resp.shard_iterator().map(str::to_string))
+    }
+}
+
+/// Every shard of `stream` with its parents.
+pub async fn list_shards(client: &Client, stream: &str) -> Result<Vec<ShardInfo>, CoreError> {
+    {
         let err = |operation: &'static str, e: String| CoreError::Kinesis {
             operation,
             stream: stream.to_string(),
@@ -60,41 +151,27 @@ impl ShardPoller {
                 .send()
                 .await
                 .map_err(|e| err("ListShards", sdk_message(&e)))?;
-            shard_ids.extend(resp.shards().iter().map(|s| s.shard_id().to_string()));
+            shard_ids.extend(resp.shards().iter().map(|s| {
+                ShardInfo {
+                    shard_id: s.shard_id().to_string(),
+                    parents: s
+                        .parent_shard_id()
+                        .into_iter()
+                        .chain(s.adjacent_parent_shard_id())
+                        .map(str::to_string)
+                        .collect(),
+                }
+            }));
             token = resp.next_token().map(str::to_string);
             if token.is_none() {
                 break;
             }
         }
-        let mut cursors = Vec::new();
-        for shard_id in shard_ids {
-            let mut req = client
-                .get_shard_iterator()
-                .stream_name(stream)
-                .shard_id(&shard_id);
-            req = match start.after.get(&shard_id) {
-                Some(seq) => req
-                    .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
-                    .starting_sequence_number(seq),
-                None if start.latest => req.shard_iterator_type(ShardIteratorType::Latest),
-                None => req.shard_iterator_type(ShardIteratorType::TrimHorizon),
-            };
-            let resp = req
-                .send()
-                .await
-                .map_err(|e| err("GetShardIterator", sdk_message(&e)))?;
-            cursors.push(Cursor {
-                shard_id,
-                iterator: resp.shard_iterator().map(str::to_string),
-            });
-        }
-        Ok(ShardPoller {
-            client: client.clone(),
-            stream: stream.to_string(),
-            cursors,
-        })
+        Ok(shard_ids)
     }
+}
 
+impl ShardPoller {
     /// Shard ids being read.
     pub fn shard_ids(&self) -> Vec<String> {
         self.cursors.iter().map(|c| c.shard_id.clone()).collect()
@@ -111,11 +188,22 @@ impl ShardPoller {
     pub async fn poll(&mut self, limit: i32) -> Result<Vec<ShardBatch>, CoreError> {
         let mut out = Vec::new();
         let mut next = Vec::with_capacity(self.cursors.len());
+        let open: std::collections::HashSet<&str> = self
+            .cursors
+            .iter()
+            .filter(|c| c.iterator.is_some())
+            .map(|c| c.shard_id.as_str())
+            .collect();
         for cursor in &self.cursors {
             let Some(iterator) = &cursor.iterator else {
                 next.push(None);
                 continue;
             };
+            if cursor.parents.iter().any(|p| open.contains(p.as_str())) {
+                // A child waits until its parents are read to their end.
+                next.push(Some(iterator.clone()));
+                continue;
+            }
             let resp = self
                 .client
                 .get_records()

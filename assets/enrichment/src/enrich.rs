@@ -4,7 +4,7 @@ use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use streamkit_core::events::RideRequest;
 use streamkit_core::{kpl, StreamRecord};
 
@@ -59,6 +59,13 @@ pub struct EnrichSummary {
     pub keys: Vec<String>,
     /// Duration of every fare API call (failed ones included), in milliseconds.
     pub latencies_ms: Vec<f64>,
+    /// Fare API calls that were a retry of a failed one.
+    pub retries: u64,
+    /// Sampled rides given up on (after retries, within the budget): their
+    /// ride ids, and the sequence numbers of the Kinesis records holding
+    /// them, sorted, to report as batch item failures.
+    pub failed_rides: Vec<u64>,
+    pub failed_sequence_numbers: Vec<String>,
 }
 
 impl EnrichSummary {
@@ -67,9 +74,15 @@ impl EnrichSummary {
         self.api_failures.values().sum()
     }
 
-    /// Events not persisted: failed API calls plus failed writes.
+    /// Sampled rides not persisted: failed API calls plus failed writes.
     pub fn failed(&self) -> u64 {
         self.api_failed() + self.write_failures
+    }
+
+    /// The record Lambda should retry from (ReportBatchItemFailures): the
+    /// lowest sequence number holding a ride that was not persisted.
+    pub fn first_failure(&self) -> Option<&str> {
+        self.failed_sequence_numbers.first().map(String::as_str)
     }
 }
 
@@ -106,12 +119,21 @@ enum Outcome {
     WriteFailed,
 }
 
-/// Enriches the sampled ride requests of `records` and persists them.
+/// Time kept back from the function's deadline (to answer Lambda).
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(2);
+/// Shortest call worth making near the deadline.
+const MIN_CALL: Duration = Duration::from_millis(200);
+
+/// Enriches the sampled ride requests of `records` and persists them; a
+/// failed fare call (timeout, 5xx, 429, transport) is retried with backoff
+/// until it succeeds or `deadline` (minus [`DEADLINE_MARGIN`]) is near; what
+/// still failed is listed in the summary to report as batch item failures.
 pub async fn enrich_records(
     records: &[StreamRecord],
     fare: &FareClient,
     s3: &aws_sdk_s3::Client,
     cfg: &EnrichConfig,
+    deadline: Instant,
 ) -> EnrichSummary {
     let mut summary = EnrichSummary::default();
     let mut sampled = Vec::new();
@@ -124,30 +146,77 @@ pub async fn enrich_records(
                 continue;
             };
             if cfg.sample_every > 0 && ride.ride_request_id % cfg.sample_every == 0 {
-                sampled.push((ride, user.data));
+                sampled.push((ride, user.data, r.sequence_number.clone()));
             }
         }
     }
     summary.sampled = sampled.len() as u64;
-    let outcomes: Vec<(f64, Outcome)> = stream::iter(sampled)
-        .map(|(ride, raw)| enrich_one(ride, raw, fare, s3, cfg))
+    let outcomes: Vec<(u64, String, Vec<f64>, Outcome)> = stream::iter(sampled)
+        .map(|(ride, raw, seq)| async move {
+            let id = ride.ride_request_id;
+            let (latencies, outcome) = enrich_one(ride, raw, fare, s3, cfg, deadline).await;
+            (id, seq, latencies, outcome)
+        })
         .buffer_unordered(cfg.concurrency.max(1))
         .collect()
         .await;
-    for (latency_ms, o) in outcomes {
-        summary.api_calls += 1;
-        summary.latencies_ms.push(latency_ms);
+    for (id, seq, latencies, o) in outcomes {
+        summary.api_calls += latencies.len() as u64;
+        summary.retries += latencies.len().saturating_sub(1) as u64;
+        summary.latencies_ms.extend(latencies);
         match o {
             Outcome::Written(key) => {
                 summary.enriched += 1;
                 summary.keys.push(key);
+                continue;
             }
             Outcome::ApiFailed(reason) => *summary.api_failures.entry(reason).or_default() += 1,
             Outcome::WriteFailed => summary.write_failures += 1,
         }
+        summary.failed_rides.push(id);
+        summary.failed_sequence_numbers.push(seq);
     }
     summary.keys.sort();
+    summary.failed_rides.sort_unstable();
     summary
+        .failed_sequence_numbers
+        .sort_by(|a, b| streamkit_core::record::cmp_sequence(a, b));
+    summary.failed_sequence_numbers.dedup();
+    summary
+}
+
+/// The fare, retried with backoff while the budget lasts; every call's latency.
+async fn fare_with_retries(
+    fare: &FareClient,
+    id: u64,
+    deadline: Instant,
+) -> (Vec<f64>, Result<f64, crate::FareError>) {
+    let mut latencies = Vec::new();
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .saturating_sub(DEADLINE_MARGIN);
+        let started = Instant::now();
+        let answer = fare
+            .predict_fare_within(id, fare.timeout().min(left.max(MIN_CALL)))
+            .await;
+        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+        let e = match answer {
+            Ok(f) => return (latencies, Ok(f)),
+            Err(e) => e,
+        };
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .saturating_sub(DEADLINE_MARGIN);
+        if !e.retryable() || left < backoff + MIN_CALL {
+            return (latencies, Err(e));
+        }
+        tracing::info!(ride_request_id = id, reason = %e.reason(), retry_in_ms = backoff.as_millis() as u64, "fare API call failed; retrying");
+        let jitter = backoff.mul_f64(fastrand::f64() / 2.0);
+        tokio::time::sleep(backoff / 2 + jitter).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
 }
 
 async fn enrich_one(
@@ -156,16 +225,15 @@ async fn enrich_one(
     fare: &FareClient,
     s3: &aws_sdk_s3::Client,
     cfg: &EnrichConfig,
-) -> (f64, Outcome) {
+    deadline: Instant,
+) -> (Vec<f64>, Outcome) {
     let id = ride.ride_request_id;
-    let started = Instant::now();
-    let answer = fare.predict_fare(id).await;
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let (latencies, answer) = fare_with_retries(fare, id, deadline).await;
     let expected_fare = match answer {
         Ok(f) => f,
         Err(e) => {
-            tracing::warn!(ride_request_id = id, reason = %e.reason(), error = %e, latency_ms, "fare API call failed");
-            return (latency_ms, Outcome::ApiFailed(e.reason()));
+            tracing::warn!(ride_request_id = id, reason = %e.reason(), error = %e, attempts = latencies.len(), "fare API failed for good in this invocation; the record is reported as a batch item failure");
+            return (latencies, Outcome::ApiFailed(e.reason()));
         }
     };
     // Keep every original field, add the estimate.
@@ -189,14 +257,5 @@ async fn enrich_one(
             Outcome::WriteFailed
         }
     };
-    (latency_ms, outcome)
-}
-
-/// An S3 client for `sdk`; path-style addressing when an endpoint override
-/// (emulator) is set, since `bucket.127.0.0.1` does not resolve.
-pub fn s3_client(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
-    let conf = aws_sdk_s3::config::Builder::from(sdk)
-        .force_path_style(sdk.endpoint_url().is_some())
-        .build();
-    aws_sdk_s3::Client::from_conf(conf)
+    (latencies, outcome)
 }

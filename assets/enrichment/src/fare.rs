@@ -24,6 +24,16 @@ pub enum FareError {
 }
 
 impl FareError {
+    /// Whether another attempt may succeed: timeouts, 5xx, 429 and
+    /// transport errors; not 4xx answers, bodies or signing.
+    pub fn retryable(&self) -> bool {
+        match self {
+            FareError::Timeout(_) | FareError::Transport(_) => true,
+            FareError::Status(s) => *s >= 500 || *s == 429,
+            FareError::BadBody(_) | FareError::Signing(_) => false,
+        }
+    }
+
     /// A short label for counting (`timeout`, `http_500`, ...).
     pub fn reason(&self) -> String {
         match self {
@@ -66,8 +76,23 @@ impl FareClient {
         }
     }
 
-    /// The fare estimate for a ride request.
+    /// The per-call timeout this client was built with.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The fare estimate for a ride request (one call, the client's timeout).
     pub async fn predict_fare(&self, ride_request_id: u64) -> Result<f64, FareError> {
+        self.predict_fare_within(ride_request_id, self.timeout)
+            .await
+    }
+
+    /// One call with its own timeout (a retry near the end of the budget).
+    pub async fn predict_fare_within(
+        &self,
+        ride_request_id: u64,
+        timeout: Duration,
+    ) -> Result<f64, FareError> {
         let url = format!(
             "{}/predictFare?ride_request_id={ride_request_id}",
             self.base_url
@@ -98,17 +123,17 @@ impl FareClient {
         let mut req = self
             .http
             .get(&url)
-            .timeout(self.timeout)
+            .timeout(timeout)
             .header("x-api-key", &self.api_key);
         for (name, value) in instructions.headers() {
             req = req.header(name, value);
         }
-        let resp = req.send().await.map_err(|e| self.transport(e))?;
+        let resp = req.send().await.map_err(|e| self.transport(e, timeout))?;
         let status = resp.status().as_u16();
         if status != 200 {
             return Err(FareError::Status(status));
         }
-        let bytes = resp.bytes().await.map_err(|e| self.transport(e))?;
+        let bytes = resp.bytes().await.map_err(|e| self.transport(e, timeout))?;
         let body: serde_json::Value =
             serde_json::from_slice(&bytes).map_err(|e| FareError::BadBody(e.to_string()))?;
         body.get("expected_fare")
@@ -116,9 +141,9 @@ impl FareClient {
             .ok_or_else(|| FareError::BadBody(body.to_string()))
     }
 
-    fn transport(&self, e: reqwest::Error) -> FareError {
+    fn transport(&self, e: reqwest::Error, timeout: Duration) -> FareError {
         if e.is_timeout() {
-            FareError::Timeout(self.timeout)
+            FareError::Timeout(timeout)
         } else if e.is_decode() {
             FareError::BadBody(e.to_string())
         } else {

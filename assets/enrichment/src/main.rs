@@ -4,28 +4,50 @@
 //! `API_URL`, `API_KEY_SECRET` (name of the Secrets Manager secret holding the
 //! API key, read once at cold start), `OUTPUT_BUCKET`, `OUTPUT_PREFIX`,
 //! `SAMPLE_EVERY`, `MAX_IN_FLIGHT`, `API_TIMEOUT_SECONDS`,
-//! `METRICS_NAMESPACE`, `STACK_NAME`.
+//! `METRICS_NAMESPACE`, `STACK_NAME`. A missing or bad variable, or an
+//! unreadable secret, is reported through the Runtime API's init error.
+//!
+//! No sampled ride is lost: fare calls are retried within the invocation's
+//! time; a ride still not enriched (or not written) makes its Kinesis record
+//! a batch item failure, so the event source mapping retries from it
+//! (bisecting), and after its retries sends the batch's shard and sequence
+//! range to the failure queue for a redrive.
 
 use aws_lambda_events::event::kinesis::KinesisEvent;
-use aws_lambda_events::event::streams::KinesisEventResponse;
+use aws_lambda_events::event::streams::{KinesisBatchItemFailure, KinesisEventResponse};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
+use std::process::ExitCode;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use streamkit_core::runtime::init_failed;
 use streamkit_core::StreamRecord;
 use streamkit_enrichment::{enrich, metrics, secret, FareClient, Settings};
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> ExitCode {
     streamkit_core::aws::init_json_logging();
-    let settings = Settings::from_env()?;
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            init_failed(&e.to_string());
+            return ExitCode::from(2);
+        }
+    };
     let sdk = streamkit_core::aws::sdk_config(None).await;
-    let region = sdk
-        .region()
-        .map(|r| r.to_string())
-        .ok_or("no AWS region configured")?;
-    let credentials = sdk
-        .credentials_provider()
-        .ok_or("no AWS credentials provider")?;
+    let (Some(region), Some(credentials)) = (
+        sdk.region().map(|r| r.to_string()),
+        sdk.credentials_provider(),
+    ) else {
+        init_failed("no AWS region or credentials provider in the environment (AWS_REGION, the execution role)");
+        return ExitCode::from(2);
+    };
     let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
-    let api_key = secret::fetch_api_key(&secrets, &settings.api_key_secret).await?;
+    let api_key = match secret::fetch_api_key(&secrets, &settings.api_key_secret).await {
+        Ok(k) => k,
+        Err(e) => {
+            init_failed(&e.to_string());
+            return ExitCode::from(2);
+        }
+    };
     let fare = FareClient::new(
         &settings.api_url,
         &api_key,
@@ -33,10 +55,10 @@ async fn main() -> Result<(), Error> {
         credentials,
         settings.api_timeout,
     );
-    let s3 = enrich::s3_client(&sdk);
+    let s3 = streamkit_core::aws::s3_client(&sdk);
     let cw = aws_sdk_cloudwatch::Client::new(&sdk);
     let (fare, cfg, s3, cw) = (&fare, &settings.enrich, &s3, &cw);
-    lambda_runtime::run(service_fn(
+    let result = lambda_runtime::run(service_fn(
         move |event: LambdaEvent<KinesisEvent>| async move {
             let records: Vec<StreamRecord> = event
                 .payload
@@ -44,27 +66,44 @@ async fn main() -> Result<(), Error> {
                 .iter()
                 .map(StreamRecord::from_lambda)
                 .collect();
-            let summary = enrich::enrich_records(&records, fare, s3, cfg).await;
+            let deadline = deadline(event.context.deadline);
+            let summary = enrich::enrich_records(&records, fare, s3, cfg, deadline).await;
             tracing::info!(
                 records = summary.records,
                 malformed = summary.malformed,
                 sampled = summary.sampled,
                 api_calls = summary.api_calls,
+                retries = summary.retries,
                 enriched = summary.enriched,
                 api_failures = ?summary.api_failures,
                 write_failures = summary.write_failures,
+                failed_rides = ?summary.failed_rides,
                 "batch enriched"
             );
             metrics::publish(cw, &cfg.metric_namespace, &cfg.stack_name, &summary).await;
-            if summary.write_failures > 0 {
-                // Deterministic keys: retrying the batch rewrites the same objects.
-                return Err(Error::from(format!(
-                    "{} enriched events could not be written to S3",
-                    summary.write_failures
-                )));
+            let mut response = KinesisEventResponse::default();
+            if let Some(seq) = summary.first_failure() {
+                let mut item = KinesisBatchItemFailure::default();
+                item.item_identifier = Some(seq.to_string());
+                response.batch_item_failures.push(item);
             }
-            Ok(KinesisEventResponse::default())
+            Ok::<_, Error>(response)
         },
     ))
-    .await
+    .await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "runtime stopped");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The invocation's deadline (epoch ms from the Runtime API) as an Instant.
+fn deadline(deadline_ms: u64) -> Instant {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
 }

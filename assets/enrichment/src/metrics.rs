@@ -2,8 +2,9 @@
 //! the template read them in namespace `METRICS_NAMESPACE`
 //! (`Streamkit/Enrichment`) with dimension `StackName`.
 
-use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
+use aws_sdk_cloudwatch::types::{MetricDatum, StandardUnit};
 use std::collections::BTreeMap;
+use streamkit_core::metrics::{count, dimension};
 
 use crate::EnrichSummary;
 
@@ -23,21 +24,11 @@ pub const MAX_VALUES_PER_DATUM: usize = 150;
 /// share a value), split over several data when there are more than 150
 /// distinct values. No latency datum when no call was made.
 pub fn metric_data(summary: &EnrichSummary, stack_name: &str) -> Vec<MetricDatum> {
-    let dim = Dimension::builder()
-        .name(DIMENSION)
-        .value(stack_name)
-        .build();
-    let count = |name: &str, v: u64| {
-        MetricDatum::builder()
-            .metric_name(name)
-            .dimensions(dim.clone())
-            .value(v as f64)
-            .unit(StandardUnit::Count)
-            .build()
-    };
+    let dim = dimension(DIMENSION, stack_name);
+    let dims = [dim.clone()];
     let mut data = vec![
-        count(REQUESTS, summary.api_calls),
-        count(FAILURES, summary.api_failed()),
+        count(REQUESTS, summary.api_calls, &dims),
+        count(FAILURES, summary.api_failed(), &dims),
     ];
     let mut histogram: BTreeMap<u64, u64> = BTreeMap::new();
     for ms in &summary.latencies_ms {
@@ -58,20 +49,13 @@ pub fn metric_data(summary: &EnrichSummary, stack_name: &str) -> Vec<MetricDatum
     data
 }
 
-/// Publishes [`metric_data`] in `namespace`; a failure is logged, not fatal.
+/// Publishes [`metric_data`] in `namespace` (the core's one publisher).
 pub async fn publish(
     cw: &aws_sdk_cloudwatch::Client,
     namespace: &str,
     stack_name: &str,
     summary: &EnrichSummary,
 ) {
-    if let Err(e) = cw
-        .put_metric_data()
-        .namespace(namespace)
-        .set_metric_data(Some(metric_data(summary, stack_name)))
-        .send()
-        .await
-    {
-        tracing::warn!(error = %streamkit_core::error::sdk_message(&e), "could not publish enrichment metrics");
-    }
+    let data = metric_data(summary, stack_name);
+    streamkit_core::metrics::publish(cw, namespace, data, "enrichment").await;
 }

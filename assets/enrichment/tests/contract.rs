@@ -153,6 +153,7 @@ fn summary() -> EnrichSummary {
         write_failures: 1,
         keys: Vec::new(),
         latencies_ms: vec![12.4, 11.6, 30.2, 500.0, 12.0],
+        ..EnrichSummary::default()
     }
 }
 

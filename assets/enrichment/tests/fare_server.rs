@@ -4,7 +4,7 @@
 use regex::Regex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use streamkit_core::events::RideRequest;
 use streamkit_core::StreamRecord;
 use streamkit_enrichment::secret::fetch_api_key;
@@ -22,10 +22,12 @@ struct Seen {
     rejected_auth: AtomicUsize,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
+    attempts: std::sync::Mutex<std::collections::HashMap<u64, u32>>,
 }
 
 /// A fare API on loopback: 403 without a valid signature and key; id%100==40 → 500,
-/// id%100==60 → answers after 5 s; else 200 {"expected_fare": id/2}.
+/// id%100==60 → answers after 5 s; id%100==80 → 500 on the first attempt
+/// and times out on the second, then 200; else 200 {"expected_fare": id/2}.
 async fn fare_api() -> (String, Arc<Seen>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/prod", listener.local_addr().unwrap());
@@ -67,6 +69,12 @@ async fn fare_api() -> (String, Arc<Seen>) {
                 let id: Option<u64> = path
                     .strip_prefix("/prod/predictFare?ride_request_id=")
                     .and_then(|s| s.parse().ok());
+                let attempt = id.map_or(0, |id| {
+                    let mut g = seen.attempts.lock().unwrap();
+                    let n = g.entry(id).or_default();
+                    *n += 1;
+                    *n
+                });
                 let (status, body) = if !signed
                     || header("x-api-key").as_deref() != Some(API_KEY)
                     || header("x-amz-date").is_none()
@@ -79,7 +87,11 @@ async fn fare_api() -> (String, Arc<Seen>) {
                             "500 Internal Server Error",
                             r#"{"message":"boom"}"#.to_string(),
                         ),
-                        Some(id) if id % 100 == 60 => {
+                        Some(id) if id % 100 == 80 && attempt == 1 => (
+                            "500 Internal Server Error",
+                            r#"{"message":"flaky"}"#.to_string(),
+                        ),
+                        Some(id) if id % 100 == 60 || (id % 100 == 80 && attempt == 2) => {
                             tokio::time::sleep(Duration::from_secs(5)).await;
                             (
                                 "200 OK",
@@ -136,9 +148,14 @@ fn rides(n: u64) -> Vec<StreamRecord> {
     out
 }
 
+/// The invocation's time: enough for a few retries with backoff.
+fn budget() -> Instant {
+    Instant::now() + streamkit_enrichment::enrich::DEADLINE_MARGIN + Duration::from_millis(2500)
+}
+
 async fn s3(emu: &Emulator) -> (aws_config::SdkConfig, aws_sdk_s3::Client) {
     let cfg = emu.sdk_config("us-east-1").await;
-    let s3 = streamkit_enrichment::enrich::s3_client(&cfg);
+    let s3 = streamkit_core::aws::s3_client(&cfg);
     s3.create_bucket().bucket(BUCKET).send().await.unwrap();
     (cfg, s3)
 }
@@ -155,13 +172,28 @@ async fn samples_signs_and_persists_and_counts_failures() {
         sdk.credentials_provider().unwrap(),
         Duration::from_millis(500),
     );
-    let summary = enrich_records(&rides(400), &fare, &s3, &EnrichConfig::new(BUCKET)).await;
+    let summary = enrich_records(
+        &rides(400),
+        &fare,
+        &s3,
+        &EnrichConfig::new(BUCKET),
+        budget(),
+    )
+    .await;
 
     assert_eq!(summary.records, 401);
     assert_eq!(summary.malformed, 1);
     assert_eq!(summary.sampled, 20, "ids 20, 40, ..., 400");
-    assert_eq!(summary.api_calls, 20, "one call per sampled ride");
-    assert_eq!(summary.latencies_ms.len(), 20, "one latency per call");
+    assert!(
+        summary.api_calls > 20,
+        "failed calls are retried: {summary:?}"
+    );
+    assert_eq!(
+        summary.latencies_ms.len() as u64,
+        summary.api_calls,
+        "one latency per call"
+    );
+    assert_eq!(summary.retries, summary.api_calls - 20);
     assert!(
         summary
             .latencies_ms
@@ -172,18 +204,37 @@ async fn samples_signs_and_persists_and_counts_failures() {
         "timeouts take the timeout: {:?}",
         summary.latencies_ms
     );
-    assert_eq!(seen.requests.load(Ordering::SeqCst), 20);
+    assert_eq!(
+        seen.requests.load(Ordering::SeqCst) as u64,
+        summary.api_calls
+    );
     assert_eq!(
         seen.rejected_auth.load(Ordering::SeqCst),
         0,
         "SigV4 header and API key accepted"
     );
     assert!(seen.max_in_flight.load(Ordering::SeqCst) <= 20);
+    // Rides 40, 140, ... always fail (500), 60, 160, ... always time out;
+    // 80, 180, ... fail twice (500, timeout) and are enriched on the third call.
     assert_eq!(summary.api_failures.get("http_500"), Some(&4));
     assert_eq!(summary.api_failures.get("timeout"), Some(&4));
     assert_eq!(summary.enriched, 12);
     assert_eq!(summary.failed(), 8);
     assert_eq!(summary.api_failed(), 8);
+    assert_eq!(
+        summary.failed_rides,
+        [40, 60, 140, 160, 240, 260, 340, 360],
+        "every sampled ride is enriched or reported"
+    );
+    assert_eq!(
+        summary.enriched + summary.failed_rides.len() as u64,
+        summary.sampled
+    );
+    assert_eq!(
+        summary.first_failure(),
+        Some("40"),
+        "Lambda retries from the first failed record"
+    );
     // The metrics of this batch, as they would be published.
     let data = streamkit_enrichment::metrics::metric_data(&summary, "st");
     let value = |name: &str| {
@@ -191,14 +242,14 @@ async fn samples_signs_and_persists_and_counts_failures() {
             .find(|d| d.metric_name() == Some(name))
             .and_then(|d| d.value())
     };
-    assert_eq!(value("EnrichmentRequests"), Some(20.0));
+    assert_eq!(value("EnrichmentRequests"), Some(summary.api_calls as f64));
     assert_eq!(value("EnrichmentFailures"), Some(8.0));
     let latency_calls: f64 = data
         .iter()
         .filter(|d| d.metric_name() == Some("EnrichmentLatency"))
         .flat_map(|d| d.counts())
         .sum();
-    assert_eq!(latency_calls, 20.0);
+    assert_eq!(latency_calls, summary.api_calls as f64);
 
     let list = s3.list_objects_v2().bucket(BUCKET).send().await.unwrap();
     let mut keys: Vec<String> = list
@@ -208,6 +259,25 @@ async fn samples_signs_and_persists_and_counts_failures() {
         .collect();
     keys.sort();
     assert_eq!(keys, summary.keys);
+    // Enriched in S3 or reported as failed: the counts add up, nothing twice.
+    let enriched_ids: Vec<u64> = keys
+        .iter()
+        .map(|k| {
+            k.rsplit("ride-")
+                .next()
+                .unwrap()
+                .trim_end_matches(".json")
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    let mut all: Vec<u64> = enriched_ids
+        .iter()
+        .chain(&summary.failed_rides)
+        .copied()
+        .collect();
+    all.sort_unstable();
+    assert_eq!(all, (1..=20).map(|i| i * 20).collect::<Vec<u64>>());
     assert!(keys.contains(&"enriched/year=2026/month=11/day=23/hour=10/ride-20.json".to_string()));
     let body = s3
         .get_object()
@@ -231,7 +301,14 @@ async fn samples_signs_and_persists_and_counts_failures() {
     );
 
     // Deterministic keys: the same batch again leaves the same set of objects.
-    enrich_records(&rides(400), &fare, &s3, &EnrichConfig::new(BUCKET)).await;
+    enrich_records(
+        &rides(400),
+        &fare,
+        &s3,
+        &EnrichConfig::new(BUCKET),
+        budget(),
+    )
+    .await;
     let again = s3.list_objects_v2().bucket(BUCKET).send().await.unwrap();
     assert_eq!(again.contents().len(), keys.len());
 }
@@ -259,7 +336,8 @@ async fn the_api_key_comes_from_the_secret_named_in_api_key_secret() {
         sdk.credentials_provider().unwrap(),
         Duration::from_millis(500),
     );
-    let summary = enrich_records(&rides(20), &fare, &s3, &EnrichConfig::new(BUCKET)).await;
+    let summary =
+        enrich_records(&rides(20), &fare, &s3, &EnrichConfig::new(BUCKET), budget()).await;
     assert_eq!((summary.enriched, summary.api_failed()), (1, 0));
     assert_eq!(seen.rejected_auth.load(Ordering::SeqCst), 0);
 
@@ -284,10 +362,19 @@ async fn a_wrong_api_key_is_counted_not_dropped() {
         sdk.credentials_provider().unwrap(),
         Duration::from_millis(500),
     );
-    let summary = enrich_records(&rides(100), &fare, &s3, &EnrichConfig::new(BUCKET)).await;
+    let summary = enrich_records(
+        &rides(100),
+        &fare,
+        &s3,
+        &EnrichConfig::new(BUCKET),
+        budget(),
+    )
+    .await;
     assert_eq!(summary.sampled, 5);
     assert_eq!(summary.api_failures.get("http_403"), Some(&5));
+    // A 403 is not retried, but the rides are reported, not dropped.
     assert_eq!((summary.api_calls, summary.api_failed()), (5, 5));
+    assert_eq!(summary.failed_rides, [20, 40, 60, 80, 100]);
     assert_eq!(seen.rejected_auth.load(Ordering::SeqCst), 5);
     assert_eq!(summary.enriched, 0);
 }
@@ -304,6 +391,7 @@ async fn an_unreachable_api_is_a_transport_failure() {
         sdk.credentials_provider().unwrap(),
         Duration::from_millis(500),
     );
-    let summary = enrich_records(&rides(40), &fare, &s3, &EnrichConfig::new(BUCKET)).await;
+    let summary =
+        enrich_records(&rides(40), &fare, &s3, &EnrichConfig::new(BUCKET), budget()).await;
     assert_eq!(summary.api_failures.get("transport"), Some(&2));
 }

@@ -1,112 +1,126 @@
-//! Lambda entry: a Kinesis event with tumbling-window state.
+//! Lambda entry: one function serves the Kinesis event source mapping (a
+//! batch of one shard: ingest, then emit) and the EventBridge schedule
+//! (emit only, so windows close while the stream is quiet).
 //!
-//! Each invocation adds its records to the state; windows closed by the
-//! event-time watermark are written at once, the rest at the final
-//! invocation of the Lambda window. A failed write fails the invocation, so
-//! Lambda retries it with the previous state; the same keys are rewritten.
-//! [`handle`] returns the invocation's counts with the response;
-//! [`handle_and_publish`] also publishes them as custom metrics.
+//! A batch that fails part-way reports the first record it did not commit
+//! as the batch item failure: Lambda retries from there, and records the
+//! store already holds are skipped by the checkpoint. An emitter failure
+//! after a successful ingest is logged, not reported: the next run retries it.
 
-use aws_lambda_events::event::kinesis::KinesisTimeWindowEvent;
-use aws_lambda_events::event::streams::KinesisBatchItemFailure;
-use serde::Serialize;
-use std::collections::HashMap;
+use aws_lambda_events::event::streams::{KinesisBatchItemFailure, KinesisEventResponse};
+use serde_json::Value;
+use streamkit_core::poller::{list_shards, ShardInfo};
+use streamkit_core::progress::StateStore;
+use streamkit_core::runtime::{classify, Invocation};
 use streamkit_core::StreamRecord;
 
-use crate::metrics::{self, BatchCounts};
-use crate::window::WindowState;
-use crate::{output, ProcessorConfig, ProcessorError};
+use crate::emit::emit;
+use crate::ingest::{ingest, Topology};
+use crate::metrics::BatchCounts;
+use crate::sink::Sink;
+use crate::{ProcessorConfig, ProcessorError};
 
-/// State key under which the window state is kept.
-pub const STATE_KEY: &str = "windows";
-
-/// The response Lambda expects for tumbling windows: the state to carry and
-/// the partial batch failures.
-#[derive(Clone, Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TimeWindowResponse {
-    pub state: HashMap<String, String>,
-    pub batch_item_failures: Vec<KinesisBatchItemFailure>,
+/// Parents from ListShards of the event's stream (asked only at a shard's
+/// first commit).
+pub struct KinesisTopology<'a> {
+    pub client: &'a aws_sdk_kinesis::Client,
+    pub stream: String,
 }
 
-/// What one invocation returns to Lambda, and what it did.
+impl Topology for KinesisTopology<'_> {
+    async fn shards(&self) -> Result<Vec<ShardInfo>, ProcessorError> {
+        Ok(list_shards(self.client, &self.stream).await?)
+    }
+}
+
+/// The stream name in an event source ARN (`arn:aws:kinesis:r:a:stream/NAME`).
+pub fn stream_name(arn: &str) -> &str {
+    arn.rsplit_once("stream/").map_or(arn, |(_, name)| name)
+}
+
+/// What one invocation returns and did.
 #[derive(Clone, Debug, Default)]
 pub struct Handled {
-    pub response: TimeWindowResponse,
+    pub response: KinesisEventResponse,
     pub counts: BatchCounts,
 }
 
-/// Handles one invocation and publishes its counts (once; a failure to
-/// publish is logged, not fatal). A failed invocation publishes nothing: its
-/// retry counts the batch again.
-pub async fn handle_and_publish(
-    event: KinesisTimeWindowEvent,
-    s3: &aws_sdk_s3::Client,
-    cw: &aws_sdk_cloudwatch::Client,
+/// Handles one invocation payload at wall-clock `now_ms`.
+pub async fn handle<S: StateStore, K: Sink>(
+    payload: Value,
+    store: &S,
+    sink: &K,
+    kinesis: &aws_sdk_kinesis::Client,
     cfg: &ProcessorConfig,
-) -> Result<TimeWindowResponse, ProcessorError> {
-    let handled = handle(event, s3, cfg).await?;
-    metrics::publish(cw, &cfg.metric_namespace, &cfg.stack_name, &handled.counts).await;
-    Ok(handled.response)
-}
-
-/// Handles one invocation; `s3` and `cfg` are built once per container.
-pub async fn handle(
-    event: KinesisTimeWindowEvent,
-    s3: &aws_sdk_s3::Client,
-    cfg: &ProcessorConfig,
+    now_ms: i64,
 ) -> Result<Handled, ProcessorError> {
-    let props = &event.time_window_properties;
-    let mut state: WindowState = match props.state.get(STATE_KEY) {
-        Some(s) => serde_json::from_str(s).map_err(|e| ProcessorError::State(e.to_string()))?,
-        None => WindowState::default(),
+    let mut handled = Handled::default();
+    let event = match classify(payload)? {
+        Invocation::Scheduled => {
+            let emitted = emit(store, sink, cfg, now_ms).await?;
+            tracing::info!(rows = emitted.rows, objects = emitted.objects, watermark_ms = ?emitted.watermark_ms, "scheduled emit");
+            add_emitted(&mut handled.counts, &emitted);
+            return Ok(handled);
+        }
+        Invocation::Kinesis(event) => event,
     };
     let records: Vec<StreamRecord> = event
-        .kinesis_event
         .records
         .iter()
         .map(StreamRecord::from_lambda)
         .collect();
-    let shard_id = props
-        .shard_id
-        .clone()
-        .or_else(|| records.first().map(|r| r.shard_id.clone()))
-        .unwrap_or_else(|| "unknown-shard".into());
-    let stats = state.ingest(cfg.window.as_millis() as i64, &records);
-    let done = if props.is_final_invoke_for_window {
-        state.take_all()
-    } else {
-        state.take_closed()
+    let Some(first) = records.first() else {
+        return Ok(handled);
     };
-    let written = output::write(s3, cfg, &shard_id, done).await?;
-    let counts = BatchCounts {
-        records_in: stats.accepted + stats.late + stats.malformed,
-        late_records: stats.late,
-        malformed_records: stats.malformed,
-        windows_emitted: written.iter().map(|w| w.rows).sum(),
-        objects_written: written.len() as u64,
-        bytes_written: written.iter().map(|w| w.bytes).sum(),
+    let shard_id = first.shard_id.clone();
+    let stream = event.records[0]
+        .event_source_arn
+        .as_deref()
+        .map(stream_name)
+        .unwrap_or_default()
+        .to_string();
+    let topology = KinesisTopology {
+        client: kinesis,
+        stream,
     };
-    tracing::info!(
-        shard_id,
-        records = records.len(),
-        accepted = stats.accepted,
-        late = stats.late,
-        malformed = stats.malformed,
-        late_total = state.late,
-        malformed_total = state.malformed,
-        records_in = counts.records_in,
-        windows = counts.windows_emitted,
-        files = counts.objects_written,
-        bytes = counts.bytes_written,
-        final_invoke = props.is_final_invoke_for_window,
-        "window batch processed"
-    );
-    let mut response = TimeWindowResponse::default();
-    if !props.is_final_invoke_for_window {
-        let json =
-            serde_json::to_string(&state).map_err(|e| ProcessorError::State(e.to_string()))?;
-        response.state.insert(STATE_KEY.into(), json);
+    match ingest(store, sink, &topology, cfg, &shard_id, &records, now_ms).await {
+        Ok(done) => {
+            handled.counts.records_in = done.counts.records;
+            handled.counts.late_records = done.counts.late;
+            handled.counts.malformed_records = done.counts.malformed;
+            tracing::info!(
+                shard_id,
+                records = records.len(),
+                skipped = done.skipped,
+                commits = done.commits,
+                late = done.counts.late,
+                malformed = done.counts.malformed,
+                "batch applied"
+            );
+        }
+        Err(failure) => {
+            tracing::error!(shard_id, error = %failure.error, first_unapplied = failure.first_unapplied, "batch applied in part");
+            handled.counts.records_in = failure.ingested.counts.records;
+            handled.counts.late_records = failure.ingested.counts.late;
+            handled.counts.malformed_records = failure.ingested.counts.malformed;
+            let seq = records[failure.first_unapplied].sequence_number.clone();
+            let mut item = KinesisBatchItemFailure::default();
+            item.item_identifier = Some(seq);
+            handled.response.batch_item_failures.push(item);
+            return Ok(handled);
+        }
     }
-    Ok(Handled { response, counts })
+    match emit(store, sink, cfg, now_ms).await {
+        Ok(emitted) => add_emitted(&mut handled.counts, &emitted),
+        Err(e) => {
+            tracing::warn!(error = %e, "emit after the batch failed; the next run retries it")
+        }
+    }
+    Ok(handled)
+}
+
+fn add_emitted(counts: &mut BatchCounts, e: &crate::emit::Emitted) {
+    counts.windows_emitted += e.rows;
+    counts.objects_written += e.objects;
+    counts.bytes_written += e.bytes;
 }

@@ -1,15 +1,17 @@
-//! Custom metrics of the Lambda processor, published once per invocation in
+//! Custom metrics of the processor, published once per invocation in
 //! namespace `METRICS_NAMESPACE` (`Streamkit/Processor`) with dimension
-//! `StackName`, as the template's dashboard reads them.
+//! `StackName`, as the template's dashboard reads them (through the core's
+//! one publisher).
 
-use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
+use aws_sdk_cloudwatch::types::{MetricDatum, StandardUnit};
 use serde::Serialize;
+use streamkit_core::metrics::{count, datum, dimension};
 
 /// User records in the batch (after KPL de-aggregation; accepted + late + malformed).
 pub const RECORDS_IN: &str = "RecordsIn";
-/// Records for windows that had already closed (dropped).
+/// Records beyond the allowed lateness (written to the late prefix).
 pub const LATE_RECORDS: &str = "LateRecords";
-/// Records that are not stock ticks (skipped).
+/// Records that are not stock ticks (written to the late prefix).
 pub const MALFORMED_RECORDS: &str = "MalformedRecords";
 /// Per-ticker window aggregates written (Parquet rows).
 pub const WINDOWS_EMITTED: &str = "WindowsEmitted";
@@ -33,46 +35,18 @@ pub struct BatchCounts {
 
 /// One datum per metric, all with the `StackName` dimension.
 pub fn metric_data(counts: &BatchCounts, stack_name: &str) -> Vec<MetricDatum> {
-    let dim = Dimension::builder()
-        .name(DIMENSION)
-        .value(stack_name)
-        .build();
-    let datum = |name: &str, value: u64, unit: StandardUnit| {
-        MetricDatum::builder()
-            .metric_name(name)
-            .dimensions(dim.clone())
-            .value(value as f64)
-            .unit(unit)
-            .build()
-    };
+    let dims = [dimension(DIMENSION, stack_name)];
     vec![
-        datum(RECORDS_IN, counts.records_in, StandardUnit::Count),
-        datum(LATE_RECORDS, counts.late_records, StandardUnit::Count),
+        count(RECORDS_IN, counts.records_in, &dims),
+        count(LATE_RECORDS, counts.late_records, &dims),
+        count(MALFORMED_RECORDS, counts.malformed_records, &dims),
+        count(WINDOWS_EMITTED, counts.windows_emitted, &dims),
+        count(OBJECTS_WRITTEN, counts.objects_written, &dims),
         datum(
-            MALFORMED_RECORDS,
-            counts.malformed_records,
-            StandardUnit::Count,
+            BYTES_WRITTEN,
+            counts.bytes_written as f64,
+            StandardUnit::Bytes,
+            &dims,
         ),
-        datum(WINDOWS_EMITTED, counts.windows_emitted, StandardUnit::Count),
-        datum(OBJECTS_WRITTEN, counts.objects_written, StandardUnit::Count),
-        datum(BYTES_WRITTEN, counts.bytes_written, StandardUnit::Bytes),
     ]
-}
-
-/// Publishes [`metric_data`] in `namespace`; a failure is logged, not fatal.
-pub async fn publish(
-    cw: &aws_sdk_cloudwatch::Client,
-    namespace: &str,
-    stack_name: &str,
-    counts: &BatchCounts,
-) {
-    if let Err(e) = cw
-        .put_metric_data()
-        .namespace(namespace)
-        .set_metric_data(Some(metric_data(counts, stack_name)))
-        .send()
-        .await
-    {
-        tracing::warn!(error = %streamkit_core::error::sdk_message(&e), "could not publish processor metrics");
-    }
 }

@@ -1,4 +1,10 @@
-//! Parquet encoding and the deterministic S3 layout.
+//! Parquet encoding, the deterministic S3 layout, and the S3 sink.
+//!
+//! - Windows: `{OUTPUT_PREFIX}year=YYYY/month=MM/day=DD/hour=HH/{window start}.parquet`
+//!   (Hive-style partitions of the window start), one object per window with
+//!   one row per ticker.
+//! - Late and malformed records: `{LATE_PREFIX}year=/month=/day=/hour=/{shard}_{first sequence}.jsonl`
+//!   (partitions of the first record's arrival time), one JSON object per line.
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use parquet::basic::Compression;
@@ -6,11 +12,11 @@ use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::window::Aggregate;
-use crate::{ProcessorConfig, ProcessorError};
+use crate::sink::{LateRecord, Sink};
+use crate::window::WindowRow;
+use crate::ProcessorError;
 
 /// The Parquet schema of the output (one row per ticker and window).
 pub const SCHEMA: &str = "
@@ -23,52 +29,41 @@ message window_aggregate {
   REQUIRED DOUBLE max_price;
   REQUIRED DOUBLE avg_price;
   REQUIRED DOUBLE last_price;
-  REQUIRED BYTE_ARRAY shard_id (UTF8);
+  REQUIRED INT64 last_price_time (TIMESTAMP(MILLIS,true));
 }
 ";
 
-/// One object to write.
-#[derive(Clone, Debug)]
-pub struct OutputFile {
-    pub key: String,
-    pub rows: Vec<Aggregate>,
+fn partition(prefix: &str, t_ms: i64) -> String {
+    let t = DateTime::<Utc>::from_timestamp_millis(t_ms).unwrap_or_default();
+    format!(
+        "{prefix}year={:04}/month={:02}/day={:02}/hour={:02}/",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour()
+    )
 }
 
-/// Groups aggregates by window; the key is
-/// `{prefix}year=YYYY/month=MM/day=DD/hour=HH/{shard}_{window start}_{first sequence}.parquet`,
-/// the same for the same input, so a retried batch overwrites.
-pub fn plan(cfg: &ProcessorConfig, shard_id: &str, aggregates: Vec<Aggregate>) -> Vec<OutputFile> {
-    let mut by_window: BTreeMap<i64, Vec<Aggregate>> = BTreeMap::new();
-    for a in aggregates {
-        by_window.entry(a.window_start_ms).or_default().push(a);
-    }
-    by_window
-        .into_iter()
-        .map(|(start, mut rows)| {
-            rows.sort_by(|a, b| a.ticker.cmp(&b.ticker));
-            let first = rows
-                .iter()
-                .map(|r| r.first_sequence.as_str())
-                .min_by(|a, b| streamkit_core::record::cmp_sequence(a, b))
-                .unwrap_or("0")
-                .to_string();
-            let t = DateTime::<Utc>::from_timestamp_millis(start).unwrap_or_default();
-            let key = format!(
-                "{}year={:04}/month={:02}/day={:02}/hour={:02}/{shard_id}_{}_{first}.parquet",
-                cfg.prefix,
-                t.year(),
-                t.month(),
-                t.day(),
-                t.hour(),
-                t.format("%Y%m%dT%H%M%S%3fZ"),
-            );
-            OutputFile { key, rows }
-        })
-        .collect()
+/// The object key of the window starting at `start_ms`.
+pub fn window_key(prefix: &str, start_ms: i64) -> String {
+    let t = DateTime::<Utc>::from_timestamp_millis(start_ms).unwrap_or_default();
+    format!(
+        "{}{}.parquet",
+        partition(prefix, start_ms),
+        t.format("%Y%m%dT%H%M%S%3fZ")
+    )
+}
+
+/// The object key of late records from `shard_id` starting at `first_sequence`.
+pub fn late_key(prefix: &str, arrival_ms: i64, shard_id: &str, first_sequence: &str) -> String {
+    format!(
+        "{}{shard_id}_{first_sequence}.jsonl",
+        partition(prefix, arrival_ms)
+    )
 }
 
 /// Encodes rows as a Parquet file (Snappy; deterministic for the same rows).
-pub fn encode(shard_id: &str, rows: &[Aggregate]) -> Result<Vec<u8>, ProcessorError> {
+pub fn encode(rows: &[WindowRow]) -> Result<Vec<u8>, ProcessorError> {
     let schema = Arc::new(parse_message_type(SCHEMA)?);
     let props = Arc::new(
         WriterProperties::builder()
@@ -78,52 +73,49 @@ pub fn encode(shard_id: &str, rows: &[Aggregate]) -> Result<Vec<u8>, ProcessorEr
     let mut buf = Vec::new();
     let mut writer = SerializedFileWriter::new(&mut buf, schema, props)?;
     let mut group = writer.next_row_group()?;
-    let strings = |f: &dyn Fn(&Aggregate) -> String| {
-        rows.iter()
-            .map(|r| ByteArray::from(f(r).as_str()))
-            .collect::<Vec<_>>()
-    };
-    let longs = |f: &dyn Fn(&Aggregate) -> i64| rows.iter().map(f).collect::<Vec<_>>();
-    let doubles = |f: &dyn Fn(&Aggregate) -> f64| rows.iter().map(f).collect::<Vec<_>>();
+    let longs = |f: &dyn Fn(&WindowRow) -> i64| rows.iter().map(f).collect::<Vec<_>>();
+    let doubles = |f: &dyn Fn(&WindowRow) -> f64| rows.iter().map(f).collect::<Vec<_>>();
     let mut index = 0;
     while let Some(mut column) = group.next_column()? {
         match index {
-            0 => column.typed::<ByteArrayType>().write_batch(
-                &strings(&|r| r.ticker.clone()),
+            0 => {
+                let tickers: Vec<ByteArray> = rows
+                    .iter()
+                    .map(|r| ByteArray::from(r.ticker.as_str()))
+                    .collect();
+                column
+                    .typed::<ByteArrayType>()
+                    .write_batch(&tickers, None, None)?
+            }
+            1 => column
+                .typed::<Int64Type>()
+                .write_batch(&longs(&|r| r.start_ms), None, None)?,
+            2 => column
+                .typed::<Int64Type>()
+                .write_batch(&longs(&|r| r.end_ms), None, None)?,
+            3 => column.typed::<Int64Type>().write_batch(
+                &longs(&|r| r.agg.count as i64),
                 None,
                 None,
             )?,
-            1 => column.typed::<Int64Type>().write_batch(
-                &longs(&|r| r.window_start_ms),
-                None,
-                None,
-            )?,
-            2 => {
-                column
-                    .typed::<Int64Type>()
-                    .write_batch(&longs(&|r| r.window_end_ms), None, None)?
-            }
-            3 => {
-                column
-                    .typed::<Int64Type>()
-                    .write_batch(&longs(&|r| r.count as i64), None, None)?
-            }
             4 => column
                 .typed::<DoubleType>()
-                .write_batch(&doubles(&|r| r.min), None, None)?,
+                .write_batch(&doubles(&|r| r.agg.min), None, None)?,
             5 => column
                 .typed::<DoubleType>()
-                .write_batch(&doubles(&|r| r.max), None, None)?,
-            6 => column
-                .typed::<DoubleType>()
-                .write_batch(&doubles(&|r| r.avg()), None, None)?,
-            7 => {
+                .write_batch(&doubles(&|r| r.agg.max), None, None)?,
+            6 => {
                 column
                     .typed::<DoubleType>()
-                    .write_batch(&doubles(&|r| r.last_price), None, None)?
+                    .write_batch(&doubles(&|r| r.agg.avg()), None, None)?
             }
-            _ => column.typed::<ByteArrayType>().write_batch(
-                &strings(&|_| shard_id.to_string()),
+            7 => column.typed::<DoubleType>().write_batch(
+                &doubles(&|r| r.agg.last_price),
+                None,
+                None,
+            )?,
+            _ => column.typed::<Int64Type>().write_batch(
+                &longs(&|r| r.agg.last_time_ms),
                 None,
                 None,
             )?,
@@ -136,45 +128,60 @@ pub fn encode(shard_id: &str, rows: &[Aggregate]) -> Result<Vec<u8>, ProcessorEr
     Ok(buf)
 }
 
-/// One object written.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Written {
-    pub key: String,
-    /// Size of the Parquet object.
-    pub bytes: u64,
-    /// Aggregates (ticker windows) in it.
-    pub rows: u64,
+/// Writes both outputs to one bucket.
+#[derive(Clone, Debug)]
+pub struct S3Sink {
+    pub s3: aws_sdk_s3::Client,
+    pub bucket: String,
 }
 
-/// Encodes and uploads the files; returns what was written.
-pub async fn write(
-    s3: &aws_sdk_s3::Client,
-    cfg: &ProcessorConfig,
-    shard_id: &str,
-    aggregates: Vec<Aggregate>,
-) -> Result<Vec<Written>, ProcessorError> {
-    let mut written = Vec::new();
-    for file in plan(cfg, shard_id, aggregates) {
-        let body = encode(shard_id, &file.rows)?;
-        let bytes = body.len() as u64;
-        s3.put_object()
-            .bucket(&cfg.bucket)
-            .key(&file.key)
-            .content_type("application/vnd.apache.parquet")
+impl S3Sink {
+    async fn put(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> Result<(), ProcessorError> {
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
             .body(body.into())
             .send()
             .await
             .map_err(|e| ProcessorError::S3 {
-                bucket: cfg.bucket.clone(),
-                key: file.key.clone(),
+                bucket: self.bucket.clone(),
+                key: key.to_string(),
                 message: streamkit_core::error::sdk_message(&e),
             })?;
-        tracing::info!(key = %file.key, rows = file.rows.len(), bytes, "window aggregates written");
-        written.push(Written {
-            key: file.key,
-            bytes,
-            rows: file.rows.len() as u64,
-        });
+        Ok(())
     }
-    Ok(written)
+}
+
+impl Sink for S3Sink {
+    async fn window(&self, key: &str, rows: &[WindowRow]) -> Result<u64, ProcessorError> {
+        let body = encode(rows)?;
+        let bytes = body.len() as u64;
+        self.put(key, body, "application/vnd.apache.parquet")
+            .await?;
+        tracing::info!(key, rows = rows.len(), bytes, "window written");
+        Ok(bytes)
+    }
+
+    async fn late(&self, key: &str, records: &[LateRecord]) -> Result<(), ProcessorError> {
+        let mut body = Vec::new();
+        for r in records {
+            // A LateRecord is plain data: serializing it cannot fail.
+            body.extend(serde_json::to_vec(r).unwrap_or_default());
+            body.push(b'\n');
+        }
+        self.put(key, body, "application/x-ndjson").await?;
+        tracing::warn!(
+            key,
+            records = records.len(),
+            "late or malformed records written"
+        );
+        Ok(())
+    }
 }

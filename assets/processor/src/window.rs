@@ -1,128 +1,127 @@
-//! Event-time tumbling windows per ticker, as serializable state.
+//! Per-ticker aggregates of event-time tumbling windows, and the partial
+//! aggregates the ingest stores (one state item per window per commit).
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use streamkit_core::events::StockTick;
-use streamkit_core::{kpl, StreamRecord};
 
-/// The aggregate of one ticker over one window.
+/// Count, min, max, sum and last price of one ticker in one window (or of
+/// part of it). "Last" is the price of the latest event time; among records
+/// with the same latest event time, the highest price (independent of the
+/// order records arrive in).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Aggregate {
-    pub ticker: String,
-    pub window_start_ms: i64,
-    pub window_end_ms: i64,
     pub count: u64,
     pub min: f64,
     pub max: f64,
     pub sum: f64,
-    pub last_price: f64,
-    /// Event time of `last_price` (ties: the later record wins).
     pub last_time_ms: i64,
-    /// Sequence number of the first record that contributed (names the output object).
-    pub first_sequence: String,
+    pub last_price: f64,
 }
 
 impl Aggregate {
+    pub fn of(t: i64, price: f64) -> Aggregate {
+        Aggregate {
+            count: 1,
+            min: price,
+            max: price,
+            sum: price,
+            last_time_ms: t,
+            last_price: price,
+        }
+    }
+
+    pub fn add(&mut self, t: i64, price: f64) {
+        self.merge(&Aggregate::of(t, price));
+    }
+
+    pub fn merge(&mut self, other: &Aggregate) {
+        self.count += other.count;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        self.sum += other.sum;
+        if (other.last_time_ms, other.last_price) > (self.last_time_ms, self.last_price) {
+            self.last_time_ms = other.last_time_ms;
+            self.last_price = other.last_price;
+        }
+    }
+
     pub fn avg(&self) -> f64 {
         self.sum / self.count as f64
     }
 }
 
-/// Open windows plus counters; kept in Lambda's tumbling-window state or by the local runner.
+/// The state item body: one window's aggregates per ticker from one commit.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct WindowState {
-    /// Key: `{window_start_ms:020}|{ticker}`.
-    pub open: BTreeMap<String, Aggregate>,
-    /// Highest event time seen.
-    pub watermark_ms: Option<i64>,
-    /// Records for windows that had already closed.
-    pub late: u64,
-    /// Records that are not stock ticks (bad JSON, bytes, fields or time).
-    pub malformed: u64,
+pub struct Partial {
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub tickers: BTreeMap<String, Aggregate>,
 }
 
-/// What one ingest call saw.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IngestStats {
-    pub accepted: u64,
-    pub late: u64,
-    pub malformed: u64,
+/// One output row: a ticker's final aggregate over a window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WindowRow {
+    pub ticker: String,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub agg: Aggregate,
 }
 
-impl WindowState {
-    /// Adds records (in shard order; aggregated records are de-aggregated).
-    pub fn ingest(&mut self, window_ms: i64, records: &[StreamRecord]) -> IngestStats {
-        let mut stats = IngestStats::default();
-        for r in records {
-            for user in kpl::deaggregate(&r.partition_key, None, &r.data) {
-                let Some((tick, t)) = parse(&user.data) else {
-                    stats.malformed += 1;
-                    tracing::warn!(sequence_number = %r.sequence_number, sub = user.sub_sequence_number, "malformed record skipped");
-                    continue;
-                };
-                let start = t.div_euclid(window_ms) * window_ms;
-                if self.watermark_ms.is_some_and(|w| start + window_ms <= w) {
-                    stats.late += 1;
-                    continue;
-                }
-                self.watermark_ms = Some(self.watermark_ms.map_or(t, |w| w.max(t)));
-                let key = format!("{start:020}|{}", tick.ticker);
-                let agg = self.open.entry(key).or_insert_with(|| Aggregate {
-                    ticker: tick.ticker.clone(),
-                    window_start_ms: start,
-                    window_end_ms: start + window_ms,
-                    count: 0,
-                    min: f64::INFINITY,
-                    max: f64::NEG_INFINITY,
-                    sum: 0.0,
-                    last_price: tick.price,
-                    last_time_ms: t,
-                    first_sequence: r.sequence_number.clone(),
-                });
-                agg.count += 1;
-                agg.min = agg.min.min(tick.price);
-                agg.max = agg.max.max(tick.price);
-                agg.sum += tick.price;
-                if t >= agg.last_time_ms {
-                    agg.last_time_ms = t;
-                    agg.last_price = tick.price;
-                }
-                stats.accepted += 1;
-            }
+/// Merges a window's partials into its rows, sorted by ticker.
+pub fn rows(partials: &[Partial]) -> Vec<WindowRow> {
+    let mut by_ticker: BTreeMap<&str, (i64, i64, Aggregate)> = BTreeMap::new();
+    for p in partials {
+        for (ticker, agg) in &p.tickers {
+            by_ticker
+                .entry(ticker)
+                .and_modify(|(_, _, a)| a.merge(agg))
+                .or_insert((p.start_ms, p.end_ms, agg.clone()));
         }
-        self.late += stats.late;
-        self.malformed += stats.malformed;
-        stats
     }
-
-    /// Removes and returns the windows that ended at or before the watermark.
-    pub fn take_closed(&mut self) -> Vec<Aggregate> {
-        let Some(w) = self.watermark_ms else {
-            return Vec::new();
-        };
-        let closed: Vec<String> = self
-            .open
-            .iter()
-            .filter(|(_, a)| a.window_end_ms <= w)
-            .map(|(k, _)| k.clone())
-            .collect();
-        closed
-            .into_iter()
-            .filter_map(|k| self.open.remove(&k))
-            .collect()
-    }
-
-    /// Removes and returns every open window (end of a Lambda window or of a run).
-    pub fn take_all(&mut self) -> Vec<Aggregate> {
-        std::mem::take(&mut self.open).into_values().collect()
-    }
+    by_ticker
+        .into_iter()
+        .map(|(ticker, (start_ms, end_ms, agg))| WindowRow {
+            ticker: ticker.to_string(),
+            start_ms,
+            end_ms,
+            agg,
+        })
+        .collect()
 }
 
-fn parse(data: &[u8]) -> Option<(StockTick, i64)> {
+/// Start of the window holding event time `t`.
+pub fn window_start(t: i64, window_ms: i64) -> i64 {
+    t.div_euclid(window_ms) * window_ms
+}
+
+/// A stock tick with its event time (ms), or `None` when the bytes are not one.
+pub fn parse(data: &[u8]) -> Option<(StockTick, i64)> {
     let tick: StockTick = serde_json::from_slice(data).ok()?;
     if !tick.price.is_finite() || tick.ticker.is_empty() {
         return None;
     }
     let t = tick.event_time()?.timestamp_millis();
     Some((tick, t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_is_latest_time_then_highest_price_whatever_the_order() {
+        let mut a = Aggregate::of(10, 5.0);
+        a.add(20, 1.0);
+        a.add(20, 3.0);
+        a.add(15, 9.0);
+        let mut b = Aggregate::of(20, 3.0);
+        b.add(15, 9.0);
+        b.add(20, 1.0);
+        b.add(10, 5.0);
+        assert_eq!((a.last_time_ms, a.last_price), (20, 3.0));
+        assert_eq!((b.last_time_ms, b.last_price), (20, 3.0));
+        assert_eq!((a.count, a.min, a.max, a.sum), (4, 1.0, 9.0, 18.0));
+        assert_eq!(window_start(-1, 10), -10);
+    }
 }

@@ -1,20 +1,16 @@
 //! The contract with the CloudFormation template (templates/processor/lambda.yaml):
-//! the environment the function reads and the metrics its dashboard shows.
-//! No emulator: the data are checked as built (moto cannot take the
-//! CloudWatch rpc-v2-cbor PutMetricData).
+//! the environment the function reads, the bounds it checks (the same as
+//! the parameters'), and the metrics its dashboard shows.
 
-use aws_sdk_cloudwatch::types::StandardUnit;
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
+use streamkit_processor::config::DEFAULT_METRIC_NAMESPACE;
 use streamkit_processor::metrics::{self, BatchCounts};
-use streamkit_processor::{ProcessorConfig, ProcessorError, DEFAULT_METRIC_NAMESPACE, ENV_VARS};
+use streamkit_processor::{ProcessorConfig, ProcessorError, ENV_VARS};
 
-fn template() -> String {
-    let full = format!(
-        "{}/../../templates/processor/lambda.yaml",
-        env!("CARGO_MANIFEST_DIR")
-    );
+fn template(path: &str) -> String {
+    let full = format!("{}/../../templates/{path}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
 }
 
@@ -22,7 +18,12 @@ fn template_env() -> BTreeMap<&'static str, String> {
     BTreeMap::from([
         ("OUTPUT_BUCKET", "my-stack-output".to_string()),
         ("OUTPUT_PREFIX", "data/".into()),
-        ("WINDOW_SECONDS", "60".into()),
+        ("LATE_PREFIX", "late/".into()),
+        ("STATE_TABLE", "my-stack-StateTable-1".into()),
+        ("WINDOW_SECONDS", "10".into()),
+        ("ALLOWED_LATENESS_SECONDS", "5".into()),
+        ("IDLE_SHARD_TIMEOUT_SECONDS", "60".into()),
+        ("EMIT_CONCURRENCY", "1".into()),
         ("METRICS_NAMESPACE", "Streamkit/Processor".into()),
         ("STACK_NAME", "my-stack".into()),
     ])
@@ -34,7 +35,7 @@ fn parse(env: &BTreeMap<&'static str, String>) -> Result<ProcessorConfig, Proces
 
 #[test]
 fn reads_exactly_the_variables_the_template_sets() {
-    let text = template();
+    let text = template("processor/lambda.yaml");
     let call = text
         .lines()
         .find(|l| l.contains("pm::function(id=\"Processor\""))
@@ -52,88 +53,77 @@ fn reads_exactly_the_variables_the_template_sets() {
 }
 
 #[test]
-fn parses_the_template_environment() {
+fn parses_the_template_environment_and_defaults_to_it() {
     let cfg = parse(&template_env()).unwrap();
+    assert_eq!(cfg.window, Duration::from_secs(10));
+    assert_eq!(cfg.allowed_lateness, Duration::from_secs(5));
+    assert_eq!(cfg.idle_shard_timeout, Duration::from_secs(60));
     assert_eq!(
-        cfg,
-        ProcessorConfig {
-            bucket: "my-stack-output".into(),
-            prefix: "data/".into(),
-            window: Duration::from_secs(60),
-            metric_namespace: "Streamkit/Processor".into(),
-            stack_name: "my-stack".into(),
-        }
+        (cfg.table.as_str(), cfg.late_prefix.as_str()),
+        ("my-stack-StateTable-1", "late/")
     );
     let mut env = template_env();
-    env.insert("WINDOW_SECONDS", "300".into());
-    assert_eq!(parse(&env).unwrap().window, Duration::from_secs(300));
-    // The optional ones default to the template's values.
-    for name in ["OUTPUT_PREFIX", "WINDOW_SECONDS", "METRICS_NAMESPACE"] {
+    for name in [
+        "OUTPUT_PREFIX",
+        "LATE_PREFIX",
+        "WINDOW_SECONDS",
+        "ALLOWED_LATENESS_SECONDS",
+        "IDLE_SHARD_TIMEOUT_SECONDS",
+        "EMIT_CONCURRENCY",
+        "METRICS_NAMESPACE",
+    ] {
         env.remove(name);
     }
-    assert_eq!(parse(&env).unwrap(), parse(&template_env()).unwrap());
+    assert_eq!(parse(&env).unwrap(), cfg);
     assert_eq!(DEFAULT_METRIC_NAMESPACE, "Streamkit/Processor");
 }
 
+/// The bounds the function checks are the template parameters' bounds.
 #[test]
-fn missing_names_and_bad_windows_are_errors() {
-    for name in ["OUTPUT_BUCKET", "STACK_NAME"] {
+fn bad_values_are_errors_with_the_parameter_bounds() {
+    let params = template("processor/parameters.yaml");
+    for (var, param) in [
+        ("WINDOW_SECONDS", "WindowSeconds"),
+        ("ALLOWED_LATENESS_SECONDS", "AllowedLatenessSeconds"),
+        ("IDLE_SHARD_TIMEOUT_SECONDS", "IdleShardTimeoutSeconds"),
+        ("EMIT_CONCURRENCY", "ProcessorParallelism"),
+    ] {
+        let block = &params[params.find(&format!("  {param}:")).unwrap()..];
+        let num = |key: &str| -> u64 {
+            let at = block.find(key).unwrap() + key.len();
+            block[at..]
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        let (min, max) = (num("MinValue:"), num("MaxValue:"));
+        for (value, ok) in [(min, true), (max, true), (max + 1, false)] {
+            let mut env = template_env();
+            env.insert(var, value.to_string());
+            assert_eq!(parse(&env).is_ok(), ok, "{var}={value}");
+        }
+        if min > 0 {
+            let mut env = template_env();
+            env.insert(var, (min - 1).to_string());
+            let err = parse(&env).unwrap_err().to_string();
+            assert!(
+                err.contains(var) && err.contains(&format!("from {min} to {max}")),
+                "{err}"
+            );
+        }
+        let mut env = template_env();
+        env.insert(var, "ten".into());
+        assert!(parse(&env).is_err());
+    }
+    for name in ["OUTPUT_BUCKET", "STATE_TABLE", "STACK_NAME"] {
         let mut env = template_env();
         env.remove(name);
         assert!(
             matches!(parse(&env), Err(ProcessorError::MissingEnv(n)) if n == name),
             "{name}"
         );
-    }
-    for bad in ["0", "sixty", ""] {
-        let mut env = template_env();
-        env.insert("WINDOW_SECONDS", bad.into());
-        assert!(
-            matches!(parse(&env), Err(ProcessorError::BadWindow(v)) if v == bad),
-            "{bad:?}"
-        );
-    }
-}
-
-#[test]
-fn metric_data_carry_every_count_with_the_stack_dimension() {
-    let counts = BatchCounts {
-        records_in: 100,
-        late_records: 3,
-        malformed_records: 2,
-        windows_emitted: 7,
-        objects_written: 4,
-        bytes_written: 12345,
-    };
-    let data = metrics::metric_data(&counts, "my-stack");
-    let got: Vec<(&str, f64, &StandardUnit)> = data
-        .iter()
-        .map(|d| {
-            (
-                d.metric_name().unwrap(),
-                d.value().unwrap(),
-                d.unit().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        got,
-        [
-            ("RecordsIn", 100.0, &StandardUnit::Count),
-            ("LateRecords", 3.0, &StandardUnit::Count),
-            ("MalformedRecords", 2.0, &StandardUnit::Count),
-            ("WindowsEmitted", 7.0, &StandardUnit::Count),
-            ("ObjectsWritten", 4.0, &StandardUnit::Count),
-            ("BytesWritten", 12345.0, &StandardUnit::Bytes),
-        ]
-    );
-    for d in &data {
-        let dims: Vec<(&str, &str)> = d
-            .dimensions()
-            .iter()
-            .map(|x| (x.name().unwrap(), x.value().unwrap()))
-            .collect();
-        assert_eq!(dims, [("StackName", "my-stack")]);
     }
 }
 
@@ -142,10 +132,11 @@ fn every_metric_the_dashboard_reads_is_published() {
     let read: BTreeSet<(String, String)> =
         Regex::new(r"\[(Streamkit/[A-Za-z]+), (\w+), StackName,")
             .unwrap()
-            .captures_iter(&template())
+            .captures_iter(&template("processor/lambda.yaml"))
             .map(|c| (c[1].to_string(), c[2].to_string()))
             .collect();
-    let published: BTreeSet<(String, String)> = metrics::metric_data(&BatchCounts::default(), "st")
+    let data = metrics::metric_data(&BatchCounts::default(), "st");
+    let published: BTreeSet<(String, String)> = data
         .iter()
         .map(|d| {
             (
@@ -156,4 +147,12 @@ fn every_metric_the_dashboard_reads_is_published() {
         .collect();
     assert_eq!(read.len(), 6, "{read:?}");
     assert_eq!(read, published);
+    for d in &data {
+        let dims: Vec<(&str, &str)> = d
+            .dimensions()
+            .iter()
+            .map(|x| (x.name().unwrap(), x.value().unwrap()))
+            .collect();
+        assert_eq!(dims, [("StackName", "st")]);
+    }
 }

@@ -13,7 +13,7 @@ async fn main() -> ExitCode {
     let replay = match &args.replay {
         None => None,
         Some(source) => {
-            let s3 = aws_sdk_s3::Client::new(&sdk);
+            let s3 = streamkit_core::aws::s3_client(&sdk);
             match replay::load_text(source, Some(&s3)).await {
                 Ok(text) => Some(replay::parse(
                     &text,

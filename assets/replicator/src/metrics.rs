@@ -1,6 +1,8 @@
-//! Custom metrics in the replicator's own region.
+//! Custom metrics in the replicator's own region, through the core's one
+//! publisher.
 
-use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
+use aws_sdk_cloudwatch::types::StandardUnit;
+use streamkit_core::metrics::{count, datum, dimension};
 
 /// Metric names (the alarms and the dashboard use them).
 pub const RECORDS_REPLICATED: &str = "RecordsReplicated";
@@ -18,33 +20,14 @@ pub async fn publish(
     duplicates: usize,
     lag_seconds: Option<f64>,
 ) {
-    let dim = Dimension::builder()
-        .name("StreamName")
-        .value(stream)
-        .build();
-    let datum = |name: &str, value: f64, unit: StandardUnit| {
-        MetricDatum::builder()
-            .metric_name(name)
-            .dimensions(dim.clone())
-            .value(value)
-            .unit(unit)
-            .build()
-    };
+    let dims = [dimension("StreamName", stream)];
     let mut data = vec![
-        datum(RECORDS_REPLICATED, replicated as f64, StandardUnit::Count),
-        datum(FAILURES, failures as f64, StandardUnit::Count),
-        datum(DUPLICATES, duplicates as f64, StandardUnit::Count),
+        count(RECORDS_REPLICATED, replicated as u64, &dims),
+        count(FAILURES, failures as u64, &dims),
+        count(DUPLICATES, duplicates as u64, &dims),
     ];
     if let Some(lag) = lag_seconds {
-        data.push(datum(REPLICATION_LAG, lag, StandardUnit::Seconds));
+        data.push(datum(REPLICATION_LAG, lag, StandardUnit::Seconds, &dims));
     }
-    if let Err(e) = cw
-        .put_metric_data()
-        .namespace(namespace)
-        .set_metric_data(Some(data))
-        .send()
-        .await
-    {
-        tracing::warn!(error = %streamkit_core::error::sdk_message(&e), "could not publish replication metrics");
-    }
+    streamkit_core::metrics::publish(cw, namespace, data, "replication").await;
 }

@@ -1,4 +1,4 @@
-//! Whether a resource of SNS and SQS exists, asked of its own service.
+//! Whether a resource of SNS, SQS and EventBridge exists, asked of its own service.
 
 use crate::support::{Clients, Deployed, StackResource};
 
@@ -66,6 +66,13 @@ pub(super) async fn exists(c: &Clients, d: &Deployed, r: &StackResource, id: &st
             }
             all
         }
+        "AWS::Events::Rule" => c
+            .events
+            .describe_rule()
+            .name(id.rsplit('|').next().unwrap_or(id))
+            .send()
+            .await
+            .is_ok_and(|r| r.schedule_expression().is_some() || r.event_pattern().is_some()),
         _ => return None,
     })
 }

@@ -27,7 +27,7 @@ pub async fn exists(c: &Clients, d: &Deployed, r: &StackResource) -> bool {
     let found = match service {
         "ApiGateway" => apigateway::exists(c, d, r, id).await,
         "Lambda" | "EC2" => compute::exists(c, d, r, id).await,
-        "SNS" | "SQS" => messaging::exists(c, d, r, id).await,
+        "SNS" | "SQS" | "Events" => messaging::exists(c, d, r, id).await,
         "CloudWatch" | "Logs" => observability::exists(c, d, r, id).await,
         "IAM" | "KMS" | "SSM" | "SecretsManager" => security::exists(c, d, r, id).await,
         "S3" | "DynamoDB" => storage::exists(c, d, r, id).await,
