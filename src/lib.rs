@@ -34,6 +34,7 @@ pub mod origins;
 pub mod progress;
 pub mod render;
 pub mod replication;
+pub mod review;
 pub mod validate;
 
 pub use error::{Error, Result};

@@ -17,6 +17,10 @@ strictness switch (`strict`: a template with a type nobody implements is
 refused). Live parts: Firehose delivery (firehose_delivery), API Gateway
 (apigw_*), the producer instance (ec2_producer).
 
+What is deployed runs: Lambda functions natively (`lambda_runtime`), Kinesis
+event source mappings (`esm`, started by `awslambda`'s patches) and
+EventBridge schedules (`schedules`, a scheduler thread).
+
 Pinned against moto 5.2.1 (`emulator/requirements.txt`).
 """
 from __future__ import annotations
@@ -44,6 +48,7 @@ def install(strict: bool = False) -> None:
         kms,
         logs,
         s3,
+        schedules,
         secretsmanager,
         sns,
         sqs,
@@ -70,6 +75,7 @@ def install(strict: bool = False) -> None:
         secretsmanager,
         cbor,
         apigw_router,  # after cbor: the router sits in front of it
+        schedules,
     ):
         module.install()
     # Last: it wraps the intrinsic resolution the modules above installed.

@@ -1,8 +1,13 @@
 """Lambda: function properties moto drops, event source mapping properties,
-enhanced fan-out consumers as event sources, and permissions."""
+enhanced fan-out consumers as event sources, permissions, and the live parts:
+Invoke runs the function natively (`lambda_runtime`), event source mappings
+run (`esm`: started on create, stopped on delete, checked on update), deleted
+functions lose their environments, and moto's own synchronous per-record
+Kinesis invocation is switched off."""
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 from moto.awslambda import models as awslambda
@@ -56,9 +61,32 @@ def lambda_create(cls, resource_name, cloudformation_json, account_id, region_na
         spec["Code"]["ZipFile"] = base64.b64encode(
             cls._create_zipfile_from_plaintext_code(spec["Code"]["ZipFile"])
         )
-    fn = awslambda.lambda_backends[account_id][region_name].create_function(spec)
-    fn.streamkit_extra = {k: props[k] for k in ("DeadLetterConfig", "LoggingConfig") if k in props}
+    for key in ("DeadLetterConfig", "LoggingConfig"):
+        if key in props:
+            spec[key] = props[key]
+    return awslambda.lambda_backends[account_id][region_name].create_function(spec)
+
+
+_EXTRA = ("DeadLetterConfig", "LoggingConfig")
+_create_function = awslambda.LambdaBackend.create_function
+
+
+def create_function(self: Any, spec: dict[str, Any]) -> Any:
+    """Keeps DeadLetterConfig and LoggingConfig (moto drops them), also for
+    functions created through the API."""
+    fn = _create_function(self, spec)
+    fn.streamkit_extra = {k: spec[k] for k in _EXTRA if k in spec}
     return fn
+
+
+_update_configuration = awslambda.LambdaFunction.update_configuration
+
+
+def update_configuration(self: Any, config_updates: dict[str, Any]) -> Any:
+    extra = getattr(self, "streamkit_extra", {})
+    extra.update({k: config_updates[k] for k in _EXTRA if k in config_updates})
+    self.streamkit_extra = extra
+    return _update_configuration(self, config_updates)
 
 
 _lambda_get_configuration = awslambda.LambdaFunction.get_configuration
@@ -87,9 +115,45 @@ def _esm_before(props: dict[str, Any]) -> None:
 
 
 _create_esm = awslambda.LambdaBackend.create_event_source_mapping
+_update_esm = awslambda.LambdaBackend.update_event_source_mapping
+_delete_esm = awslambda.LambdaBackend.delete_event_source_mapping
+
+
+def _validate_esm(spec: dict[str, Any]) -> None:
+    from moto.awslambda.exceptions import InvalidParameterValueException
+
+    from . import esm
+
+    try:
+        esm.validate(spec)
+    except esm.MappingRefused as error:
+        raise InvalidParameterValueException(str(error))
 
 
 def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+    """Validates the mapping, creates it, and runs it (`esm.start`)."""
+    from . import esm
+
+    _validate_esm(spec)
+    mapping = _create_kinesis_esm(self, spec)
+    esm.start(mapping)
+    return mapping
+
+
+def update_event_source_mapping(self: Any, uuid: str, spec: dict[str, Any]) -> Any:
+    _validate_esm(spec)
+    return _update_esm(self, uuid, spec)
+
+
+def delete_event_source_mapping(self: Any, uuid: str) -> Any:
+    from . import esm
+
+    mapping = _delete_esm(self, uuid)
+    esm.stop(uuid)
+    return mapping
+
+
+def _create_kinesis_esm(self: Any, spec: dict[str, Any]) -> Any:
     """Kinesis enhanced fan-out: the event source is a stream consumer's ARN."""
     source = spec.get("EventSourceArn", "")
     if ":kinesis:" in source and "/consumer/" in source:
@@ -111,6 +175,50 @@ def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
         self._event_source_mappings[esm.uuid] = esm
         return esm
     return _create_esm(self, spec)
+
+
+def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> bytes:
+    """Invoke through `lambda_runtime.invoke`: status by invocation type,
+    `X-Amz-Function-Error`, `X-Amz-Log-Result` (with `LogType: Tail`),
+    `X-Amz-Executed-Version`; 404 / 429 as Lambda answers them."""
+    from moto.awslambda.exceptions import UnknownFunctionException
+    from moto.core.exceptions import JsonRESTError
+
+    from . import lambda_runtime
+
+    payload = body.encode() if isinstance(body, str) else (body or b"")
+    kind = headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+    if payload.strip():
+        try:
+            json.loads(payload)
+        except ValueError:
+            raise JsonRESTError("InvalidRequestContentException", "Could not parse request body into json")
+    result = lambda_runtime.invoke(
+        self.account_id, self.region_name, function_name, payload, kind, headers.get("X-Amz-Client-Context")
+    )
+    if result.status_code == 404:
+        raise UnknownFunctionException(function_name)
+    if result.status_code == 429:
+        error = JsonRESTError("TooManyRequestsException", "Rate Exceeded.")
+        error.code = 429
+        raise error
+    if result.function_error:
+        response_headers["x-amz-function-error"] = result.function_error
+    if kind == "RequestResponse":
+        response_headers["x-amz-log-result"] = base64.b64encode(result.log_tail.encode()).decode()
+        response_headers["x-amz-executed-version"] = result.executed_version
+    return result.payload
+
+
+_delete_function = awslambda.LambdaBackend.delete_function
+
+
+def delete_function(self: Any, function_name: str, qualifier: str | None = None) -> None:
+    from . import lambda_pool
+
+    fn = self.get_function(function_name)
+    _delete_function(self, function_name, qualifier)
+    lambda_pool.forget(self.account_id, self.region_name, fn.function_name)
 
 
 def _lambda_permission() -> None:
@@ -146,6 +254,14 @@ def install() -> None:
     """Applies this module's patches to moto (once, from `streamkit_emulator.install`)."""
     awslambda.LambdaFunction.create_from_cloudformation_json = classmethod(lambda_create)
     awslambda.LambdaFunction.get_configuration = lambda_get_configuration
+    awslambda.LambdaFunction.update_configuration = update_configuration
+    awslambda.LambdaBackend.create_function = create_function
+    awslambda.LambdaBackend.invoke = invoke
+    awslambda.LambdaBackend.delete_function = delete_function
+    # Event source mappings run in `esm`; moto would invoke per record, inline.
+    awslambda.LambdaBackend.send_kinesis_message = lambda self, *a, **k: None
     wrap_create(awslambda.EventSourceMapping, lambda *a: None, _esm_before)
     awslambda.LambdaBackend.create_event_source_mapping = create_event_source_mapping
+    awslambda.LambdaBackend.update_event_source_mapping = update_event_source_mapping
+    awslambda.LambdaBackend.delete_event_source_mapping = delete_event_source_mapping
     _lambda_permission()

@@ -7,6 +7,7 @@ into the equivalent AWS JSON 1.0 request (`X-Amz-Target: <Service>.<Op>`), lets
 moto answer, and encodes the JSON answer back as CBOR (timestamps as tag 1)."""
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import re
@@ -172,8 +173,11 @@ def __call__(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
         return _call(self, environ, start_response)
     length = int(environ.get("CONTENT_LENGTH") or 0)
     body = environ["wsgi.input"].read(length) if length else b""
+    if environ.get("HTTP_CONTENT_ENCODING") == "gzip":  # SDKs compress large PutMetricData
+        body = gzip.decompress(body)
     payload = json.dumps(decode(body)).encode("utf-8")
     environ = dict(environ)
+    environ.pop("HTTP_CONTENT_ENCODING", None)
     environ["PATH_INFO"] = "/"
     environ["REQUEST_URI"] = "/"
     environ["RAW_URI"] = "/"

@@ -1,5 +1,6 @@
-"""DynamoDB: `AWS::DynamoDB::GlobalTable` (a table in every replica region) and
-the table properties moto drops (PITR, SSE, TTL)."""
+"""DynamoDB: `AWS::DynamoDB::GlobalTable` (a table in every replica region),
+the table properties moto drops (PITR, SSE, TTL), and (`dynamodb_metrics`)
+the AWS/DynamoDB metrics."""
 from __future__ import annotations
 
 import uuid
@@ -9,6 +10,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 
+from . import dynamodb_metrics, dynamodb_transactions
 from .common import MODULE, StreamkitModel, as_bool, tag_list, wrap_create
 
 
@@ -158,3 +160,5 @@ def install() -> None:
     """Applies this module's patches to moto (once, from `streamkit_emulator.install`)."""
     wrap_create(Table, _table_after, _table_before)
     Table.describe = table_describe
+    dynamodb_metrics.install()
+    dynamodb_transactions.install()

@@ -16,6 +16,13 @@ from moto.cloudwatch.models import cloudwatch_backends
 _lock = threading.Lock()
 
 
+def _naive_utc(at: datetime) -> datetime:
+    """moto compares datapoints with the naive UTC times it parses from
+    GetMetricStatistics / GetMetricData requests: store naive UTC too (a
+    naive `at` is taken as UTC already)."""
+    return at.astimezone(timezone.utc).replace(tzinfo=None) if at.tzinfo else at
+
+
 def put(
     account_id: str,
     region: str,
@@ -33,8 +40,7 @@ def put(
         "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
         "Value": float(value),
         "Unit": unit,
-        # moto compares naive UTC timestamps (GetMetricStatistics fails on aware ones).
-        "Timestamp": (timestamp or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None),
+        "Timestamp": _naive_utc(timestamp or datetime.now(timezone.utc)),
     }
     with _lock:
         cloudwatch_backends[account_id][region].put_metric_data(namespace, [datum])

@@ -1,8 +1,13 @@
 """S3: `AWS::S3::BucketPolicy`, the bucket properties moto drops (versioning,
-lifecycle, public access block, encryption, logging, ownership) and the
-GetBucketVersioning response shape."""
+lifecycle, public access block, encryption, logging, ownership), the
+GetBucketVersioning response shape, and bucket policies evaluated with their
+conditions (`s3_policy`): a request from the loopback interface counts as
+TLS (`aws:SecureTransport` true), so the stacks' TLS-only buckets accept the
+local endpoint's plain-HTTP writes while their other statements still apply."""
 from __future__ import annotations
 
+import ipaddress
+import threading
 from typing import Any
 
 from moto.core.common_models import CloudFormationModel
@@ -139,7 +144,48 @@ def _s3_versioning_response() -> None:
 
 
 
+_request = threading.local()
+
+
+def request_context(request: Any) -> dict[str, str]:
+    """The policy condition keys of an HTTP request (lower-case names)."""
+    addr = getattr(request, "remote_addr", None) or ""
+    try:
+        loopback = ipaddress.ip_address(addr).is_loopback
+    except ValueError:
+        loopback = False
+    secure = loopback or getattr(request, "scheme", "") == "https"
+    context = {"aws:securetransport": "true" if secure else "false"}
+    if addr:
+        context["aws:sourceip"] = addr
+    return context
+
+
+def _bucket_policy_with_conditions() -> None:
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.responses import S3Response
+
+    from . import s3_policy
+
+    setup_class = S3Response.setup_class
+
+    def setup(self: Any, request: Any, full_url: str, headers: Any) -> None:
+        _request.context = request_context(request)
+        setup_class(self, request, full_url, headers)
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        context = getattr(_request, "context", None) or {"aws:securetransport": "true"}
+        verdict = s3_policy.evaluate(self.policy, action, resource, context)
+        return getattr(PermissionResult, verdict)
+
+    S3Response.setup_class = setup
+    FakeBucket.get_permission = get_permission
+
+
 def install() -> None:
     """Applies this module's patches to moto (once, from `streamkit_emulator.install`)."""
     wrap_create(FakeBucket, _bucket_after)
     _s3_versioning_response()
+    _bucket_policy_with_conditions()

@@ -1,10 +1,16 @@
-"""SNS: subscriptions and topic policies."""
+"""SNS: subscriptions and topic policies, and email delivery: moto delivers
+to SQS (and Lambda, HTTP) subscriptions itself; a message to an `email` or
+`email-json` subscription is written as one line to the emulator's stderr
+(logger `streamkit_emulator.sns`: `email to ADDRESS: SUBJECT: MESSAGE`)."""
 from __future__ import annotations
 
 import json
+import logging
+import sys
+from typing import Any
 
 from moto.core.common_models import CloudFormationModel
-from moto.sns.models import sns_backends
+from moto.sns.models import Subscription, sns_backends
 
 from .common import MODULE, StreamkitModel, policy_text
 
@@ -67,5 +73,24 @@ class SnsTopicPolicy(StreamkitModel, CloudFormationModel):
                 )
 
 
+log = logging.getLogger("streamkit_emulator.sns")
+_publish = Subscription.publish
+
+
+def publish(self: Subscription, message: str, message_id: str, subject: str | None = None,
+            *args: Any, **kwargs: Any) -> None:
+    if self.protocol in ("email", "email-json"):
+        log.info("email to %s: %s: %s", self.endpoint, subject or "(no subject)", message)
+        return
+    _publish(self, message, message_id, subject, *args, **kwargs)
+
+
 def install() -> None:
     """The models above register themselves with moto when this module is imported."""
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+    Subscription.publish = publish  # type: ignore[method-assign]

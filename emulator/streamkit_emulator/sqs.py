@@ -1,10 +1,12 @@
-"""SQS: queue policies."""
+"""SQS: queue policies, and (`sqs_metrics`) the AWS/SQS metrics."""
 from __future__ import annotations
 
 from moto.core.common_models import CloudFormationModel
 from moto.sqs.models import sqs_backends
 
+from . import sqs_metrics
 from .common import MODULE, StreamkitModel, policy_text
+
 
 class SqsQueuePolicy(StreamkitModel, CloudFormationModel):
     __module__ = MODULE
@@ -35,3 +37,4 @@ class SqsQueuePolicy(StreamkitModel, CloudFormationModel):
 
 def install() -> None:
     """The models above register themselves with moto when this module is imported."""
+    sqs_metrics.install()

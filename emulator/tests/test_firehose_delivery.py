@@ -11,6 +11,7 @@ import io
 import json
 import re
 import struct
+import time
 import zipfile
 from datetime import datetime, timedelta, timezone
 
@@ -54,7 +55,17 @@ def delivery(dest: dict, clock: Clock) -> Delivery:
 
 
 def put(kinesis, *payloads: bytes) -> list[dict]:
-    kinesis.put_records(StreamName="src", Records=[{"Data": p, "PartitionKey": "k"} for p in payloads])
+    """Puts the records one by one, in order, waiting out the shard's write
+    limit (1 MiB/s, enforced when `kinesis_metrics` is installed)."""
+    deadline = time.monotonic() + 30
+    for p in payloads:
+        while True:
+            try:
+                kinesis.put_record(StreamName="src", Data=p, PartitionKey="k")
+                break
+            except kinesis.exceptions.ProvisionedThroughputExceededException:
+                assert time.monotonic() < deadline, "the stream kept refusing the records"
+                time.sleep(0.2)  # the shard's per-second budget refills
     shard = kinesis.list_shards(StreamName="src")["Shards"][0]["ShardId"]
     it = kinesis.get_shard_iterator(StreamName="src", ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     return kinesis.get_records(ShardIterator=it)["Records"]

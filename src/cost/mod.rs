@@ -18,6 +18,7 @@ use serde::Serialize;
 pub const PRICES_AS_OF: &str = "2025-06";
 
 pub mod estimate;
+mod joins;
 mod model;
 pub mod price;
 pub mod table;

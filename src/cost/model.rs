@@ -47,6 +47,8 @@ pub(super) struct Stack {
     /// Scheduled invocations per month (EventBridge `rate(1 minute)` rules).
     scheduled_per_month: f64,
     replication: Replication,
+    /// The joins stack's DynamoDB and output stream (and its reference's KDA SQL).
+    joins: Option<super::joins::Joins>,
 }
 
 impl Stack {
@@ -105,7 +107,21 @@ impl Stack {
             } else {
                 Replication::None
             },
+            joins: (pattern == "joins").then(|| super::joins::Joins {
+                state_table: resources.contains_key("StateTable"),
+                provisioned: (param("OutputBillingMode") == "PROVISIONED").then(|| {
+                    let units = |k: &str| param(k).parse().unwrap_or(1.0);
+                    (units("OutputReadCapacity"), units("OutputWriteCapacity"))
+                }),
+                output_stream_on_demand: param("EnableOutputStream") == "true",
+                output_stream_shards: 0.0,
+                kda_sql: false,
+            }),
         };
+        if stack.joins.is_some() {
+            // Its tables are priced by the joins model (state and output).
+            stack.state_tables = 0.0;
+        }
         for (id, r) in resources {
             let p = &r["Properties"];
             match r["Type"].as_str().unwrap_or_default() {
@@ -148,6 +164,13 @@ impl Stack {
                     // The Lambda processor is what Flink replaces; the fare API stays.
                     r.stream_lambdas.clear();
                 }
+            }
+            "joins" => {
+                // KDA SQL, then a Node.js Lambda (batch 500) writing DynamoDB.
+                r.joins = Some(super::joins::Joins::reference());
+                r.scheduled_per_month = 0.0;
+                r.flink_kpus.clear();
+                r.stream_lambdas = vec![(128.0, false, 500.0)];
             }
             "cross-region" => {
                 r.replication = Replication::PerRecord;
@@ -324,6 +347,11 @@ impl Stack {
                 0.0,
                 GB_PER_MONTH * price::INTER_REGION_TRANSFER_GB,
             );
+        }
+        if let Some(j) = &self.joins {
+            for (item, idle, load) in j.lines() {
+                add(&item, idle, load);
+            }
         }
         let fixed = regions
             * (self.alarms * price::CLOUDWATCH_ALARM_MONTH

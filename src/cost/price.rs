@@ -22,7 +22,12 @@ pub const DYNAMODB_WRITES_PER_MILLION: f64 = 0.625;
 pub const DYNAMODB_READS_PER_MILLION: f64 = 0.125;
 /// DynamoDB standard table storage beyond the free 25 GB (priced anyway).
 pub const DYNAMODB_STORAGE_GB_MONTH: f64 = 0.25;
+/// DynamoDB provisioned capacity per unit-hour.
+pub const DYNAMODB_WCU_HOUR: f64 = 0.00065;
+pub const DYNAMODB_RCU_HOUR: f64 = 0.00013;
 pub const FLINK_KPU_HOUR: f64 = 0.11;
+/// Kinesis Data Analytics for SQL (discontinued), per KPU-hour.
+pub const KDA_SQL_KPU_HOUR: f64 = 0.11;
 /// Running application storage: 50 GB per KPU.
 pub const FLINK_STORAGE_GB_MONTH: f64 = 0.10;
 pub const CLOUDWATCH_ALARM_MONTH: f64 = 0.10;

@@ -45,6 +45,7 @@ pub const ASSETS: &[AssetSpec] = &[
     lambda("enrichment", "streamkit-enrichment"),
     lambda("fare-api", "streamkit-fare-api"),
     lambda("replicator", "streamkit-replicator"),
+    lambda("joins", "streamkit-joins"),
     AssetSpec {
         name: "producer",
         package: "streamkit-producer",

@@ -130,16 +130,17 @@ impl Drop for Emulator {
     }
 }
 
-/// `emulator/server.py` of the checkout under test: `$STREAMKIT_EMULATOR_SERVER`,
-/// else found upwards from the running test's package (cargo sets
-/// `CARGO_MANIFEST_DIR` when it runs a test), else next to this crate's source.
-/// Looked up at run time, so a test binary built in a shared build directory
-/// from another checkout still starts this checkout's emulator.
+/// `emulator/server.py` of the source tree under test: `STREAMKIT_EMULATOR_SCRIPT`
+/// when set, else found from the package directory cargo gives the running
+/// test (`CARGO_MANIFEST_DIR` at run time: the repository root or `testkit/`).
+/// The compile-time directory is only the last resort: with a build directory
+/// shared between checkouts, this crate may have been compiled in another one.
 fn server_script() -> PathBuf {
-    if let Some(path) = std::env::var_os("STREAMKIT_EMULATOR_SERVER") {
-        return PathBuf::from(path);
+    if let Some(script) = std::env::var_os("STREAMKIT_EMULATOR_SCRIPT") {
+        return PathBuf::from(script);
     }
     if let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") {
+        // The repository root, `testkit/` or an `assets/<crate>/`.
         let found = PathBuf::from(dir)
             .ancestors()
             .map(|d| d.join("emulator/server.py"))

@@ -41,7 +41,7 @@ fn patterns_json_is_one_object_per_line() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 5);
+    assert_eq!(lines.len(), 6);
     assert!(lines
         .iter()
         .any(|p| p["id"] == "2" && p["settings"]["engine"]["allowed"].is_array()));
@@ -91,6 +91,7 @@ fn synth_all_writes_every_stack() {
         names,
         [
             "cross-region.template.json",
+            "joins.template.json",
             "pattern-1.template.json",
             "pattern-2.template.json",
             "pattern-3.template.json",
@@ -106,7 +107,7 @@ fn unknown_pattern_is_one_line_exit_2() {
         .assert()
         .code(2)
         .stdout("")
-        .stderr("error: unknown pattern '7'; allowed: 1, 2, 3, 4, cross-region\n");
+        .stderr("error: unknown pattern '7'; allowed: 1, 2, 3, 4, cross-region, joins\n");
 }
 
 #[test]
@@ -171,7 +172,7 @@ fn validate_checks_every_setting_variant() {
     assert!(text.contains("engine=flink"), "{text}");
     assert_eq!(
         text.lines().filter(|l| l.starts_with("ok")).count(),
-        7,
+        9,
         "{text}"
     );
 }

@@ -6,10 +6,14 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod dashboard_review;
+mod dashboard_review_browser;
+mod dashboard_traffic;
 mod deploy;
 mod deploy_events;
 mod deploy_faults;
 mod deploy_stacks;
+mod joins;
 mod local_deploy;
 mod properties;
 mod replication_faults;

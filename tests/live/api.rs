@@ -3,17 +3,14 @@
 //! POST /records put the records on the stream (read back with GetRecords),
 //! an unsigned request gets 403 and a body violating the model 400.
 
+use crate::support::{http, output, read_stream, signed_post, Live};
 use serde_json::json;
-use streamkit_testkit::Emulator;
-
-use crate::support::{clients, deploy, dist_into, http, output, read_stream, signed_post};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pattern_1_api_puts_signed_records_on_the_stream_and_refuses_bad_requests() {
-    let emu = Emulator::start();
-    let dir = tempfile::tempdir().expect("temp dir");
-    dist_into(dir.path());
-    let outputs = deploy(&emu, dir.path(), "1", &[]);
+    let live = Live::start();
+    let emu = &live.emu;
+    let outputs = live.deploy_with("1", &[]);
     let stream = output(&outputs, "StreamName");
     let api = output(&outputs, "ApiEndpoint");
     let local = format!(
@@ -25,7 +22,7 @@ async fn pattern_1_api_puts_signed_records_on_the_stream_and_refuses_bad_request
         api, local,
         "`streamkit outputs` prints the working local URL"
     );
-    let (kinesis, _) = clients(&emu).await;
+    let (kinesis, _) = live.kinesis_s3().await;
 
     let one = json!({"data": "{\"TICKER\":\"AMZN\",\"PRICE\":50.12}", "partitionKey": "AMZN"});
     let r = signed_post(&format!("{api}record"), &one);

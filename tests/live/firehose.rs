@@ -5,20 +5,15 @@
 use std::io::Read;
 use std::time::Duration;
 
+use crate::support::{output, read_stream, wait_for, Live};
 use aws_sdk_kinesis::primitives::Blob;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use streamkit_testkit::Emulator;
-
-use crate::support::{clients, deploy, output, read_stream, wait_for};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pattern_3_delivers_the_records_put_on_its_stream_to_s3() {
-    let emu = Emulator::start();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let outputs = deploy(
-        &emu,
-        dir.path(),
+    let live = Live::start();
+    let outputs = live.deploy_with(
         "3",
         &["BufferingInterval=1".into(), "BufferingSize=1".into()],
     );
@@ -26,7 +21,7 @@ async fn pattern_3_delivers_the_records_put_on_its_stream_to_s3() {
         output(&outputs, "StreamName"),
         output(&outputs, "OutputBucketName"),
     );
-    let (kinesis, s3) = clients(&emu).await;
+    let (kinesis, s3) = live.kinesis_s3().await;
 
     let sent: Vec<Value> = (0..25)
         .map(|i| {

@@ -5,12 +5,8 @@
 
 use std::time::Duration;
 
+use crate::support::{output, read_stream, wait_for, Live, REGION};
 use serde_json::Value;
-use streamkit_testkit::Emulator;
-
-use crate::support::{
-    clients, deploy, dist_into, ok, output, read_stream, streamkit, wait_for, REGION,
-};
 
 /// Command lines of running `streamkit-producer` processes that write to `stream`.
 fn producers(stream: &str) -> Vec<Vec<String>> {
@@ -40,10 +36,8 @@ fn producers(stream: &str) -> Vec<Vec<String>> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pattern_2_producer_runs_with_its_user_data_arguments_and_stops_with_the_stack() {
-    let emu = Emulator::start();
-    let dir = tempfile::tempdir().expect("temp dir");
-    dist_into(dir.path());
-    let ec2 = aws_sdk_ec2::Client::new(&emu.sdk_config(REGION).await);
+    let live = Live::start();
+    let ec2 = aws_sdk_ec2::Client::new(&live.emu.sdk_config(REGION).await);
     let vpc = ec2
         .describe_vpcs()
         .send()
@@ -72,7 +66,7 @@ async fn pattern_2_producer_runs_with_its_user_data_arguments_and_stops_with_the
         "ProducerRate=20".to_string(),
         "ProducerDuration=10m".to_string(),
     ];
-    let outputs = deploy(&emu, dir.path(), "2", &params);
+    let outputs = live.deploy_with("2", &params);
     let stream = output(&outputs, "StreamName");
 
     let running = wait_for("the producer process", Duration::from_secs(30), || async {
@@ -99,7 +93,7 @@ async fn pattern_2_producer_runs_with_its_user_data_arguments_and_stops_with_the
         "the user data's ExecStart arguments"
     );
 
-    let (kinesis, _) = clients(&emu).await;
+    let (kinesis, _) = live.kinesis_s3().await;
     let records = wait_for("ticks on the stream", Duration::from_secs(60), || async {
         let got = read_stream(&kinesis, &stream).await;
         (got.len() >= 20).then_some(got)
@@ -113,10 +107,7 @@ async fn pattern_2_producer_runs_with_its_user_data_arguments_and_stops_with_the
         );
     }
 
-    ok(
-        streamkit(&emu, dir.path()).args(["destroy", "--pattern", "2", "--yes"]),
-        "destroy",
-    );
+    live.streamkit(&["destroy", "--pattern", "2", "--yes"]);
     wait_for("the producer to stop", Duration::from_secs(30), || async {
         producers(&stream).is_empty().then_some(())
     })

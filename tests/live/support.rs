@@ -1,322 +1,305 @@
-//! Shared helpers of the live tests: the `streamkit` binary pointed at an
-//! emulator, one `build-dist` of the dev artifacts per test run, deploys,
-//! polling with a deadline, reading a stream back, and a small SigV4-signing
-//! HTTP client for the local API Gateway.
+//! Shared helpers of the live tests: the code built once per test binary
+//! (`streamkit build-dist --cargo-profile dev --arch <host>`), a strict
+//! emulator with the stack deployed by the real `streamkit` binary, and
+//! polling with deadlines (never a fixed sleep waiting for data).
 
-#![allow(dead_code)]
-
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::collections::BTreeMap;
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
-use serde_json::Value;
 use streamkit_testkit::Emulator;
 
+#[path = "../support/mod.rs"]
+pub mod common;
+
+pub use common::Clients;
+
+mod http;
+mod streams;
+
+pub use http::{http, signed_post};
+pub use streams::read_stream;
+
+/// The region single-region stacks are deployed to.
 pub const REGION: &str = "us-east-1";
-pub const BASE: &str = "sk-live-assets";
 
-/// `streamkit` as a user runs it, in `dir`, pointed at the emulator.
-pub fn streamkit(emu: &Emulator, dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("streamkit").expect("the streamkit binary");
-    cmd.current_dir(dir)
-        .env_remove("AWS_PROFILE")
-        .env_remove("STREAMKIT_CONFIG")
-        .env_remove("STREAMKIT_ENV")
-        .env("NO_COLOR", "1");
-    for (k, v) in emu.env() {
-        cmd.env(k, v);
-    }
-    cmd
-}
+/// Artifact bucket base, solution and version the dist is built for.
+pub const BASE: &str = "sk-live";
+pub const SOLUTION: &str = "streamkit";
+pub const VERSION: &str = "live";
 
-/// Runs to the end; panics with its output unless it exits 0; returns stdout.
-pub fn ok(cmd: &mut Command, what: &str) -> String {
-    let out = cmd.output().expect("run streamkit");
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    );
-    assert!(out.status.success(), "{what} failed:\n{stdout}\n{stderr}");
-    stdout
-}
-
-/// The host architecture, as `build-dist --arch` spells it.
+/// The host's Lambda architecture (the emulator runs functions natively).
 pub fn host_arch() -> &'static str {
-    if cfg!(target_arch = "aarch64") {
-        "arm64"
-    } else {
-        "x86_64"
+    match std::env::consts::ARCH {
+        "aarch64" => "arm64",
+        _ => "x86_64",
     }
 }
 
-/// `build-dist --cargo-profile dev` of patterns 1 and 2 for the host
-/// architecture, once per test run; copied into `dir/deployment`.
-pub fn dist_into(dir: &Path) {
-    static BUILT: Mutex<Option<PathBuf>> = Mutex::new(None);
-    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    if built.is_none() {
-        let out = std::env::temp_dir().join(format!("streamkit-live-dist-{}", std::process::id()));
-        let root = env!("CARGO_MANIFEST_DIR");
-        let mut cmd = Command::cargo_bin("streamkit").expect("the streamkit binary");
-        cmd.current_dir(root).args([
-            "build-dist",
-            "--bucket",
+/// `deployment/` of one `build-dist` run, shared by every test of the binary.
+pub fn dist_dir() -> &'static Path {
+    static DIST: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &DIST
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let out = dir.path().join("deployment");
+            // The checkout under test (cargo sets it when it runs the test;
+            // a build directory shared between checkouts may hold this binary
+            // compiled from another one, with another compile-time path).
+            let source = std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+            let result = common::cli::streamkit_process(&[], dir.path())
+                .args([
+                    "build-dist",
+                    "--bucket",
+                    BASE,
+                    "--solution",
+                    SOLUTION,
+                    "--version",
+                    VERSION,
+                ])
+                .args([
+                    "--cargo-profile",
+                    "dev",
+                    "--arch",
+                    host_arch(),
+                    "--source",
+                    &source,
+                ])
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .expect("run streamkit build-dist");
+            assert!(
+                result.status.success(),
+                "build-dist failed:\n{}\n{}",
+                String::from_utf8_lossy(&result.stdout),
+                String::from_utf8_lossy(&result.stderr)
+            );
+            (dir, out)
+        })
+        .1
+}
+
+/// The zip `build-dist` wrote for `asset` (e.g. `producer`).
+pub fn asset_zip(asset: &str) -> PathBuf {
+    let regional = dist_dir().join("regional-s3-assets");
+    std::fs::read_dir(&regional)
+        .expect("regional-s3-assets")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&format!("{asset}-")) && n.ends_with(".zip"))
+        })
+        .unwrap_or_else(|| panic!("no {asset} zip in {}", regional.display()))
+}
+
+/// A strict emulator and a working directory for the CLI.
+pub struct Live {
+    pub emu: Emulator,
+    pub dir: tempfile::TempDir,
+}
+
+impl Live {
+    pub fn start() -> Live {
+        let dist = dist_dir();
+        assert!(dist.is_dir());
+        Live {
+            emu: Emulator::start(),
+            dir: tempfile::tempdir().expect("a temporary directory"),
+        }
+    }
+
+    /// Runs `streamkit ARGS` in the working directory against the emulator;
+    /// panics with its output unless it exits 0; returns stdout.
+    pub fn streamkit(&self, args: &[&str]) -> String {
+        let mut cmd = common::cli::streamkit(&self.emu, self.dir.path());
+        let (code, out, err) = common::cli::run(cmd.args(args));
+        assert_eq!(code, 0, "streamkit {args:?} exited {code}:\n{out}\n{err}");
+        out
+    }
+
+    /// `streamkit bootstrap` for `regions`, then `deploy --pattern P --yes`
+    /// with the shared dist and `extra` arguments.
+    pub fn deploy(&self, pattern: &str, regions: &[&str], extra: &[&str]) {
+        let regions = regions.join(",");
+        self.streamkit(&["bootstrap", "--bucket-base", BASE, "--regions", &regions]);
+        let dist = dist_dir().to_str().expect("a UTF-8 path").to_string();
+        let mut args = vec!["deploy", "--pattern", pattern, "--yes", "--dist-dir", &dist];
+        args.extend([
+            "--bucket-base",
             BASE,
             "--solution",
-            "streamkit",
-            "--version",
-            "live",
-            "--cargo-profile",
-            "dev",
-            "--arch",
-            host_arch(),
-            "--pattern",
-            "1",
-            "--pattern",
-            "2",
-            "--source",
-            root,
-            "--out",
+            SOLUTION,
+            "--solution-version",
+            VERSION,
         ]);
-        cmd.arg(&out);
-        ok(&mut cmd, "build-dist");
-        *built = Some(out);
+        args.extend(extra);
+        let out = self.streamkit(&args);
+        assert!(out.contains(": created in "), "{out}");
     }
-    copy_dir(built.as_ref().expect("built"), &dir.join("deployment"));
-}
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create dir");
-    for entry in std::fs::read_dir(from).expect("read dist") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
+    /// `deploy` to [`REGION`] with `--parameter` for each of `params`, then
+    /// the stack's outputs as `streamkit outputs --output json` prints them.
+    pub fn deploy_with(&self, pattern: &str, params: &[String]) -> serde_json::Value {
+        let mut extra = Vec::new();
+        for p in params {
+            extra.extend(["--parameter", p.as_str()]);
         }
-    }
-}
-
-/// `bootstrap`, then `deploy --pattern P --yes` with `params`; the stack's
-/// outputs as `streamkit outputs --output json` prints them.
-pub fn deploy(emu: &Emulator, dir: &Path, pattern: &str, params: &[String]) -> Value {
-    ok(
-        streamkit(emu, dir).args(["bootstrap", "--bucket-base", BASE]),
-        "bootstrap",
-    );
-    let mut deploy = streamkit(emu, dir);
-    deploy.args(["deploy", "--pattern", pattern, "--yes"]);
-    for p in params {
-        deploy.args(["--parameter", p]);
-    }
-    ok(&mut deploy, "deploy");
-    let out = ok(
-        streamkit(emu, dir).args(["outputs", "--pattern", pattern, "--output", "json"]),
-        "outputs",
-    );
-    serde_json::from_str::<Value>(out.trim()).expect("outputs JSON")["outputs"].clone()
-}
-
-/// Polls `check` every 200 ms until it gives a value or `limit` passes.
-pub async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            start.elapsed() < limit,
-            "timed out after {limit:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// One record read back with GetRecords.
-#[derive(Debug, Clone)]
-pub struct Got {
-    pub data: Vec<u8>,
-    pub partition_key: String,
-    pub arrival: SystemTime,
-}
-
-/// Every record of every shard, from the trim horizon, in shard order.
-pub async fn read_stream(kinesis: &aws_sdk_kinesis::Client, stream: &str) -> Vec<Got> {
-    use aws_sdk_kinesis::types::ShardIteratorType;
-    let shards = kinesis
-        .list_shards()
-        .stream_name(stream)
-        .send()
-        .await
-        .expect("ListShards");
-    let mut out = Vec::new();
-    for shard in shards.shards() {
-        let mut iterator = kinesis
-            .get_shard_iterator()
-            .stream_name(stream)
-            .shard_id(shard.shard_id())
-            .shard_iterator_type(ShardIteratorType::TrimHorizon)
-            .send()
-            .await
-            .expect("GetShardIterator")
-            .shard_iterator
-            .expect("iterator");
-        loop {
-            let page = kinesis
-                .get_records()
-                .shard_iterator(&iterator)
-                .limit(10_000)
-                .send()
-                .await
-                .expect("GetRecords");
-            if page.records().is_empty() {
-                break;
-            }
-            for r in page.records() {
-                let arrival = r.approximate_arrival_timestamp().expect("arrival");
-                out.push(Got {
-                    data: r.data().as_ref().to_vec(),
-                    partition_key: r.partition_key().unwrap_or_default().to_string(),
-                    arrival: SystemTime::UNIX_EPOCH
-                        + Duration::from_millis(arrival.to_millis().expect("millis") as u64),
-                });
-            }
-            match page.next_shard_iterator() {
-                Some(next) => iterator = next.to_string(),
-                None => break,
-            }
-        }
-    }
-    out
-}
-
-/// An HTTP answer.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+        self.deploy(pattern, &[REGION], &extra);
+        let out = self.streamkit(&["outputs", "--pattern", pattern, "--output", "json"]);
+        serde_json::from_str::<serde_json::Value>(out.trim()).expect("outputs JSON")["outputs"]
+            .clone()
     }
 
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+    /// Kinesis and S3 (path-style) clients on the emulator in [`REGION`].
+    pub async fn kinesis_s3(&self) -> (aws_sdk_kinesis::Client, aws_sdk_s3::Client) {
+        let cfg = self.emu.sdk_config(REGION).await;
+        let s3 = aws_sdk_s3::config::Builder::from(&cfg)
+            .force_path_style(true)
+            .build();
+        (
+            aws_sdk_kinesis::Client::new(&cfg),
+            aws_sdk_s3::Client::from_conf(s3),
+        )
     }
-}
-
-/// Signs a request for `execute-api` with the emulator's test credentials:
-/// the headers to add.
-pub fn sigv4(
-    method: &str,
-    url: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Vec<(String, String)> {
-    use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-    use aws_sigv4::sign::v4;
-    let identity =
-        aws_credential_types::Credentials::new("testing", "testing", None, None, "live").into();
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(REGION)
-        .name("execute-api")
-        .time(SystemTime::now())
-        .settings(SigningSettings::default())
-        .build()
-        .expect("signing params")
-        .into();
-    let signable = SignableRequest::new(
-        method,
-        url,
-        headers.iter().copied(),
-        SignableBody::Bytes(body),
-    )
-    .expect("signable request");
-    let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
-    instructions
-        .headers()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-/// A plain HTTP/1.1 request to a loopback URL (`http://127.0.0.1:PORT/...`).
-pub fn http(method: &str, url: &str, headers: &[(String, String)], body: &[u8]) -> Reply {
-    let rest = url.strip_prefix("http://").expect("an http:// URL");
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let mut stream = TcpStream::connect(authority).expect("connect to the emulator");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .expect("timeout");
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).expect("send head");
-    stream.write_all(body).expect("send body");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read answer");
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("an HTTP answer");
-    let text = String::from_utf8_lossy(&raw[..split]).to_string();
-    let mut lines = text.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    Reply {
-        status,
-        headers,
-        body: raw[split + 4..].to_vec(),
-    }
-}
-
-/// A JSON POST signed with SigV4 (as the AWS SDKs and `awscurl` send it).
-pub fn signed_post(url: &str, body: &Value) -> Reply {
-    let bytes = body.to_string().into_bytes();
-    let mut headers = sigv4("POST", url, &[("content-type", "application/json")], &bytes);
-    headers.push(("content-type".into(), "application/json".into()));
-    http("POST", url, &headers, &bytes)
-}
-
-pub async fn clients(emu: &Emulator) -> (aws_sdk_kinesis::Client, aws_sdk_s3::Client) {
-    let cfg = emu.sdk_config(REGION).await;
-    let s3 = aws_sdk_s3::config::Builder::from(&cfg)
-        .force_path_style(true)
-        .build();
-    (
-        aws_sdk_kinesis::Client::new(&cfg),
-        aws_sdk_s3::Client::from_conf(s3),
-    )
 }
 
 /// The output `key` of a deployed stack.
-pub fn output(outputs: &Value, key: &str) -> String {
+pub fn output(outputs: &serde_json::Value, key: &str) -> String {
     outputs[key]
         .as_str()
         .unwrap_or_else(|| panic!("output {key}: {outputs}"))
         .to_string()
+}
+
+/// Polls `probe` every 250 ms until it yields a value; panics naming `what`
+/// after `timeout`.
+pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Polls `probe` until it returns `expected`; on timeout panics showing
+/// both (the last value seen) and `explain()` (e.g. the function's logs).
+pub async fn wait_for_eq<T, F, Fut, E, EFut>(
+    what: &str,
+    timeout: Duration,
+    expected: &T,
+    mut probe: F,
+    explain: E,
+) where
+    T: PartialEq + std::fmt::Debug,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = T>,
+    E: FnOnce() -> EFut,
+    EFut: Future<Output = String>,
+{
+    let start = Instant::now();
+    loop {
+        let got = probe().await;
+        if &got == expected {
+            return;
+        }
+        if start.elapsed() >= timeout {
+            let context = explain().await;
+            panic!("timed out after {timeout:?} waiting for {what}:\nexpected {expected:?}\n     got {got:?}\n{context}");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The outputs of a stack.
+pub async fn stack_outputs(c: &Clients, stack: &str) -> BTreeMap<String, String> {
+    common::describe_stack(c, stack)
+        .await
+        .outputs()
+        .iter()
+        .map(|o| {
+            (
+                o.output_key().unwrap_or_default().to_string(),
+                o.output_value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The log group a function writes to (its `LoggingConfig.LogGroup`).
+pub async fn log_group_of(c: &Clients, function: &str) -> String {
+    let config = c
+        .lambda
+        .get_function_configuration()
+        .function_name(function)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GetFunctionConfiguration {function}: {e:?}"));
+    config
+        .logging_config()
+        .and_then(|l| l.log_group())
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("/aws/lambda/{function}"))
+}
+
+/// Every message of a log group, oldest first (none while it is missing).
+pub async fn log_messages(c: &Clients, group: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut token = None;
+    loop {
+        let Ok(page) = c
+            .logs
+            .filter_log_events()
+            .log_group_name(group)
+            .set_next_token(token)
+            .send()
+            .await
+        else {
+            return out;
+        };
+        let mut events = page.events().to_vec();
+        events.sort_by_key(|e| e.timestamp());
+        out.extend(
+            events
+                .iter()
+                .filter_map(|e| e.message().map(str::to_string)),
+        );
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return out;
+        }
+    }
+}
+
+/// The last `n` lines a function logged, for failure messages.
+pub async fn log_tail(c: &Clients, function: &str, n: usize) -> String {
+    let group = log_group_of(c, function).await;
+    let lines = log_messages(c, &group).await;
+    let tail = &lines[lines.len().saturating_sub(n)..];
+    format!("last lines of {group} ({}):\n{}", c.region, tail.join("\n"))
+}
+
+/// The `fields` of the function's JSON log lines whose message is `message`.
+pub async fn log_fields(c: &Clients, group: &str, message: &str) -> Vec<serde_json::Value> {
+    log_messages(c, group)
+        .await
+        .iter()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|v| v["fields"]["message"] == message)
+        .map(|v| v["fields"].clone())
+        .collect()
 }

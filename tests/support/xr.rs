@@ -70,15 +70,22 @@ pub fn cdc_records(n: usize, tag: &str) -> Vec<OutRecord> {
         .collect()
 }
 
+/// Writes the records in order, at most 1,000 a second: the emulator
+/// enforces Kinesis' per-shard write limit (1,000 records/s), and a throttled
+/// key-ordered retry would re-send later records of the key (duplicates the
+/// tests do not expect in the source stream).
 pub async fn produce(cfg: &aws_config::SdkConfig, records: &[OutRecord]) {
-    let out = put_records(
-        &aws_sdk_kinesis::Client::new(cfg),
-        STREAM,
-        records,
-        &RetryPolicy::default(),
-    )
-    .await;
-    assert!(out.all_delivered(), "produced: {out:?}");
+    let client = aws_sdk_kinesis::Client::new(cfg);
+    for chunk in records.chunks(1000) {
+        let started = std::time::Instant::now();
+        let out = put_records(&client, STREAM, chunk, &RetryPolicy::default()).await;
+        assert!(out.all_delivered(), "produced: {out:?}");
+        assert_eq!(out.duplicates, 0, "produced without throttling: {out:?}");
+        if chunk.len() == 1000 {
+            let pace = std::time::Duration::from_secs(1).saturating_sub(started.elapsed());
+            tokio::time::sleep(pace).await;
+        }
+    }
 }
 
 pub async fn read_all(cfg: &aws_config::SdkConfig) -> Vec<StreamRecord> {
@@ -108,6 +115,24 @@ pub fn by_key<'a>(
 /// (key -> payloads in order) of records to produce.
 pub fn by_key_out(records: &[OutRecord]) -> BTreeMap<String, Vec<Vec<u8>>> {
     group(records.iter().map(|r| (&r.partition_key, &r.data)))
+}
+
+/// Removes re-sent copies, keeping each payload's last copy (the replicator
+/// re-sends a suffix of a key's records after a throttled or failed entry,
+/// so the last copies are in source order).
+pub fn without_resent(map: BTreeMap<String, Vec<Vec<u8>>>) -> BTreeMap<String, Vec<Vec<u8>>> {
+    map.into_iter()
+        .map(|(key, copies)| {
+            let mut seen = std::collections::HashSet::new();
+            let mut out: Vec<Vec<u8>> = copies
+                .into_iter()
+                .rev()
+                .filter(|d| seen.insert(d.clone()))
+                .collect();
+            out.reverse();
+            (key, out)
+        })
+        .collect()
 }
 
 fn group<'a>(

@@ -83,7 +83,7 @@ pub async fn run_local<S: StateStore, K: Sink>(
     let mut round = 0u64;
     loop {
         round += 1;
-        if round % 10 == 0 {
+        if round.is_multiple_of(10) {
             poller.refresh().await?;
         }
         let mut read = 0;

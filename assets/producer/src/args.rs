@@ -20,7 +20,8 @@ pub struct ProducerArgs {
     /// How long to produce, e.g. 60s, 5m, 1h.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub duration: Duration,
-    /// Stop after this many records instead (overrides --duration).
+    /// Stop after this many records instead (overrides --duration); with
+    /// `--kind orders`, this many orders (each with two items).
     #[arg(long)]
     pub count: Option<u64>,
     /// Pack records into KPL aggregated records of up to 1 MiB.
@@ -31,8 +32,10 @@ pub struct ProducerArgs {
     pub kind: Kind,
     /// Shard choice: a random explicit hash key per Kinesis record (spreads
     /// load, no order per key) or the partition key's hash (order per key).
-    #[arg(long, value_enum, default_value_t = HashKeys::Random)]
-    pub hash_keys: HashKeys,
+    /// Default: random, except partition-key for `--kind orders` (every
+    /// record of an order on its orderId's shard, as the joins stack expects).
+    #[arg(long, value_enum)]
+    pub hash_keys: Option<HashKeys>,
     /// Replay a JSON-lines file (local path or s3://bucket/key) instead of generating.
     #[arg(long)]
     pub replay: Option<String>,
@@ -53,6 +56,44 @@ pub struct ProducerArgs {
     /// Attempts per failed entry before it counts as not delivered.
     #[arg(long, default_value_t = 8)]
     pub max_attempts: u32,
+    #[command(flatten)]
+    pub orders: OrdersArgs,
+}
+
+/// Options of `--kind orders` (ignored by the other kinds).
+#[derive(Clone, Debug, clap::Args)]
+pub struct OrdersArgs {
+    /// Write the 1,000-product reference file (JSON lines) here first: a local
+    /// path or s3://bucket/key.
+    #[arg(long)]
+    pub products_out: Option<String>,
+    /// Write every record as sent (JSON lines, send order) to this local file.
+    #[arg(long)]
+    pub records_out: Option<String>,
+    /// Id of the first order; later orders count up from it.
+    #[arg(long, default_value_t = 1)]
+    pub first_order_id: u64,
+    /// Fraction of orders whose items are sent before the order.
+    #[arg(long, default_value_t = 0.1, value_parser = fraction)]
+    pub items_first: f64,
+    /// Fraction of records sent up to 20 records later than planned.
+    #[arg(long, default_value_t = 0.0, value_parser = fraction)]
+    pub out_of_order: f64,
+    /// Fraction of orders never sent (their items are: unmatched items).
+    #[arg(long, default_value_t = 0.0, value_parser = fraction)]
+    pub missing_orders: f64,
+    /// Fraction of orders sent --late-by after their event time (late orders).
+    #[arg(long, default_value_t = 0.0, value_parser = fraction)]
+    pub late_orders: f64,
+    /// How late late orders are sent.
+    #[arg(long, default_value = "300s", value_parser = parse_duration)]
+    pub late_by: Duration,
+    /// Fraction of records sent twice (duplicate deliveries).
+    #[arg(long, default_value_t = 0.0, value_parser = fraction)]
+    pub duplicates: f64,
+    /// Fraction of items whose product is not in the products file.
+    #[arg(long, default_value_t = 0.0, value_parser = fraction)]
+    pub unknown_products: f64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -60,15 +101,29 @@ pub enum Kind {
     Ticks,
     Rides,
     Cdc,
+    /// Orders and order items (the joins stack), planned by [`crate::orders`].
+    Orders,
 }
 
-impl From<Kind> for EventKind {
-    fn from(k: Kind) -> EventKind {
-        match k {
-            Kind::Ticks => EventKind::Ticks,
-            Kind::Rides => EventKind::Rides,
-            Kind::Cdc => EventKind::Cdc,
+impl Kind {
+    /// The core generator of this kind (`None` for orders, planned up front).
+    pub fn event_kind(self) -> Option<EventKind> {
+        match self {
+            Kind::Ticks => Some(EventKind::Ticks),
+            Kind::Rides => Some(EventKind::Rides),
+            Kind::Cdc => Some(EventKind::Cdc),
+            Kind::Orders => None,
         }
+    }
+}
+
+impl ProducerArgs {
+    /// `--hash-keys`, or the kind's default.
+    pub fn hash_keys(&self) -> HashKeys {
+        self.hash_keys.unwrap_or(match self.kind {
+            Kind::Orders => HashKeys::PartitionKey,
+            _ => HashKeys::Random,
+        })
     }
 }
 
@@ -96,6 +151,14 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         _ => return Err(format!("unknown unit `{unit}` in `{s}`: use ms, s, m or h")),
     };
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// A number from 0 to 1.
+pub fn fraction(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        _ => Err(format!("`{s}` is not a fraction from 0 to 1")),
+    }
 }
 
 #[cfg(test)]

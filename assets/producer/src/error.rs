@@ -11,6 +11,8 @@ pub enum ProducerError {
     Speedup(f64),
     #[error("--rate must be at least 1 record per second")]
     Rate,
+    #[error("cannot write `{target}`: {message}")]
+    Output { target: String, message: String },
 }
 
 impl ProducerError {
@@ -18,7 +20,7 @@ impl ProducerError {
     pub fn exit_code(&self) -> u8 {
         match self {
             ProducerError::Speedup(_) | ProducerError::Rate => 2,
-            ProducerError::Replay { .. } => 1,
+            ProducerError::Replay { .. } | ProducerError::Output { .. } => 1,
         }
     }
 }

@@ -3,9 +3,11 @@
 
 pub mod args;
 pub mod error;
+pub mod orders;
+pub mod orders_io;
 pub mod replay;
 pub mod run;
 
-pub use args::{HashKeys, Kind, ProducerArgs};
+pub use args::{HashKeys, Kind, OrdersArgs, ProducerArgs};
 pub use error::ProducerError;
 pub use run::{run, Summary};

@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use streamkit_producer::{replay, run, ProducerArgs};
+use streamkit_producer::{orders_io, replay, run, Kind, ProducerArgs};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -11,6 +11,24 @@ async fn main() -> ExitCode {
     let sdk = streamkit_core::aws::sdk_config(args.region.as_deref()).await;
     let kinesis = aws_sdk_kinesis::Client::new(&sdk);
     let replay = match &args.replay {
+        None if args.kind == Kind::Orders => {
+            let s3 = streamkit_core::aws::s3_client(&sdk);
+            match orders_io::prepare(&args, &s3).await {
+                Ok((plan, set)) => {
+                    eprintln!(
+                        "orders: {} records planned, {} orders left out, {} orders sent late",
+                        set.records.len(),
+                        plan.missing.len(),
+                        plan.late.len()
+                    );
+                    Some(set)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(e.exit_code());
+                }
+            }
+        }
         None => None,
         Some(source) => {
             let s3 = streamkit_core::aws::s3_client(&sdk);

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Write;
 use std::time::{Duration, Instant};
-use streamkit_core::events::Generator;
+use streamkit_core::events::{EventKind, Generator};
 use streamkit_core::kpl::{Aggregator, MAX_RECORD_BYTES};
 use streamkit_core::putrecords::{self, OutRecord, RetryPolicy};
 
@@ -78,11 +78,12 @@ pub async fn run(
     }
     let policy = RetryPolicy {
         max_attempts: args.max_attempts,
-        keep_key_order: args.hash_keys == HashKeys::PartitionKey,
+        keep_key_order: args.hash_keys() == HashKeys::PartitionKey,
         ..RetryPolicy::default()
     };
     let mut summary = Summary::default();
-    let mut generator = Generator::new(args.kind.into(), args.seed);
+    let kind = args.kind.event_kind().unwrap_or(EventKind::Ticks);
+    let mut generator = Generator::new(kind, args.seed);
     let (replay_records, bad_lines) = match replay {
         Some(set) => (Some(set.records), set.bad_lines.len() as u64),
         None => (None, 0),
@@ -175,7 +176,7 @@ async fn send(
     due: Vec<Pending>,
     summary: &mut Summary,
 ) {
-    let random = args.hash_keys == HashKeys::Random;
+    let random = args.hash_keys() == HashKeys::Random;
     let ehk = || random.then(|| fastrand::u128(..).to_string());
     // Each Kinesis record with the number of user records it carries.
     let mut out: Vec<(OutRecord, u64)> = Vec::new();

@@ -1,7 +1,7 @@
 //! Whether a resource of API Gateway exists, asked of its own service.
 
+use super::super::{Clients, Deployed, StackResource};
 use super::api_of;
-use crate::support::{Clients, Deployed, StackResource};
 
 /// `None` for a type of another service.
 pub(super) async fn exists(c: &Clients, d: &Deployed, r: &StackResource, id: &str) -> Option<bool> {

@@ -1,6 +1,6 @@
 //! Whether a resource of Lambda and EC2 exists, asked of its own service.
 
-use crate::support::{scalar, Clients, Deployed, StackResource};
+use super::super::{scalar, Clients, Deployed, StackResource};
 
 /// `None` for a type of another service.
 pub(super) async fn exists(c: &Clients, d: &Deployed, r: &StackResource, id: &str) -> Option<bool> {

@@ -1,6 +1,6 @@
 //! Whether a resource of Kinesis Data Streams, Firehose and Managed Flink exists, asked of its own service.
 
-use crate::support::{Clients, Deployed, StackResource};
+use super::super::{Clients, Deployed, StackResource};
 
 /// `None` for a type of another service.
 pub(super) async fn exists(c: &Clients, d: &Deployed, r: &StackResource, id: &str) -> Option<bool> {

@@ -103,7 +103,8 @@ mod tests {
             active_ms: 1000,
             ..ShardProgress::default()
         };
-        let s = [shard("a", 100, 1000, &[]), waiting];
+        // `a` keeps committing (active at 2000); `b` registered at 1000 and never started.
+        let s = [shard("a", 100, 2000, &[]), waiting];
         assert_eq!(global(&s, 1500, 1000), None);
         assert_eq!(global(&s, 2500, 1000), Some(100));
     }

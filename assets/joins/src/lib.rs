@@ -1,0 +1,75 @@
+//! The streaming-joins processor, the replacement of a Kinesis Data Analytics
+//! SQL application (spec `joins.md`): orders and order items arrive on one
+//! stream (`recordType` `Order` / `OrderItem`, the original schemas), each
+//! item is joined with its order and with the products reference table, and
+//! the enriched items are written to a DynamoDB table (key orderId, itemId).
+//!
+//! ## The contract
+//! - **Event-time interval join**: an item joins the order with the same
+//!   `orderId` when their `orderDateTime`s are at most W apart
+//!   (`JOIN_WINDOW_SECONDS`), whatever the arrival order (an item may come
+//!   before its order) and however the records are batched, retried or
+//!   spread over shards. The row carries the order's fields, the item's, and
+//!   `event_ts` (arrival of the later record, as the original's ROWTIME).
+//! - **Left join with products** (`itemId = productId`): a missing product
+//!   gives a row without `productName`/`productPrice`, counted
+//!   (`MissingProduct`). The table is `products.json` in the stack's bucket,
+//!   reloaded when its ETag changes (checked at most every
+//!   `REFERENCE_CHECK_SECONDS`); a file that does not parse keeps the previous
+//!   table, logs the line at fault and counts `ReferenceLoadErrors`.
+//! - **Unmatched and late**: an item whose order has not come when the
+//!   watermark passes its window (W plus the allowed lateness L) is written
+//!   under `UNMATCHED_PREFIX` with the reason (`order_not_found`,
+//!   `order_outside_interval`); a record more than L behind its shard's
+//!   watermark does not join: an item goes to the unmatched output
+//!   (`late_item`), an order under `LATE_PREFIX` (`late_order`). Records that
+//!   cannot be read (not JSON, unknown `recordType`, non-numeric ids, bad
+//!   time or amounts) go under `REJECTED_PREFIX` with the reason. Every
+//!   record is counted; none is dropped silently.
+//! - **Idempotent, no lost updates**: a row is written only over an older
+//!   version (version = the stream positions of its order and item), so a
+//!   retried batch writes nothing new and a replayed older record never
+//!   replaces a newer one; a later version of an order or item (a DMS update)
+//!   rewrites its rows.
+//! - **Exact amounts**: read from the JSON number's text (or a string), never
+//!   through floating point; stored as DynamoDB Numbers (exact decimal, up to
+//!   38 digits); in JSON outputs as strings.
+//!
+//! ## The design
+//! Join state lives outside the function, in a DynamoDB table with TTL,
+//! through the same building block as the pattern 2 processor,
+//! [`streamkit_core::progress`]: per-shard checkpoints and watermarks, state
+//! items committed atomically with the checkpoint ([`ingest`]), and an emitter
+//! ([`emit`]) that closes *buckets* once the global watermark (minimum over
+//! active shards, idle-shard rule) passes them. Per orderId the table holds
+//! the order's latest version and its items ([`state`]); an item without its
+//! order waits in the bucket closing at `item time + W + L`, and the emitter
+//! decides it then. An order joins only while the lowest bucket it could
+//! affect is open, so a record is either joined or reported late, never both.
+//! Lambda's own tumbling-window state (1 MB per shard, not sliding) could not
+//! hold a one-minute interval join at volume; this state has no such limit.
+//!
+//! Entry points: [`lambda::handle`] (Kinesis batches and the EventBridge
+//! schedule) and [`local::run_local`] (polls a stream itself); both run the
+//! same [`ingest`] and [`emit`].
+
+pub mod chunk;
+pub mod config;
+pub mod decimal;
+pub mod emit;
+pub mod error;
+pub mod ingest;
+pub mod join;
+pub mod lambda;
+pub mod lines;
+pub mod local;
+pub mod metrics;
+pub mod output;
+pub mod products;
+pub mod record;
+pub mod reference;
+pub mod sink;
+pub mod state;
+
+pub use config::JoinsConfig;
+pub use error::JoinsError;
