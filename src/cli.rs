@@ -135,7 +135,7 @@ impl Cli {
 
 /// A command line clap could not parse: help and version as clap prints
 /// them; errors as clap prints them (exit 2), or with `--output json` one
-/// JSON error object on stdout.
+/// JSON error object on stderr.
 pub fn parse_error(
     err: clap::Error,
     io_for: impl FnOnce(OutputFormat) -> Io,

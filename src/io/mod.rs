@@ -10,7 +10,7 @@
 //!   view on a terminal (indicatif), plain lines otherwise, NDJSON in JSON mode
 //!   for commands whose stdout is one JSON document (`build-dist`, `local
 //!   replicate`); and errors: one line (a second `hint:` line at most), or with
-//!   `--output json` one `{"error": {"kind", "message", "hint"}}` object on stdout.
+//!   `--output json` one `{"error": {"kind", "message", "hint"}}` object.
 //! - **stdin** answers confirmations, only when it is a terminal.
 //!
 //! A closed stdout (`streamkit ... | head`) never stops the work: output to it

@@ -234,18 +234,14 @@ impl Io {
         }
     }
 
-    /// Reports an error: one line (plus a hint line) on stderr, or a JSON
-    /// object on stdout with `--output json` (stderr when stdout is closed).
+    /// Reports an error on stderr: one line (plus a hint line), or with
+    /// `--output json` one JSON object (stdout keeps only results, so a
+    /// report already written there stays one parseable document).
     pub fn error(&self, e: &Error) {
         let message = one_line(&e.to_string());
         let hint = e.hint().map(|h| one_line(&h));
         if self.json() {
             let line = json!({ "error": { "kind": e.kind(), "message": message, "hint": hint } });
-            let open = matches!(&*lock(&self.stdout), Stdout::Open(_));
-            if open {
-                let _ = self.print(&line.to_string());
-                return;
-            }
             return self.eprint(&line.to_string());
         }
         let (error, hint_label) = if self.color {

@@ -259,7 +259,7 @@ fn patterns_piped_into_head_exits_0() {
 }
 
 #[test]
-fn json_errors_are_one_object_on_stdout() {
+fn json_errors_are_one_object_on_stderr() {
     for args in [
         &["synth", "--pattern", "7", "--output", "json"][..],
         &["synth", "--patern", "7", "--output", "json"],
@@ -274,9 +274,9 @@ fn json_errors_are_one_object_on_stdout() {
     ] {
         let out = streamkit().args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let v: serde_json::Value = serde_json::from_str(stderr.trim()).unwrap();
         assert_eq!(v["error"]["kind"], "bad_input", "{v}");
         assert!(
             v["error"]["message"]

@@ -76,7 +76,8 @@ fn errors_are_one_line_or_one_json_object() {
         None,
     );
     let r = run(&json(), &["synth", "--pattern", "7"]);
-    let error = &r.json()[0]["error"];
+    let error: serde_json::Value = serde_json::from_str(r.stderr.trim()).unwrap();
+    let error = &error["error"];
     assert_eq!(error["kind"], "bad_input");
     expect("error.json", &r, None);
     // An unwritable --out: the hint is the second line (and "hint" in JSON).
