@@ -9,7 +9,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::error::CredentialsError;
-use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 use crate::error::{Error, Result};
@@ -29,6 +29,8 @@ pub struct AwsOptions {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub endpoint: Option<String>,
+    /// Credentials to use instead of the standard chain (in-process tests).
+    pub credentials: Option<SharedCredentialsProvider>,
 }
 
 /// Error codes that mean "you may not" rather than "this request is wrong".
@@ -70,6 +72,9 @@ impl Aws {
         }
         if let Some(endpoint) = &opts.endpoint {
             loader = loader.endpoint_url(endpoint);
+        }
+        if let Some(credentials) = &opts.credentials {
+            loader = loader.credentials_provider(credentials.clone());
         }
         let config = loader.load().await;
         let region = config.region().map(|r| r.to_string()).ok_or_else(|| {

@@ -1,8 +1,14 @@
-//! Command-line interface (clap derive). Every `///` here is `--help` text.
+//! The command line (clap derive): the `Command` enum composes each command's
+//! argument struct, and [`Cli::run`] dispatches to the command and hands its
+//! report to the I/O object. Every `///` here is `--help` text. Nothing below
+//! imports this module back (shared flags live in [`crate::args`]).
 
-use std::path::PathBuf;
+use clap::{Parser, Subcommand};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use crate::args::{GlobalArgs, OutputFormat};
+use crate::commands::{self, Context};
+use crate::error::Result;
+use crate::io::{Io, Report};
 
 /// Deploy Amazon Kinesis streaming patterns: render, validate, build and deploy.
 #[derive(Debug, Parser)]
@@ -17,41 +23,6 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Flags every command accepts.
-#[derive(Debug, Args, Clone)]
-pub struct GlobalArgs {
-    /// AWS region (default: the profile's region or AWS_REGION).
-    #[arg(long, global = true, env = "AWS_REGION")]
-    pub region: Option<String>,
-    /// Named AWS profile from the shared config files.
-    #[arg(long, global = true, env = "AWS_PROFILE")]
-    pub profile: Option<String>,
-    /// Send every AWS call to this endpoint (e.g. a local emulator).
-    #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
-    pub endpoint_url: Option<String>,
-    /// Result format on stdout: human-readable text, or JSON for machines.
-    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
-    pub output: OutputFormat,
-    /// Settings file with `[env.NAME]` sections (default: ./streamkit.toml when present).
-    #[arg(long, global = true, env = "STREAMKIT_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Environment section of the settings file to use (default: `default`).
-    #[arg(long, global = true, env = "STREAMKIT_ENV", value_name = "NAME")]
-    pub env: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Text,
-    Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TemplateFormat {
-    Json,
-    Yaml,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the stacks streamkit can deploy.
@@ -61,99 +32,138 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  streamkit synth --pattern 1\n  streamkit synth --pattern 2 --set engine=flink --format yaml\n  streamkit synth --all --out out/"
     )]
-    Synth(SynthArgs),
+    Synth(commands::synth::SynthArgs),
     /// Render and check stacks without touching AWS (all settings of each pattern).
     #[command(
         after_help = "Examples:\n  streamkit validate\n  streamkit validate --pattern cross-region"
     )]
-    Validate(ValidateArgs),
+    Validate(commands::validate::ValidateArgs),
     /// Create the artifact buckets BASE and BASE-<region>: encrypted, versioned, private, TLS only.
     #[command(
         after_help = "Examples:\n  streamkit bootstrap --bucket-base my-assets\n  streamkit bootstrap --bucket-base my-assets --regions us-east-1,us-west-2"
     )]
-    Bootstrap(crate::commands::bootstrap::BootstrapArgs),
+    Bootstrap(commands::bootstrap::BootstrapArgs),
     /// Upload a build-dist output (templates to BASE, code to BASE-<region>), skipping unchanged objects.
     #[command(
         after_help = "Examples:\n  streamkit publish\n  streamkit publish --dist-dir deployment --regions us-east-1,us-west-2"
     )]
-    Publish(crate::commands::publish::PublishArgs),
+    Publish(commands::publish::PublishArgs),
     /// Deploy a stack: change set, guard for stateful resources, confirm, execute, watch, outputs.
     #[command(
         after_help = "Examples:\n  streamkit deploy --pattern 3\n  streamkit deploy --pattern 3 --parameter ShardCount=4 --yes\n  streamkit deploy --pattern cross-region --regions us-east-1,us-west-2 --parameter StreamName=orders --yes\n\nExit codes: 0 deployed or no changes, 1 deployment failed, 2 bad input or refused, 3 AWS access problem."
     )]
-    Deploy(crate::commands::deploy::DeployArgs),
+    Deploy(commands::deploy::DeployArgs),
     /// Show the changes a deploy would make (a change set, deleted afterwards).
     #[command(after_help = "Example:\n  streamkit diff --pattern 3 --parameter ShardCount=4")]
-    Diff(crate::commands::diff::DiffArgs),
+    Diff(commands::diff::DiffArgs),
     /// Show a stack's status; --watch follows an operation in progress.
     #[command(
         after_help = "Examples:\n  streamkit status --pattern 3\n  streamkit status --stack-name streamkit-pattern-3 --watch"
     )]
-    Status(crate::commands::status::StatusArgs),
+    Status(commands::status::StatusArgs),
     /// Print a deployed stack's outputs.
     #[command(after_help = "Example:\n  streamkit outputs --pattern 3 --output json")]
-    Outputs(crate::commands::outputs::OutputsArgs),
+    Outputs(commands::outputs::OutputsArgs),
     /// Delete a stack; retained data buckets stay unless --delete-data.
     #[command(
         after_help = "Examples:\n  streamkit destroy --pattern 3 --yes\n  streamkit destroy --pattern 3 --delete-data --yes"
     )]
-    Destroy(crate::commands::destroy::DestroyArgs),
+    Destroy(commands::destroy::DestroyArgs),
     /// Print the console URL of the stack's CloudWatch dashboard.
     #[command(after_help = "Example:\n  streamkit dashboard --pattern 3")]
-    Dashboard(crate::commands::dashboard::DashboardArgs),
+    Dashboard(commands::dashboard::DashboardArgs),
     /// Build every asset and write deployable templates, zips and a manifest into deployment/.
     #[command(
         disable_version_flag = true,
         after_help = "Examples:\n  streamkit build-dist --bucket my-assets --solution streamkit --version v1.0.0\n  streamkit build-dist --bucket my-assets --solution streamkit --version dev --arch x86_64 --cargo-profile dev"
     )]
-    BuildDist(crate::commands::build_dist::BuildDistArgs),
+    BuildDist(commands::build_dist::BuildDistArgs),
     /// Run a stack's data plane locally (same code as in AWS), e.g. the cross-region replicator.
     #[command(
         after_help = "Example:\n  streamkit local replicate --stack-name orders-xr --regions us-east-1,us-west-2 --until-idle"
     )]
-    Local(crate::commands::local::LocalArgs),
+    Local(commands::local::LocalArgs),
     /// Cross-region replication: status per region and shard.
     #[command(
         after_help = "Example:\n  streamkit replication status --stack-name orders-xr --regions us-east-1,us-west-2 --max-lag 60"
     )]
-    Replication(crate::commands::replication::ReplicationArgs),
+    Replication(commands::replication::ReplicationArgs),
     /// Make the other region of a cross-region stack the active (replicating) one.
     #[command(
         after_help = "Examples:\n  streamkit failover --stack-name orders-xr --regions us-east-1,us-west-2 --to us-west-2 --yes\n\nExit codes: 0 done, 1 config changed under it or AWS failure, 2 bad input (nothing changed), 3 AWS access problem."
     )]
-    Failover(crate::commands::failover::FailoverArgs),
+    Failover(commands::failover::FailoverArgs),
+    /// Regenerate the generated parts of docs/ (the price table); --check fails when they drift.
+    #[command(hide = true, after_help = "Example:\n  streamkit docs --check")]
+    Docs(commands::docs::DocsArgs),
 }
 
-#[derive(Debug, Args)]
-pub struct SynthArgs {
-    /// Pattern id: 1, 2, 3, 4 or cross-region (see `streamkit patterns`).
-    #[arg(long, required_unless_present = "all", conflicts_with = "all")]
-    pub pattern: Option<String>,
-    /// Render every pattern (needs --out).
-    #[arg(long, requires = "out")]
-    pub all: bool,
-    /// Template format.
-    #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
-    pub format: TemplateFormat,
-    /// Directory to write `<pattern>.template.<format>` into (default: print to stdout).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Render-time setting, KEY=VALUE (repeatable), e.g. `engine=flink` for patterns 2 and 4.
-    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
-    pub settings: Vec<(String, String)>,
-}
-
-#[derive(Debug, Args)]
-pub struct ValidateArgs {
-    /// Only this pattern (default: every pattern).
-    #[arg(long)]
-    pub pattern: Option<String>,
-}
-
-/// Parses `KEY=VALUE`.
-pub fn parse_key_value(s: &str) -> Result<(String, String), String> {
-    match s.split_once('=') {
-        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
-        _ => Err(format!("'{s}' is not KEY=VALUE")),
+impl Cli {
+    /// Runs the command with the CLI's context.
+    pub fn run(&self, io: &Io) -> Result<()> {
+        self.run_in(&Context::new(io, &self.global))
     }
+
+    /// Runs the command in `ctx` and writes its report (see [`Report`]).
+    pub fn run_in(&self, ctx: &Context<'_>) -> Result<()> {
+        fn emit<R: Report>(ctx: &Context<'_>, report: Result<R>) -> Result<()> {
+            let report = report?;
+            ctx.io.report(&report)?;
+            report.outcome()
+        }
+        use commands::*;
+        match &self.command {
+            Command::Patterns => emit(ctx, patterns::run(ctx)),
+            Command::Synth(a) => emit(ctx, synth::run(ctx, a)),
+            Command::Validate(a) => emit(ctx, validate::run(ctx, a)),
+            Command::Bootstrap(a) => emit(ctx, bootstrap::run(ctx, a)),
+            Command::Publish(a) => emit(ctx, publish::run(ctx, a)),
+            Command::Deploy(a) => emit(ctx, deploy::run(ctx, a)),
+            Command::Diff(a) => emit(ctx, diff::run(ctx, a)),
+            Command::Status(a) => emit(ctx, status::run(ctx, a)),
+            Command::Outputs(a) => emit(ctx, outputs::run(ctx, a)),
+            Command::Destroy(a) => emit(ctx, destroy::run(ctx, a)),
+            Command::Dashboard(a) => emit(ctx, dashboard::run(ctx, a)),
+            Command::BuildDist(a) => emit(ctx, build_dist::run(ctx, a)),
+            Command::Local(a) => emit(ctx, local::run(ctx, a)),
+            Command::Replication(a) => emit(ctx, replication::run(ctx, a)),
+            Command::Failover(a) => emit(ctx, failover::run(ctx, a)),
+            Command::Docs(a) => emit(ctx, docs::run(ctx, a)),
+        }
+    }
+}
+
+/// A command line clap could not parse: help and version as clap prints
+/// them; errors as clap prints them (exit 2), or with `--output json` one
+/// JSON error object on stderr.
+pub fn parse_error(
+    err: clap::Error,
+    io_for: impl FnOnce(OutputFormat) -> Io,
+) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    let json = {
+        let args: Vec<String> = std::env::args().collect();
+        args.windows(2)
+            .any(|w| w[0] == "--output" && w[1] == "json")
+            || args.iter().any(|a| a == "--output=json")
+    };
+    let usage = !matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if !(json && usage) {
+        err.exit();
+    }
+    let message = err
+        .render()
+        .to_string()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_string();
+    let io = io_for(OutputFormat::Json);
+    std::process::ExitCode::from(io.finish(Err(crate::error::Error::BadInput(message))))
 }

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde::{Deserialize, Deserializer};
 
+use crate::args::{parse_key_value, GlobalArgs};
 use crate::aws::AwsOptions;
-use crate::cli::{parse_key_value, GlobalArgs};
 use crate::error::{Error, Result};
 
 /// The default settings file, read when present and no `--config` is given.
@@ -63,6 +63,27 @@ pub struct StackArgs {
     /// Named profile (config file only; on the command line it is the global --profile).
     #[arg(skip)]
     pub profile: Option<String>,
+}
+
+/// Where artifacts go: the flags of `bootstrap` and `publish` (a subset of [`StackArgs`]).
+#[derive(Debug, Clone, Default, Args)]
+pub struct BucketArgs {
+    /// Artifact bucket base name: templates go to BASE, code to BASE-<region> (default: `bucket_base` in streamkit.toml, else for bootstrap streamkit-assets, for publish the one the build-dist output was built for).
+    #[arg(long)]
+    pub bucket_base: Option<String>,
+    /// Regions that get the code, comma-separated (default: the current region).
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub regions: Vec<String>,
+}
+
+impl BucketArgs {
+    pub fn to_args(&self) -> StackArgs {
+        StackArgs {
+            bucket_base: self.bucket_base.clone(),
+            regions: self.regions.clone(),
+            ..StackArgs::default()
+        }
+    }
 }
 
 /// The stack a read or delete command works on (a subset of [`StackArgs`]).
@@ -126,6 +147,17 @@ pub struct Resolved {
     pub aws: AwsOptions,
 }
 
+impl Resolved {
+    /// The regions given (`--regions` or the config file), else `current`.
+    pub fn regions_or(&self, current: &str) -> Vec<String> {
+        if self.stack.regions.is_empty() {
+            vec![current.to_string()]
+        } else {
+            self.stack.regions.clone()
+        }
+    }
+}
+
 impl StackArgs {
     /// The stack name: `--stack-name`, else derived from `--pattern`.
     pub fn stack_name(&self) -> Result<String> {
@@ -149,6 +181,7 @@ pub fn resolve(global: &GlobalArgs, flags: &StackArgs) -> Result<Resolved> {
         region: global.region.clone().or_else(|| stack.region.clone()),
         profile: global.profile.clone().or_else(|| stack.profile.clone()),
         endpoint: global.endpoint_url.clone().filter(|e| !e.is_empty()),
+        credentials: None,
     };
     Ok(Resolved { stack, aws })
 }

@@ -9,7 +9,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::error::{Error, Result};
-use crate::render::Origins;
+use crate::origins::Origins;
 
 const GRID_WIDTH: u64 = 24;
 const WIDGET: u64 = 6;

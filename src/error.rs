@@ -1,5 +1,7 @@
 //! Typed errors. Every message names the input at fault and what to do next;
-//! [`Error::exit_code`] maps each class to the exit codes documented in the README.
+//! [`Error::exit_code`] maps each class to the exit codes documented in the
+//! README, [`Error::kind`] names the class in the JSON error object, and
+//! [`Error::hint`] is the optional second line.
 
 use std::path::PathBuf;
 
@@ -56,13 +58,17 @@ pub enum Error {
     #[error("{0}")]
     Interrupted(String),
 
-    /// Writing output failed.
-    #[error("cannot write to {}: {source}; choose a writable --out directory", path.display())]
+    /// Writing an output file or directory (`--out`) failed.
+    #[error("cannot write to {}: {source}", path.display())]
     Write {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
+
+    /// The result could not be written to stdout (other than a closed pipe).
+    #[error("{0}")]
+    Output(String),
 }
 
 impl Error {
@@ -70,7 +76,9 @@ impl Error {
     /// failed deployments, 3 for AWS access problems, 130 after Ctrl-C.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Unknown { .. } | Error::BadInput(_) | Error::Write { .. } => 2,
+            Error::Unknown { .. } | Error::BadInput(_) | Error::Write { .. } | Error::Output(_) => {
+                2
+            }
             Error::AwsAccess(_) => 3,
             Error::Aws(_) | Error::Deploy(_) => 1,
             Error::Interrupted(_) => 130,
@@ -78,6 +86,31 @@ impl Error {
             | Error::Fragment { .. }
             | Error::Template { .. }
             | Error::Build(_) => 1,
+        }
+    }
+
+    /// The class of the error, as the JSON error object names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Unknown { .. } | Error::BadInput(_) => "bad_input",
+            Error::Manifest { .. } => "manifest",
+            Error::Fragment { .. } => "fragment",
+            Error::Template { .. } => "template",
+            Error::Build(_) => "build",
+            Error::AwsAccess(_) => "aws_access",
+            Error::Aws(_) => "aws",
+            Error::Deploy(_) => "deploy",
+            Error::Interrupted(_) => "interrupted",
+            Error::Write { .. } => "write",
+            Error::Output(_) => "output",
+        }
+    }
+
+    /// What to do about it, when the message does not already say.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Write { .. } => Some("choose a writable --out directory".into()),
+            _ => None,
         }
     }
 

@@ -1,15 +1,18 @@
+//! The `streamkit` binary: parse the command line, make the one I/O object,
+//! run the command, map the result to an exit code (see `cli` and `io`).
+
 use std::process::ExitCode;
 
 use clap::Parser;
+use streamkit::cli::{parse_error, Cli};
+use streamkit::io::Io;
 
 fn main() -> ExitCode {
-    let cli = streamkit::cli::Cli::parse();
-    let mut stdout = std::io::stdout().lock();
-    match streamkit::commands::run(&cli, &mut stdout) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err}");
-            ExitCode::from(err.exit_code())
-        }
-    }
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return parse_error(e, Io::stdio),
+    };
+    let io = Io::stdio(cli.global.output);
+    let result = cli.run(&io);
+    ExitCode::from(io.finish(result))
 }

@@ -9,7 +9,7 @@
 //! API Gateway deployments are renamed after their API's content
 //! ([`crate::apigw`]), so a changed API is redeployed by a stack update.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::Serialize;
@@ -19,6 +19,7 @@ use crate::apigw;
 use crate::catalog::{self, Manifest};
 use crate::dashboard;
 use crate::error::{Error, Result};
+use crate::origins::Origins;
 use crate::validate;
 
 /// Sections a fragment may contribute, in the order they appear in the template.
@@ -94,14 +95,21 @@ impl Rendered {
     }
 }
 
-/// Which fragment file each logical ID came from, for error messages.
-pub type Origins = HashMap<String, String>;
-
 /// Renders a manifest with the given options and validates the result.
 ///
 /// The embedded fragments are parsed once per process (parsing them is most of
 /// a render's cost) and every stack renders from that one Tera instance.
 pub fn render(manifest: &Manifest, opts: &RenderOptions) -> Result<Rendered> {
+    render_traced(manifest, opts, &|_, _| {})
+}
+
+/// [`render`], showing each fragment's rendered text (path, text) to `trace`
+/// before it is parsed (what `STREAMKIT_DEBUG_FRAGMENTS` prints).
+pub fn render_traced(
+    manifest: &Manifest,
+    opts: &RenderOptions,
+    trace: &dyn Fn(&str, &str),
+) -> Result<Rendered> {
     static EMBEDDED: OnceLock<std::result::Result<Fragments, String>> = OnceLock::new();
     let fragments = EMBEDDED
         .get_or_init(|| {
@@ -115,7 +123,7 @@ pub fn render(manifest: &Manifest, opts: &RenderOptions) -> Result<Rendered> {
             file: "templates/".to_string(),
             message: message.clone(),
         })?;
-    render_from(manifest, opts, fragments)
+    render_from(manifest, opts, fragments, trace)
 }
 
 /// Renders `manifest` from the given fragment sources (`path under templates/`,
@@ -125,7 +133,7 @@ pub fn render_with(
     opts: &RenderOptions,
     sources: &[(&str, &str)],
 ) -> Result<Rendered> {
-    render_from(manifest, opts, &Fragments::parse(sources)?)
+    render_from(manifest, opts, &Fragments::parse(sources)?, &|_, _| {})
 }
 
 /// Parsed fragments: the Tera instance and the paths it knows.
@@ -155,6 +163,7 @@ fn render_from(
     manifest: &Manifest,
     opts: &RenderOptions,
     fragments: &Fragments,
+    trace: &dyn Fn(&str, &str),
 ) -> Result<Rendered> {
     let settings = manifest.resolve_settings(&opts.settings)?;
     let tera = &fragments.tera;
@@ -172,7 +181,7 @@ fn render_from(
                 message: format!("fragment '{fragment}' does not exist under templates/"),
             });
         }
-        let doc = render_fragment(tera, fragment, &context)?;
+        let doc = render_fragment(tera, fragment, &context, trace)?;
         for (key, value) in doc {
             if key == DASHBOARD_KEY {
                 let list = value.as_array().cloned().ok_or_else(|| Error::Fragment {
@@ -308,6 +317,7 @@ fn render_fragment(
     tera: &tera::Tera,
     fragment: &str,
     context: &tera::Context,
+    trace: &dyn Fn(&str, &str),
 ) -> Result<Map<String, Value>> {
     let file = format!("templates/{fragment}");
     let text = tera
@@ -316,9 +326,7 @@ fn render_fragment(
             file: file.clone(),
             message: error_chain(&e),
         })?;
-    if std::env::var_os("STREAMKIT_DEBUG_FRAGMENTS").is_some() {
-        eprintln!("--- {file}\n{text}");
-    }
+    trace(&file, &text);
     let value: Value = serde_yaml_ng::from_str(&text).map_err(|e| Error::Fragment {
         file: file.clone(),
         message: format!("rendered YAML does not parse: {e}"),

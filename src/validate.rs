@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::catalog::Manifest;
 use crate::error::{Error, Result};
-use crate::render::Origins;
+use crate::origins::Origins;
 
 const PSEUDO: [&str; 8] = [
     "AWS::AccountId",

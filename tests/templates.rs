@@ -32,7 +32,11 @@ fn resources_of<'a>(r: &'a Rendered, kind: &str) -> Vec<(&'a String, &'a Value)>
 
 #[test]
 fn catalog_has_the_five_stacks() {
-    let ids: Vec<String> = catalog::all().unwrap().into_iter().map(|m| m.id).collect();
+    let ids: Vec<String> = catalog::all()
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id.into())
+        .collect();
     for id in ["1", "2", "3", "4", "cross-region"] {
         assert!(
             ids.contains(&id.to_string()),

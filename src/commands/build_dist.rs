@@ -1,17 +1,20 @@
-//! `streamkit build-dist`: build the assets, write templates pointing at them,
-//! show progress on stderr and a summary (or the manifest as JSON) on stdout.
+//! `streamkit build-dist`: build the assets, write templates pointing at them;
+//! progress on stderr, and a summary (or the manifest as JSON) on stdout.
 
-use std::io::{IsTerminal, Write};
+use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
 
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::commands::emit;
-use crate::dist::{self, Arch, CargoProfile, DistManifest, DistOptions, Event};
+use super::Context;
+use crate::dist::arch::{Arch, CargoProfile};
+use crate::dist::build::{self, DistOptions};
+use crate::dist::manifest::DistManifest;
 use crate::error::{Error, Result};
+use crate::io::Report;
+use crate::progress::human_size;
 
 #[derive(Debug, Args)]
 pub struct BuildDistArgs {
@@ -42,14 +45,28 @@ pub struct BuildDistArgs {
     /// Cargo workspace holding assets/ (default: the one enclosing the current directory).
     #[arg(long, value_name = "DIR")]
     pub source: Option<PathBuf>,
+    /// Cargo's target directory, as `cargo --target-dir` (default: cargo's, honouring CARGO_TARGET_DIR).
+    #[arg(long, value_name = "DIR")]
+    pub target_dir: Option<PathBuf>,
 }
 
-pub fn run(global: &GlobalArgs, args: &BuildDistArgs, out: &mut dyn Write) -> Result<()> {
+/// The manifest written (JSON: the manifest itself, one document); text: a
+/// table of the files and a summary line.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct BuildDistReport {
+    pub manifest: DistManifest,
+    #[serde(skip)]
+    pub out: PathBuf,
+    #[serde(skip)]
+    pub seconds: f64,
+}
+
+pub fn run(ctx: &Context<'_>, args: &BuildDistArgs) -> Result<BuildDistReport> {
     let workspace = match &args.source {
         Some(dir) => dir.clone(),
         None => find_workspace()?,
     };
-    let terminal = std::io::stderr().is_terminal();
     let opts = DistOptions {
         bucket_base: args.bucket.clone(),
         solution: args.solution.clone(),
@@ -60,20 +77,18 @@ pub fn run(global: &GlobalArgs, args: &BuildDistArgs, out: &mut dyn Write) -> Re
         profile: args.cargo_profile,
         patterns: args.pattern.clone(),
         workspace,
-        quiet_cargo: terminal,
+        target_dir: args.target_dir.clone(),
+        quiet_cargo: ctx.io.terminal().stderr || ctx.io.json(),
     };
     let started = Instant::now();
-    let mut reporter = Reporter::new(terminal);
-    let result = dist::build(&opts, &mut |event| reporter.event(event));
-    reporter.finish();
-    let manifest = result?;
-    match global.output {
-        OutputFormat::Json => emit(
-            out,
-            &serde_json::to_string_pretty(&manifest).expect("manifest serializes"),
-        ),
-        OutputFormat::Text => summary(out, &manifest, &args.out, started.elapsed()),
-    }
+    let progress = ctx.io.progress_on_stderr();
+    let result = build::build(&opts, &|event| progress.emit(event));
+    progress.emit(crate::progress::Event::OperationEnd);
+    Ok(BuildDistReport {
+        manifest: result?,
+        out: args.out.clone(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
 /// The cargo workspace enclosing the current directory that has `assets/`.
@@ -92,169 +107,53 @@ fn find_workspace() -> Result<PathBuf> {
     ))
 }
 
-fn summary(
-    out: &mut dyn Write,
-    manifest: &DistManifest,
-    dir: &Path,
-    elapsed: Duration,
-) -> Result<()> {
-    let width = manifest
-        .assets
-        .iter()
-        .map(|a| a.file.len())
-        .chain(manifest.templates.iter().map(|t| t.file.len()))
-        .max()
-        .unwrap_or(4)
-        .max(4);
-    emit(
-        out,
-        &format!(
+impl fmt::Display for BuildDistReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = &self.manifest;
+        let width = m
+            .assets
+            .iter()
+            .map(|a| a.file.len())
+            .chain(m.templates.iter().map(|t| t.file.len()))
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        let row = |f: &mut fmt::Formatter<'_>,
+                   kind: &str,
+                   file: &str,
+                   size: u64,
+                   sha: &str,
+                   stacks: &str| {
+            let sha = sha.get(..16).unwrap_or(sha);
+            writeln!(
+                f,
+                "{kind:<12} {file:<width$} {:>10}  {sha:<16}  {stacks}",
+                human_size(size)
+            )
+        };
+        writeln!(
+            f,
             "{:<12} {:<width$} {:>10}  {:<16}  stacks",
             "asset", "file", "size", "sha256"
-        ),
-    )?;
-    for a in &manifest.assets {
-        emit(
-            out,
-            &format!(
-                "{:<12} {:<width$} {:>10}  {:<16}  {}",
-                a.name,
-                a.file,
-                human(a.size),
-                &a.sha256[..16],
-                a.stacks.join(", ")
-            ),
         )?;
-    }
-    for t in &manifest.templates {
-        emit(
-            out,
-            &format!(
-                "{:<12} {:<width$} {:>10}  {:<16}  {}",
-                "template",
-                t.file,
-                human(t.size),
-                &t.sha256[..16],
-                t.stack
-            ),
-        )?;
-    }
-    emit(
-        out,
-        &format!(
+        for a in &m.assets {
+            row(f, &a.name, &a.file, a.size, &a.sha256, &a.stacks.join(", "))?;
+        }
+        for t in &m.templates {
+            row(f, "template", &t.file, t.size, &t.sha256, &t.stack)?;
+        }
+        write!(
+            f,
             "wrote {}: {} assets, {} templates for s3://{}-<region>/{} ({}, {:.1}s)",
-            dir.display(),
-            manifest.assets.len(),
-            manifest.templates.len(),
-            manifest.bucket_base,
-            manifest.key_prefix,
-            manifest.architecture.name(),
-            elapsed.as_secs_f64()
-        ),
-    )
-}
-
-/// `1234567` -> `1.2 MiB`.
-fn human(bytes: u64) -> String {
-    const KIB: f64 = 1024.0;
-    let b = bytes as f64;
-    if b >= KIB * KIB {
-        format!("{:.1} MiB", b / KIB / KIB)
-    } else if b >= KIB {
-        format!("{:.1} KiB", b / KIB)
-    } else {
-        format!("{bytes} B")
+            self.out.display(),
+            m.assets.len(),
+            m.templates.len(),
+            m.bucket_base,
+            m.key_prefix,
+            m.architecture.name(),
+            self.seconds
+        )
     }
 }
 
-/// Draws progress: bars on a terminal, one plain line per step otherwise.
-struct Reporter {
-    bar: Option<ProgressBar>,
-    terminal: bool,
-    compiled: u64,
-}
-
-impl Reporter {
-    fn new(terminal: bool) -> Self {
-        Reporter {
-            bar: None,
-            terminal,
-            compiled: 0,
-        }
-    }
-
-    fn event(&mut self, event: Event<'_>) {
-        match event {
-            Event::Building {
-                packages,
-                profile,
-                target,
-            } => {
-                let line = format!(
-                    "building {packages} asset crates (cargo --profile {profile}, {target})"
-                );
-                if self.terminal {
-                    let bar = ProgressBar::new_spinner();
-                    bar.set_style(
-                        ProgressStyle::with_template("{spinner} {prefix} [{elapsed}] {msg}")
-                            .expect("valid template"),
-                    );
-                    bar.set_prefix(line);
-                    bar.enable_steady_tick(Duration::from_millis(120));
-                    self.bar = Some(bar);
-                } else {
-                    eprintln!("{line}");
-                }
-            }
-            Event::Compiled { krate } => {
-                self.compiled += 1;
-                if let Some(bar) = &self.bar {
-                    bar.set_message(format!("{} crates, last {krate}", self.compiled));
-                }
-            }
-            Event::Packaging { total } => {
-                self.finish();
-                if self.terminal {
-                    let bar = ProgressBar::new(total as u64);
-                    bar.set_style(
-                        ProgressStyle::with_template("packaging {bar:30} {pos}/{len} {msg}")
-                            .expect("valid template"),
-                    );
-                    self.bar = Some(bar);
-                }
-            }
-            Event::Packaged { asset, file, size } => {
-                self.step(format!("packaged {asset}: {file} ({})", human(size)));
-            }
-            Event::Rendered { stack } => self.step(format!("rendered {stack}.template")),
-        }
-    }
-
-    fn step(&mut self, line: String) {
-        match &self.bar {
-            Some(bar) => {
-                bar.set_message(line);
-                bar.inc(1);
-            }
-            None => eprintln!("{line}"),
-        }
-    }
-
-    fn finish(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::human;
-
-    #[test]
-    fn sizes_are_human() {
-        assert_eq!(human(512), "512 B");
-        assert_eq!(human(2048), "2.0 KiB");
-        assert_eq!(human(5 * 1024 * 1024 + 100_000), "5.1 MiB");
-    }
-}
+impl Report for BuildDistReport {}

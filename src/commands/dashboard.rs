@@ -3,19 +3,20 @@
 //! whether every metric of its widgets and of the stack's alarms exists
 //! (the work is in `crate::review`).
 
+use std::fmt;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
-use serde_json::json;
+use serde::Serialize;
 
-use crate::aws::{self, Aws};
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::commands::emit;
-use crate::config::{self, StackRef};
+use super::Context;
+use crate::aws;
+use crate::config::StackRef;
 use crate::deploy::stack;
 use crate::error::{Error, Result};
-use crate::review::{self, fetch::Fetcher, Window};
+use crate::io::Report;
+use crate::review::{self, fetch::Fetcher, CheckReport, Rendered, Window};
 
 #[derive(Debug, Args)]
 pub struct DashboardArgs {
@@ -38,7 +39,25 @@ pub struct DashboardArgs {
     pub check: bool,
 }
 
-pub fn run(global: &GlobalArgs, args: &DashboardArgs, out: &mut dyn Write) -> Result<()> {
+/// The URL (text: the URL), the file `--render` wrote, or `--check`'s table.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum DashboardReport {
+    Url {
+        stack: String,
+        dashboard: String,
+        url: String,
+    },
+    Rendered {
+        #[serde(flatten)]
+        rendered: Rendered,
+        stack: String,
+        file: String,
+    },
+    Checked(CheckReport),
+}
+
+pub fn run(ctx: &Context<'_>, args: &DashboardArgs) -> Result<DashboardReport> {
     let now = chrono::Utc::now().timestamp();
     if args.since.is_some() && !args.render && !args.check {
         return Err(Error::BadInput(
@@ -49,13 +68,10 @@ pub fn run(global: &GlobalArgs, args: &DashboardArgs, out: &mut dyn Write) -> Re
     if let Some(path) = &args.out {
         review::check_out(path)?;
     }
-    let resolved = config::resolve(global, &args.stack.to_args())?;
-    let name = resolved.stack.stack_name()?;
     aws::block_on(async {
-        let aws = Aws::load(&resolved.aws).await?;
-        let cfn = aws.cloudformation();
-        let info = stack::require(&cfn, &aws, &name).await?;
-        let resources = stack::resources(&cfn, &aws, &info.id).await?;
+        let (aws, info) = super::deployed(ctx, &args.stack).await?;
+        let name = info.name.clone();
+        let resources = stack::resources(&aws.cloudformation(), &aws, &info.id).await?;
         let dashboard = info
             .outputs
             .iter()
@@ -74,26 +90,14 @@ pub fn run(global: &GlobalArgs, args: &DashboardArgs, out: &mut dyn Write) -> Re
             })?;
         let fetcher = Fetcher::new(&aws);
         if args.render {
-            let path =
-                review::output_path(args.out.as_deref(), &dashboard, std::path::Path::new("."))?;
+            let path = review::output_path(args.out.as_deref(), &dashboard, Path::new("."))?;
             let rendered = review::render_dashboard(&fetcher, &dashboard, window).await?;
             write_atomically(&path, &rendered.html)?;
-            let line = match global.output {
-                OutputFormat::Json => {
-                    let mut doc = serde_json::to_value(&rendered).unwrap_or_default();
-                    doc["stack"] = json!(name);
-                    doc["file"] = json!(path.display().to_string());
-                    doc.to_string()
-                }
-                OutputFormat::Text => format!(
-                    "wrote {} ({} widgets, {} series, {} datapoints)",
-                    path.display(),
-                    rendered.widgets,
-                    rendered.series,
-                    rendered.datapoints
-                ),
-            };
-            return emit(out, &line);
+            return Ok(DashboardReport::Rendered {
+                rendered,
+                stack: name,
+                file: path.display().to_string(),
+            });
         }
         if args.check {
             let alarms: Vec<String> = resources
@@ -103,39 +107,21 @@ pub fn run(global: &GlobalArgs, args: &DashboardArgs, out: &mut dyn Write) -> Re
                 .collect();
             let report =
                 review::check_dashboard(&fetcher, &name, &dashboard, &alarms, window).await?;
-            let text = match global.output {
-                OutputFormat::Json => serde_json::to_string(&report).unwrap_or_default(),
-                OutputFormat::Text => report.to_string(),
-            };
-            emit(out, &text)?;
-            if !report.passed {
-                return Err(Error::template(
-                    format!("dashboard {dashboard}"),
-                    "check",
-                    format!(
-                        "{} metric(s) do not exist (rows marked 'does not exist'); fix their names or dimensions in the template",
-                        report.missing()
-                    ),
-                ));
-            }
-            return Ok(());
+            return Ok(DashboardReport::Checked(report));
         }
-        let url = url(&aws.region, &dashboard);
-        let line = match global.output {
-            OutputFormat::Json => {
-                json!({ "stack": name, "dashboard": dashboard, "url": url }).to_string()
-            }
-            OutputFormat::Text => url,
-        };
-        emit(out, &line)
+        Ok(DashboardReport::Url {
+            url: url(&aws.region, &dashboard),
+            stack: name,
+            dashboard,
+        })
     })
 }
 
 /// Writes through a temporary file in the same directory, so a failure leaves nothing half-written.
-fn write_atomically(path: &std::path::Path, text: &str) -> Result<()> {
+fn write_atomically(path: &Path, text: &str) -> Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
-        _ => std::path::Path::new("."),
+        _ => Path::new("."),
     };
     let failed = |source| Error::Write {
         path: path.to_path_buf(),
@@ -156,4 +142,35 @@ fn write_atomically(path: &std::path::Path, text: &str) -> Result<()> {
 /// Console URL of a CloudWatch dashboard.
 pub fn url(region: &str, dashboard: &str) -> String {
     format!("https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#dashboards/dashboard/{dashboard}")
+}
+
+impl fmt::Display for DashboardReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DashboardReport::Url { url, .. } => f.write_str(url),
+            DashboardReport::Rendered { rendered, file, .. } => write!(
+                f,
+                "wrote {file} ({} widgets, {} series, {} datapoints)",
+                rendered.widgets, rendered.series, rendered.datapoints
+            ),
+            DashboardReport::Checked(report) => write!(f, "{report}"),
+        }
+    }
+}
+
+impl Report for DashboardReport {
+    /// `--check` with a metric that does not exist: exit 1 after the table.
+    fn outcome(self) -> Result<()> {
+        match self {
+            DashboardReport::Checked(report) if !report.passed => Err(Error::template(
+                format!("dashboard {}", report.dashboard),
+                "check",
+                format!(
+                    "{} metric(s) do not exist (rows marked 'does not exist'); fix their names or dimensions in the template",
+                    report.missing()
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
 }

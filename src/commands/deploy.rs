@@ -2,22 +2,23 @@
 //! publish code for stacks that have it, then change set -> guard -> confirm
 //! -> execute -> watch -> outputs, in one region or several in parallel.
 
-use std::io::Write;
+use std::fmt;
 use std::path::PathBuf;
 
 use clap::Args;
 use futures::stream::{self, StreamExt};
-use serde_json::json;
+use serde::Serialize;
 
+use super::Context;
 use crate::aws::{self, Aws};
 use crate::catalog::{self, Manifest};
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::config::{self, StackArgs};
-use crate::deploy::assets::{self, Manifest as DistManifest};
+use crate::config::StackArgs;
 use crate::deploy::events::Poll;
-use crate::deploy::ui::Ui;
-use crate::deploy::{self, params, DeployRequest, DeployResult};
+use crate::deploy::{self, assets, params, DeployRequest, DeployResult};
+use crate::dist::manifest::DistManifest;
 use crate::error::{Error, Result};
+use crate::io::{write_lines, JsonForm, Progress, Report};
+use crate::progress::Event;
 use crate::render::{self, AssetBinding, RenderOptions};
 
 /// Regions deployed at once with `--regions`.
@@ -41,18 +42,37 @@ pub struct DeployArgs {
     pub dist_dir: PathBuf,
 }
 
-pub fn run(global: &GlobalArgs, args: &DeployArgs, out: &mut dyn Write) -> Result<()> {
-    run_with(global, args, false, out)
+/// Each region's result, then (region pairs) the active region.
+#[derive(Debug, Default)]
+pub struct DeployReport {
+    pub results: Vec<DeployResult>,
+    pub active_region: Option<ActiveRegion>,
+    /// The first region that failed (the others were `error` events).
+    pub failure: Option<Error>,
+}
+
+/// The active region of a region pair after a deploy.
+#[derive(Debug, Serialize)]
+pub struct ActiveRegion {
+    pub stack: String,
+    pub active_region: String,
+    /// This deploy wrote the config item (it was absent).
+    pub seeded: bool,
+    #[serde(skip)]
+    pub config_table: String,
+}
+
+pub fn run(ctx: &Context<'_>, args: &DeployArgs) -> Result<DeployReport> {
+    run_with(ctx, args, false)
 }
 
 /// Deploys, or with `plan_only` shows the change set and deletes it (`diff`).
 pub(crate) fn run_with(
-    global: &GlobalArgs,
+    ctx: &Context<'_>,
     args: &DeployArgs,
     plan_only: bool,
-    out: &mut dyn Write,
-) -> Result<()> {
-    let resolved = config::resolve(global, &args.stack)?;
+) -> Result<DeployReport> {
+    let resolved = ctx.resolve(&args.stack)?;
     let st = &resolved.stack;
     let pattern = st.pattern.as_deref().ok_or_else(|| {
         Error::BadInput(
@@ -73,14 +93,18 @@ pub(crate) fn run_with(
             assets: binding(dist.as_ref(), st),
         },
     )?;
-    params::check(&rendered.template, &st.parameters, &manifest.id)?;
+    params::check(&rendered.template, &st.parameters, manifest.id.as_str())?;
+    let progress = ctx.io.progress();
     if !plan_only {
-        crate::cost::estimate(&manifest.id, &rendered.template, &st.parameters)
-            .report(global.output == OutputFormat::Json, out)?;
+        let estimate = crate::cost::estimate::estimate(
+            manifest.id.as_str(),
+            &rendered.template,
+            &st.parameters,
+        );
+        progress.emit(Event::CostEstimate { estimate });
     }
     let regions = targets(&manifest, st, resolved.aws.region.as_deref())?;
-    let json = global.output == OutputFormat::Json;
-    let mut tags = vec![("streamkit:pattern".to_string(), manifest.id.clone())];
+    let mut tags = vec![("streamkit:pattern".to_string(), manifest.id.to_string())];
     tags.extend(st.tags.iter().cloned());
 
     aws::block_on(async {
@@ -91,28 +115,29 @@ pub(crate) fn run_with(
             regions
         };
         if let Some(dist) = dist.as_ref().filter(|_| !plan_only) {
-            publish_code(&base, args, dist, &regions, st, json, out).await?;
+            publish_code(&base, args, dist, &regions, st, &progress).await?;
         }
+        let bucket_base = st
+            .bucket_base
+            .clone()
+            .or(dist.as_ref().map(|d| d.bucket_base.clone()));
         let requests: Vec<(Aws, DeployRequest)> = regions
             .iter()
             .enumerate()
             .map(|(i, region)| {
                 let mut parameters = st.parameters.clone();
-                if manifest.id == "cross-region" {
-                    parameters.extend(cross_region_parameters(&regions, i));
-                }
-                let bucket_base = st
-                    .bucket_base
-                    .clone()
-                    .or(dist.as_ref().map(|d| d.bucket_base.clone()));
+                parameters.extend(manifest.region_parameters(&regions, i));
                 let req = DeployRequest {
                     stack: stack_name.clone(),
                     template: rendered.template.clone(),
                     parameters,
                     tags: tags.clone(),
                     allow_replacement: args.allow_replacement,
+                    yes: args.yes,
                     skip_resources: args.skip_resources.clone(),
-                    template_bucket: bucket_base.map(|b| (format!("{b}-{region}"), key_prefix(st))),
+                    template_bucket: bucket_base
+                        .as_ref()
+                        .map(|b| (format!("{b}-{region}"), key_prefix(st))),
                     poll: Poll::default(),
                     plan_only,
                 };
@@ -121,100 +146,80 @@ pub(crate) fn run_with(
             .collect();
         let results = if requests.len() == 1 {
             let (aws, req) = &requests[0];
-            vec![deploy::deploy(aws, req, &mut Ui::new(out, json, args.yes)).await]
+            vec![deploy::deploy(aws, req, &progress).await]
         } else {
             stream::iter(requests.iter())
                 .map(|(aws, req)| async move {
-                    let mut stdout = std::io::stdout();
-                    let mut ui = Ui::new(&mut stdout, json, args.yes).labelled(&aws.region);
-                    deploy::deploy(aws, req, &mut ui).await
+                    let progress = ctx.io.progress().labelled(&aws.region);
+                    deploy::deploy(aws, req, &progress).await
                 })
                 .buffered(REGION_PARALLELISM)
                 .collect()
                 .await
         };
-        let deployed = results.iter().all(Result::is_ok);
-        report(results, json, out)?;
-        if manifest.id == "cross-region" && deployed && !plan_only {
-            seed_active_region(&resolved.aws, &stack_name, &regions, json, out).await?;
+        let mut report = DeployReport::default();
+        for r in results {
+            match r {
+                Ok(res) => report.results.push(res),
+                Err(e) if report.failure.is_none() => report.failure = Some(e),
+                Err(e) => progress.emit(Event::Error {
+                    message: e.to_string(),
+                }),
+            }
         }
-        Ok(())
+        let seed = manifest
+            .deployment
+            .region_pair
+            .as_ref()
+            .is_some_and(|p| p.seed_active_region);
+        if seed && report.failure.is_none() && !plan_only {
+            report.active_region =
+                Some(seed_active_region(&resolved.aws, &stack_name, &regions, &progress).await?);
+        }
+        Ok(report)
     })
 }
 
-/// After the cross-region stack is up in both regions: the active-region
-/// config item exists (primary = the first of `--regions`), without ever
-/// overwriting one that is already there.
+/// After a region pair is up in both regions: the active-region config item
+/// exists (primary = the first of `--regions`), without ever overwriting one
+/// that is already there.
 async fn seed_active_region(
     opts: &aws::AwsOptions,
     stack_name: &str,
     regions: &[String],
-    json: bool,
-    out: &mut dyn Write,
-) -> Result<()> {
+    progress: &Progress<'_>,
+) -> Result<ActiveRegion> {
     let xr = crate::replication::XrStack::resolve(opts, stack_name, regions).await?;
     let (current, wrote, warnings) = xr.seed_config(&regions[0]).await?;
-    for w in warnings {
-        eprintln!("warning: {w}");
+    for message in warnings {
+        progress.emit(Event::Warning { message });
     }
-    let text = if json {
-        json!({ "event": "active_region", "stack": stack_name, "active_region": current.active_region, "seeded": wrote }).to_string()
-    } else if wrote {
-        format!(
-            "{stack_name}: active region {} (config item seeded in {})",
-            current.active_region, xr.config_table
-        )
-    } else {
-        format!(
-            "{stack_name}: active region {} (existing config item kept; change it with `streamkit failover`)",
-            current.active_region
-        )
-    };
-    crate::commands::emit(out, &text)
+    Ok(ActiveRegion {
+        stack: stack_name.to_string(),
+        active_region: current.active_region,
+        seeded: wrote,
+        config_table: xr.config_table,
+    })
 }
 
-/// Prints each region's result; the first failure becomes the error.
-fn report(results: Vec<Result<DeployResult>>, json: bool, out: &mut dyn Write) -> Result<()> {
-    let mut first_err = None;
-    for r in results {
-        match r {
-            Ok(res) => {
-                let text = if json {
-                    json!({ "event": "result", "result": res }).to_string()
-                } else {
-                    res.to_string().trim_end().to_string()
-                };
-                crate::commands::emit(out, &text)?;
-            }
-            Err(e) if first_err.is_none() => first_err = Some(e),
-            Err(e) => eprintln!("error: {e}"),
-        }
-    }
-    first_err.map_or(Ok(()), Err)
-}
-
-/// Regions to deploy to: `--regions`, else the one region. The cross-region
-/// stack needs exactly two (primary first).
+/// Regions to deploy to: `--regions`, else the one region. A region pair
+/// needs exactly two (in the order of its roles).
 fn targets(manifest: &Manifest, st: &StackArgs, region: Option<&str>) -> Result<Vec<String>> {
     let mut regions = st.regions.clone();
     if regions.is_empty() {
         regions.extend(region.map(str::to_string));
     }
-    if manifest.id == "cross-region" && regions.len() != 2 {
-        return Err(Error::BadInput(
-            "the cross-region stack needs --regions PRIMARY,SECONDARY (two different regions)"
-                .into(),
-        ));
+    if let Some(pair) = &manifest.deployment.region_pair {
+        if regions.len() != pair.roles.len() {
+            let roles: Vec<String> = pair.roles.iter().map(|r| r.to_uppercase()).collect();
+            return Err(Error::BadInput(format!(
+                "the {} stack needs --regions {} (two different regions)",
+                manifest.id,
+                roles.join(",")
+            )));
+        }
     }
     Ok(regions)
-}
-
-fn cross_region_parameters(regions: &[String], index: usize) -> Vec<(String, String)> {
-    let role = if index == 0 { "primary" } else { "secondary" };
-    vec![
-        ("RegionRole".into(), role.into()),
-        ("PeerRegion".into(), regions[1 - index.min(1)].clone()),
-    ]
 }
 
 fn key_prefix(st: &StackArgs) -> String {
@@ -236,13 +241,13 @@ fn binding(dist: Option<&DistManifest>, st: &StackArgs) -> AssetBinding {
             .bucket_base
             .clone()
             .unwrap_or_else(|| d.bucket_base.clone()),
-        key_prefix: d.key_prefix(),
+        key_prefix: d.key_prefix.clone(),
         files: d
             .assets
             .iter()
             .map(|a| (a.name.clone(), a.file.clone()))
             .collect(),
-        architecture: d.architecture.clone().unwrap_or_else(|| "arm64".into()),
+        architecture: d.architecture.name().to_string(),
     }
 }
 
@@ -253,8 +258,7 @@ async fn publish_code(
     dist: &DistManifest,
     regions: &[String],
     st: &StackArgs,
-    json: bool,
-    out: &mut dyn Write,
+    progress: &Progress<'_>,
 ) -> Result<()> {
     let bucket_base = st
         .bucket_base
@@ -264,21 +268,70 @@ async fn publish_code(
     for region in regions {
         assets::ensure_exists(&base.in_region(region), &format!("{bucket_base}-{region}")).await?;
     }
-    let mut ui = Ui::new(out, json, true);
-    let mut lines = Vec::new();
     assets::publish(
         base,
         &args.dist_dir,
         dist,
         regions,
         &bucket_base,
-        &mut |p| {
-            lines.push(format!("{} s3://{}/{}", p.state, p.bucket, p.key));
-        },
+        &mut |p| progress.emit(Event::Object { object: p.clone() }),
     )
     .await?;
-    for l in lines {
-        ui.info(&l);
-    }
     Ok(())
+}
+
+impl fmt::Display for DeployReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_lines(f, &self.results, |f, r| {
+            write!(f, "{}", r.to_string().trim_end())
+        })?;
+        if let Some(a) = &self.active_region {
+            if !self.results.is_empty() {
+                writeln!(f)?;
+            }
+            if a.seeded {
+                write!(
+                    f,
+                    "{}: active region {} (config item seeded in {})",
+                    a.stack, a.active_region, a.config_table
+                )?;
+            } else {
+                write!(
+                    f,
+                    "{}: active region {} (existing config item kept; change it with `streamkit failover`)",
+                    a.stack, a.active_region
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// JSON: `{"event":"result","result":{...}}` per region, then `{"event":"active_region",...}`.
+impl Serialize for DeployReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(tag = "event", rename_all = "snake_case")]
+        enum Line<'a> {
+            Result { result: &'a DeployResult },
+            ActiveRegion(&'a ActiveRegion),
+        }
+        let mut lines: Vec<Line<'_>> = self
+            .results
+            .iter()
+            .map(|result| Line::Result { result })
+            .collect();
+        lines.extend(self.active_region.iter().map(Line::ActiveRegion));
+        lines.serialize(s)
+    }
+}
+
+impl Report for DeployReport {
+    fn json_form(&self) -> JsonForm {
+        JsonForm::Lines
+    }
+
+    fn outcome(self) -> Result<()> {
+        self.failure.map_or(Ok(()), Err)
+    }
 }

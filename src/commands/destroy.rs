@@ -1,20 +1,18 @@
 //! `streamkit destroy [--delete-data] [--yes]`: delete a stack; data buckets
 //! stay unless `--delete-data`.
 
-use std::io::Write;
+use std::fmt;
 
 use clap::Args;
-use serde_json::json;
+use serde::Serialize;
 
-use crate::aws::{self, Aws};
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::commands::emit;
-use crate::config::{self, StackRef};
-use crate::deploy::destroy;
+use super::Context;
+use crate::aws;
+use crate::config::StackRef;
+use crate::deploy::destroy::{self, Destroyed};
 use crate::deploy::events::Poll;
-use crate::deploy::stack;
-use crate::deploy::ui::Ui;
 use crate::error::{Error, Result};
+use crate::io::Report;
 
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
@@ -28,13 +26,20 @@ pub struct DestroyArgs {
     pub delete_data: bool,
 }
 
-pub fn run(global: &GlobalArgs, args: &DestroyArgs, out: &mut dyn Write) -> Result<()> {
-    let resolved = config::resolve(global, &args.stack.to_args())?;
-    let name = resolved.stack.stack_name()?;
-    let json = global.output == OutputFormat::Json;
+/// The stack is gone; which buckets stayed and which were deleted.
+#[derive(Debug, Serialize)]
+#[serde(tag = "event", rename = "result")]
+pub struct DestroyReport {
+    /// Always `deleted`.
+    pub result: &'static str,
+    #[serde(flatten)]
+    pub destroyed: Destroyed,
+}
+
+pub fn run(ctx: &Context<'_>, args: &DestroyArgs) -> Result<DestroyReport> {
     aws::block_on(async {
-        let aws = Aws::load(&resolved.aws).await?;
-        let info = stack::require(&aws.cloudformation(), &aws, &name).await?;
+        let (aws, info) = super::deployed(ctx, &args.stack).await?;
+        let name = &info.name;
         let buckets = destroy::buckets(&aws, &info).await?;
         let retained: Vec<&str> = buckets
             .iter()
@@ -46,27 +51,34 @@ pub fn run(global: &GlobalArgs, args: &DestroyArgs, out: &mut dyn Write) -> Resu
             (true, false) => format!(" and DELETE the data in {}", retained.join(", ")),
             (false, false) => format!("; data buckets {} are kept", retained.join(", ")),
         };
-        let result = {
-            let mut ui = Ui::new(&mut *out, json, args.yes);
-            if !ui.confirm(&format!("Delete stack {name} in {}{data}?", aws.region))? {
-                return Err(Error::BadInput(format!(
-                    "destroy of {name} cancelled; nothing was changed"
-                )));
-            }
-            destroy::destroy(&aws, &info, args.delete_data, Poll::default(), &mut ui).await?
-        };
-        let line = if json {
-            json!({ "event": "result", "result": "deleted", "stack": result.stack, "region": result.region, "kept": result.kept, "deleted": result.deleted }).to_string()
-        } else {
-            let mut line = format!("{} ({}): deleted", result.stack, result.region);
-            for b in &result.kept {
-                line.push_str(&format!("\n  kept bucket {b} with its data (retained; `destroy --delete-data` removes data buckets too)"));
-            }
-            for b in &result.deleted {
-                line.push_str(&format!("\n  deleted bucket {b}"));
-            }
-            line
-        };
-        emit(out, &line)
+        let progress = ctx.io.progress();
+        let question = format!("Delete stack {name} in {}{data}?", aws.region);
+        if !args.yes && !progress.confirm(&question)? {
+            return Err(Error::BadInput(format!(
+                "destroy of {name} cancelled; nothing was changed"
+            )));
+        }
+        let destroyed =
+            destroy::destroy(&aws, &info, args.delete_data, Poll::default(), &progress).await?;
+        Ok(DestroyReport {
+            result: "deleted",
+            destroyed,
+        })
     })
 }
+
+impl fmt::Display for DestroyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = &self.destroyed;
+        write!(f, "{} ({}): deleted", d.stack, d.region)?;
+        for b in &d.kept {
+            write!(f, "\n  kept bucket {b} with its data (retained; `destroy --delete-data` removes data buckets too)")?;
+        }
+        for b in &d.deleted {
+            write!(f, "\n  deleted bucket {b}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Report for DestroyReport {}

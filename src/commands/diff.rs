@@ -1,12 +1,11 @@
 //! `streamkit diff`: the change set a deploy would run, then deleted again.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::cli::GlobalArgs;
-use crate::commands::deploy::{run_with, DeployArgs};
+use super::deploy::{run_with, DeployArgs, DeployReport};
+use super::Context;
 use crate::config::StackArgs;
 use crate::error::Result;
 
@@ -19,7 +18,8 @@ pub struct DiffArgs {
     pub dist_dir: PathBuf,
 }
 
-pub fn run(global: &GlobalArgs, args: &DiffArgs, out: &mut dyn Write) -> Result<()> {
+/// The deploy report with result `planned` (or `no changes`).
+pub fn run(ctx: &Context<'_>, args: &DiffArgs) -> Result<DeployReport> {
     let deploy = DeployArgs {
         stack: args.stack.clone(),
         yes: true,
@@ -27,5 +27,5 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs, out: &mut dyn Write) -> Result<
         skip_resources: Vec::new(),
         dist_dir: args.dist_dir.clone(),
     };
-    run_with(global, &deploy, true, out)
+    run_with(ctx, &deploy, true)
 }

@@ -1,19 +1,19 @@
 //! `streamkit failover`: conditional flip of the active region, report of
 //! what was unreplicated at the flip, wait for the new active replicator.
 
-use std::io::{IsTerminal, Write};
+use std::fmt;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use clap::Args;
-use serde_json::json;
+use serde::Serialize;
 
+use super::Context;
 use crate::aws;
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::commands::emit;
-use crate::config::{self, StackArgs};
 use crate::error::{Error, Result};
-use crate::replication::{now_secs, status, XrStack};
+use crate::io::Report;
+use crate::replication::status::{self, Status};
+use crate::replication::{now_secs, XrStack};
 
 #[derive(Debug, Args)]
 pub struct FailoverArgs {
@@ -37,11 +37,27 @@ pub struct FailoverArgs {
     pub wait_timeout: u64,
 }
 
-pub fn run(global: &GlobalArgs, args: &FailoverArgs, out: &mut dyn Write) -> Result<()> {
+/// The flip, what was unreplicated at that moment, and the takeover.
+#[derive(Debug, Serialize)]
+pub struct FailoverReport {
+    pub stack: String,
+    pub stream: String,
+    pub from: String,
+    pub to: String,
+    pub active_since: f64,
+    /// Records in `from`'s stream not yet in `to`'s; `None` when `from` was unreachable.
+    pub unreplicated_at_flip: Option<u64>,
+    pub unreplicated_is_lower_bound: bool,
+    pub status_at_flip: Option<Status>,
+    /// Seconds until the new active region's replicator checkpointed (`None` with `--no-wait`).
+    pub new_active_replicator_seen: Option<f64>,
+    pub warnings: Vec<String>,
+}
+
+pub fn run(ctx: &Context<'_>, args: &FailoverArgs) -> Result<FailoverReport> {
     crate::replication::check_region_name(&args.to)?;
-    let resolved = config::resolve(global, &StackArgs::default())?;
     aws::block_on(async {
-        let xr = XrStack::resolve(&resolved.aws, &args.stack_name, &args.regions).await?;
+        let xr = super::region_pair(ctx, &args.stack_name, &args.regions).await?;
         xr.aws_of(&args.to)?;
         let (_, current) = xr.require_config().await?;
         let from = current.active_region.clone();
@@ -51,23 +67,14 @@ pub fn run(global: &GlobalArgs, args: &FailoverArgs, out: &mut dyn Write) -> Res
                 args.to, xr.stream
             )));
         }
-        if !args.yes {
-            if !std::io::stdin().is_terminal() {
-                return Err(Error::BadInput(
-                    "failover changes which region replicates: pass --yes to confirm (stdin is not a terminal)".into(),
-                ));
-            }
-            eprint!(
-                "Make {} the active region of stream {} (now {from})? [y/N] ",
-                args.to, xr.stream
-            );
-            let mut line = String::new();
-            let _ = std::io::stdin().read_line(&mut line);
-            if !matches!(line.trim(), "y" | "Y" | "yes") {
-                return Err(Error::BadInput(
-                    "failover not confirmed; nothing changed".into(),
-                ));
-            }
+        let question = format!(
+            "Make {} the active region of stream {} (now {from})?",
+            args.to, xr.stream
+        );
+        if !args.yes && !ctx.io.confirm(&question)? {
+            return Err(Error::BadInput(
+                "failover not confirmed; nothing changed".into(),
+            ));
         }
         // What the old active region holds that the new one does not (best effort:
         // the old region may be unreachable, which is why one fails over).
@@ -102,60 +109,60 @@ pub fn run(global: &GlobalArgs, args: &FailoverArgs, out: &mut dyn Write) -> Res
         if !args.no_wait {
             waited = Some(wait_for_takeover(&xr, &args.to, since, args.wait_timeout).await?);
         }
-        if global.output == OutputFormat::Json {
-            return emit(
-                out,
-                &json!({
-                    "stack": xr.stack_name,
-                    "stream": xr.stream,
-                    "from": from,
-                    "to": args.to,
-                    "active_since": since,
-                    "unreplicated_at_flip": unreplicated,
-                    "unreplicated_is_lower_bound": bound,
-                    "status_at_flip": before,
-                    "new_active_replicator_seen": waited,
-                    "warnings": warnings,
-                })
-                .to_string(),
-            );
-        }
-        emit(
-            out,
-            &format!(
-                "active region of stream {}: {from} -> {}",
-                xr.stream, args.to
-            ),
-        )?;
-        match unreplicated {
-            Some(n) => emit(
-                out,
-                &format!(
-                    "unreplicated at the flip: {}{n} records in {from} not in {}",
-                    if bound { "at least " } else { "" },
-                    args.to
-                ),
-            )?,
-            None => emit(
-                out,
-                &format!("unreplicated at the flip: unknown ({from} unreachable)"),
-            )?,
-        }
-        if let Some(before) = &before {
-            emit(out, &status::render(before))?;
-        }
-        for w in &warnings {
-            emit(out, &format!("warning: {w}"))?;
-        }
-        if waited.is_some() {
-            emit(
-                out,
-                &format!("the replicator in {} has taken over", args.to),
-            )?;
-        }
-        Ok(())
+        Ok(FailoverReport {
+            stack: xr.stack_name.clone(),
+            stream: xr.stream.clone(),
+            from,
+            to: args.to.clone(),
+            active_since: since,
+            unreplicated_at_flip: unreplicated,
+            unreplicated_is_lower_bound: bound,
+            status_at_flip: before,
+            new_active_replicator_seen: waited,
+            warnings,
+        })
     })
 }
+
+impl fmt::Display for FailoverReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "active region of stream {}: {} -> {}",
+            self.stream, self.from, self.to
+        )?;
+        match self.unreplicated_at_flip {
+            Some(n) => write!(
+                f,
+                "\nunreplicated at the flip: {}{n} records in {} not in {}",
+                if self.unreplicated_is_lower_bound {
+                    "at least "
+                } else {
+                    ""
+                },
+                self.from,
+                self.to
+            )?,
+            None => write!(
+                f,
+                "\nunreplicated at the flip: unknown ({} unreachable)",
+                self.from
+            )?,
+        }
+        if let Some(before) = &self.status_at_flip {
+            write!(f, "\n{}", status::render(before))?;
+        }
+        for w in &self.warnings {
+            write!(f, "\nwarning: {w}")?;
+        }
+        if self.new_active_replicator_seen.is_some() {
+            write!(f, "\nthe replicator in {} has taken over", self.to)?;
+        }
+        Ok(())
+    }
+}
+
+impl Report for FailoverReport {}
 
 /// Waits until a checkpoint written by `region`'s replicator after `since` appears.
 async fn wait_for_takeover(xr: &XrStack, region: &str, since: f64, timeout: u64) -> Result<f64> {

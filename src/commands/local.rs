@@ -1,19 +1,18 @@
 //! `streamkit local replicate`: the replicator of a cross-region stack run
 //! locally (same core as the Lambda), e.g. against the emulator.
 
-use std::io::Write;
+use std::fmt;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use serde_json::json;
+use serde::Serialize;
 
+use super::Context;
 use crate::aws;
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::commands::emit;
-use crate::config::{self, StackArgs};
 use crate::error::Result;
-use crate::replication::runner::{self, RunOptions};
-use crate::replication::XrStack;
+use crate::io::{write_lines, Report};
+use crate::progress::Event;
+use crate::replication::runner::{self, RegionRun, RunOptions};
 
 #[derive(Debug, Args)]
 pub struct LocalArgs {
@@ -51,11 +50,25 @@ pub struct ReplicateArgs {
     pub max_retry_seconds: f64,
 }
 
-pub fn run(global: &GlobalArgs, args: &LocalArgs, out: &mut dyn Write) -> Result<()> {
+/// What each region's runner did.
+#[derive(Debug, Serialize)]
+pub struct ReplicateReport {
+    pub stack: String,
+    pub stream: String,
+    pub regions: Vec<RegionRun>,
+}
+
+pub fn run(ctx: &Context<'_>, args: &LocalArgs) -> Result<ReplicateReport> {
     let LocalCommand::Replicate(args) = &args.command;
-    let resolved = config::resolve(global, &StackArgs::default())?;
+    // stdout is one JSON document: retry lines go to stderr in either mode.
+    let progress = ctx.io.progress_on_stderr();
+    let retry = |line: &str| {
+        progress.emit(Event::Retry {
+            message: line.to_string(),
+        })
+    };
     aws::block_on(async {
-        let xr = XrStack::resolve(&resolved.aws, &args.stack_name, &args.regions).await?;
+        let xr = super::region_pair(ctx, &args.stack_name, &args.regions).await?;
         let opts = RunOptions {
             until_idle: args
                 .until_idle
@@ -63,33 +76,35 @@ pub fn run(global: &GlobalArgs, args: &LocalArgs, out: &mut dyn Write) -> Result
             poll_interval: Duration::from_millis(250),
             batch_limit: 1000,
             max_retry: Duration::from_secs_f64(args.max_retry_seconds.max(0.0)),
-            progress: |line| eprintln!("{line}"),
+            progress: &retry,
         };
         let runs = runner::run(&xr, &opts).await?;
-        if global.output == OutputFormat::Json {
-            return emit(
-                out,
-                &json!({ "stack": xr.stack_name, "stream": xr.stream, "regions": runs })
-                    .to_string(),
-            );
-        }
-        for r in &runs {
-            emit(
-                out,
-                &format!(
-                    "{}: read {}, replicated {}, duplicates {} (at most {} more possible), retries {} ({} entries re-sent), skipped while passive {}, not sent back (before activation) {}",
-                    r.region,
-                    r.records_read,
-                    r.records_replicated,
-                    r.duplicates,
-                    r.possible_duplicates,
-                    r.retries,
-                    r.retried_entries,
-                    r.skipped_passive,
-                    r.skipped_before_activation
-                ),
-            )?;
-        }
-        Ok(())
+        Ok(ReplicateReport {
+            stack: xr.stack_name,
+            stream: xr.stream,
+            regions: runs,
+        })
     })
 }
+
+impl fmt::Display for ReplicateReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_lines(f, &self.regions, |f, r| {
+            write!(
+                f,
+                "{}: read {}, replicated {}, duplicates {} (at most {} more possible), retries {} ({} entries re-sent), skipped while passive {}, not sent back (before activation) {}",
+                r.region,
+                r.records_read,
+                r.records_replicated,
+                r.duplicates,
+                r.possible_duplicates,
+                r.retries,
+                r.retried_entries,
+                r.skipped_passive,
+                r.skipped_before_activation
+            )
+        })
+    }
+}
+
+impl Report for ReplicateReport {}

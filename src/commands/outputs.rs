@@ -1,16 +1,17 @@
 //! `streamkit outputs`: a deployed stack's outputs.
 
-use std::io::Write;
+use std::fmt;
 
 use clap::Args;
-use serde_json::{json, Map, Value};
+use serde::{Serialize, Serializer};
 
-use crate::aws::{self, Aws};
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::commands::emit;
-use crate::config::{self, StackRef};
-use crate::deploy::stack;
+use super::Context;
+use crate::aws;
+use crate::cfn::status::Status;
+use crate::config::StackRef;
+use crate::deploy::stack::Output;
 use crate::error::Result;
+use crate::io::{write_lines, Report};
 use crate::local_url::localize;
 
 #[derive(Debug, Args)]
@@ -19,30 +20,47 @@ pub struct OutputsArgs {
     pub stack: StackRef,
 }
 
-pub fn run(global: &GlobalArgs, args: &OutputsArgs, out: &mut dyn Write) -> Result<()> {
-    let resolved = config::resolve(global, &args.stack.to_args())?;
-    let name = resolved.stack.stack_name()?;
+/// The stack's outputs; JSON: `outputs` as an object of key to value.
+#[derive(Debug, Serialize)]
+pub struct OutputsReport {
+    pub stack: String,
+    pub region: String,
+    pub status: Status,
+    #[serde(serialize_with = "as_object")]
+    pub outputs: Vec<Output>,
+}
+
+pub fn run(ctx: &Context<'_>, args: &OutputsArgs) -> Result<OutputsReport> {
     aws::block_on(async {
-        let aws = Aws::load(&resolved.aws).await?;
-        let info = stack::require(&aws.cloudformation(), &aws, &name).await?;
-        if global.output == OutputFormat::Json {
-            let outputs: Map<String, Value> = info
-                .outputs
-                .iter()
-                .map(|o| {
-                    (
-                        o.key.clone(),
-                        json!(localize(&o.value, aws.endpoint.as_deref())),
-                    )
-                })
-                .collect();
-            let line = json!({ "stack": info.name, "region": aws.region, "status": info.status, "outputs": outputs });
-            return emit(out, &line.to_string());
-        }
-        for o in &info.outputs {
-            let value = localize(&o.value, aws.endpoint.as_deref());
-            emit(out, &format!("{:<24} {}", o.key, value))?;
-        }
-        Ok(())
+        let (aws, info) = super::deployed(ctx, &args.stack).await?;
+        // On a local endpoint, URLs that only exist on AWS in their local form.
+        let outputs = info
+            .outputs
+            .into_iter()
+            .map(|o| Output {
+                value: localize(&o.value, aws.endpoint.as_deref()),
+                ..o
+            })
+            .collect();
+        Ok(OutputsReport {
+            stack: info.name,
+            region: aws.region,
+            status: info.status,
+            outputs,
+        })
     })
 }
+
+fn as_object<S: Serializer>(outputs: &[Output], s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_map(outputs.iter().map(|o| (&o.key, &o.value)))
+}
+
+impl fmt::Display for OutputsReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_lines(f, &self.outputs, |f, o| {
+            write!(f, "{:<24} {}", o.key, o.value)
+        })
+    }
+}
+
+impl Report for OutputsReport {}

@@ -1,26 +1,55 @@
 //! `streamkit patterns`: the catalog.
 
-use std::io::Write;
+use std::collections::BTreeMap;
+use std::fmt;
 
-use serde_json::json;
+use serde::Serialize;
 
-use crate::catalog;
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::commands::emit;
+use super::Context;
+use crate::catalog::{self, PatternId, Setting};
 use crate::error::Result;
+use crate::io::{write_lines, JsonForm, Report};
 
-pub fn run(global: &GlobalArgs, out: &mut dyn Write) -> Result<()> {
-    for m in catalog::all()? {
-        let line = match global.output {
-            OutputFormat::Json => json!({
-                "id": m.id, "name": m.name, "title": m.title,
-                "description": m.description, "stack_name": m.default_stack_name(),
-                "settings": m.settings,
+/// The stacks streamkit can deploy; JSON: one object per pattern per line.
+#[derive(Debug, Serialize)]
+pub struct PatternsReport(pub Vec<PatternInfo>);
+
+#[derive(Debug, Serialize)]
+pub struct PatternInfo {
+    pub id: PatternId,
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub stack_name: String,
+    pub settings: BTreeMap<String, Setting>,
+}
+
+pub fn run(_ctx: &Context<'_>) -> Result<PatternsReport> {
+    Ok(PatternsReport(
+        catalog::all()?
+            .into_iter()
+            .map(|m| PatternInfo {
+                stack_name: m.default_stack_name(),
+                id: m.id,
+                name: m.name,
+                title: m.title,
+                description: m.description,
+                settings: m.settings,
             })
-            .to_string(),
-            OutputFormat::Text => format!("{:<13} {}\n{:<13} {}", m.id, m.title, "", m.description),
-        };
-        emit(out, &line)?;
+            .collect(),
+    ))
+}
+
+impl fmt::Display for PatternsReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_lines(f, &self.0, |f, p| {
+            write!(f, "{:<13} {}\n{:<13} {}", p.id, p.title, "", p.description)
+        })
     }
-    Ok(())
+}
+
+impl Report for PatternsReport {
+    fn json_form(&self) -> JsonForm {
+        JsonForm::Lines
+    }
 }

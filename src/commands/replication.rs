@@ -1,15 +1,15 @@
 //! `streamkit replication status`: how much of each region's data the other holds.
 
-use std::io::Write;
+use std::fmt;
 
 use clap::{Args, Subcommand};
+use serde::Serialize;
 
+use super::Context;
 use crate::aws;
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::commands::emit;
-use crate::config::{self, StackArgs};
 use crate::error::{Error, Result};
-use crate::replication::{status, XrStack};
+use crate::io::Report;
+use crate::replication::status::{self, Status};
 
 #[derive(Debug, Args)]
 pub struct ReplicationArgs {
@@ -39,30 +39,45 @@ pub struct StatusArgs {
     pub max_lag: Option<f64>,
 }
 
-pub fn run(global: &GlobalArgs, args: &ReplicationArgs, out: &mut dyn Write) -> Result<()> {
+/// The replication status, and whether the lag is within `--max-lag`.
+#[derive(Debug, Serialize)]
+pub struct ReplicationReport {
+    #[serde(flatten)]
+    pub status: Status,
+    pub healthy: bool,
+    pub max_lag_seconds: Option<f64>,
+}
+
+pub fn run(ctx: &Context<'_>, args: &ReplicationArgs) -> Result<ReplicationReport> {
     let ReplicationCommand::Status(args) = &args.command;
-    let resolved = config::resolve(global, &StackArgs::default())?;
     aws::block_on(async {
-        let xr = XrStack::resolve(&resolved.aws, &args.stack_name, &args.regions).await?;
+        let xr = super::region_pair(ctx, &args.stack_name, &args.regions).await?;
         let s = status::status(&xr).await?;
-        let healthy = args.max_lag.is_none_or(|m| s.lag_seconds <= m);
-        if global.output == OutputFormat::Json {
-            let mut v = serde_json::to_value(&s).expect("status serializes");
-            v["healthy"] = healthy.into();
-            v["max_lag_seconds"] = args.max_lag.into();
-            emit(out, &v.to_string())?;
-        } else {
-            emit(out, &status::render(&s))?;
-        }
-        if healthy {
-            Ok(())
-        } else {
-            Err(Error::Aws(format!(
-                "replication lag {:.1}s in {} exceeds --max-lag {}s",
-                s.lag_seconds,
-                s.active_region,
-                args.max_lag.unwrap_or_default()
-            )))
-        }
+        Ok(ReplicationReport {
+            healthy: args.max_lag.is_none_or(|m| s.lag_seconds <= m),
+            max_lag_seconds: args.max_lag,
+            status: s,
+        })
     })
+}
+
+impl fmt::Display for ReplicationReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&status::render(&self.status))
+    }
+}
+
+impl Report for ReplicationReport {
+    /// Unhealthy (lag over `--max-lag`): exit 1 after the status is shown.
+    fn outcome(self) -> Result<()> {
+        if self.healthy {
+            return Ok(());
+        }
+        Err(Error::Aws(format!(
+            "replication lag {:.1}s in {} exceeds --max-lag {}s",
+            self.status.lag_seconds,
+            self.status.active_region,
+            self.max_lag_seconds.unwrap_or_default()
+        )))
+    }
 }

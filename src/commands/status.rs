@@ -1,19 +1,19 @@
 //! `streamkit status [--watch]`: a stack's status; `--watch` follows an
 //! operation in progress to its end (how to re-attach after Ctrl-C).
 
-use std::io::Write;
+use std::fmt;
 
 use clap::Args;
-use serde_json::json;
+use serde::Serialize;
 
-use crate::aws::{self, Aws};
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::commands::emit;
-use crate::config::{self, StackRef};
+use super::Context;
+use crate::aws;
+use crate::cfn::status::Status;
+use crate::config::StackRef;
 use crate::deploy::events::{self, Poll};
 use crate::deploy::stack;
-use crate::deploy::ui::Ui;
 use crate::error::{Error, Result};
+use crate::io::Report;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -24,39 +24,65 @@ pub struct StatusArgs {
     pub watch: bool,
 }
 
-pub fn run(global: &GlobalArgs, args: &StatusArgs, out: &mut dyn Write) -> Result<()> {
-    let resolved = config::resolve(global, &args.stack.to_args())?;
-    let name = resolved.stack.stack_name()?;
-    let json = global.output == OutputFormat::Json;
+/// The stack's status now.
+#[derive(Debug, Serialize)]
+pub struct StatusReport {
+    pub stack: String,
+    pub region: String,
+    pub status: Status,
+    pub reason: Option<String>,
+    pub id: String,
+}
+
+pub fn run(ctx: &Context<'_>, args: &StatusArgs) -> Result<StatusReport> {
     aws::block_on(async {
-        let aws = Aws::load(&resolved.aws).await?;
+        let (aws, mut info) = super::deployed(ctx, &args.stack).await?;
         let cfn = aws.cloudformation();
-        let mut info = stack::require(&cfn, &aws, &name).await?;
-        if args.watch && !events::is_terminal(&info.status) {
-            let mut ui = Ui::new(&mut *out, json, true);
-            ui.info(&format!(
+        let name = info.name.clone();
+        if args.watch && info.status.in_progress() {
+            let progress = ctx.io.progress();
+            progress.message(format!(
                 "{name} is {}; following it (Ctrl-C stops watching only)",
                 info.status
             ));
-            let watched =
-                crate::deploy::follow(&cfn, &aws, &info.id, &name, None, Poll::default(), &mut ui)
-                    .await?;
+            let watched = events::follow(
+                &cfn,
+                &aws,
+                &info.id,
+                &name,
+                None,
+                Poll::default(),
+                &progress,
+            )
+            .await?;
             if watched.failed() {
                 return Err(Error::Deploy(events::failure_message(&name, &watched)));
             }
             info = stack::require(&cfn, &aws, &info.id).await?;
         }
-        let line = if json {
-            json!({ "stack": info.name, "region": aws.region, "status": info.status, "reason": info.reason, "id": info.id })
-                .to_string()
-        } else {
-            let reason = info
-                .reason
-                .as_deref()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default();
-            format!("{} ({}): {}{reason}", info.name, aws.region, info.status)
-        };
-        emit(out, &line)
+        Ok(StatusReport {
+            stack: info.name,
+            region: aws.region,
+            status: info.status,
+            reason: info.reason,
+            id: info.id,
+        })
     })
 }
+
+impl fmt::Display for StatusReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let reason = self
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        write!(
+            f,
+            "{} ({}): {}{reason}",
+            self.stack, self.region, self.status
+        )
+    }
+}
+
+impl Report for StatusReport {}

@@ -99,7 +99,7 @@ impl Joins {
 #[cfg(test)]
 mod tests {
     use crate::catalog;
-    use crate::cost::estimate;
+    use crate::cost::estimate::estimate;
     use crate::render::{render, RenderOptions};
 
     fn joins(settings: &[(&str, &str)]) -> serde_json::Value {

@@ -7,22 +7,23 @@
 //! It is an estimate, not a bill: free tiers, taxes, data transfer to the
 //! internet, CloudWatch Logs volume and S3 storage beyond the first month are
 //! left out, and the load model's assumptions are the `LOAD_*` constants.
-
-use std::io::Write;
+//!
+//! Files: this one holds the result types and the load model's constants,
+//! `price` the prices, `model` what is priced, `estimate` the entry point,
+//! `table` the price table of `docs/costs.md` (generated from `price`).
 
 use serde::Serialize;
-use serde_json::{json, Value};
 
 /// When the prices below were taken (AWS public pricing pages, us-east-1).
 pub const PRICES_AS_OF: &str = "2025-06";
 
+pub mod estimate;
 mod joins;
 mod model;
 pub mod price;
+pub mod table;
 #[cfg(test)]
 mod tests;
-
-use model::Stack;
 
 pub const HOURS_PER_MONTH: f64 = 730.0;
 const SECONDS_PER_MONTH: f64 = HOURS_PER_MONTH * 3600.0;
@@ -61,52 +62,4 @@ pub struct Estimate {
     pub idle_usd: f64,
     pub at_1mbps_usd: f64,
     pub lines: Vec<CostLine>,
-}
-
-/// A stack's estimate beside the reference design's.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Comparison {
-    pub pattern: String,
-    pub prices_as_of: &'static str,
-    pub design: Estimate,
-    pub reference: Estimate,
-}
-
-impl Comparison {
-    /// The line `streamkit deploy` prints on stderr.
-    pub fn summary(&self) -> String {
-        format!(
-            "estimated cost: idle ~${:.0}/month, at 1 MB/s ~${:.0}/month (reference design: ~${:.0} and ~${:.0}; us-east-1 prices of {}; see BENCHMARKS.md)",
-            self.design.idle_usd,
-            self.design.at_1mbps_usd,
-            self.reference.idle_usd,
-            self.reference.at_1mbps_usd,
-            PRICES_AS_OF
-        )
-    }
-
-    /// `deploy`'s report: the summary line on stderr, or with `--output json`
-    /// one `{"event":"cost_estimate",...}` object on stdout.
-    pub fn report(&self, json: bool, out: &mut dyn Write) -> crate::Result<()> {
-        if json {
-            let event = json!({ "event": "cost_estimate", "estimate": self });
-            crate::commands::emit(out, &event.to_string())
-        } else {
-            eprintln!("{}", self.summary());
-            Ok(())
-        }
-    }
-}
-
-/// Estimates the stack `template` (as rendered for `pattern`) with the given
-/// `--parameter` values (others at their defaults), and the reference design.
-pub fn estimate(pattern: &str, template: &Value, given: &[(String, String)]) -> Comparison {
-    let design = Stack::read(pattern, template, given);
-    let reference = design.reference(pattern);
-    Comparison {
-        pattern: pattern.to_string(),
-        prices_as_of: PRICES_AS_OF,
-        design: design.bill(),
-        reference: reference.bill(),
-    }
 }

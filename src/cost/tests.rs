@@ -1,5 +1,8 @@
+//! The model's figures, checked against hand-computed prices.
+
+use super::estimate::estimate;
 use super::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 fn stream_template(extra: Value) -> Value {
     let mut t = json!({

@@ -17,23 +17,22 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
     VersioningConfiguration,
 };
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use serde::Serialize;
 
 use crate::aws::Aws;
+use crate::bucket::{BucketState, Ensured};
+use crate::dist::archive::sha256_hex;
+use crate::dist::manifest::DistManifest;
+use crate::dist::{GLOBAL_DIR, REGIONAL_DIR};
 use crate::error::{Error, Result};
 
 /// Metadata key holding an object's sha256 (hex).
 pub const SHA_KEY: &str = "sha256";
-/// Subdirectory of the templates in a `build-dist` output.
-pub const GLOBAL_DIR: &str = "global-s3-assets";
-/// Subdirectory of the code zips in a `build-dist` output.
-pub const REGIONAL_DIR: &str = "regional-s3-assets";
 /// Uploads in flight at once.
 pub const PARALLEL: usize = 4;
 
 /// Creates (or brings up to standard) one artifact bucket.
-pub async fn ensure_bucket(aws: &Aws, bucket: &str) -> Result<&'static str> {
+pub async fn ensure_bucket(aws: &Aws, bucket: &str) -> Result<Ensured> {
     let s3 = aws.s3();
     let mut create = s3.create_bucket().bucket(bucket);
     if aws.region != "us-east-1" {
@@ -44,11 +43,11 @@ pub async fn ensure_bucket(aws: &Aws, bucket: &str) -> Result<&'static str> {
         );
     }
     let state = match create.send().await {
-        Ok(_) => "created",
+        Ok(_) => BucketState::Created,
         Err(e) => {
             let code = e.code().unwrap_or_default().to_string();
             if code == "BucketAlreadyOwnedByYou" {
-                "exists"
+                BucketState::Exists
             } else if code == "BucketAlreadyExists" {
                 return Err(Error::BadInput(format!(
                     "bucket {bucket} belongs to another account; choose another --bucket-base"
@@ -128,10 +127,9 @@ pub async fn ensure_bucket(aws: &Aws, bucket: &str) -> Result<&'static str> {
         .is_some_and(|e| e.starts_with("http://"))
     {
         // A TLS-only policy would lock out the plain-HTTP endpoint in use (a local emulator).
-        return Ok(if state == "created" {
-            "created (no TLS-only policy: plain-HTTP endpoint)"
-        } else {
-            "exists (no TLS-only policy: plain-HTTP endpoint)"
+        return Ok(Ensured {
+            state,
+            tls_only: false,
         });
     }
     let policy = serde_json::json!({
@@ -151,7 +149,10 @@ pub async fn ensure_bucket(aws: &Aws, bucket: &str) -> Result<&'static str> {
         .send()
         .await
         .map_err(s3_error(aws, "PutBucketPolicy"))?;
-    Ok(state)
+    Ok(Ensured {
+        state,
+        tls_only: true,
+    })
 }
 
 /// Maps an S3 SDK error of `operation`.
@@ -166,19 +167,6 @@ where
     move |e| aws.error("s3", operation, e)
 }
 
-/// A bucket base must leave room for `-<region>` within S3's 63 characters.
-pub fn check_bucket_base(base: &str) -> Result<()> {
-    let ok =
-        regex::Regex::new(r"^[a-z0-9][a-z0-9.-]{1,40}[a-z0-9]$").is_ok_and(|re| re.is_match(base));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::BadInput(format!(
-            "--bucket-base '{base}': must be 3 to 42 lowercase letters, digits, dots or hyphens (the region is appended)"
-        )))
-    }
-}
-
 /// Creates the bucket (as [`ensure_bucket`]) only when it does not exist yet.
 pub async fn ensure_exists(aws: &Aws, bucket: &str) -> Result<()> {
     if aws.s3().head_bucket().bucket(bucket).send().await.is_err() {
@@ -187,64 +175,30 @@ pub async fn ensure_exists(aws: &Aws, bucket: &str) -> Result<()> {
     Ok(())
 }
 
-/// The parts of `deployment/manifest.json` (written by `build-dist`) publish reads.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Manifest {
-    pub solution: String,
-    pub version: String,
-    pub bucket_base: String,
-    #[serde(default)]
-    pub key_prefix: Option<String>,
-    #[serde(default)]
-    pub architecture: Option<String>,
-    #[serde(default)]
-    pub assets: Vec<ManifestFile>,
-    #[serde(default)]
-    pub templates: Vec<ManifestFile>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct ManifestFile {
-    /// Asset name (assets only).
-    #[serde(default)]
-    pub name: String,
-    /// File name inside `global-s3-assets/` (templates) or `regional-s3-assets/` (assets).
-    pub file: String,
-    pub sha256: String,
-}
-
-impl Manifest {
-    pub fn load(dir: &Path) -> Result<Manifest> {
-        let path = dir.join("manifest.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            Error::BadInput(format!(
-                "cannot read {}: {e}; run `streamkit build-dist` first or pass --dir",
-                path.display()
-            ))
-        })?;
-        serde_json::from_str(&text).map_err(|e| {
-            Error::BadInput(format!(
-                "{}: {e}; run `streamkit build-dist` again",
-                path.display()
-            ))
-        })
-    }
-
-    pub fn key_prefix(&self) -> String {
-        self.key_prefix
-            .clone()
-            .unwrap_or_else(|| format!("{}/{}/", self.solution, self.version))
-    }
-}
-
 /// One object publish handled.
 #[derive(Debug, Clone, Serialize)]
 pub struct Published {
     pub bucket: String,
     pub key: String,
-    /// `uploaded` or `unchanged`.
-    pub state: String,
+    pub state: ObjectState,
     pub bytes: u64,
+}
+
+/// Whether an object was sent or already there with the same sha256.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectState {
+    Uploaded,
+    Unchanged,
+}
+
+impl std::fmt::Display for ObjectState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(match self {
+            ObjectState::Uploaded => "uploaded",
+            ObjectState::Unchanged => "unchanged",
+        })
+    }
 }
 
 /// Uploads every file of the manifest: templates to `BASE`, code to
@@ -253,12 +207,12 @@ pub struct Published {
 pub async fn publish(
     aws: &Aws,
     dir: &Path,
-    manifest: &Manifest,
+    manifest: &DistManifest,
     regions: &[String],
     bucket_base: &str,
     progress: &mut dyn FnMut(&Published),
 ) -> Result<Vec<Published>> {
-    let prefix = manifest.key_prefix();
+    let prefix = &manifest.key_prefix;
     let mut jobs: Vec<(Aws, String, String, PathBuf, String)> = Vec::new();
     for t in &manifest.templates {
         let path = dir.join(GLOBAL_DIR).join(&t.file);
@@ -334,7 +288,7 @@ async fn put_if_changed(
             return Ok(Published {
                 bucket: bucket.into(),
                 key: key.into(),
-                state: "unchanged".into(),
+                state: ObjectState::Unchanged,
                 bytes,
             });
         }
@@ -353,7 +307,7 @@ async fn put_if_changed(
     Ok(Published {
         bucket: bucket.into(),
         key: key.into(),
-        state: "uploaded".into(),
+        state: ObjectState::Uploaded,
         bytes,
     })
 }
@@ -376,7 +330,7 @@ pub async fn upload_template(
     stack: &str,
     body: &str,
 ) -> Result<String> {
-    let sha = hex(&Sha256::digest(body.as_bytes()));
+    let sha = sha256_hex(body.as_bytes());
     let key = format!("{prefix}templates/{stack}-{}.json", &sha[..16]);
     aws.s3()
         .put_object()
@@ -388,9 +342,4 @@ pub async fn upload_template(
         .await
         .map_err(|e| missing_bucket(aws.error("s3", "PutObject", e), bucket))?;
     Ok(aws.object_url(bucket, &key))
-}
-
-/// Lowercase hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -5,9 +5,9 @@ use aws_sdk_cloudformation::types::{
     Capability, ChangeSetStatus, ChangeSetType, Parameter, ResourceChange, Tag,
 };
 use aws_sdk_cloudformation::Client;
-use serde::Serialize;
 
 use crate::aws::Aws;
+use crate::cfn::change::{Change, ChangeAction, Replacement};
 use crate::error::{Error, Result};
 
 use super::events::Poll;
@@ -29,16 +29,6 @@ pub struct ChangeSetRequest {
     pub tags: Vec<(String, String)>,
     /// CREATE for a new stack (or one in REVIEW_IN_PROGRESS), else UPDATE.
     pub create: bool,
-}
-
-/// One resource change, as shown in the table.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Change {
-    pub action: String,
-    pub logical_id: String,
-    pub resource_type: String,
-    /// `True`, `False`, `Conditional` (Modify only).
-    pub replacement: Option<String>,
 }
 
 /// A created change set.
@@ -183,13 +173,12 @@ async fn list_changes(cfn: &Client, aws: &Aws, id: &str) -> Result<Vec<Change>> 
 
 fn to_change(rc: &ResourceChange) -> Change {
     Change {
-        action: rc
-            .action()
-            .map(|a| a.as_str().to_string())
-            .unwrap_or_default(),
+        action: ChangeAction::from(rc.action().map_or("", |a| a.as_str())),
         logical_id: rc.logical_resource_id().unwrap_or_default().to_string(),
         resource_type: rc.resource_type().unwrap_or_default().to_string(),
-        replacement: rc.replacement().map(|r| r.as_str().to_string()),
+        replacement: rc
+            .replacement()
+            .and_then(|r| Replacement::parse(r.as_str())),
     }
 }
 
@@ -204,22 +193,4 @@ pub async fn delete(cfn: &Client, aws: &Aws, id: &str) -> Result<()> {
         .await
         .map_err(|e| aws.error("cloudformation", "DeleteChangeSet", e))?;
     Ok(())
-}
-
-/// The change table: action, logical id, type, replacement.
-pub fn table(changes: &[Change]) -> String {
-    let mut lines = vec![format!(
-        "{:<8} {:<36} {:<36} {}",
-        "ACTION", "RESOURCE", "TYPE", "REPLACEMENT"
-    )];
-    for c in changes {
-        lines.push(format!(
-            "{:<8} {:<36} {:<36} {}",
-            c.action,
-            c.logical_id,
-            c.resource_type,
-            c.replacement.as_deref().unwrap_or("-")
-        ));
-    }
-    lines.join("\n")
 }

@@ -7,11 +7,12 @@ use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use serde::Serialize;
 
 use crate::aws::Aws;
+use crate::cfn::status::Status;
 use crate::error::{Error, Result};
+use crate::io::Progress;
 
 use super::events::{self, Poll};
 use super::stack::{self, StackInfo};
-use super::ui::Ui;
 
 /// A bucket of the stack.
 #[derive(Debug, Clone, Serialize)]
@@ -68,18 +69,18 @@ pub async fn destroy(
     info: &StackInfo,
     delete_data: bool,
     poll: Poll,
-    ui: &mut Ui<'_>,
+    progress: &Progress<'_>,
 ) -> Result<Destroyed> {
     let cfn = aws.cloudformation();
     let buckets = buckets(aws, info).await?;
     if delete_data {
         for b in &buckets {
-            ui.info(&format!("emptying bucket {} ({})", b.name, b.logical_id));
+            progress.message(format!("emptying bucket {} ({})", b.name, b.logical_id));
             empty_bucket(aws, &b.name).await?;
         }
     }
-    let watched = stack::delete(&cfn, aws, info, &[], poll, ui).await?;
-    if watched.status != "DELETE_COMPLETE" {
+    let watched = stack::delete(&cfn, aws, info, &[], poll, progress).await?;
+    if watched.status != Status::DeleteComplete {
         return Err(Error::Deploy(events::failure_message(&info.name, &watched)));
     }
     let mut result = Destroyed {

@@ -5,35 +5,13 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use aws_sdk_cloudformation::Client;
-use serde::Serialize;
 
 use crate::aws::Aws;
+use crate::cfn::event::StackEvent;
+use crate::cfn::status::Status;
 use crate::error::{Error, Result};
-
-use super::ui::Ui;
-
-/// One stack event, in the fields streamkit shows.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct StackEvent {
-    pub id: String,
-    pub time: String,
-    pub logical_id: String,
-    pub resource_type: String,
-    pub status: String,
-    pub reason: Option<String>,
-}
-
-impl StackEvent {
-    /// Whether this event is about the stack itself rather than a resource.
-    pub fn is_stack(&self) -> bool {
-        self.resource_type == "AWS::CloudFormation::Stack"
-    }
-
-    fn is_cancellation(&self) -> bool {
-        let reason = self.reason.as_deref().unwrap_or_default().to_lowercase();
-        reason.contains("cancelled") || reason.contains("canceled")
-    }
-}
+use crate::io::Progress;
+use crate::progress::Event;
 
 /// Poll delays: the first poll is immediate, then `initial`, growing by half
 /// each time up to `max`.
@@ -61,16 +39,6 @@ impl Poll {
     }
 }
 
-/// Terminal stack statuses (no operation in progress).
-pub fn is_terminal(status: &str) -> bool {
-    !status.ends_with("_IN_PROGRESS")
-}
-
-/// Statuses that mean the last operation failed.
-pub fn is_failure(status: &str) -> bool {
-    status.ends_with("_FAILED") || status.contains("ROLLBACK")
-}
-
 /// The events of `stack` newer than `after` (an event id), oldest first.
 pub async fn new_events(
     cfn: &Client,
@@ -93,13 +61,11 @@ pub async fn new_events(
             }
             out.push(StackEvent {
                 id: id.to_string(),
+                stack: ev.stack_name().unwrap_or(stack).to_string(),
                 time: ev.timestamp().map(|t| t.to_string()).unwrap_or_default(),
                 logical_id: ev.logical_resource_id().unwrap_or_default().to_string(),
                 resource_type: ev.resource_type().unwrap_or_default().to_string(),
-                status: ev
-                    .resource_status()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_default(),
+                status: Status::from(ev.resource_status().map_or("", |s| s.as_str())),
                 reason: ev.resource_status_reason().map(str::to_string),
             });
         }
@@ -129,13 +95,13 @@ pub async fn latest_event_id(cfn: &Client, aws: &Aws, stack: &str) -> Result<Opt
 /// How a watched operation ended.
 #[derive(Debug, Clone)]
 pub struct Watched {
-    pub status: String,
+    pub status: Status,
     pub events: Vec<StackEvent>,
 }
 
 impl Watched {
     pub fn failed(&self) -> bool {
-        is_failure(&self.status)
+        self.status.is_failure()
     }
 }
 
@@ -148,7 +114,7 @@ pub async fn watch(
     stack: &str,
     marker: Option<String>,
     poll: Poll,
-    ui: &mut Ui<'_>,
+    progress: &Progress<'_>,
 ) -> Result<Watched> {
     let mut seen: Vec<StackEvent> = Vec::new();
     let mut last = marker;
@@ -163,21 +129,26 @@ pub async fn watch(
         for (i, ev) in fresh.into_iter().enumerate() {
             last = Some(ev.id.clone());
             if !ev.is_stack() {
-                if is_terminal(&ev.status) {
+                if ev.status.is_terminal() {
                     active.remove(&ev.logical_id);
                     done.insert(ev.logical_id.clone());
                 } else {
                     active.insert(ev.logical_id.clone());
                 }
             }
-            ui.event(stack, &ev, (done.len(), active.len()));
-            let finished = i + 1 == count
-                && ev.is_stack()
-                && is_terminal(&ev.status)
-                && ev.status != "REVIEW_IN_PROGRESS";
+            progress.emit(Event::Resource {
+                stack: ev.stack.clone(),
+                time: ev.time.clone(),
+                logical_id: ev.logical_id.clone(),
+                resource_type: ev.resource_type.clone(),
+                status: ev.status.clone(),
+                reason: ev.reason.clone(),
+                counts: (done.len(), active.len()),
+            });
+            let finished = (i + 1 == count && ev.is_stack() && ev.status.is_terminal())
+                .then(|| ev.status.clone());
             seen.push(ev);
-            if finished {
-                let status = seen.last().map(|e| e.status.clone()).unwrap_or_default();
+            if let Some(status) = finished {
                 return Ok(Watched {
                     status,
                     events: seen,
@@ -190,25 +161,25 @@ pub async fn watch(
 
 /// The first resource failure that is not a cancellation, else the first failure.
 pub fn root_cause(events: &[StackEvent]) -> Option<&StackEvent> {
-    let failed = |e: &&StackEvent| e.status.ends_with("_FAILED") && !e.is_stack();
+    let failed = |e: &&StackEvent| e.status.is_failed() && !e.is_stack();
     events
         .iter()
         .filter(failed)
         .find(|e| !e.is_cancellation())
-        .or_else(|| events.iter().find(|e| e.status.ends_with("_FAILED")))
+        .or_else(|| events.iter().find(|e| e.status.is_failed()))
 }
 
 /// What to run next after an operation ended in `status`.
-pub fn next_step(status: &str, stack: &str, cause: Option<&StackEvent>) -> String {
+pub fn next_step(status: &Status, stack: &str, cause: Option<&StackEvent>) -> String {
     match status {
-        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" => format!(
+        Status::RollbackComplete | Status::RollbackFailed | Status::CreateFailed => format!(
             "fix the cause, then run `streamkit deploy --stack-name {stack} --yes`: the failed stack is deleted and created again"
         ),
-        "UPDATE_ROLLBACK_FAILED" => format!(
+        Status::UpdateRollbackFailed => format!(
             "run `streamkit deploy --stack-name {stack} --skip-resources {}` to finish the rollback, skipping resources that cannot roll back, then deploy again",
             cause.map(|c| c.logical_id.as_str()).unwrap_or("LOGICAL_ID")
         ),
-        "DELETE_FAILED" => format!(
+        Status::DeleteFailed => format!(
             "fix the cause (a data bucket that is not empty needs `--delete-data`), then run `streamkit destroy --stack-name {stack}` again"
         ),
         _ => format!(
@@ -235,4 +206,25 @@ pub fn failure_message(stack: &str, watched: &Watched) -> String {
         watched.status,
         next_step(&watched.status, stack, cause)
     )
+}
+
+/// Follows an operation; Ctrl-C stops watching (not the stack) and says how to re-attach.
+pub async fn follow(
+    cfn: &Client,
+    aws: &Aws,
+    stack_id: &str,
+    name: &str,
+    marker: Option<String>,
+    poll: Poll,
+    progress: &Progress<'_>,
+) -> Result<Watched> {
+    let result = tokio::select! {
+        r = watch(cfn, aws, stack_id, marker, poll, progress) => r,
+        _ = tokio::signal::ctrl_c() => Err(Error::Interrupted(format!(
+            "interrupted: stack {name} keeps going in CloudFormation ({}); re-attach with `streamkit status --watch --stack-name {name} --region {}`",
+            aws.region, aws.region
+        ))),
+    };
+    progress.emit(Event::OperationEnd);
+    result
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::changeset::Change;
+use crate::cfn::change::{Change, ChangeAction, Replacement};
 
 /// Resource types whose replacement or deletion loses data.
 pub const STATEFUL: [&str; 4] = [
@@ -42,7 +42,7 @@ pub struct Sides<'a> {
 /// replacing property changes value.
 pub fn mark_replacements(changes: &mut [Change], sides: &Sides<'_>) {
     for c in changes.iter_mut() {
-        if c.action != "Modify" || c.replacement.as_deref() == Some("True") {
+        if c.action != ChangeAction::Modify || c.replacement == Some(Replacement::True) {
             continue;
         }
         let old = &sides.old_template["Resources"][&c.logical_id]["Properties"];
@@ -51,7 +51,7 @@ pub fn mark_replacements(changes: &mut [Change], sides: &Sides<'_>) {
             .iter()
             .any(|p| resolve(&old[*p], sides.old_params) != resolve(&new[*p], sides.new_params));
         if changed {
-            c.replacement = Some("True".into());
+            c.replacement = Some(Replacement::True);
         }
     }
 }
@@ -78,10 +78,14 @@ pub fn refused(changes: &[Change]) -> Vec<(Change, &'static str)> {
     changes
         .iter()
         .filter(|c| STATEFUL.contains(&c.resource_type.as_str()))
-        .filter_map(|c| match (c.action.as_str(), c.replacement.as_deref()) {
-            ("Remove", _) => Some((c.clone(), "would be deleted")),
-            ("Modify", Some("True")) => Some((c.clone(), "would be replaced")),
-            ("Modify", Some("Conditional")) => Some((c.clone(), "may be replaced")),
+        .filter_map(|c| match (&c.action, c.replacement) {
+            (ChangeAction::Remove, _) => Some((c.clone(), "would be deleted")),
+            (ChangeAction::Modify, Some(Replacement::True)) => {
+                Some((c.clone(), "would be replaced"))
+            }
+            (ChangeAction::Modify, Some(Replacement::Conditional)) => {
+                Some((c.clone(), "may be replaced"))
+            }
             _ => None,
         })
         .collect()
@@ -97,7 +101,7 @@ mod tests {
             action: action.into(),
             logical_id: "R".into(),
             resource_type: ty.into(),
-            replacement: replacement.map(str::to_string),
+            replacement: replacement.and_then(Replacement::parse),
         }
     }
 
@@ -127,7 +131,7 @@ mod tests {
             new_params: &new,
         };
         mark_replacements(&mut changes, &sides);
-        assert_eq!(changes[0].replacement.as_deref(), Some("True"));
+        assert_eq!(changes[0].replacement, Some(Replacement::True));
         let sides = Sides {
             old_template: &t,
             old_params: &old,

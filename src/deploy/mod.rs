@@ -10,8 +10,9 @@ pub mod destroy;
 pub mod events;
 pub mod guard;
 pub mod params;
+mod request;
+mod settle;
 pub mod stack;
-pub mod ui;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,45 +20,53 @@ use std::time::Instant;
 
 use aws_sdk_cloudformation::Client;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::aws::Aws;
+use crate::cfn::change::Change;
+use crate::cfn::status::Status;
 use crate::error::{Error, Result};
-use changeset::{Change, ChangeSetRequest, TemplateSource};
-use events::{Poll, Watched};
+use crate::io::Progress;
+use crate::progress::Event;
+use changeset::{ChangeSetRequest, TemplateSource};
 use stack::{Output, StackInfo};
-use ui::Ui;
 
-/// Templates larger than this go to CloudFormation through S3.
-pub const MAX_BODY: usize = 51_200;
-
-/// One stack deployment.
-#[derive(Debug, Clone)]
-pub struct DeployRequest {
-    pub stack: String,
-    pub template: Value,
-    pub parameters: Vec<(String, String)>,
-    pub tags: Vec<(String, String)>,
-    pub allow_replacement: bool,
-    /// Resources to skip when continuing an UPDATE_ROLLBACK_FAILED rollback.
-    pub skip_resources: Vec<String>,
-    /// Bucket and key prefix for templates over [`MAX_BODY`].
-    pub template_bucket: Option<(String, String)>,
-    pub poll: Poll,
-    /// Only show the change set, then delete it (`streamkit diff`).
-    pub plan_only: bool,
-}
+pub use request::{DeployRequest, MAX_BODY};
 
 /// What a deploy did: both `Display` (text) and `Serialize` (`--output json`).
 #[derive(Debug, Clone, Serialize)]
 pub struct DeployResult {
     pub stack: String,
     pub region: String,
-    /// `created`, `updated`, `no changes` or `planned` (diff).
-    pub result: String,
+    pub result: Outcome,
     pub changes: Vec<Change>,
     pub outputs: Vec<Output>,
     pub seconds: f64,
+}
+
+/// What became of the stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Outcome {
+    #[serde(rename = "created")]
+    Created,
+    #[serde(rename = "updated")]
+    Updated,
+    #[serde(rename = "no changes")]
+    NoChanges,
+    /// `diff`: the change set was shown, then deleted.
+    #[serde(rename = "planned")]
+    Planned,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            Outcome::Created => "created",
+            Outcome::Updated => "updated",
+            Outcome::NoChanges => "no changes",
+            Outcome::Planned => "planned",
+        })
+    }
 }
 
 impl fmt::Display for DeployResult {
@@ -75,31 +84,35 @@ impl fmt::Display for DeployResult {
 }
 
 /// Deploys one stack in `aws`'s region.
-pub async fn deploy(aws: &Aws, req: &DeployRequest, ui: &mut Ui<'_>) -> Result<DeployResult> {
+pub async fn deploy(
+    aws: &Aws,
+    req: &DeployRequest,
+    progress: &Progress<'_>,
+) -> Result<DeployResult> {
     let started = Instant::now();
     let cfn = aws.cloudformation();
-    let existing = settle(&cfn, aws, req, ui).await?;
+    let existing = settle::settle(&cfn, aws, req, progress).await?;
     let body = serde_json::to_string(&req.template).map_err(|e| Error::Aws(e.to_string()))?;
     let previous = existing.as_ref().map(|s| &s.parameters);
-    let done = |result: &str, changes: Vec<Change>, outputs: Vec<Output>| DeployResult {
+    let done = |result: Outcome, changes: Vec<Change>, outputs: Vec<Output>| DeployResult {
         stack: req.stack.clone(),
         region: aws.region.clone(),
-        result: result.to_string(),
+        result,
         changes,
         outputs,
         seconds: started.elapsed().as_secs_f64(),
     };
 
     let old_template = match &existing {
-        Some(s) if s.status != "REVIEW_IN_PROGRESS" => {
+        Some(s) if s.status != Status::ReviewInProgress => {
             Some(stack::template(&cfn, aws, &s.id).await?)
         }
         _ => None,
     };
     if let (Some(s), Some(old)) = (&existing, &old_template) {
         if unchanged(old, s, req) {
-            ui.info(&format!("{}: no changes", req.stack));
-            return Ok(done("no changes", Vec::new(), s.outputs.clone()));
+            progress.message(format!("{}: no changes", req.stack));
+            return Ok(done(Outcome::NoChanges, Vec::new(), s.outputs.clone()));
         }
     }
 
@@ -112,7 +125,7 @@ pub async fn deploy(aws: &Aws, req: &DeployRequest, ui: &mut Ui<'_>) -> Result<D
     };
     let create = existing
         .as_ref()
-        .is_none_or(|s| s.status == "REVIEW_IN_PROGRESS");
+        .is_none_or(|s| s.status == Status::ReviewInProgress);
     let cs_req = ChangeSetRequest {
         stack: req.stack.clone(),
         template,
@@ -123,9 +136,9 @@ pub async fn deploy(aws: &Aws, req: &DeployRequest, ui: &mut Ui<'_>) -> Result<D
     let mut cs = changeset::create(&cfn, aws, &cs_req, req.poll).await?;
     if cs.empty {
         changeset::delete(&cfn, aws, &cs.id).await?;
-        ui.info(&format!("{}: no changes", req.stack));
+        progress.message(format!("{}: no changes", req.stack));
         let outputs = existing.map(|s| s.outputs).unwrap_or_default();
-        return Ok(done("no changes", Vec::new(), outputs));
+        return Ok(done(Outcome::NoChanges, Vec::new(), outputs));
     }
     if let (Some(s), Some(old)) = (&existing, &old_template) {
         let new_params = params::effective(&req.template, &req.parameters, previous);
@@ -137,11 +150,14 @@ pub async fn deploy(aws: &Aws, req: &DeployRequest, ui: &mut Ui<'_>) -> Result<D
         };
         guard::mark_replacements(&mut cs.changes, &sides);
     }
-    show_changes(ui, &req.stack, &cs.changes)?;
+    progress.emit(Event::Changeset {
+        stack: req.stack.clone(),
+        changes: cs.changes.clone(),
+    });
     if req.plan_only {
         abandon(&cfn, aws, &cs, create).await?;
         let outputs = existing.map(|s| s.outputs).unwrap_or_default();
-        return Ok(done("planned", cs.changes, outputs));
+        return Ok(done(Outcome::Planned, cs.changes, outputs));
     }
 
     let refused = guard::refused(&cs.changes);
@@ -163,7 +179,12 @@ pub async fn deploy(aws: &Aws, req: &DeployRequest, ui: &mut Ui<'_>) -> Result<D
         req.stack,
         aws.region
     );
-    match ui.confirm(&question) {
+    let confirmed = if req.yes {
+        Ok(true)
+    } else {
+        progress.confirm(&question)
+    };
+    match confirmed {
         Ok(true) => {}
         Ok(false) => {
             abandon(&cfn, aws, &cs, create).await?;
@@ -184,116 +205,29 @@ pub async fn deploy(aws: &Aws, req: &DeployRequest, ui: &mut Ui<'_>) -> Result<D
         .send()
         .await
         .map_err(|e| aws.error("cloudformation", "ExecuteChangeSet", e))?;
-    ui.start_progress(&format!("deploying {} in {}", req.stack, aws.region));
-    let watched = follow(&cfn, aws, &cs.stack_id, &req.stack, marker, req.poll, ui).await?;
+    progress.emit(Event::Operation {
+        what: format!("deploying {} in {}", req.stack, aws.region),
+    });
+    let watched = events::follow(
+        &cfn,
+        aws,
+        &cs.stack_id,
+        &req.stack,
+        marker,
+        req.poll,
+        progress,
+    )
+    .await?;
     if watched.failed() {
         return Err(Error::Deploy(events::failure_message(&req.stack, &watched)));
     }
     let info = stack::require(&cfn, aws, &cs.stack_id).await?;
-    let result = if create { "created" } else { "updated" };
+    let result = if create {
+        Outcome::Created
+    } else {
+        Outcome::Updated
+    };
     Ok(done(result, cs.changes, info.outputs))
-}
-
-/// Follows an operation; Ctrl-C stops watching (not the stack) and says how to re-attach.
-pub async fn follow(
-    cfn: &Client,
-    aws: &Aws,
-    stack_id: &str,
-    name: &str,
-    marker: Option<String>,
-    poll: Poll,
-    ui: &mut Ui<'_>,
-) -> Result<Watched> {
-    let result = tokio::select! {
-        r = events::watch(cfn, aws, stack_id, marker, poll, ui) => r,
-        _ = tokio::signal::ctrl_c() => Err(Error::Interrupted(format!(
-            "interrupted: stack {name} keeps going in CloudFormation ({}); re-attach with `streamkit status --watch --stack-name {name} --region {}`",
-            aws.region, aws.region
-        ))),
-    };
-    ui.finish_progress();
-    result
-}
-
-/// Brings an existing stack into a state a change set can be made against:
-/// waits for an operation in progress, recreates after a failed create,
-/// continues a failed update rollback.
-async fn settle(
-    cfn: &Client,
-    aws: &Aws,
-    req: &DeployRequest,
-    ui: &mut Ui<'_>,
-) -> Result<Option<StackInfo>> {
-    let Some(mut s) = stack::describe(cfn, aws, &req.stack).await? else {
-        return Ok(None);
-    };
-    if !events::is_terminal(&s.status) && s.status != "REVIEW_IN_PROGRESS" {
-        ui.info(&format!(
-            "{} is {}; waiting for that operation to finish",
-            s.name, s.status
-        ));
-        follow(cfn, aws, &s.id, &s.name, None, req.poll, ui).await?;
-        s = stack::require(cfn, aws, &s.id).await?;
-    }
-    let stuck = [
-        "ROLLBACK_COMPLETE",
-        "ROLLBACK_FAILED",
-        "UPDATE_ROLLBACK_FAILED",
-    ];
-    if req.plan_only && stuck.contains(&s.status.as_str()) {
-        return Err(Error::Deploy(format!(
-            "{} is {}; nothing to compare against. next: {}",
-            s.name,
-            s.status,
-            events::next_step(&s.status, &s.name, None)
-        )));
-    }
-    match s.status.as_str() {
-        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" => {
-            let q = format!("{} is {} after a failed create and cannot be updated; delete it and create it again?", s.name, s.status);
-            if !ui.confirm(&q)? {
-                return Err(Error::BadInput(format!(
-                    "{} left as {}; nothing was changed",
-                    s.name, s.status
-                )));
-            }
-            let watched = stack::delete(cfn, aws, &s, &[], req.poll, ui).await?;
-            if watched.status != "DELETE_COMPLETE" {
-                return Err(Error::Deploy(events::failure_message(&s.name, &watched)));
-            }
-            Ok(None)
-        }
-        "UPDATE_ROLLBACK_FAILED" => {
-            ui.info(&format!(
-                "{} is UPDATE_ROLLBACK_FAILED; continuing the rollback{}",
-                s.name,
-                if req.skip_resources.is_empty() {
-                    String::new()
-                } else {
-                    format!(" skipping {}", req.skip_resources.join(", "))
-                }
-            ));
-            let marker = events::latest_event_id(cfn, aws, &s.id).await?;
-            cfn.continue_update_rollback()
-                .stack_name(&s.id)
-                .set_resources_to_skip(Some(req.skip_resources.clone()).filter(|v| !v.is_empty()))
-                .send()
-                .await
-                .map_err(|e| aws.error("cloudformation", "ContinueUpdateRollback", e))?;
-            let watched = follow(cfn, aws, &s.id, &s.name, marker, req.poll, ui).await?;
-            if watched.status != "UPDATE_ROLLBACK_COMPLETE" {
-                return Err(Error::Deploy(events::failure_message(&s.name, &watched)));
-            }
-            stack::describe(cfn, aws, &s.id).await
-        }
-        "DELETE_FAILED" => Err(Error::Deploy(format!(
-            "{} is DELETE_FAILED ({}); next: {}",
-            s.name,
-            s.reason.clone().unwrap_or_default(),
-            events::next_step("DELETE_FAILED", &s.name, None)
-        ))),
-        _ => Ok(Some(s)),
-    }
 }
 
 /// Same template, same effective parameters, requested tags already set.
@@ -326,13 +260,4 @@ async fn abandon(cfn: &Client, aws: &Aws, cs: &changeset::ChangeSet, create: boo
             .map_err(|e| aws.error("cloudformation", "DeleteStack", e))?;
     }
     Ok(())
-}
-
-fn show_changes(ui: &mut Ui<'_>, stack: &str, changes: &[Change]) -> Result<()> {
-    if ui.json {
-        ui.json_line(&json!({ "event": "changeset", "stack": stack, "changes": changes }))
-    } else {
-        ui.info(&changeset::table(changes));
-        Ok(())
-    }
 }

@@ -9,17 +9,19 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::aws::Aws;
+use crate::cfn::status::Status;
 use crate::error::{Error, Result};
+use crate::io::Progress;
+use crate::progress::Event;
 
 use super::events::{self, Poll, Watched};
-use super::ui::Ui;
 
 /// A deployed stack as streamkit needs it.
 #[derive(Debug, Clone, Serialize)]
 pub struct StackInfo {
     pub id: String,
     pub name: String,
-    pub status: String,
+    pub status: Status,
     pub reason: Option<String>,
     pub parameters: BTreeMap<String, String>,
     pub tags: BTreeMap<String, String>,
@@ -48,11 +50,8 @@ pub async fn describe(cfn: &Client, aws: &Aws, name: &str) -> Result<Option<Stac
     let Some(s) = resp.stacks().first() else {
         return Ok(None);
     };
-    let status = s
-        .stack_status()
-        .map(|x| x.as_str().to_string())
-        .unwrap_or_default();
-    if status == "DELETE_COMPLETE" {
+    let status = Status::from(s.stack_status().map_or("", |x| x.as_str()));
+    if status == Status::DeleteComplete {
         return Ok(None);
     }
     Ok(Some(StackInfo {
@@ -147,7 +146,7 @@ pub async fn delete(
     stack: &StackInfo,
     retain: &[String],
     poll: Poll,
-    ui: &mut Ui<'_>,
+    progress: &Progress<'_>,
 ) -> Result<Watched> {
     let marker = events::latest_event_id(cfn, aws, &stack.id).await?;
     let mut req = cfn.delete_stack().stack_name(&stack.id);
@@ -157,8 +156,10 @@ pub async fn delete(
     req.send()
         .await
         .map_err(|e| aws.error("cloudformation", "DeleteStack", e))?;
-    ui.start_progress(&format!("deleting {}", stack.name));
-    let watched = events::watch(cfn, aws, &stack.id, marker, poll, ui).await;
-    ui.finish_progress();
+    progress.emit(Event::Operation {
+        what: format!("deleting {}", stack.name),
+    });
+    let watched = events::watch(cfn, aws, &stack.id, marker, poll, progress).await;
+    progress.emit(Event::OperationEnd);
     watched
 }

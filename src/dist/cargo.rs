@@ -6,8 +6,9 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use super::{Arch, Event};
+use super::arch::Arch;
 use crate::error::{Error, Result};
+use crate::progress::Event;
 
 /// How an asset is packaged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,8 +77,9 @@ pub struct Workspace {
     pub bins: Vec<(String, String)>,
 }
 
-/// Reads the workspace layout with `cargo metadata` (honours `CARGO_TARGET_DIR`).
-pub fn workspace(root: &Path) -> Result<Workspace> {
+/// Reads the workspace layout with `cargo metadata` (honours `CARGO_TARGET_DIR`);
+/// `target_dir` overrides where the binaries are.
+pub fn workspace(root: &Path, target_dir: Option<&Path>) -> Result<Workspace> {
     let output = Command::new(cargo())
         .args(["metadata", "--format-version", "1", "--no-deps"])
         .arg("--manifest-path")
@@ -114,7 +116,10 @@ pub fn workspace(root: &Path) -> Result<Workspace> {
     }
     Ok(Workspace {
         root: root.to_path_buf(),
-        target_dir: PathBuf::from(meta["target_directory"].as_str().unwrap_or("target")),
+        target_dir: target_dir.map_or_else(
+            || PathBuf::from(meta["target_directory"].as_str().unwrap_or("target")),
+            Path::to_path_buf,
+        ),
         bins,
     })
 }
@@ -205,14 +210,16 @@ pub fn build(
     profile: &str,
     specs: &[&AssetSpec],
     capture_stderr: bool,
-    progress: &mut dyn FnMut(Event<'_>),
+    progress: &dyn Fn(Event),
 ) -> Result<()> {
     let mut cmd = Command::new(cargo());
     cmd.current_dir(&ws.root)
         .args(["build", "--message-format", "json-render-diagnostics"])
         .args(["--profile", profile])
         .arg("--manifest-path")
-        .arg(ws.root.join("Cargo.toml"));
+        .arg(ws.root.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&ws.target_dir);
     if let Some(t) = &tc.target {
         cmd.args(["--target", t]);
     }
@@ -245,7 +252,9 @@ pub fn build(
             };
             if msg["reason"] == "compiler-artifact" {
                 let name = msg["target"]["name"].as_str().unwrap_or_default();
-                progress(Event::Compiled { krate: name });
+                progress(Event::Compiled {
+                    krate: name.to_string(),
+                });
             }
         }
     }
@@ -257,7 +266,7 @@ pub fn build(
         .unwrap_or_default();
     if !status.success() {
         if !captured.is_empty() {
-            eprint!("{captured}");
+            progress(Event::message(captured.trim_end()));
         }
         let packages: Vec<&str> = specs.iter().map(|s| s.package).collect();
         return Err(Error::Build(format!(

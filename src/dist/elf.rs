@@ -7,7 +7,7 @@ use object::elf::{FileHeader64, EM_AARCH64, EM_X86_64, ET_DYN, ET_EXEC};
 use object::read::elf::{ElfFile64, FileHeader};
 use object::{Endianness, FileKind};
 
-use super::Arch;
+use super::arch::Arch;
 
 /// Newest glibc symbol version the binaries may require (Amazon Linux 2023).
 pub const GLIBC_FLOOR: (u32, u32) = (2, 34);

@@ -1,6 +1,7 @@
 //! `streamkit local replicate`: polls each region's stream and replicates
-//! with the replicator core ([`Replicator::replicate_shard`], the code the
-//! Lambda runs), the way the event source mappings would in AWS.
+//! with the replicator core ([`Replicator::replicate_until_confirmed`] over
+//! `replicate_shard`, the code the Lambda runs), the way the event source
+//! mappings would in AWS. This is streamkit's one local replication loop.
 //!
 //! Echo prevention is the core's (the Lambda does the same): the active
 //! region replicates only records that arrived in its stream at or after it
@@ -28,8 +29,7 @@ use super::{core_error, XrStack};
 use crate::aws::Aws;
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone)]
-pub struct RunOptions {
+pub struct RunOptions<'a> {
     /// Stop once every shard of both streams returned nothing for this long.
     pub until_idle: Option<Duration>,
     /// Pause between empty poll rounds.
@@ -38,8 +38,8 @@ pub struct RunOptions {
     pub batch_limit: i32,
     /// Give up once a batch, poll or config read made no progress for this long.
     pub max_retry: Duration,
-    /// Where progress lines go (stderr in the CLI).
-    pub progress: fn(&str),
+    /// Where retry lines go (the command's progress).
+    pub progress: &'a dyn Fn(&str),
 }
 
 /// Totals of one region's runner.
@@ -65,12 +65,12 @@ pub struct RegionRun {
 }
 
 /// Runs one replicator per region concurrently until idle (or for ever).
-pub async fn run(xr: &XrStack, opts: &RunOptions) -> Result<Vec<RegionRun>> {
+pub async fn run(xr: &XrStack, opts: &RunOptions<'_>) -> Result<Vec<RegionRun>> {
     let runs = xr.regions.iter().map(|r| run_region(xr, r, opts));
     futures::future::try_join_all(runs).await
 }
 
-async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions) -> Result<RegionRun> {
+async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions<'_>) -> Result<RegionRun> {
     let aws = xr.aws_of(region)?;
     let target = xr.other_region(region).to_string();
     let mut cfg = ReplicatorConfig::new(
@@ -220,7 +220,7 @@ async fn open(
 struct Site<'a> {
     region: &'a str,
     aws: &'a Aws,
-    opts: &'a RunOptions,
+    opts: &'a RunOptions<'a>,
 }
 
 /// Waits between attempts at one call: 0.5 s doubling to 10 s, for at most

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::body::{Kind, MetricRef, Source, Widget};
 use super::facts::{self, Cadence};
-use super::AlarmInfo;
+use super::model::AlarmInfo;
 
 /// The verdict for one metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::body::{Kind, MetricWidget, Widget};
 use super::chart::{self, Level, Line, Spec, PALETTE};
 use super::fetch::Fetched;
-use super::{AlarmInfo, Window};
+use super::model::{AlarmInfo, Window};
 
 pub const COLUMN_PX: u32 = 60;
 pub const ROW_PX: u32 = 45;

@@ -46,9 +46,11 @@ pub async fn deploy_pair(emu: &Emulator) -> (Clients, Clients) {
     (a, b)
 }
 
-/// Parses the CLI's JSON output; panics with the text when it is not JSON.
+/// Parses the CLI's JSON result (the first NDJSON line: an error object may
+/// follow it); panics with the text when it is not JSON.
 pub fn json_of(text: &str) -> Value {
-    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    let first = text.lines().next().unwrap_or_default();
+    serde_json::from_str(first).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
 /// `n` CDC records (JSON with commitTimestamp) over `KEYS` keys; `tag` makes payloads unique per batch.

@@ -3,8 +3,10 @@
 //! other region, checkpoints per shard and publishes lag metrics.
 //!
 //! Entry points: [`lambda::handle`] (the Lambda function) and
-//! [`local::run_local`] (a poller for `streamkit local replicate`), both over
-//! [`Replicator::replicate_shard`].
+//! [`Replicator::replicate_until_confirmed`] (a batch retried until the
+//! destination accepts it), both over [`Replicator::replicate_shard`]. The
+//! local runner that polls the streams (`streamkit local replicate`) is the
+//! CLI's, `src/replication/runner.rs`: there is one local replication loop.
 
 pub mod active;
 pub mod checkpoint;
@@ -12,7 +14,6 @@ pub mod config;
 pub mod drain;
 pub mod error;
 pub mod lambda;
-pub mod local;
 pub mod metrics;
 mod replicate;
 

@@ -282,29 +282,6 @@ async fn missing_config_item_is_an_error_not_a_skip() {
     );
 }
 
-#[tokio::test]
-async fn local_runner_uses_the_same_core_and_resumes_from_checkpoints() {
-    let s = setup(120).await;
-    let replicator = Replicator::new(Clients::from_sdk_config(&s.a, B), config(A, B));
-    let source_client = aws_sdk_kinesis::Client::new(&s.a);
-    let opts = streamkit_replicator::local::LocalOptions {
-        stop_when_caught_up: true,
-        batch_limit: 50,
-        ..Default::default()
-    };
-    let summary = streamkit_replicator::local::run_local(&source_client, &replicator, &opts)
-        .await
-        .unwrap();
-    assert_eq!(summary.records_replicated, 120);
-    // A second run resumes after the checkpoints: nothing new, nothing re-sent.
-    let summary = streamkit_replicator::local::run_local(&source_client, &replicator, &opts)
-        .await
-        .unwrap();
-    assert_eq!(summary.records_read, 0);
-    let dest = read_all(&s.b).await;
-    assert_eq!(by_key(&dest), by_key(&read_all(&s.a).await));
-}
-
 /// After a failover, the new active region must not keep believing it is
 /// passive for the cache's lifetime: records it skips as passive are
 /// acknowledged and never replicated (they would be lost).

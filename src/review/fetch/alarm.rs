@@ -5,7 +5,7 @@ use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricAlarm};
 
 use crate::review::body::MetricRef;
-use crate::review::AlarmInfo;
+use crate::review::model::AlarmInfo;
 
 pub(super) fn alarm_info(a: &MetricAlarm, region: &str) -> AlarmInfo {
     let dims = |ds: &[Dimension]| -> Vec<(String, String)> {

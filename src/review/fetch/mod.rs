@@ -18,7 +18,7 @@ use aws_sdk_cloudwatch::Client;
 use futures::future::try_join_all;
 
 use super::body::{MetricRef, MetricWidget, Source};
-use super::{AlarmInfo, Window};
+use super::model::{AlarmInfo, Window};
 use crate::aws::Aws;
 use crate::error::{Error, Result};
 

@@ -10,7 +10,8 @@ use futures::future::try_join_all;
 use super::{metric_query, Fetcher, Listed};
 use crate::error::Result;
 use crate::review::check::{Observation, Target};
-use crate::review::{facts, Window};
+use crate::review::facts;
+use crate::review::model::Window;
 
 impl Fetcher {
     /// What ListMetrics, GetMetricData and Kinesis say about each target (same order).

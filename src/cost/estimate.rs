@@ -1,0 +1,44 @@
+//! The estimate of a rendered stack beside its reference design, as `deploy`
+//! shows it (an event before any AWS call) and BENCHMARKS.md tabulates it.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::model::Stack;
+use super::{Estimate, PRICES_AS_OF};
+
+/// A stack's estimate beside the reference design's.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Comparison {
+    pub pattern: String,
+    pub prices_as_of: &'static str,
+    pub design: Estimate,
+    pub reference: Estimate,
+}
+
+impl Comparison {
+    /// The line `streamkit deploy` prints on stderr.
+    pub fn summary(&self) -> String {
+        format!(
+            "estimated cost: idle ~${:.0}/month, at 1 MB/s ~${:.0}/month (reference design: ~${:.0} and ~${:.0}; us-east-1 prices of {}; see BENCHMARKS.md)",
+            self.design.idle_usd,
+            self.design.at_1mbps_usd,
+            self.reference.idle_usd,
+            self.reference.at_1mbps_usd,
+            PRICES_AS_OF
+        )
+    }
+}
+
+/// Estimates the stack `template` (as rendered for `pattern`) with the given
+/// `--parameter` values (others at their defaults), and the reference design.
+pub fn estimate(pattern: &str, template: &Value, given: &[(String, String)]) -> Comparison {
+    let design = Stack::read(pattern, template, given);
+    let reference = design.reference(pattern);
+    Comparison {
+        pattern: pattern.to_string(),
+        prices_as_of: PRICES_AS_OF,
+        design: design.bill(),
+        reference: reference.bill(),
+    }
+}

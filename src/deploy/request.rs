@@ -1,0 +1,27 @@
+//! What one stack deployment is asked to do.
+
+use serde_json::Value;
+
+use super::events::Poll;
+
+/// Templates larger than this go to CloudFormation through S3.
+pub const MAX_BODY: usize = 51_200;
+
+/// One stack deployment.
+#[derive(Debug, Clone)]
+pub struct DeployRequest {
+    pub stack: String,
+    pub template: Value,
+    pub parameters: Vec<(String, String)>,
+    pub tags: Vec<(String, String)>,
+    pub allow_replacement: bool,
+    /// Do not ask before changing the stack (`--yes`).
+    pub yes: bool,
+    /// Resources to skip when continuing an UPDATE_ROLLBACK_FAILED rollback.
+    pub skip_resources: Vec<String>,
+    /// Bucket and key prefix for templates over [`MAX_BODY`].
+    pub template_bucket: Option<(String, String)>,
+    pub poll: Poll,
+    /// Only show the change set, then delete it (`streamkit diff`).
+    pub plan_only: bool,
+}

@@ -1,0 +1,21 @@
+//! End to end on the local AWS emulator (moto server + streamkit's
+//! CloudFormation models, strict mode), through the real binary and the plain
+//! SDK; and the deployer's event-stream logic against recorded CloudFormation
+//! responses. Needs `python3` with `tests/requirements.txt` (or STREAMKIT_PYTHON).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod dashboard_review;
+mod dashboard_review_browser;
+mod dashboard_traffic;
+mod deploy;
+mod deploy_events;
+mod deploy_faults;
+mod deploy_stacks;
+mod joins;
+mod local_deploy;
+mod properties;
+mod replication_faults;
+mod replication_ops;
+mod stacks;
