@@ -22,7 +22,7 @@ const SAMPLE_EVERY: u64 = 20;
 
 /// Rides whose fare call always fails.
 fn always_fails(id: u64) -> bool {
-    id % 200 == 0
+    id.is_multiple_of(200)
 }
 
 /// A fare API function (Python, the Runtime API by hand) that fails on purpose.
