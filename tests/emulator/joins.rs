@@ -21,33 +21,6 @@ use streamkit_testkit::Emulator;
 use crate::support::cli::{run, streamkit};
 
 const WINDOW_SECONDS: i64 = 5;
-const BATCH_JOIN: &str = r#"
-import duckdb, json, sys
-from decimal import Decimal
-records, products, window = sys.argv[1], sys.argv[2], int(sys.argv[3])
-text = ['orderStatus', 'orderDateTime', 'shipToName', 'shipToAddress', 'shipToCity', 'shipToState', 'shipToZip', 'itemStatus', 'recordType']
-cols = {c: 'VARCHAR' for c in text}
-cols.update({'orderId': 'BIGINT', 'itemId': 'BIGINT', 'itemQuantity': 'BIGINT', 'orderAmount': 'DECIMAL(18,2)', 'itemAmount': 'DECIMAL(18,2)'})
-con = duckdb.connect()
-con.execute("CREATE TABLE r AS SELECT * FROM read_json(?, format='newline_delimited', columns=?)", [records, cols])
-con.execute("CREATE TABLE p AS SELECT * FROM read_json(?, format='newline_delimited', columns={'productId': 'BIGINT', 'productName': 'VARCHAR', 'productPrice': 'DECIMAL(18,2)'})", [products])
-con.execute("CREATE VIEW o AS SELECT DISTINCT * FROM r WHERE recordType = 'Order'")
-con.execute("CREATE VIEW i AS SELECT DISTINCT * FROM r WHERE recordType = 'OrderItem'")
-within = "i.orderId = o.orderId AND abs(epoch_ms(CAST(i.orderDateTime AS TIMESTAMPTZ)) - epoch_ms(CAST(o.orderDateTime AS TIMESTAMPTZ))) <= ? * 1000"
-joined = con.execute(f"""SELECT i.orderId, i.itemId, o.orderAmount, o.orderStatus, o.orderDateTime, o.shipToName, o.shipToAddress,
-  o.shipToCity, o.shipToState, o.shipToZip, i.itemAmount, i.itemQuantity, i.itemStatus, p.productName, p.productPrice
-  FROM i JOIN o ON {within} LEFT JOIN p ON i.itemId = p.productId""", [window])
-names = [d[0] for d in joined.description]
-def plain(v):
-    if isinstance(v, Decimal):
-        s = format(v, 'f')
-        return s.rstrip('0').rstrip('.') if '.' in s else s
-    return str(v)
-for row in joined.fetchall():
-    print(json.dumps({'joined': {n: plain(v) for n, v in zip(names, row) if v is not None}}))
-for (o, it) in con.execute(f"SELECT orderId, itemId FROM i WHERE NOT EXISTS (SELECT 1 FROM o WHERE {within})", [window]).fetchall():
-    print(json.dumps({'unmatched': f'{o}#{it}'}))
-"#;
 
 fn bin_from_zip(dist: &Path, asset: &str, entry: &str, to: &Path) -> PathBuf {
     let dir = dist.join("regional-s3-assets");
@@ -69,6 +42,27 @@ fn bin_from_zip(dist: &Path, asset: &str, entry: &str, to: &Path) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     path
+}
+
+/// This run's working directory (it holds a build-dist output, hundreds of
+/// MB): under cargo's per-target temporary directory, removed at the end; the
+/// directories of runs that were killed (their process is gone) go first.
+fn work_dir() -> tempfile::TempDir {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    for entry in std::fs::read_dir(root).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let ended = name
+            .strip_prefix("joins-e2e-")
+            .and_then(|rest| rest.split('-').next())
+            .is_some_and(|pid| !Path::new("/proc").join(pid).exists());
+        if ended {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    tempfile::Builder::new()
+        .prefix(&format!("joins-e2e-{}-", std::process::id()))
+        .tempdir_in(root)
+        .unwrap()
 }
 
 /// Polls `check` until it returns `Some` or `limit` passes.
@@ -105,7 +99,7 @@ async fn scan(
         for item in resp.items() {
             let mut row = BTreeMap::new();
             for (k, v) in item {
-                if k == "event_ts" || k == "joinVersion" {
+                if ["event_ts", "joinVersion", "writtenAt"].contains(&k.as_str()) {
                     continue;
                 }
                 let text = match v {
@@ -198,7 +192,7 @@ fn produce(
 #[tokio::test(flavor = "multi_thread")]
 async fn the_deployed_stack_joins_like_a_batch_join_and_reports_what_it_cannot_join() {
     let emu = Emulator::start();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = work_dir();
     let dist = dir.path().join("deployment");
     let (code, _, err) = run(streamkit(&emu, dir.path())
         .args([
@@ -541,8 +535,9 @@ fn batch_join(
     }
     std::fs::write(&all, text).unwrap();
     let python = std::env::var("STREAMKIT_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/batch_join.py");
     let out = Command::new(&python)
-        .args(["-c", BATCH_JOIN])
+        .arg(script)
         .arg(&all)
         .arg(products)
         .arg(WINDOW_SECONDS.to_string())

@@ -1,0 +1,237 @@
+//! The joins stack live: `streamkit deploy --pattern joins` on the strict
+//! emulator, the real producer (the binary of the dist's producer zip,
+//! `--kind orders`) writes the products file where the stack reads it and
+//! sends orders with their items to the deployed stream (items before their
+//! order, records out of order, duplicates, orders that never come, unknown
+//! products), and the **deployed** join Lambda does the rest: its Kinesis
+//! event source mapping delivers the batches, its every-minute EventBridge
+//! schedule decides the items still waiting once the stream is quiet. The
+//! output table must end equal to a batch join computed independently with
+//! DuckDB over the producer's records file (`batch_join.py`), and the
+//! unmatched output must hold exactly the items whose order never came, each
+//! once, with its reason.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::Value;
+
+use crate::support::{asset_zip, log_tail, output, wait_for_eq, Clients, Live, REGION};
+
+const ORDERS: u64 = 300;
+const WINDOW_SECONDS: u64 = 5;
+
+/// A row of the output table: attribute → text.
+type Row = BTreeMap<String, String>;
+
+/// `streamkit-producer` unpacked from the producer zip `build-dist` made.
+fn producer_binary(dir: &Path) -> PathBuf {
+    let file = std::fs::File::open(asset_zip("producer")).expect("the producer zip");
+    let mut archive = zip::ZipArchive::new(file).expect("a zip");
+    let mut entry = archive
+        .by_name("streamkit-producer")
+        .expect("streamkit-producer in the zip");
+    let mut bytes = Vec::new();
+    entry.read_to_end(&mut bytes).expect("read the producer");
+    let path = dir.join("streamkit-producer");
+    std::fs::write(&path, bytes).expect("write the producer");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
+/// The batch join of `batch_join.py`: `orderId#itemId` → row, and the keys
+/// of the items with no order within the window.
+fn batch_join(records: &Path, products: &Path) -> (BTreeMap<String, Row>, Vec<String>) {
+    let python = std::env::var("STREAMKIT_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/batch_join.py");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .arg(records)
+        .arg(products)
+        .arg(WINDOW_SECONDS.to_string())
+        .output()
+        .expect("run batch_join.py (needs duckdb: tests/requirements.txt)");
+    assert!(
+        out.status.success(),
+        "batch_join.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (mut rows, mut unmatched) = (BTreeMap::new(), Vec::new());
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: Value = serde_json::from_str(line).expect("a JSON line");
+        if let Some(key) = v["unmatched"].as_str() {
+            unmatched.push(key.to_string());
+            continue;
+        }
+        let row: Row = v["joined"]
+            .as_object()
+            .expect("a joined row")
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().expect("text").to_string()))
+            .collect();
+        rows.insert(format!("{}#{}", row["orderId"], row["itemId"]), row);
+    }
+    unmatched.sort();
+    (rows, unmatched)
+}
+
+/// Every item of the output table: the row's fields (what the batch join
+/// computes), and its `event_ts` and `writtenAt`.
+async fn scan(c: &Clients, table: &str) -> BTreeMap<String, (Row, String, String)> {
+    let mut out = BTreeMap::new();
+    let mut start = None;
+    loop {
+        let page = c
+            .dynamodb
+            .scan()
+            .table_name(table)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .expect("Scan");
+        for item in page.items() {
+            let mut row = Row::new();
+            for (k, v) in item {
+                let text = match v {
+                    AttributeValue::N(x) | AttributeValue::S(x) => x.clone(),
+                    other => panic!("attribute {k} is neither N nor S: {other:?}"),
+                };
+                row.insert(k.clone(), text);
+            }
+            let event_ts = row.remove("event_ts").unwrap_or_default();
+            let written = row.remove("writtenAt").unwrap_or_default();
+            assert!(row.remove("joinVersion").is_some(), "joinVersion: {row:?}");
+            let key = format!("{}#{}", row["orderId"], row["itemId"]);
+            out.insert(key, (row, event_ts, written));
+        }
+        match page.last_evaluated_key() {
+            Some(k) if !k.is_empty() => start = Some(k.clone()),
+            _ => return out,
+        }
+    }
+}
+
+/// Every line of every object under `prefix`: (`orderId#itemId`, reason).
+async fn unmatched_lines(c: &Clients, bucket: &str, prefix: &str) -> Vec<(String, String)> {
+    let listed =
+        c.s3.list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .send()
+            .await
+            .expect("ListObjectsV2");
+    let mut out = Vec::new();
+    for key in listed.contents().iter().filter_map(|o| o.key()) {
+        let body = c.s3.get_object().bucket(bucket).key(key).send().await;
+        let bytes = body.expect("GetObject").body.collect().await.expect("body");
+        for line in String::from_utf8_lossy(&bytes.into_bytes()).lines() {
+            let v: Value = serde_json::from_str(line).expect("an unmatched line");
+            let reason = v["reason"].as_str().unwrap_or_default().to_string();
+            out.push((format!("{}#{}", v["order_id"], v["item_id"]), reason));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_deployed_join_lambda_writes_the_batch_join_and_reports_the_orders_that_never_came() {
+    let live = Live::start();
+    let c = Clients::new(&live.emu, REGION).await;
+    let params = [
+        format!("JoinWindowSeconds={WINDOW_SECONDS}"),
+        "AllowedLatenessSeconds=2".into(),
+        "IdleShardTimeoutSeconds=2".into(),
+        "ReferenceCheckSeconds=1".into(),
+        "ProcessorStartingPosition=TRIM_HORIZON".into(),
+    ];
+    let outputs = live.deploy_with("joins", &params);
+    let stream = output(&outputs, "StreamName");
+    let table = output(&outputs, "OutputTableName");
+    let bucket = output(&outputs, "OutputBucketName");
+    let processor = output(&outputs, "ProcessorName");
+    let reference = output(&outputs, "ReferenceLocation");
+    assert_eq!(reference, format!("s3://{bucket}/reference/products.json"));
+
+    let records = live.dir.path().join("records.jsonl");
+    let run = std::process::Command::new(producer_binary(live.dir.path()))
+        .args(["--stream", &stream, "--kind", "orders", "--seed", "16"])
+        .args(["--count", &ORDERS.to_string(), "--rate", "1000"])
+        .args(["--items-first", "0.3", "--out-of-order", "0.05"])
+        .args(["--duplicates", "0.03", "--missing-orders", "0.05"])
+        .args(["--unknown-products", "0.05", "--products-out", &reference])
+        .arg("--records-out")
+        .arg(&records)
+        .envs(live.emu.env())
+        .output()
+        .expect("run streamkit-producer");
+    assert!(
+        run.status.success(),
+        "the producer failed:\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    // The independent answer, over what the producer sent and the products
+    // file as the stack reads it.
+    let products = live.dir.path().join("products.json");
+    let object =
+        c.s3.get_object()
+            .bucket(&bucket)
+            .key("reference/products.json")
+            .send()
+            .await
+            .expect("the products file in the stack's bucket");
+    let bytes = object.body.collect().await.expect("body").into_bytes();
+    std::fs::write(&products, bytes).expect("write products.json");
+    let (want, never) = batch_join(&records, &products);
+    assert!(
+        want.len() as u64 > ORDERS && !never.is_empty(),
+        "the data has joins ({}) and orders that never came ({})",
+        want.len(),
+        never.len()
+    );
+    assert!(
+        want.values().any(|r| !r.contains_key("productName")),
+        "unknown products are in the data"
+    );
+
+    wait_for_eq(
+        "the output table to equal the DuckDB batch join",
+        Duration::from_secs(240),
+        &want,
+        || async {
+            scan(&c, &table)
+                .await
+                .into_iter()
+                .map(|(k, (row, _, _))| (k, row))
+                .collect::<BTreeMap<_, _>>()
+        },
+        || log_tail(&c, &processor, 40),
+    )
+    .await;
+    // Each row says when its later record arrived and when it was written.
+    for (key, (_, event_ts, written)) in scan(&c, &table).await {
+        assert!(
+            event_ts.len() == 24 && written.len() == 24 && written >= event_ts,
+            "{key}: event_ts {event_ts}, writtenAt {written}"
+        );
+    }
+
+    // Decided by the schedule once the watermark passes their window.
+    let expected: Vec<(String, String)> = never
+        .iter()
+        .map(|k| (k.clone(), "order_not_found".to_string()))
+        .collect();
+    wait_for_eq(
+        "unmatched/ to hold each item whose order never came, once, with its reason",
+        Duration::from_secs(240),
+        &expected,
+        || unmatched_lines(&c, &bucket, "unmatched/"),
+        || log_tail(&c, &processor, 40),
+    )
+    .await;
+}
