@@ -255,6 +255,7 @@ async fn the_deployed_stack_joins_like_a_batch_join_and_reports_what_it_cannot_j
     );
 
     let cfg = emu.sdk_config("us-east-1").await;
+    pause_deployed_function(&cfg).await;
     let ddb = aws_sdk_dynamodb::Client::new(&cfg);
     let kinesis = aws_sdk_kinesis::Client::new(&cfg);
     let s3 = streamkit_core::aws::s3_client(&cfg);
@@ -567,4 +568,38 @@ fn batch_join(
     unmatched.sort();
     unmatched.dedup();
     (rows, unmatched)
+}
+
+/// This test drives the deployed function's code as its local runner; the
+/// emulator also runs the deployed function itself (tests/live/joins.rs covers
+/// that path), so its event source mappings and schedules are paused here:
+/// otherwise both consume the stream (the output stays right, the runner's
+/// counts would cover only its share).
+async fn pause_deployed_function(cfg: &aws_config::SdkConfig) {
+    let lambda = aws_sdk_lambda::Client::new(cfg);
+    let mappings = lambda.list_event_source_mappings().send().await.unwrap();
+    let mappings = mappings.event_source_mappings();
+    assert!(
+        !mappings.is_empty(),
+        "the stack deploys an event source mapping"
+    );
+    for m in mappings {
+        lambda
+            .update_event_source_mapping()
+            .uuid(m.uuid().unwrap())
+            .enabled(false)
+            .send()
+            .await
+            .unwrap();
+    }
+    let events = aws_sdk_eventbridge::Client::new(cfg);
+    let rules = events.list_rules().send().await.unwrap();
+    for r in rules.rules() {
+        events
+            .disable_rule()
+            .name(r.name().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
 }
