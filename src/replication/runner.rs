@@ -81,7 +81,6 @@ async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions<'_>) -> Result
         &xr.checkpoint_table,
     );
     // The runner reads the config item every round; the core re-checks per batch.
-    cfg.active_cache_ttl = Duration::ZERO;
     // Short rounds: the runner retries a batch itself (with its own backoff and
     // progress lines), so a round gives up after about a second of failures.
     cfg.retry.max_attempts = 4;

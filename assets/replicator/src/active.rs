@@ -1,8 +1,13 @@
-//! Which region replicates, and since when, cached for a few seconds.
+//! Which region replicates, and since when: read fresh (strongly
+//! consistent) for every batch, never cached. A cached "active" answer let the
+//! old region keep replicating for the cache's lifetime after a failover,
+//! sending back the copies the new region was writing into it, which the new
+//! region sent back again: a loop for as long as the cache lasted. Read after
+//! the batch's records were fetched, the config item is current for every
+//! record in the batch (a copy from the new region arrived after the flip, so
+//! the read sees the flip); one GetItem per batch is the price.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 use streamkit_core::error::sdk_message;
 
 use crate::ReplicatorError;
@@ -15,46 +20,6 @@ pub struct Active {
     /// written by `streamkit failover`), if recorded. Records that arrived in
     /// its stream before then are copies from the other region: never sent back.
     pub since: Option<f64>,
-}
-
-/// A short-lived cache of the active-region config item.
-#[derive(Debug)]
-pub struct ActiveRegionCache {
-    ttl: Duration,
-    cached: Mutex<Option<(Instant, Active)>>,
-}
-
-impl ActiveRegionCache {
-    pub fn new(ttl: Duration) -> Self {
-        ActiveRegionCache {
-            ttl,
-            cached: Mutex::new(None),
-        }
-    }
-
-    /// The config item, from the cache when fresh and it names `local` as
-    /// active, else from the table. A "passive" answer is never taken from the
-    /// cache: records the caller skips because it is passive are acknowledged
-    /// and never replicated, so after a failover to `local` a stale cached
-    /// "passive" would lose what arrived in the first seconds (a fresh read
-    /// sees the flip; records that arrived before it stay skipped by
-    /// `activeSince`).
-    pub async fn get(
-        &self,
-        ddb: &aws_sdk_dynamodb::Client,
-        table: &str,
-        stream: &str,
-        local: &str,
-    ) -> Result<Active, ReplicatorError> {
-        if let Some((at, active)) = self.cached.lock().expect("cache lock").as_ref() {
-            if at.elapsed() < self.ttl && active.region == local {
-                return Ok(active.clone());
-            }
-        }
-        let active = read_active(ddb, table, stream).await?;
-        *self.cached.lock().expect("cache lock") = Some((Instant::now(), active.clone()));
-        Ok(active)
-    }
 }
 
 /// Reads `activeRegion` and `activeSince` of the item `streamName = stream`.

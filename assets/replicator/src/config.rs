@@ -1,6 +1,5 @@
 //! Replicator settings, from the Lambda environment or from a caller.
 
-use std::time::Duration;
 use streamkit_core::putrecords::RetryPolicy;
 
 use crate::ReplicatorError;
@@ -19,8 +18,6 @@ pub struct ReplicatorConfig {
     pub checkpoint_table: String,
     /// CloudWatch namespace of the custom metrics.
     pub metric_namespace: String,
-    /// How long an active-region lookup is trusted.
-    pub active_cache_ttl: Duration,
     /// Retries of failed PutRecords entries.
     pub retry: RetryPolicy,
 }
@@ -41,14 +38,13 @@ impl ReplicatorConfig {
             config_table: config_table.into(),
             checkpoint_table: checkpoint_table.into(),
             metric_namespace: "Streamkit/Replication".into(),
-            active_cache_ttl: Duration::from_secs(5),
             retry: RetryPolicy::default(),
         }
     }
 
     /// From the function environment: `STREAM_NAME`, `AWS_REGION`,
     /// `TARGET_REGION`, `CONFIG_TABLE`, `CHECKPOINT_TABLE`, optional
-    /// `METRIC_NAMESPACE`, `ACTIVE_REGION_CACHE_SECONDS`, `MAX_PUT_ATTEMPTS`.
+    /// `METRIC_NAMESPACE`, `MAX_PUT_ATTEMPTS`.
     pub fn from_env() -> Result<Self, ReplicatorError> {
         let var =
             |name: &'static str| std::env::var(name).map_err(|_| ReplicatorError::MissingEnv(name));
@@ -61,12 +57,6 @@ impl ReplicatorConfig {
         );
         if let Ok(ns) = std::env::var("METRIC_NAMESPACE") {
             cfg.metric_namespace = ns;
-        }
-        if let Some(secs) = std::env::var("ACTIVE_REGION_CACHE_SECONDS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-        {
-            cfg.active_cache_ttl = Duration::from_secs(secs);
         }
         if let Some(n) = std::env::var("MAX_PUT_ATTEMPTS")
             .ok()

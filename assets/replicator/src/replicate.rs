@@ -5,7 +5,7 @@ use serde::Serialize;
 use streamkit_core::putrecords::{self, OutRecord};
 use streamkit_core::StreamRecord;
 
-use crate::active::ActiveRegionCache;
+use crate::active::read_active;
 use crate::checkpoint::{self, Checkpoint};
 use crate::{metrics, ReplicatorConfig, ReplicatorError};
 
@@ -66,22 +66,16 @@ pub struct BatchReport {
     pub last_error: Option<String>,
 }
 
-/// The replicator: clients, settings and the active-region cache.
+/// The replicator: clients and settings.
 #[derive(Debug)]
 pub struct Replicator {
     clients: Clients,
     config: ReplicatorConfig,
-    active: ActiveRegionCache,
 }
 
 impl Replicator {
     pub fn new(clients: Clients, config: ReplicatorConfig) -> Replicator {
-        let active = ActiveRegionCache::new(config.active_cache_ttl);
-        Replicator {
-            clients,
-            config,
-            active,
-        }
+        Replicator { clients, config }
     }
 
     pub fn config(&self) -> &ReplicatorConfig {
@@ -93,7 +87,7 @@ impl Replicator {
         &self.clients.dynamodb
     }
 
-    /// Whether this region is the active one (cached briefly).
+    /// Whether this region is the active one (a fresh read).
     pub async fn is_active(&self) -> Result<bool, ReplicatorError> {
         Ok(self.activation().await?.is_some())
     }
@@ -101,15 +95,8 @@ impl Replicator {
     /// `Some(activeSince)` when this region is the active one, else `None`.
     async fn activation(&self) -> Result<Option<Option<f64>>, ReplicatorError> {
         let cfg = &self.config;
-        let active = self
-            .active
-            .get(
-                &self.clients.dynamodb,
-                &cfg.config_table,
-                &cfg.stream_name,
-                &cfg.local_region,
-            )
-            .await?;
+        let active =
+            read_active(&self.clients.dynamodb, &cfg.config_table, &cfg.stream_name).await?;
         Ok((active.region == cfg.local_region).then_some(active.since))
     }
 

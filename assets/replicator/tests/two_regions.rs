@@ -16,7 +16,6 @@ const B: &str = "us-west-2";
 
 fn config(local: &str, target: &str) -> ReplicatorConfig {
     let mut c = ReplicatorConfig::new(STREAM, local, target, CONFIG_TABLE, CHECKPOINT_TABLE);
-    c.active_cache_ttl = Duration::ZERO;
     c.retry = RetryPolicy {
         max_attempts: 20,
         base_delay: Duration::from_millis(1),
@@ -288,8 +287,7 @@ async fn missing_config_item_is_an_error_not_a_skip() {
 #[tokio::test]
 async fn a_cached_passive_answer_is_not_trusted_after_a_failover() {
     let s = setup(0).await;
-    let mut cfg = config(B, A);
-    cfg.active_cache_ttl = Duration::from_secs(600);
+    let cfg = config(B, A);
     let in_b = Replicator::new(Clients::from_sdk_config(&s.a, A), cfg);
     assert!(!in_b.is_active().await.unwrap(), "A is active at first");
 
