@@ -332,6 +332,13 @@ impl Stack {
                     0.0,
                     writes * price::DYNAMODB_WRITES_PER_MILLION / 1e6,
                 );
+                // The active-region config item, read (strongly consistent,
+                // 1 read unit) for every batch in both regions.
+                add(
+                    "DynamoDB config item read per batch (both regions)",
+                    0.0,
+                    writes * price::DYNAMODB_READS_PER_MILLION / 1e6,
+                );
             }
             Replication::PerRecord => {
                 add(
