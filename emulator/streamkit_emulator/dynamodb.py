@@ -10,7 +10,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 
-from . import dynamodb_metrics, dynamodb_transactions
+from . import dynamodb_metrics, dynamodb_query, dynamodb_transactions
 from .common import MODULE, StreamkitModel, as_bool, tag_list, wrap_create
 
 
@@ -162,3 +162,4 @@ def install() -> None:
     Table.describe = table_describe
     dynamodb_metrics.install()
     dynamodb_transactions.install()
+    dynamodb_query.install()

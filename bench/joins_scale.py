@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""The joins stack's scale experiment (issue 16, Performance) on the emulator,
+through the deployed stack: the seed's experiment (orders and two items per
+order, 1,000 products, 2 shards; all items enriched and stored; at most 1.3 s
+from ingestion to DynamoDB) scaled to this machine.
+
+Usage (the venv's Python: boto3): bench/joins_scale.py [--orders N] [--rate R]
+    [--exe streamkit] [--producer streamkit-producer] [--dist-dir DIR] [--out FILE]
+
+It starts a strict emulator on a free port (stopped by PID at the end),
+`streamkit deploy --pattern joins` (ShardCount 2, the template's defaults:
+W = 60 s, batch 500) with a release dist, runs the real producer (`--kind
+orders --count N --rate R`, its default disorder: 10% of orders' items first)
+against the deployed stream and lets the deployed join Lambda (event source
+mapping) write the output table, polling DescribeTable until every item is
+there (or the pipeline stops making progress). Without --exe/--producer/
+--dist-dir it builds them (release) first.
+
+Measured:
+* items/s end to end: items / (last `writtenAt` - first `event_ts`);
+* latency per item = `writtenAt` (the processor's time when it wrote the
+  row, just before its PutItem) - `event_ts` (the Kinesis approximate arrival
+  time of the later of the item and its order, the original's ROWTIME): p50,
+  p99, max, beside the seed's 1.3 s maximum;
+* where the time goes: the emulator's AWS/Lambda Duration and IteratorAge,
+  AWS/DynamoDB SuccessfulRequestLatency per table and operation (the time
+  the emulator spent serving them) and Consumed*CapacityUnits (per record:
+  the cost model's units), and the CPU seconds of the emulator and of the
+  function processes it runs.
+Writes the figures as JSON to --out (default bench/results/joins-scale.json),
+which bench/report.py renders into BENCHMARKS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import boto3
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/streamkit-target"))
+SEED_MAX_LATENCY_S = 1.3
+STALL_S = 90
+
+
+def build(work: str) -> tuple[str, str, str]:
+    env = dict(os.environ, CARGO_TARGET_DIR=TARGET)
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "streamkit", "-p", "streamkit-producer"],
+                   cwd=ROOT, check=True, env=env)
+    exe = os.path.join(TARGET, "release", "streamkit")
+    arch = "x86_64" if platform.machine() in ("x86_64", "AMD64") else "arm64"
+    dist = os.path.join(work, "deployment")
+    compare.check([exe, "build-dist", "--bucket", compare.BUCKET_BASE, "--solution", "streamkit",
+                   "--version", compare.VERSION, "--arch", arch, "--pattern", "joins", "--out", dist], env)
+    return exe, os.path.join(TARGET, "release", "streamkit-producer"), dist
+
+
+def cpu_seconds(root_pid: int) -> float:
+    """User + system CPU of a process and its descendants (live ones, plus
+    what ended children left in the parents' cutime/cstime)."""
+    children: dict[int, list[int]] = {}
+    stats: dict[int, list[str]] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(name)] = fields
+        children.setdefault(int(fields[1]), []).append(int(name))
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        f = stats.get(pid)
+        if f:
+            total += sum(int(x) for x in f[11:15]) / tick  # utime stime cutime cstime
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def own_cpu(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:13]) / os.sysconf("SC_CLK_TCK")
+
+
+def metric(cw, namespace: str, name: str, dims: dict[str, str], stat: str, start, end) -> float:
+    points = cw.get_metric_statistics(
+        Namespace=namespace, MetricName=name, StartTime=start, EndTime=end, Period=60,
+        Statistics=[stat], Dimensions=[{"Name": k, "Value": v} for k, v in dims.items()])["Datapoints"]
+    values = [p[stat] for p in points]
+    if not values:
+        return 0.0
+    return max(values) if stat == "Maximum" else sum(values)
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
+
+
+def iso_ms(text: str) -> float:
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+
+
+def scan_rows(ddb, table: str) -> list[tuple[float, float]]:
+    rows = []
+    for page in ddb.get_paginator("scan").paginate(
+            TableName=table, ProjectionExpression="event_ts, writtenAt"):
+        rows += [(iso_ms(i["event_ts"]["S"]), iso_ms(i["writtenAt"]["S"])) for i in page["Items"]]
+    return rows
+
+
+def run(exe: str, producer: str, dist: str, orders: int, rate: int) -> dict:
+    python = compare.venv_python()
+    emu = compare.Emulator(python)
+    env = emu.env()
+    work = tempfile.mkdtemp(prefix="streamkit-bench-joins-")
+    try:
+        compare.check([exe, "bootstrap", "--bucket-base", compare.BUCKET_BASE, "--regions", "us-east-1"], env)
+        compare.check([exe, "deploy", "--pattern", "joins", "--yes", "--dist-dir", dist,
+                       "--bucket-base", compare.BUCKET_BASE, "--solution", "streamkit",
+                       "--solution-version", compare.VERSION, "--parameter", "ShardCount=2",
+                       "--parameter", "ProcessorStartingPosition=TRIM_HORIZON"], env, cwd=work)
+        out = json.loads(compare.check([exe, "outputs", "--pattern", "joins", "--output", "json"], env))
+        o = out["outputs"]
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id="testing",
+                                aws_secret_access_key="testing")
+        ddb = session.client("dynamodb", endpoint_url=emu.endpoint)
+        cw = session.client("cloudwatch", endpoint_url=emu.endpoint)
+        cpu0, emu_cpu0 = cpu_seconds(emu.proc.pid), own_cpu(emu.proc.pid)
+        began = datetime.datetime.now(datetime.timezone.utc)
+        t0 = time.time()
+        produced = compare.check(
+            [producer, "--stream", o["StreamName"], "--kind", "orders", "--count", str(orders),
+             "--rate", str(rate), "--seed", "1", "--products-out", "s3://" + o["OutputBucketName"]
+             + "/reference/products.json"], env)
+        produce_s = time.time() - t0
+        if f"failed=0 " not in produced:
+            raise RuntimeError(f"the producer did not deliver every record: {produced}")
+        want = 2 * orders
+        seen, last_change, count = -1, time.time(), 0
+        while True:
+            count = ddb.describe_table(TableName=o["OutputTableName"])["Table"]["ItemCount"]
+            if count != seen:
+                seen, last_change = count, time.time()
+            if count >= want or time.time() - last_change > STALL_S:
+                break
+            time.sleep(1.0)
+        done_s = time.time() - t0
+        cpu, emu_cpu = cpu_seconds(emu.proc.pid) - cpu0, own_cpu(emu.proc.pid) - emu_cpu0
+        rows = scan_rows(ddb, o["OutputTableName"])
+        end = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=60)
+        start = began - datetime.timedelta(seconds=60)
+        lat = sorted(w - e for e, w in rows)
+        first_put, last_write = min(e for e, _ in rows), max(w for _, w in rows)
+        fn = {"FunctionName": o["ProcessorName"]}
+        ddb_ops = {}
+        for table, label in ((o["StateTableName"], "state"), (o["OutputTableName"], "output")):
+            for op in ("Query", "GetItem", "TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem"):
+                dims = {"TableName": table, "Operation": op}
+                n = metric(cw, "AWS/DynamoDB", "SuccessfulRequestLatency", dims, "SampleCount", start, end)
+                if n:
+                    ms = metric(cw, "AWS/DynamoDB", "SuccessfulRequestLatency", dims, "Sum", start, end)
+                    ddb_ops[f"{label} {op}"] = {"calls": int(n), "seconds": round(ms / 1000, 1)}
+        units = {
+            label: {
+                "write_units": metric(cw, "AWS/DynamoDB", "ConsumedWriteCapacityUnits",
+                                      {"TableName": table}, "Sum", start, end),
+                "read_units": metric(cw, "AWS/DynamoDB", "ConsumedReadCapacityUnits",
+                                     {"TableName": table}, "Sum", start, end),
+            }
+            for table, label in ((o["StateTableName"], "state"), (o["OutputTableName"], "output"))
+        }
+        records = 3 * orders
+        return {
+            "date": datetime.date.today().isoformat(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "orders": orders, "items_expected": want, "items_stored": len(rows), "records": records,
+            "shards": 2, "send_rate": rate, "produce_s": round(produce_s, 1),
+            "put_rate": round(records / produce_s), "done_s": round(done_s, 1),
+            "items_per_s": round(len(rows) / max(last_write - first_put, 1e-9)),
+            "latency_s": {"p50": round(percentile(lat, 0.5), 3), "p99": round(percentile(lat, 0.99), 3),
+                          "max": round(lat[-1], 3)},
+            "seed_max_latency_s": SEED_MAX_LATENCY_S,
+            "lambda": {
+                "invocations": int(metric(cw, "AWS/Lambda", "Invocations", fn, "Sum", start, end)),
+                "duration_s": round(metric(cw, "AWS/Lambda", "Duration", fn, "Sum", start, end) / 1000, 1),
+                "max_duration_s": round(metric(cw, "AWS/Lambda", "Duration", fn, "Maximum", start, end) / 1000, 2),
+                "max_iterator_age_s": round(metric(cw, "AWS/Lambda", "IteratorAge", fn, "Maximum", start, end)
+                                            / 1000, 1),
+            },
+            "dynamodb": ddb_ops,
+            "units_per_record": {
+                "state_write": round(units["state"]["write_units"] / records, 2),
+                "state_read": round(units["state"]["read_units"] / records, 2),
+                "output_write_per_item": round(units["output"]["write_units"] / max(len(rows), 1), 2),
+            },
+            "cpu_s": {"emulator": round(emu_cpu, 1), "functions_and_rest": round(cpu - emu_cpu, 1),
+                      "wall": round(done_s, 1)},
+        }
+    finally:
+        emu.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--orders", type=int, default=50_000, help="orders (each with two items)")
+    ap.add_argument("--rate", type=int, default=1_000, help="records/s the producer sends (2 shards take 2,000)")
+    ap.add_argument("--exe")
+    ap.add_argument("--producer")
+    ap.add_argument("--dist-dir")
+    ap.add_argument("--out", default=os.path.join(HERE, "results", "joins-scale.json"))
+    args = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="streamkit-bench-joins-dist-")
+    try:
+        if args.exe and args.producer and args.dist_dir:
+            exe, producer, dist = args.exe, args.producer, args.dist_dir
+        else:
+            exe, producer, dist = build(work)
+        result = run(exe, producer, dist, args.orders, args.rate)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=1)
+        f.write("\n")
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
