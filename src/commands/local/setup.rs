@@ -206,7 +206,11 @@ pub fn deploy(
         yes: true,
         allow_replacement: false,
         skip_resources: Vec::new(),
-        dist_dir: super::up::dist_for(!manifest.assets.is_empty(), dist_dir),
+        dist_dir: if manifest.assets.is_empty() {
+            PathBuf::from("deployment")
+        } else {
+            dist_dir.to_path_buf()
+        },
     };
     let report = deploy::run(&local, &args)?;
     if let Some(e) = report.failure {

@@ -6,7 +6,7 @@
 //! first output objects (`--until-output`), or `--timeout`.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use serde::Serialize;
@@ -238,12 +238,3 @@ fn port_of(endpoint: &str) -> &str {
 }
 
 impl Report for UpReport {}
-
-/// `Path` of the dist a stack without code does not need.
-pub(super) fn dist_for(has_code: bool, dist_dir: &Path) -> PathBuf {
-    if has_code {
-        dist_dir.to_path_buf()
-    } else {
-        PathBuf::from("deployment")
-    }
-}
