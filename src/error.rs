@@ -54,6 +54,11 @@ pub enum Error {
     #[error("{0}")]
     Deploy(String),
 
+    /// The local cloud (`local up`) could not run: the emulator did not start
+    /// or died, its Python could not be installed, or no output came in time.
+    #[error("{0}")]
+    Local(String),
+
     /// Stopped by Ctrl-C; the message says how to re-attach.
     #[error("{0}")]
     Interrupted(String),
@@ -73,13 +78,13 @@ pub enum Error {
 
 impl Error {
     /// Exit code for this error: 2 for bad input, 1 for internal/product defects and
-    /// failed deployments, 3 for AWS access problems, 130 after Ctrl-C.
+    /// failed deployments, 3 for AWS access problems and a local cloud that cannot run, 130 after Ctrl-C.
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Unknown { .. } | Error::BadInput(_) | Error::Write { .. } | Error::Output(_) => {
                 2
             }
-            Error::AwsAccess(_) => 3,
+            Error::AwsAccess(_) | Error::Local(_) => 3,
             Error::Aws(_) | Error::Deploy(_) => 1,
             Error::Interrupted(_) => 130,
             Error::Manifest { .. }
@@ -100,6 +105,7 @@ impl Error {
             Error::AwsAccess(_) => "aws_access",
             Error::Aws(_) => "aws",
             Error::Deploy(_) => "deploy",
+            Error::Local(_) => "local",
             Error::Interrupted(_) => "interrupted",
             Error::Write { .. } => "write",
             Error::Output(_) => "output",

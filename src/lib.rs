@@ -9,7 +9,7 @@
 //! 3. `io`: stdout, stderr, stdin, the live view;
 //! 4. `progress`: the event enum;
 //! 5. the domain: `deploy`, `dist`, `replication`, `cost`, `render`,
-//!    `validate`, `dashboard`, `catalog`, `cfn`, ...;
+//!    `validate`, `dashboard`, `catalog`, `cfn`, `local`, ...;
 //! 6. `args`, `origins`, `error`.
 //!
 //! No module imports a module that imports it back (checked by a test).
@@ -29,6 +29,7 @@ pub mod deploy;
 pub mod dist;
 pub mod error;
 pub mod io;
+pub mod local;
 pub mod local_url;
 pub mod origins;
 pub mod progress;

@@ -21,6 +21,9 @@
 //! | `packaged` | `asset`, `file`, `size` |
 //! | `rendered` | `stack` |
 //! | `retry` | `message` |
+//! | `local_emulator` | `endpoint`, `pid`, `log` (`local up` started the emulator) |
+//! | `local_place` | `what` (`output`, `api`, `bucket`, `log group`), `name`, `value` |
+//! | `local_summary` | `summary`: `seconds`, `streams`/`buckets` [`name`, `count`], `functions` [`name`, `invocations`, `errors`, `iterator_age_ms`], `alarms` |
 //!
 //! `operation` and `operation_end` (a stack operation starts and ends: the live
 //! view's spinner) are drawn but never written as JSON.
@@ -31,6 +34,7 @@ use crate::cfn::change::{Change, ChangeTable};
 use crate::cfn::status::Status;
 use crate::cost::estimate::Comparison;
 use crate::deploy::assets::Published;
+use crate::local::summary::Summary;
 
 /// One step of a long command.
 #[derive(Debug, Clone, Serialize)]
@@ -85,6 +89,20 @@ pub enum Event {
     Rendered { stack: String },
     /// A call is tried again after a wait (`local replicate`).
     Retry { message: String },
+    /// `local up`: the emulator answers.
+    LocalEmulator {
+        endpoint: String,
+        pid: u32,
+        log: String,
+    },
+    /// `local up`: where to look at the deployed stack.
+    LocalPlace {
+        what: String,
+        name: String,
+        value: String,
+    },
+    /// `local up`: the live summary, every few seconds.
+    LocalSummary { summary: Summary },
 }
 
 impl Event {
@@ -136,6 +154,14 @@ impl Event {
                 format!("packaged {asset}: {file} ({})", human_size(*size))
             }
             Event::Rendered { stack } => format!("rendered {stack}.template"),
+            Event::LocalEmulator { endpoint, pid, log } => {
+                format!("emulator on {endpoint} (pid {pid}, log {log})")
+            }
+            Event::LocalPlace { what, name, value } if name.is_empty() => {
+                format!("{what:<10} {value}")
+            }
+            Event::LocalPlace { what, name, value } => format!("{what:<10} {name} = {value}"),
+            Event::LocalSummary { summary } => summary.to_string(),
             Event::OperationEnd | Event::Compiled { .. } | Event::Packaging { .. } => return None,
         })
     }

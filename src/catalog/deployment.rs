@@ -1,5 +1,6 @@
 //! How the deployer treats a stack, as data in its manifest (`deployment:`):
-//! which parameters come from the network, whether it spans two regions.
+//! which parameters come from the network, which a local run sets, whether it
+//! spans two regions.
 //! Checked against the rest of the manifest when it loads.
 
 use std::collections::BTreeMap;
@@ -14,6 +15,10 @@ pub struct Deployment {
     /// into: a local deploy fills them in from the emulator's default VPC.
     #[serde(default)]
     pub network_parameters: BTreeMap<String, NetworkValue>,
+    /// Parameters `streamkit local up` sets on the emulator (e.g. start the
+    /// producer at boot, so data flows), over the template's defaults.
+    #[serde(default)]
+    pub local_parameters: BTreeMap<String, String>,
     /// The stack is deployed to two regions at once (one template, a role each).
     #[serde(default)]
     pub region_pair: Option<RegionPair>,

@@ -112,6 +112,7 @@ impl Manifest {
         };
         let d = &self.deployment;
         let mut named: Vec<&String> = d.network_parameters.keys().collect();
+        named.extend(d.local_parameters.keys());
         if let Some(pair) = &d.region_pair {
             if pair.roles.len() != 2 || pair.roles[0] == pair.roles[1] {
                 return Err(bad(format!(

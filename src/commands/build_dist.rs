@@ -92,7 +92,7 @@ pub fn run(ctx: &Context<'_>, args: &BuildDistArgs) -> Result<BuildDistReport> {
 }
 
 /// The cargo workspace enclosing the current directory that has `assets/`.
-fn find_workspace() -> Result<PathBuf> {
+pub(crate) fn find_workspace() -> Result<PathBuf> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let is_source = |d: &Path| d.join("Cargo.toml").is_file() && d.join("assets").is_dir();
     if let Some(dir) = cwd.ancestors().find(|d| is_source(d)) {

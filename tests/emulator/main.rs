@@ -14,7 +14,7 @@ mod deploy_events;
 mod deploy_faults;
 mod deploy_stacks;
 mod joins;
-mod local_deploy;
+mod local_up;
 mod properties;
 mod replication_faults;
 mod replication_ops;

@@ -4,30 +4,15 @@
 use std::fmt;
 use std::time::Duration;
 
-use clap::{Args, Subcommand};
+use clap::Args;
 use serde::Serialize;
 
-use super::Context;
 use crate::aws;
+use crate::commands::Context;
 use crate::error::Result;
 use crate::io::{write_lines, Report};
 use crate::progress::Event;
 use crate::replication::runner::{self, RegionRun, RunOptions};
-
-#[derive(Debug, Args)]
-pub struct LocalArgs {
-    #[command(subcommand)]
-    pub command: LocalCommand,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum LocalCommand {
-    /// Poll both regions' streams and replicate from the active one, as the event source mappings would.
-    #[command(
-        after_help = "Examples:\n  streamkit local replicate --stack-name orders-xr --regions us-east-1,us-west-2 --until-idle\n  streamkit local replicate --stack-name orders-xr --until-idle --max-retry-seconds 60\n\nExit codes: 0 done, 1 replication failed (e.g. the destination unreachable for --max-retry-seconds; run again to resume), 2 bad input, 3 AWS access problem."
-    )]
-    Replicate(ReplicateArgs),
-}
 
 #[derive(Debug, Args)]
 pub struct ReplicateArgs {
@@ -58,8 +43,7 @@ pub struct ReplicateReport {
     pub regions: Vec<RegionRun>,
 }
 
-pub fn run(ctx: &Context<'_>, args: &LocalArgs) -> Result<ReplicateReport> {
-    let LocalCommand::Replicate(args) = &args.command;
+pub fn run(ctx: &Context<'_>, args: &ReplicateArgs) -> Result<ReplicateReport> {
     // stdout is one JSON document: retry lines go to stderr in either mode.
     let progress = ctx.io.progress_on_stderr();
     let retry = |line: &str| {
@@ -68,7 +52,7 @@ pub fn run(ctx: &Context<'_>, args: &LocalArgs) -> Result<ReplicateReport> {
         })
     };
     aws::block_on(async {
-        let xr = super::region_pair(ctx, &args.stack_name, &args.regions).await?;
+        let xr = crate::commands::region_pair(ctx, &args.stack_name, &args.regions).await?;
         let opts = RunOptions {
             until_idle: args
                 .until_idle
