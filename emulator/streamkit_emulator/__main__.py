@@ -12,13 +12,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--strict", action="store_true",
                         help="fail stacks that use a resource type the emulator does not implement")
+    parser.add_argument("--log-requests", action="store_true",
+                        help="log every HTTP request (werkzeug's access log; off by default: a line per "
+                             "request was a tenth of the emulator's CPU under a live pipeline)")
     args = parser.parse_args(argv)
+    if not args.log_requests:
+        import logging
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
     from . import endpoints, install
 
     endpoints.set_base(f"http://{args.host}:{args.port}")
     # An error here is fatal: a silently missing model would make stacks skip resources.
     install(strict=args.strict)
     from moto.server import main as moto_main
+
+    print(f"streamkit emulator on http://{args.host}:{args.port}"
+          f"{' (strict)' if args.strict else ''}; requests are not logged (--log-requests)",
+          file=sys.stderr, flush=True)
 
     return moto_main(["--host", args.host, "--port", str(args.port)]) or 0
 
