@@ -12,15 +12,15 @@
 //! once, with its reason.
 
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 
-use crate::support::{asset_zip, log_tail, output, wait_for_eq, Clients, Live, REGION};
+use crate::support::{
+    log_tail, output, producer_binary, python_script, wait_for_eq, Clients, Live, REGION,
+};
 
 const ORDERS: u64 = 300;
 const WINDOW_SECONDS: u64 = 5;
@@ -28,40 +28,16 @@ const WINDOW_SECONDS: u64 = 5;
 /// A row of the output table: attribute → text.
 type Row = BTreeMap<String, String>;
 
-/// `streamkit-producer` unpacked from the producer zip `build-dist` made.
-fn producer_binary(dir: &Path) -> PathBuf {
-    let file = std::fs::File::open(asset_zip("producer")).expect("the producer zip");
-    let mut archive = zip::ZipArchive::new(file).expect("a zip");
-    let mut entry = archive
-        .by_name("streamkit-producer")
-        .expect("streamkit-producer in the zip");
-    let mut bytes = Vec::new();
-    entry.read_to_end(&mut bytes).expect("read the producer");
-    let path = dir.join("streamkit-producer");
-    std::fs::write(&path, bytes).expect("write the producer");
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    path
-}
-
 /// The batch join of `batch_join.py`: `orderId#itemId` → row, and the keys
 /// of the items with no order within the window.
 fn batch_join(records: &Path, products: &Path) -> (BTreeMap<String, Row>, Vec<String>) {
-    let python = std::env::var("STREAMKIT_PYTHON").unwrap_or_else(|_| "python3".into());
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/batch_join.py");
-    let out = std::process::Command::new(python)
-        .arg(script)
-        .arg(records)
-        .arg(products)
-        .arg(WINDOW_SECONDS.to_string())
-        .output()
-        .expect("run batch_join.py (needs duckdb: tests/requirements.txt)");
-    assert!(
-        out.status.success(),
-        "batch_join.py: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let window = WINDOW_SECONDS.to_string();
+    let out = python_script(
+        "batch_join.py",
+        &[records.as_os_str(), products.as_os_str(), window.as_ref()],
     );
     let (mut rows, mut unmatched) = (BTreeMap::new(), Vec::new());
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
+    for line in String::from_utf8_lossy(&out).lines() {
         let v: Value = serde_json::from_str(line).expect("a JSON line");
         if let Some(key) = v["unmatched"].as_str() {
             unmatched.push(key.to_string());

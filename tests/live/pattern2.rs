@@ -6,8 +6,6 @@
 //! sent (true of any correct aggregation, whatever its windows).
 
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -15,24 +13,11 @@ use parquet::file::reader::{FileReader, SerializedFileReader};
 use streamkit_core::poller::{ShardPoller, StartPosition};
 
 use crate::support::common::{default_subnet, default_vpc};
-use crate::support::{asset_zip, log_tail, stack_outputs, wait_for_eq, Clients, Live};
+use crate::support::{
+    log_tail, producer_binary, python_script, stack_outputs, wait_for_eq, Clients, Live,
+};
 
 const RECORDS: u64 = 600;
-
-/// `streamkit-producer` unpacked from the producer zip `build-dist` made.
-fn producer_binary(dir: &Path) -> PathBuf {
-    let file = std::fs::File::open(asset_zip("producer")).expect("the producer zip");
-    let mut archive = zip::ZipArchive::new(file).expect("a zip");
-    let mut entry = archive
-        .by_name("streamkit-producer")
-        .expect("streamkit-producer in the zip");
-    let mut bytes = Vec::new();
-    entry.read_to_end(&mut bytes).expect("read the producer");
-    let path = dir.join("streamkit-producer");
-    std::fs::write(&path, bytes).expect("write the producer");
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    path
-}
 
 /// Per-ticker record counts of everything on the stream.
 async fn ticks_on_stream(c: &Clients, stream: &str) -> BTreeMap<String, u64> {
@@ -235,21 +220,12 @@ async fn download(c: &Clients, bucket: &str, prefix: &str, dir: &Path) -> Vec<Pa
 
 /// (expected, actual) rows from `batch_windows.py`.
 fn batch_answer(ticks: &Path, parquet: &Path) -> (serde_json::Value, serde_json::Value) {
-    let python = std::env::var("STREAMKIT_PYTHON").unwrap_or_else(|_| "python3".into());
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/batch_windows.py");
-    let out = std::process::Command::new(python)
-        .arg(script)
-        .arg(ticks)
-        .arg(parquet)
-        .arg(WINDOW_SECONDS.to_string())
-        .output()
-        .expect("run batch_windows.py (needs duckdb: tests/requirements.txt)");
-    assert!(
-        out.status.success(),
-        "batch_windows.py: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let window = WINDOW_SECONDS.to_string();
+    let out = python_script(
+        "batch_windows.py",
+        &[ticks.as_os_str(), parquet.as_os_str(), window.as_ref()],
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
     (v["expected"].clone(), v["actual"].clone())
 }
 

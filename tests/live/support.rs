@@ -317,3 +317,40 @@ pub async fn log_fields(c: &Clients, group: &str, message: &str) -> Vec<serde_js
         .map(|v| v["fields"].clone())
         .collect()
 }
+
+/// `streamkit-producer` unpacked from the producer zip `build-dist` made, into `dir`.
+pub fn producer_binary(dir: &Path) -> PathBuf {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+    let file = std::fs::File::open(asset_zip("producer")).expect("the producer zip");
+    let mut archive = zip::ZipArchive::new(file).expect("a zip");
+    let mut entry = archive
+        .by_name("streamkit-producer")
+        .expect("streamkit-producer in the zip");
+    let mut bytes = Vec::new();
+    entry.read_to_end(&mut bytes).expect("read the producer");
+    let path = dir.join("streamkit-producer");
+    std::fs::write(&path, bytes).expect("write the producer");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
+/// Runs `tests/live/<script>` (an independent batch computation, DuckDB) with
+/// the venv's Python and returns its stdout; panics with its stderr on failure.
+pub fn python_script(script: &str, args: &[&std::ffi::OsStr]) -> Vec<u8> {
+    let python = std::env::var("STREAMKIT_PYTHON").unwrap_or_else(|_| "python3".into());
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/live")
+        .join(script);
+    let out = std::process::Command::new(python)
+        .arg(path)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run {script} (needs duckdb: tests/requirements.txt): {e}"));
+    assert!(
+        out.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
