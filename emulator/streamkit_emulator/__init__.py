@@ -40,6 +40,7 @@ def install(strict: bool = False) -> None:
         cbor,
         cloudformation,
         cloudwatch,
+        dispatch,
         dynamodb,
         ec2,
         firehose,
@@ -76,6 +77,7 @@ def install(strict: bool = False) -> None:
         cbor,
         apigw_router,  # after cbor: the router sits in front of it
         schedules,
+        dispatch,
     ):
         module.install()
     # Last: it wraps the intrinsic resolution the modules above installed.
