@@ -104,6 +104,9 @@ pub(crate) fn run_with(
         progress.emit(Event::CostEstimate { estimate });
     }
     let regions = targets(&manifest, st, resolved.aws.region.as_deref())?;
+    if let Some(dist) = dist.as_ref().filter(|_| !plan_only) {
+        crate::dist::verify::verify(&args.dist_dir, dist, None)?;
+    }
     let mut tags = vec![("streamkit:pattern".to_string(), manifest.id.to_string())];
     tags.extend(st.tags.iter().cloned());
 

@@ -1,5 +1,7 @@
 //! `streamkit publish`: upload a `build-dist` output, templates to `BASE`
 //! and code to `BASE-<region>` for each region, skipping unchanged objects.
+//! Every file is checked against `manifest.json` first: a mismatch uploads
+//! nothing.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -12,6 +14,7 @@ use crate::aws::{self, Aws};
 use crate::config::BucketArgs;
 use crate::deploy::assets::{self, ObjectState};
 use crate::dist::manifest::DistManifest;
+use crate::dist::verify;
 use crate::error::Result;
 use crate::io::Report;
 use crate::progress::Event;
@@ -36,6 +39,7 @@ pub struct PublishReport {
 pub fn run(ctx: &Context<'_>, args: &PublishArgs) -> Result<PublishReport> {
     let resolved = ctx.resolve(&args.buckets.to_args())?;
     let manifest = DistManifest::load(&args.dist_dir)?;
+    verify::verify(&args.dist_dir, &manifest, None)?;
     let base = resolved
         .stack
         .bucket_base

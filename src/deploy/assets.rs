@@ -2,8 +2,11 @@
 //!
 //! Buckets: `BASE` for global assets (templates) and `BASE-<region>` for
 //! regional ones (code), each encrypted, versioned, public access blocked,
-//! TLS-only, with old versions expiring. Objects carry their sha256 as
-//! metadata; an object whose sha256 already matches is not uploaded again.
+//! TLS-only, with old versions expiring. Every upload carries S3's own
+//! SHA-256 checksum (`ChecksumAlgorithm::Sha256`: S3 refuses a body that does
+//! not match it) and the hex sha256 as metadata; an object is skipped only
+//! when the checksum S3 stored for it (HeadObject with `ChecksumMode`) equals
+//! the file's, so an object altered under the same key is uploaded again.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,10 +15,10 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLifecycleConfiguration, BucketLocationConstraint, BucketVersioningStatus,
-    CreateBucketConfiguration, ExpirationStatus, LifecycleRule, LifecycleRuleFilter,
-    NoncurrentVersionExpiration, PublicAccessBlockConfiguration, ServerSideEncryption,
-    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
-    VersioningConfiguration,
+    ChecksumAlgorithm, ChecksumMode, CreateBucketConfiguration, ExpirationStatus, LifecycleRule,
+    LifecycleRuleFilter, NoncurrentVersionExpiration, PublicAccessBlockConfiguration,
+    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+    ServerSideEncryptionRule, VersioningConfiguration,
 };
 use serde::Serialize;
 
@@ -23,6 +26,7 @@ use crate::aws::Aws;
 use crate::bucket::{BucketState, Ensured};
 use crate::dist::archive::sha256_hex;
 use crate::dist::manifest::DistManifest;
+use crate::dist::verify::base64_of_hex;
 use crate::dist::{GLOBAL_DIR, REGIONAL_DIR};
 use crate::error::{Error, Result};
 
@@ -270,6 +274,12 @@ async fn put_if_changed(
     sha: &str,
 ) -> Result<Published> {
     let s3 = aws.s3();
+    let checksum = base64_of_hex(sha).ok_or_else(|| {
+        Error::BadInput(format!(
+            "manifest.json: sha256 of {} is not 64 hex digits; rerun `streamkit build-dist`",
+            path.display()
+        ))
+    })?;
     let bytes = std::fs::metadata(path)
         .map_err(|e| {
             Error::BadInput(format!(
@@ -278,13 +288,15 @@ async fn put_if_changed(
             ))
         })?
         .len();
-    if let Ok(head) = s3.head_object().bucket(bucket).key(key).send().await {
-        if head
-            .metadata()
-            .and_then(|m| m.get(SHA_KEY))
-            .map(String::as_str)
-            == Some(sha)
-        {
+    let head = s3
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await;
+    if let Ok(head) = head {
+        if head.checksum_sha256() == Some(checksum.as_str()) {
             return Ok(Published {
                 bucket: bucket.into(),
                 key: key.into(),
@@ -300,6 +312,8 @@ async fn put_if_changed(
         .bucket(bucket)
         .key(key)
         .metadata(SHA_KEY, sha)
+        .checksum_algorithm(ChecksumAlgorithm::Sha256)
+        .checksum_sha256(&checksum)
         .body(body)
         .send()
         .await
@@ -337,6 +351,8 @@ pub async fn upload_template(
         .bucket(bucket)
         .key(&key)
         .metadata(SHA_KEY, &sha)
+        .checksum_algorithm(ChecksumAlgorithm::Sha256)
+        .set_checksum_sha256(base64_of_hex(&sha))
         .body(ByteStream::from(body.as_bytes().to_vec()))
         .send()
         .await

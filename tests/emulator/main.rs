@@ -12,6 +12,7 @@ mod dashboard_traffic;
 mod deploy;
 mod deploy_events;
 mod deploy_faults;
+mod deploy_integrity;
 mod deploy_stacks;
 mod joins;
 mod local_deploy;
