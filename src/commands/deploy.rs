@@ -72,7 +72,7 @@ pub(crate) fn run_with(
     args: &DeployArgs,
     plan_only: bool,
 ) -> Result<DeployReport> {
-    let resolved = ctx.resolve(&args.stack)?;
+    let resolved = ctx.resolve_unchecked(&args.stack)?;
     let st = &resolved.stack;
     let pattern = st.pattern.as_deref().ok_or_else(|| {
         Error::BadInput(
@@ -93,7 +93,23 @@ pub(crate) fn run_with(
             assets: binding(dist.as_ref(), st),
         },
     )?;
-    params::check(&rendered.template, &st.parameters, manifest.id.as_str())?;
+    // One validation pass before any AWS call: every problem at once.
+    let mut problems = resolved.problems();
+    problems.extend(params::problems(
+        &rendered.template,
+        &st.parameters,
+        manifest.id.as_str(),
+    ));
+    if let Some(dist) = dist.as_ref().filter(|_| !plan_only) {
+        match crate::dist::verify::verify(&args.dist_dir, dist, None) {
+            Ok(()) => {}
+            Err(Error::Invalid(found)) => problems.extend(found),
+            Err(e) => return Err(e),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
     let progress = ctx.io.progress();
     if !plan_only {
         let estimate = crate::cost::estimate::estimate(
@@ -104,9 +120,6 @@ pub(crate) fn run_with(
         progress.emit(Event::CostEstimate { estimate });
     }
     let regions = targets(&manifest, st, resolved.aws.region.as_deref())?;
-    if let Some(dist) = dist.as_ref().filter(|_| !plan_only) {
-        crate::dist::verify::verify(&args.dist_dir, dist, None)?;
-    }
     let mut tags = vec![("streamkit:pattern".to_string(), manifest.id.to_string())];
     tags.extend(st.tags.iter().cloned());
 
@@ -117,9 +130,6 @@ pub(crate) fn run_with(
         } else {
             regions
         };
-        if let Some(dist) = dist.as_ref().filter(|_| !plan_only) {
-            publish_code(&base, args, dist, &regions, st, &progress).await?;
-        }
         let bucket_base = st
             .bucket_base
             .clone()
@@ -147,6 +157,13 @@ pub(crate) fn run_with(
                 (base.in_region(region), req)
             })
             .collect();
+        // Read-only: every missing parameter, before any bucket or upload.
+        for (aws, req) in &requests {
+            deploy::preflight(aws, req).await?;
+        }
+        if let Some(dist) = dist.as_ref().filter(|_| !plan_only) {
+            publish_code(&base, args, dist, &regions, st, &progress).await?;
+        }
         let results = if requests.len() == 1 {
             let (aws, req) = &requests[0];
             vec![deploy::deploy(aws, req, &progress).await]

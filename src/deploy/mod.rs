@@ -230,6 +230,18 @@ pub async fn deploy(
     Ok(done(result, cs.changes, info.outputs))
 }
 
+/// Before anything is written (buckets, uploads, change sets): fails with
+/// every parameter that has no value, given the deployed stack's values (a
+/// stack that will be created again has none). Read-only.
+pub async fn preflight(aws: &Aws, req: &DeployRequest) -> Result<()> {
+    let existing = stack::describe(&aws.cloudformation(), aws, &req.stack).await?;
+    let previous = existing
+        .as_ref()
+        .filter(|s| s.status != Status::ReviewInProgress && !s.status.is_failed_create())
+        .map(|s| &s.parameters);
+    params::require_all(&req.template, &req.parameters, previous)
+}
+
 /// Same template, same effective parameters, requested tags already set.
 fn unchanged(old_template: &Value, s: &StackInfo, req: &DeployRequest) -> bool {
     if old_template != &req.template || s.parameters.values().any(|v| v == "****") {
