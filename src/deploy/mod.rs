@@ -93,7 +93,11 @@ pub async fn deploy(
     let cfn = aws.cloudformation();
     let existing = settle::settle(&cfn, aws, req, progress).await?;
     let body = serde_json::to_string(&req.template).map_err(|e| Error::Aws(e.to_string()))?;
-    let previous = existing.as_ref().map(|s| &s.parameters);
+    // A stack that was never created has no previous values to keep.
+    let previous = existing
+        .as_ref()
+        .filter(|s| s.status != Status::ReviewInProgress)
+        .map(|s| &s.parameters);
     let done = |result: Outcome, changes: Vec<Change>, outputs: Vec<Output>| DeployResult {
         stack: req.stack.clone(),
         region: aws.region.clone(),

@@ -14,6 +14,7 @@ mod deploy_events;
 mod deploy_faults;
 mod deploy_integrity;
 mod deploy_stacks;
+mod deploy_stuck;
 mod deploy_validation;
 mod joins;
 mod local_deploy;
