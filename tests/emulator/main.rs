@@ -10,6 +10,7 @@ mod dashboard_review;
 mod dashboard_review_browser;
 mod dashboard_traffic;
 mod deploy;
+mod deploy_changes;
 mod deploy_events;
 mod deploy_faults;
 mod deploy_integrity;
