@@ -101,7 +101,7 @@ pub(crate) fn run_with(
         manifest.id.as_str(),
     ));
     if let Some(dist) = dist.as_ref().filter(|_| !plan_only) {
-        match crate::dist::verify::verify(&args.dist_dir, dist, None) {
+        match crate::dist::verify::verify(&args.dist_dir, dist, Some(&manifest.assets)) {
             Ok(()) => {}
             Err(Error::Invalid(found)) => problems.extend(found),
             Err(e) => return Err(e),
@@ -162,7 +162,11 @@ pub(crate) fn run_with(
             deploy::preflight(aws, req).await?;
         }
         if let Some(dist) = dist.as_ref().filter(|_| !plan_only) {
-            publish_code(&base, args, dist, &regions, st, &progress).await?;
+            let code = Code {
+                dist,
+                assets: &manifest.assets,
+            };
+            publish_code(&base, args, &code, &regions, st, &progress).await?;
         }
         let results = if requests.len() == 1 {
             let (aws, req) = &requests[0];
@@ -271,11 +275,18 @@ fn binding(dist: Option<&DistManifest>, st: &StackArgs) -> AssetBinding {
     }
 }
 
-/// Uploads the stack's code to each region's artifact bucket (hash-skipping).
+/// The `build-dist` output and the names of the stack's own assets in it.
+struct Code<'a> {
+    dist: &'a DistManifest,
+    assets: &'a [String],
+}
+
+/// Uploads the stack's own code (its assets only, no templates) to each
+/// region's artifact bucket (checksum-skipping).
 async fn publish_code(
     base: &Aws,
     args: &DeployArgs,
-    dist: &DistManifest,
+    code: &Code<'_>,
     regions: &[String],
     st: &StackArgs,
     progress: &Progress<'_>,
@@ -283,17 +294,17 @@ async fn publish_code(
     let bucket_base = st
         .bucket_base
         .clone()
-        .unwrap_or_else(|| dist.bucket_base.clone());
-    assets::ensure_exists(base, &bucket_base).await?;
+        .unwrap_or_else(|| code.dist.bucket_base.clone());
     for region in regions {
         assets::ensure_exists(&base.in_region(region), &format!("{bucket_base}-{region}")).await?;
     }
     assets::publish(
         base,
         &args.dist_dir,
-        dist,
+        code.dist,
         regions,
         &bucket_base,
+        Some(code.assets),
         &mut |p| progress.emit(Event::Object { object: p.clone() }),
     )
     .await?;

@@ -49,9 +49,15 @@ pub fn run(ctx: &Context<'_>, args: &PublishArgs) -> Result<PublishReport> {
     aws::block_on(async {
         let aws = Aws::load(&resolved.aws).await?;
         let regions = resolved.regions_or(&aws.region);
-        let results = assets::publish(&aws, &args.dist_dir, &manifest, &regions, &base, &mut |p| {
-            progress.emit(Event::Object { object: p.clone() })
-        })
+        let results = assets::publish(
+            &aws,
+            &args.dist_dir,
+            &manifest,
+            &regions,
+            &base,
+            None,
+            &mut |p| progress.emit(Event::Object { object: p.clone() }),
+        )
         .await?;
         let uploaded = results
             .iter()

@@ -207,18 +207,20 @@ impl std::fmt::Display for ObjectState {
 
 /// Uploads every file of the manifest: templates to `BASE`, code to
 /// `BASE-<region>` for each of `regions`, at most [`PARALLEL`] at a time,
-/// skipping objects whose stored sha256 matches. `progress` sees each result.
+/// skipping objects whose stored checksum matches. With `only` (a stack's
+/// asset names), just those assets and no templates. `progress` sees each result.
 pub async fn publish(
     aws: &Aws,
     dir: &Path,
     manifest: &DistManifest,
     regions: &[String],
     bucket_base: &str,
+    only: Option<&[String]>,
     progress: &mut dyn FnMut(&Published),
 ) -> Result<Vec<Published>> {
     let prefix = &manifest.key_prefix;
     let mut jobs: Vec<(Aws, String, String, PathBuf, String)> = Vec::new();
-    for t in &manifest.templates {
+    for t in manifest.templates.iter().filter(|_| only.is_none()) {
         let path = dir.join(GLOBAL_DIR).join(&t.file);
         let key = format!("{prefix}{}", file_name(&t.file));
         jobs.push((
@@ -231,7 +233,11 @@ pub async fn publish(
     }
     for region in regions {
         let regional = aws.in_region(region);
-        for a in &manifest.assets {
+        let wanted = manifest
+            .assets
+            .iter()
+            .filter(|a| only.is_none_or(|names| names.contains(&a.name)));
+        for a in wanted {
             let path = dir.join(REGIONAL_DIR).join(&a.file);
             let key = format!("{prefix}{}", file_name(&a.file));
             jobs.push((

@@ -137,7 +137,7 @@ fn deploy_with_a_corrupt_zip_makes_no_aws_request() {
     let proxy = FaultProxy::start(emu.port());
     let dir = tempfile::tempdir().unwrap();
     fake_dist(dir.path(), BASE);
-    let path = zip_path(dir.path(), "processor-0123456789abcdef.zip");
+    let path = zip_path(dir.path(), ZIP);
     let mut bytes = std::fs::read(&path).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 0xff;
@@ -151,6 +151,26 @@ fn deploy_with_a_corrupt_zip_makes_no_aws_request() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("processor-0123456789abcdef.zip"), "{err}");
+    assert!(err.contains(ZIP), "{err}");
     assert_eq!(proxy.injected().forwarded_requests, 0, "{err}");
+}
+
+/// `deploy --pattern 1` uploads its own code only (the consumer), no other
+/// asset and no template, and creates no global bucket.
+#[tokio::test(flavor = "multi_thread")]
+async fn deploy_uploads_only_the_stacks_own_assets() {
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    fake_dist(dir.path(), "sk-own-assets");
+    let (code, out, err) =
+        run(streamkit(&emu, dir.path()).args(["deploy", "--pattern", "1", "--yes"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let s3 = aws_sdk_s3::Client::new(&emu.sdk_config("us-east-1").await);
+    assert_eq!(
+        keys(&s3, "sk-own-assets-us-east-1").await,
+        vec![format!("streamkit/test/{ZIP}")]
+    );
+    let buckets = s3.list_buckets().send().await.unwrap();
+    let names: Vec<&str> = buckets.buckets().iter().filter_map(|b| b.name()).collect();
+    assert!(!names.contains(&"sk-own-assets"), "{names:?}");
 }
