@@ -31,6 +31,7 @@ pub mod deploy;
 pub mod destroy;
 pub mod diff;
 pub mod docs;
+pub mod estimate;
 pub mod failover;
 pub mod local;
 pub mod outputs;

@@ -17,6 +17,7 @@ mod deploy_integrity;
 mod deploy_stacks;
 mod deploy_stuck;
 mod deploy_validation;
+mod estimate;
 mod joins;
 mod local_deploy;
 mod properties;
