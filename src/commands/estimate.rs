@@ -73,10 +73,16 @@ pub fn run(ctx: &Context<'_>, args: &EstimateArgs) -> Result<EstimateReport> {
         None
     };
     let parameters = params::effective(&rendered.template, &st.parameters, previous.as_ref());
-    let pairs: Vec<(String, String)> = parameters
+    // What the cost model reads: values given or deployed (defaults are its
+    // own), exactly as `deploy` passes them for the same input.
+    let mut pairs: Vec<(String, String)> = previous
         .iter()
+        .flatten()
+        .filter(|(k, _)| parameters.contains_key(*k))
+        .filter(|(k, _)| !st.parameters.iter().any(|(g, _)| g == *k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    pairs.extend(st.parameters.iter().cloned());
     Ok(EstimateReport {
         estimate: estimate(manifest.id.as_str(), &rendered.template, &pairs),
         parameters,
