@@ -266,22 +266,19 @@ def _flatten(v):
 
 
 def cost_estimates(exe, dist_dir):
-    """The cost_estimate event `streamkit deploy --output json` prints first,
-    per pattern: deploy is pointed at a closed port so it stops right after."""
-    env = dict(os.environ, AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_REGION="us-east-1",
-               AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-               AWS_EC2_METADATA_DISABLED="true", AWS_MAX_ATTEMPTS="1")
+    """`streamkit estimate --output json` per pattern: the estimate deploy
+    prints, computed without any AWS call (`dist_dir` is not needed: kept for
+    the caller's signature)."""
+    env = dict(os.environ, AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_REGION="us-east-1")
     out = {}
     for pattern in ["1", "2", "3", "4", "cross-region"]:
-        cmd = [exe, "deploy", "--pattern", pattern, "--yes", "--output", "json", "--dist-dir", dist_dir]
+        cmd = [exe, "estimate", "--pattern", pattern, "--output", "json"]
         if pattern in ("2", "4"):
             cmd += ["--parameter", "ProducerVpcId=vpc-12345678", "--parameter", "ProducerSubnetId=subnet-12345678"]
         r = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
-        first = r.stdout.splitlines()[0] if r.stdout else ""
-        event = json.loads(first) if first.startswith("{") else {}
-        if event.get("event") != "cost_estimate":
-            raise RuntimeError(f"`{' '.join(cmd)}` printed no cost_estimate event first:\n{r.stdout}\n{r.stderr}")
-        out[pattern] = event["estimate"]
+        if r.returncode != 0:
+            raise RuntimeError(f"`{' '.join(cmd)}` failed:\n{r.stdout}\n{r.stderr}")
+        out[pattern] = json.loads(r.stdout)["estimate"]
     return out
 
 

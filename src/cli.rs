@@ -53,6 +53,11 @@ pub enum Command {
         after_help = "Examples:\n  streamkit deploy --pattern 3\n  streamkit deploy --pattern 3 --parameter ShardCount=4 --yes\n  streamkit deploy --pattern cross-region --regions us-east-1,us-west-2 --parameter StreamName=orders --yes\n\nExit codes: 0 deployed or no changes, 1 deployment failed, 2 bad input or refused, 3 AWS access problem."
     )]
     Deploy(commands::deploy::DeployArgs),
+    /// Estimate a stack's monthly cost without deploying (deployed values with --deployed).
+    #[command(
+        after_help = "Examples:\n  streamkit estimate --pattern 3 --parameter ShardCount=4\n  streamkit estimate --pattern 3 --deployed --output json"
+    )]
+    Estimate(commands::estimate::EstimateArgs),
     /// Show the changes a deploy would make (a change set, deleted afterwards).
     #[command(after_help = "Example:\n  streamkit diff --pattern 3 --parameter ShardCount=4")]
     Diff(commands::diff::DiffArgs),
@@ -120,6 +125,7 @@ impl Cli {
             Command::Publish(a) => emit(ctx, publish::run(ctx, a)),
             Command::Deploy(a) => emit(ctx, deploy::run(ctx, a)),
             Command::Diff(a) => emit(ctx, diff::run(ctx, a)),
+            Command::Estimate(a) => emit(ctx, estimate::run(ctx, a)),
             Command::Status(a) => emit(ctx, status::run(ctx, a)),
             Command::Outputs(a) => emit(ctx, outputs::run(ctx, a)),
             Command::Destroy(a) => emit(ctx, destroy::run(ctx, a)),

@@ -156,6 +156,22 @@ impl Resolved {
             self.stack.regions.clone()
         }
     }
+
+    /// Every problem with the stack name, regions and tags given (one line
+    /// each), found without any AWS call; empty when all are valid.
+    pub fn problems(&self) -> Vec<String> {
+        use crate::validate::input;
+        let mut out = Vec::new();
+        if let Some(name) = &self.stack.stack_name {
+            out.extend(input::stack_name(name));
+        }
+        out.extend(input::regions("--regions", &self.stack.regions));
+        if let Some(region) = &self.aws.region {
+            out.extend(input::regions("--region", std::slice::from_ref(region)));
+        }
+        out.extend(input::tags(&self.stack.tags, 1));
+        out
+    }
 }
 
 impl StackArgs {

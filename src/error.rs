@@ -22,6 +22,10 @@ pub enum Error {
     #[error("{0}")]
     BadInput(String),
 
+    /// Every problem one validation pass found, one line each (never empty).
+    #[error("{}", .0.join("\n"))]
+    Invalid(Vec<String>),
+
     /// A pattern manifest in `patterns/` is malformed.
     #[error("{file}: {message}")]
     Manifest { file: String, message: String },
@@ -81,9 +85,11 @@ impl Error {
     /// failed deployments, 3 for AWS access problems and a local cloud that cannot run, 130 after Ctrl-C.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Unknown { .. } | Error::BadInput(_) | Error::Write { .. } | Error::Output(_) => {
-                2
-            }
+            Error::Unknown { .. }
+            | Error::BadInput(_)
+            | Error::Invalid(_)
+            | Error::Write { .. }
+            | Error::Output(_) => 2,
             Error::AwsAccess(_) | Error::Local(_) => 3,
             Error::Aws(_) | Error::Deploy(_) => 1,
             Error::Interrupted(_) => 130,
@@ -97,7 +103,7 @@ impl Error {
     /// The class of the error, as the JSON error object names it.
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::Unknown { .. } | Error::BadInput(_) => "bad_input",
+            Error::Unknown { .. } | Error::BadInput(_) | Error::Invalid(_) => "bad_input",
             Error::Manifest { .. } => "manifest",
             Error::Fragment { .. } => "fragment",
             Error::Template { .. } => "template",
@@ -117,6 +123,14 @@ impl Error {
         match self {
             Error::Write { .. } => Some("choose a writable --out directory".into()),
             _ => None,
+        }
+    }
+
+    /// The lines of the message: each problem of [`Error::Invalid`], else one.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            Error::Invalid(problems) => problems.clone(),
+            other => vec![other.to_string()],
         }
     }
 

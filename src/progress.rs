@@ -14,6 +14,7 @@
 //! | `cost_estimate` | `estimate` (see `cost::estimate::Comparison`) |
 //! | `object` | `object`: `bucket`, `key`, `state` (`uploaded`/`unchanged`), `bytes` |
 //! | `changeset` | `stack`, `changes`: [`action`, `logical_id`, `resource_type`, `replacement`] |
+//! | `settings` | `stack`, `parameters`, `tags`: [`key`, `old`, `new`] (changed values; `null` = absent) |
 //! | `resource` | `stack`, `time`, `logical_id`, `type`, `status`, `reason` |
 //! | `building` | `packages`, `profile`, `target` |
 //! | `compiled` | `krate` |
@@ -31,6 +32,7 @@
 use serde::Serialize;
 
 use crate::cfn::change::{Change, ChangeTable};
+use crate::cfn::setting::{SettingChange, SettingsTable};
 use crate::cfn::status::Status;
 use crate::cost::estimate::Comparison;
 use crate::deploy::assets::Published;
@@ -52,6 +54,12 @@ pub enum Event {
     Object { object: Published },
     /// The changes a change set makes.
     Changeset { stack: String, changes: Vec<Change> },
+    /// Parameters and tags a deploy changes (old -> new).
+    Settings {
+        stack: String,
+        parameters: Vec<SettingChange>,
+        tags: Vec<SettingChange>,
+    },
     /// A stack operation starts (`deploying orders in us-east-1`).
     Operation { what: String },
     /// One CloudFormation event of the stack being followed.
@@ -131,6 +139,9 @@ impl Event {
                 object.state, object.bucket, object.key, object.bytes
             ),
             Event::Changeset { changes, .. } => ChangeTable(changes).to_string(),
+            Event::Settings {
+                parameters, tags, ..
+            } => SettingsTable { parameters, tags }.to_string(),
             Event::Operation { what } => what.clone(),
             Event::Resource {
                 logical_id,

@@ -58,7 +58,7 @@ def _stack_resources_without_skipped() -> None:
 
 def _change_set_execution() -> None:
     """ExecuteChangeSet: moto applies the resources but keeps the stack's old
-    template, parameters and (empty) outputs, and records no resource events.
+    template, parameters, tags and (empty) outputs, and records no resource events.
     AWS shows the executed template's outputs and one event per resource."""
     from moto.cloudformation.models import CloudFormationBackend, Event
 
@@ -74,6 +74,9 @@ def _change_set_execution() -> None:
         stack.template = change_set.template
         stack._parse_template()
         stack.parameters = change_set.parameters
+        if change_set.tags:
+            # AWS replaces the stack's tags with the change set's (moto keeps the old ones).
+            stack.tags = dict(change_set.tags)
         stack.output_map = stack._create_output_map()
         verb = "CREATE" if change_set.change_set_type == "CREATE" else "UPDATE"
         final = stack.events.pop() if stack.events else None
@@ -164,6 +167,23 @@ def _template_url_path_style() -> None:
     responses.get_stack_from_s3_url = get_stack_from_s3_url
 
 
+def _tag_only_updates() -> None:
+    """UpdateStack with the same template and parameters but other tags is an
+    update on AWS (the tags are applied and propagated); moto refuses it as
+    "No updates are to be performed"."""
+    from moto.cloudformation.responses import CloudFormationResponse
+
+    original = CloudFormationResponse._validate_different_update
+
+    def validate(self: Any, incoming_params: Any, stack_body: str, old_stack: Any) -> None:
+        tags = {item["Key"]: item["Value"] for item in self._get_param("Tags", [])}
+        if tags and tags != (old_stack.tags or {}):
+            return
+        original(self, incoming_params, stack_body, old_stack)
+
+    CloudFormationResponse._validate_different_update = validate
+
+
 def install() -> None:
     """Applies this module's patches to moto (once, from `streamkit_emulator.install`)."""
     parsing.ResourceMap.load_parameters = load_parameters
@@ -171,4 +191,5 @@ def install() -> None:
     _outputs_guard()
     _stack_resources_without_skipped()
     _change_set_execution()
+    _tag_only_updates()
     _dynamic_references()

@@ -189,3 +189,6 @@ def install() -> None:
     wrap_create(FakeBucket, _bucket_after)
     _s3_versioning_response()
     _bucket_policy_with_conditions()
+    from . import s3_checksums
+
+    s3_checksums.install()

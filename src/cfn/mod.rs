@@ -5,4 +5,5 @@
 
 pub mod change;
 pub mod event;
+pub mod setting;
 pub mod status;

@@ -72,7 +72,7 @@ pub(crate) fn run_with(
     args: &DeployArgs,
     plan_only: bool,
 ) -> Result<DeployReport> {
-    let resolved = ctx.resolve(&args.stack)?;
+    let resolved = ctx.resolve_unchecked(&args.stack)?;
     let st = &resolved.stack;
     let pattern = st.pattern.as_deref().ok_or_else(|| {
         Error::BadInput(
@@ -93,7 +93,23 @@ pub(crate) fn run_with(
             assets: binding(dist.as_ref(), st),
         },
     )?;
-    params::check(&rendered.template, &st.parameters, manifest.id.as_str())?;
+    // One validation pass before any AWS call: every problem at once.
+    let mut problems = resolved.problems();
+    problems.extend(params::problems(
+        &rendered.template,
+        &st.parameters,
+        manifest.id.as_str(),
+    ));
+    if let Some(dist) = dist.as_ref().filter(|_| !plan_only) {
+        match crate::dist::verify::verify(&args.dist_dir, dist, Some(&manifest.assets)) {
+            Ok(()) => {}
+            Err(Error::Invalid(found)) => problems.extend(found),
+            Err(e) => return Err(e),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
     let progress = ctx.io.progress();
     if !plan_only {
         let estimate = crate::cost::estimate::estimate(
@@ -114,9 +130,6 @@ pub(crate) fn run_with(
         } else {
             regions
         };
-        if let Some(dist) = dist.as_ref().filter(|_| !plan_only) {
-            publish_code(&base, args, dist, &regions, st, &progress).await?;
-        }
         let bucket_base = st
             .bucket_base
             .clone()
@@ -144,6 +157,17 @@ pub(crate) fn run_with(
                 (base.in_region(region), req)
             })
             .collect();
+        // Read-only: every missing parameter, before any bucket or upload.
+        for (aws, req) in &requests {
+            deploy::preflight(aws, req).await?;
+        }
+        if let Some(dist) = dist.as_ref().filter(|_| !plan_only) {
+            let code = Code {
+                dist,
+                assets: &manifest.assets,
+            };
+            publish_code(&base, args, &code, &regions, st, &progress).await?;
+        }
         let results = if requests.len() == 1 {
             let (aws, req) = &requests[0];
             vec![deploy::deploy(aws, req, &progress).await]
@@ -251,11 +275,18 @@ fn binding(dist: Option<&DistManifest>, st: &StackArgs) -> AssetBinding {
     }
 }
 
-/// Uploads the stack's code to each region's artifact bucket (hash-skipping).
+/// The `build-dist` output and the names of the stack's own assets in it.
+struct Code<'a> {
+    dist: &'a DistManifest,
+    assets: &'a [String],
+}
+
+/// Uploads the stack's own code (its assets only, no templates) to each
+/// region's artifact bucket (checksum-skipping).
 async fn publish_code(
     base: &Aws,
     args: &DeployArgs,
-    dist: &DistManifest,
+    code: &Code<'_>,
     regions: &[String],
     st: &StackArgs,
     progress: &Progress<'_>,
@@ -263,17 +294,17 @@ async fn publish_code(
     let bucket_base = st
         .bucket_base
         .clone()
-        .unwrap_or_else(|| dist.bucket_base.clone());
-    assets::ensure_exists(base, &bucket_base).await?;
+        .unwrap_or_else(|| code.dist.bucket_base.clone());
     for region in regions {
         assets::ensure_exists(&base.in_region(region), &format!("{bucket_base}-{region}")).await?;
     }
     assets::publish(
         base,
         &args.dist_dir,
-        dist,
+        code.dist,
         regions,
         &bucket_base,
+        Some(code.assets),
         &mut |p| progress.emit(Event::Object { object: p.clone() }),
     )
     .await?;

@@ -31,6 +31,7 @@ pub mod deploy;
 pub mod destroy;
 pub mod diff;
 pub mod docs;
+pub mod estimate;
 pub mod failover;
 pub mod local;
 pub mod outputs;
@@ -69,8 +70,21 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Merges the config file, environment and `flags` (see [`config::resolve`]).
+    /// Merges the config file, environment and `flags` (see [`config::resolve`])
+    /// and checks the stack name, regions and tags (all problems at once, exit 2).
     pub fn resolve(&self, flags: &StackArgs) -> Result<Resolved> {
+        let resolved = self.resolve_unchecked(flags)?;
+        let problems = resolved.problems();
+        if problems.is_empty() {
+            Ok(resolved)
+        } else {
+            Err(crate::error::Error::Invalid(problems))
+        }
+    }
+
+    /// [`Context::resolve`] without the checks, for a command that reports
+    /// [`Resolved::problems`] together with its own.
+    pub fn resolve_unchecked(&self, flags: &StackArgs) -> Result<Resolved> {
         let mut resolved = config::resolve(self.global, flags)?;
         resolved.aws.credentials = self.credentials.clone();
         Ok(resolved)

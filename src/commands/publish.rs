@@ -1,5 +1,7 @@
 //! `streamkit publish`: upload a `build-dist` output, templates to `BASE`
 //! and code to `BASE-<region>` for each region, skipping unchanged objects.
+//! Every file is checked against `manifest.json` first: a mismatch uploads
+//! nothing.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -12,6 +14,7 @@ use crate::aws::{self, Aws};
 use crate::config::BucketArgs;
 use crate::deploy::assets::{self, ObjectState};
 use crate::dist::manifest::DistManifest;
+use crate::dist::verify;
 use crate::error::Result;
 use crate::io::Report;
 use crate::progress::Event;
@@ -36,6 +39,7 @@ pub struct PublishReport {
 pub fn run(ctx: &Context<'_>, args: &PublishArgs) -> Result<PublishReport> {
     let resolved = ctx.resolve(&args.buckets.to_args())?;
     let manifest = DistManifest::load(&args.dist_dir)?;
+    verify::verify(&args.dist_dir, &manifest, None)?;
     let base = resolved
         .stack
         .bucket_base
@@ -45,9 +49,15 @@ pub fn run(ctx: &Context<'_>, args: &PublishArgs) -> Result<PublishReport> {
     aws::block_on(async {
         let aws = Aws::load(&resolved.aws).await?;
         let regions = resolved.regions_or(&aws.region);
-        let results = assets::publish(&aws, &args.dist_dir, &manifest, &regions, &base, &mut |p| {
-            progress.emit(Event::Object { object: p.clone() })
-        })
+        let results = assets::publish(
+            &aws,
+            &args.dist_dir,
+            &manifest,
+            &regions,
+            &base,
+            None,
+            &mut |p| progress.emit(Event::Object { object: p.clone() }),
+        )
         .await?;
         let uploaded = results
             .iter()

@@ -1,5 +1,6 @@
 //! `streamkit status [--watch]`: a stack's status; `--watch` follows an
-//! operation in progress to its end (how to re-attach after Ctrl-C).
+//! operation in progress to its end (how to re-attach after Ctrl-C) and ends
+//! at once, saying what to do, on a stack in REVIEW_IN_PROGRESS.
 
 use std::fmt;
 
@@ -39,7 +40,13 @@ pub fn run(ctx: &Context<'_>, args: &StatusArgs) -> Result<StatusReport> {
         let (aws, mut info) = super::deployed(ctx, &args.stack).await?;
         let cfn = aws.cloudformation();
         let name = info.name.clone();
-        if args.watch && info.status.in_progress() {
+        if args.watch && info.status == Status::ReviewInProgress {
+            // A change set waits to be executed (or a first create was
+            // abandoned): no operation runs, so there is nothing to follow.
+            ctx.io.progress().message(format!(
+                "{name} is REVIEW_IN_PROGRESS: no operation is running, nothing to follow. next: `streamkit deploy --stack-name {name}` deletes it (it has no resources) and creates it again, or `streamkit destroy --stack-name {name}`"
+            ));
+        } else if args.watch && info.status.in_progress() {
             let progress = ctx.io.progress();
             progress.message(format!(
                 "{name} is {}; following it (Ctrl-C stops watching only)",

@@ -2,8 +2,11 @@
 //!
 //! Buckets: `BASE` for global assets (templates) and `BASE-<region>` for
 //! regional ones (code), each encrypted, versioned, public access blocked,
-//! TLS-only, with old versions expiring. Objects carry their sha256 as
-//! metadata; an object whose sha256 already matches is not uploaded again.
+//! TLS-only, with old versions expiring. Every upload carries S3's own
+//! SHA-256 checksum (`ChecksumAlgorithm::Sha256`: S3 refuses a body that does
+//! not match it) and the hex sha256 as metadata; an object is skipped only
+//! when the checksum S3 stored for it (HeadObject with `ChecksumMode`) equals
+//! the file's, so an object altered under the same key is uploaded again.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,10 +15,10 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLifecycleConfiguration, BucketLocationConstraint, BucketVersioningStatus,
-    CreateBucketConfiguration, ExpirationStatus, LifecycleRule, LifecycleRuleFilter,
-    NoncurrentVersionExpiration, PublicAccessBlockConfiguration, ServerSideEncryption,
-    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
-    VersioningConfiguration,
+    ChecksumAlgorithm, ChecksumMode, CreateBucketConfiguration, ExpirationStatus, LifecycleRule,
+    LifecycleRuleFilter, NoncurrentVersionExpiration, PublicAccessBlockConfiguration,
+    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+    ServerSideEncryptionRule, VersioningConfiguration,
 };
 use serde::Serialize;
 
@@ -23,6 +26,7 @@ use crate::aws::Aws;
 use crate::bucket::{BucketState, Ensured};
 use crate::dist::archive::sha256_hex;
 use crate::dist::manifest::DistManifest;
+use crate::dist::verify::base64_of_hex;
 use crate::dist::{GLOBAL_DIR, REGIONAL_DIR};
 use crate::error::{Error, Result};
 
@@ -203,18 +207,20 @@ impl std::fmt::Display for ObjectState {
 
 /// Uploads every file of the manifest: templates to `BASE`, code to
 /// `BASE-<region>` for each of `regions`, at most [`PARALLEL`] at a time,
-/// skipping objects whose stored sha256 matches. `progress` sees each result.
+/// skipping objects whose stored checksum matches. With `only` (a stack's
+/// asset names), just those assets and no templates. `progress` sees each result.
 pub async fn publish(
     aws: &Aws,
     dir: &Path,
     manifest: &DistManifest,
     regions: &[String],
     bucket_base: &str,
+    only: Option<&[String]>,
     progress: &mut dyn FnMut(&Published),
 ) -> Result<Vec<Published>> {
     let prefix = &manifest.key_prefix;
     let mut jobs: Vec<(Aws, String, String, PathBuf, String)> = Vec::new();
-    for t in &manifest.templates {
+    for t in manifest.templates.iter().filter(|_| only.is_none()) {
         let path = dir.join(GLOBAL_DIR).join(&t.file);
         let key = format!("{prefix}{}", file_name(&t.file));
         jobs.push((
@@ -227,7 +233,11 @@ pub async fn publish(
     }
     for region in regions {
         let regional = aws.in_region(region);
-        for a in &manifest.assets {
+        let wanted = manifest
+            .assets
+            .iter()
+            .filter(|a| only.is_none_or(|names| names.contains(&a.name)));
+        for a in wanted {
             let path = dir.join(REGIONAL_DIR).join(&a.file);
             let key = format!("{prefix}{}", file_name(&a.file));
             jobs.push((
@@ -270,6 +280,12 @@ async fn put_if_changed(
     sha: &str,
 ) -> Result<Published> {
     let s3 = aws.s3();
+    let checksum = base64_of_hex(sha).ok_or_else(|| {
+        Error::BadInput(format!(
+            "manifest.json: sha256 of {} is not 64 hex digits; rerun `streamkit build-dist`",
+            path.display()
+        ))
+    })?;
     let bytes = std::fs::metadata(path)
         .map_err(|e| {
             Error::BadInput(format!(
@@ -278,13 +294,15 @@ async fn put_if_changed(
             ))
         })?
         .len();
-    if let Ok(head) = s3.head_object().bucket(bucket).key(key).send().await {
-        if head
-            .metadata()
-            .and_then(|m| m.get(SHA_KEY))
-            .map(String::as_str)
-            == Some(sha)
-        {
+    let head = s3
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await;
+    if let Ok(head) = head {
+        if head.checksum_sha256() == Some(checksum.as_str()) {
             return Ok(Published {
                 bucket: bucket.into(),
                 key: key.into(),
@@ -300,6 +318,8 @@ async fn put_if_changed(
         .bucket(bucket)
         .key(key)
         .metadata(SHA_KEY, sha)
+        .checksum_algorithm(ChecksumAlgorithm::Sha256)
+        .checksum_sha256(&checksum)
         .body(body)
         .send()
         .await
@@ -337,6 +357,8 @@ pub async fn upload_template(
         .bucket(bucket)
         .key(&key)
         .metadata(SHA_KEY, &sha)
+        .checksum_algorithm(ChecksumAlgorithm::Sha256)
+        .set_checksum_sha256(base64_of_hex(&sha))
         .body(ByteStream::from(body.as_bytes().to_vec()))
         .send()
         .await

@@ -13,6 +13,7 @@ pub mod params;
 mod request;
 mod settle;
 pub mod stack;
+mod tags;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -24,6 +25,7 @@ use serde_json::Value;
 
 use crate::aws::Aws;
 use crate::cfn::change::Change;
+use crate::cfn::setting;
 use crate::cfn::status::Status;
 use crate::error::{Error, Result};
 use crate::io::Progress;
@@ -93,7 +95,11 @@ pub async fn deploy(
     let cfn = aws.cloudformation();
     let existing = settle::settle(&cfn, aws, req, progress).await?;
     let body = serde_json::to_string(&req.template).map_err(|e| Error::Aws(e.to_string()))?;
-    let previous = existing.as_ref().map(|s| &s.parameters);
+    // A stack that was never created has no previous values to keep.
+    let previous = existing
+        .as_ref()
+        .filter(|s| s.status != Status::ReviewInProgress)
+        .map(|s| &s.parameters);
     let done = |result: Outcome, changes: Vec<Change>, outputs: Vec<Output>| DeployResult {
         stack: req.stack.clone(),
         region: aws.region.clone(),
@@ -134,6 +140,35 @@ pub async fn deploy(
         create,
     };
     let mut cs = changeset::create(&cfn, aws, &cs_req, req.poll).await?;
+    let (param_changes, tag_changes) = match (&existing, previous) {
+        (Some(s), Some(prev)) => {
+            let new_params = params::effective(&req.template, &req.parameters, previous);
+            let new_tags: BTreeMap<String, String> = req.tags.iter().cloned().collect();
+            (
+                setting::diff(prev, &new_params),
+                setting::diff(&s.tags, &new_tags),
+            )
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
+    if !param_changes.is_empty() || !tag_changes.is_empty() {
+        progress.emit(Event::Settings {
+            stack: req.stack.clone(),
+            parameters: param_changes,
+            tags: tag_changes.clone(),
+        });
+    }
+    if cs.empty && !tag_changes.is_empty() {
+        if let Some(s) = &existing {
+            changeset::delete(&cfn, aws, &cs.id).await?;
+            if req.plan_only {
+                return Ok(done(Outcome::Planned, Vec::new(), s.outputs.clone()));
+            }
+            tags::apply(&cfn, aws, &s.id, req, &cs_req.parameters, progress).await?;
+            let info = stack::require(&cfn, aws, &s.id).await?;
+            return Ok(done(Outcome::Updated, Vec::new(), info.outputs));
+        }
+    }
     if cs.empty {
         changeset::delete(&cfn, aws, &cs.id).await?;
         progress.message(format!("{}: no changes", req.stack));
@@ -228,6 +263,18 @@ pub async fn deploy(
         Outcome::Updated
     };
     Ok(done(result, cs.changes, info.outputs))
+}
+
+/// Before anything is written (buckets, uploads, change sets): fails with
+/// every parameter that has no value, given the deployed stack's values (a
+/// stack that will be created again has none). Read-only.
+pub async fn preflight(aws: &Aws, req: &DeployRequest) -> Result<()> {
+    let existing = stack::describe(&aws.cloudformation(), aws, &req.stack).await?;
+    let previous = existing
+        .as_ref()
+        .filter(|s| s.status != Status::ReviewInProgress && !s.status.is_failed_create())
+        .map(|s| &s.parameters);
+    params::require_all(&req.template, &req.parameters, previous)
 }
 
 /// Same template, same effective parameters, requested tags already set.

@@ -1,36 +1,53 @@
-//! `--parameter Key=Value`: checked against the rendered template before any
-//! AWS call, and merged with deployed values and defaults.
+//! `--parameter Key=Value`: checked against the rendered template (names,
+//! types, constraints) before any AWS call, and merged with deployed values
+//! and defaults.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::validate;
+use crate::validate::{self, types};
 
-/// Rejects unknown names and values outside a parameter's constraints,
-/// naming the constraint (and, for an unknown name, the known ones).
-pub fn check(template: &Value, given: &[(String, String)], pattern: &str) -> Result<()> {
+/// Every problem with the given parameters, one line each: unknown names
+/// (listing the known ones), values that are not of the parameter's type
+/// (e.g. `AWS::EC2::VPC::Id`) or outside its constraints (naming the
+/// constraint and the allowed values).
+pub fn problems(template: &Value, given: &[(String, String)], pattern: &str) -> Vec<String> {
     let empty = serde_json::Map::new();
     let declared = template["Parameters"].as_object().unwrap_or(&empty);
+    let mut out = Vec::new();
     for (key, value) in given {
         let Some(param) = declared.get(key) else {
             let known: Vec<&str> = declared.keys().map(String::as_str).collect();
-            return Err(Error::Unknown {
-                what: "parameter",
-                value: format!("{key} (pattern {pattern})"),
-                allowed: known.join(", "),
-            });
+            out.push(format!(
+                "--parameter {key}: unknown parameter of pattern {pattern}; allowed: {}",
+                known.join(", ")
+            ));
+            continue;
         };
-        validate::check_value(param, value).map_err(|m| {
+        let param_type = param["Type"].as_str().unwrap_or("String");
+        let checked =
+            types::check_type(param_type, value).and_then(|()| validate::check_value(param, value));
+        if let Err(m) = checked {
             let hint = param["ConstraintDescription"]
                 .as_str()
                 .map(|d| format!(" ({key} {d})"))
                 .unwrap_or_default();
-            Error::BadInput(format!("--parameter {key}={value}: {m}{hint}"))
-        })?;
+            out.push(format!("--parameter {key}={value}: {m}{hint}"));
+        }
     }
-    Ok(())
+    out
+}
+
+/// [`problems`] as an error (all of them), for callers that only check.
+pub fn check(template: &Value, given: &[(String, String)], pattern: &str) -> Result<()> {
+    let found = problems(template, given, pattern);
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(found))
+    }
 }
 
 /// The value each template parameter will have: given, else deployed
@@ -58,9 +75,9 @@ pub fn effective(
     out
 }
 
-/// Fails, naming the first one, when a parameter without a default has no
-/// value (neither given nor deployed): CloudFormation would only say so after a
-/// change set was made.
+/// Fails, naming every one, when parameters without a default have no
+/// value (neither given nor deployed): CloudFormation would only say so
+/// after a change set was made, one parameter at a time.
 pub fn require_all(
     template: &Value,
     given: &[(String, String)],
@@ -69,12 +86,20 @@ pub fn require_all(
     let have = effective(template, given, previous);
     let empty = serde_json::Map::new();
     let declared = template["Parameters"].as_object().unwrap_or(&empty);
-    match declared.iter().find(|(key, _)| !have.contains_key(*key)) {
-        None => Ok(()),
-        Some((key, param)) => Err(Error::BadInput(format!(
-            "parameter {key} has no default: pass --parameter {key}=VALUE ({})",
-            param["Description"].as_str().unwrap_or("see the template")
-        ))),
+    let missing: Vec<String> = declared
+        .iter()
+        .filter(|(key, _)| !have.contains_key(*key))
+        .map(|(key, param)| {
+            format!(
+                "parameter {key} has no default: pass --parameter {key}=VALUE ({})",
+                param["Description"].as_str().unwrap_or("see the template")
+            )
+        })
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(missing))
     }
 }
 
@@ -125,6 +150,11 @@ mod tests {
         let t = json!({"Parameters": {"VpcId": {"Type": "AWS::EC2::VPC::Id", "Description": "The VPC."}}});
         let e = require_all(&t, &[], None).unwrap_err().to_string();
         assert_eq!(
+            require_all(&t, &[], None).unwrap_err().exit_code(),
+            2,
+            "bad input"
+        );
+        assert_eq!(
             e,
             "parameter VpcId has no default: pass --parameter VpcId=VALUE (The VPC.)"
         );
@@ -145,6 +175,27 @@ mod tests {
     fn unknown_name_lists_known_ones() {
         let err = check(&template(), &[("Shards".into(), "5".into())], "3").unwrap_err();
         assert!(err.to_string().contains("ShardCount"), "{err}");
+    }
+
+    #[test]
+    fn every_bad_parameter_is_reported_at_once() {
+        let t = json!({"Parameters": {
+            "ShardCount": {"Type": "Number", "MinValue": 1, "MaxValue": 200},
+            "Mode": {"Type": "String", "AllowedValues": ["A", "B"]},
+            "VpcId": {"Type": "AWS::EC2::VPC::Id"}
+        }});
+        let given = [
+            ("ShardCount".to_string(), "x".to_string()),
+            ("Mode".to_string(), "C".to_string()),
+            ("VpcId".to_string(), "vpc-nothex".to_string()),
+            ("Nope".to_string(), "1".to_string()),
+        ];
+        let p = problems(&t, &given, "2");
+        assert_eq!(p.len(), 4, "{p:#?}");
+        assert!(p[0].contains("not a number"));
+        assert!(p[1].contains("is not one of A, B"));
+        assert!(p[2].contains("expected vpc- followed by"));
+        assert!(p[3].contains("allowed: ShardCount, Mode, VpcId"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Before a change set: an existing stack brought into a state one can be
 //! made against (an operation in progress waited for, a failed create
-//! deleted after confirmation, a failed update rollback continued).
+//! deleted after confirmation, a REVIEW_IN_PROGRESS stack without resources
+//! deleted, a failed update rollback continued).
 
 use aws_sdk_cloudformation::Client;
 
@@ -42,6 +43,23 @@ pub(super) async fn settle(
         )));
     }
     match s.status {
+        Status::ReviewInProgress if !req.plan_only => {
+            if !stack::resources(cfn, aws, &s.id).await?.is_empty() {
+                return Err(Error::Deploy(format!(
+                    "{} is REVIEW_IN_PROGRESS and has resources (an import?); next: execute or delete its change set in the console",
+                    s.name
+                )));
+            }
+            progress.message(format!(
+                "{} is REVIEW_IN_PROGRESS with no resources (a first create that failed or was abandoned); deleting it and creating it again",
+                s.name
+            ));
+            let watched = stack::delete(cfn, aws, &s, &[], req.poll, progress).await?;
+            if watched.status != Status::DeleteComplete {
+                return Err(Error::Deploy(events::failure_message(&s.name, &watched)));
+            }
+            Ok(None)
+        }
         Status::RollbackComplete | Status::RollbackFailed => {
             let q = format!("{} is {} after a failed create and cannot be updated; delete it and create it again?", s.name, s.status);
             if !req.yes && !progress.confirm(&q)? {

@@ -15,6 +15,7 @@ pub mod elf;
 pub mod input;
 pub mod manifest;
 mod output;
+pub mod verify;
 
 /// Directory of the templates inside the output (uploaded to `s3://BASE/NAME/V/`).
 pub const GLOBAL_DIR: &str = "global-s3-assets";

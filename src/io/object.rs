@@ -238,18 +238,23 @@ impl Io {
     /// `--output json` one JSON object (stdout keeps only results, so a
     /// report already written there stays one parseable document).
     pub fn error(&self, e: &Error) {
-        let message = one_line(&e.to_string());
+        let lines: Vec<String> = e.lines().iter().map(|l| one_line(l)).collect();
         let hint = e.hint().map(|h| one_line(&h));
         if self.json() {
-            let line = json!({ "error": { "kind": e.kind(), "message": message, "hint": hint } });
-            return self.eprint(&line.to_string());
+            let mut error = json!({ "kind": e.kind(), "message": lines.join("; "), "hint": hint });
+            if let Error::Invalid(_) = e {
+                error["problems"] = json!(lines);
+            }
+            return self.eprint(&json!({ "error": error }).to_string());
         }
         let (error, hint_label) = if self.color {
             ("\x1b[1;31merror\x1b[0m", "\x1b[1;36mhint\x1b[0m")
         } else {
             ("error", "hint")
         };
-        self.eprint(&format!("{error}: {message}"));
+        for message in &lines {
+            self.eprint(&format!("{error}: {message}"));
+        }
         if let Some(hint) = hint {
             self.eprint(&format!("{hint_label}: {hint}"));
         }

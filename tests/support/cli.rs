@@ -62,7 +62,9 @@ pub fn fake_dist(dir: &Path, bucket_base: &str) {
     ] {
         let file = format!("{name}-0123456789abcdef.zip");
         std::fs::write(regional.join(&file), super::EMPTY_ZIP).unwrap();
-        assets.push(json!({"name": name, "file": file, "sha256": format!("{name}-sha"), "size": 22, "architecture": "arm64", "stacks": []}));
+        let sha = streamkit::dist::archive::sha256_hex(&super::EMPTY_ZIP);
+        let size = super::EMPTY_ZIP.len();
+        assets.push(json!({"name": name, "file": file, "sha256": sha, "size": size, "architecture": "arm64", "stacks": []}));
     }
     let manifest = json!({"solution": "streamkit", "version": "test", "bucket_base": bucket_base, "key_prefix": "streamkit/test/",
         "architecture": "arm64", "assets": assets, "templates": []});

@@ -1,0 +1,102 @@
+//! Changes a change set does not list (issue 14, item 4), through the real
+//! binary: parameter changes shown old -> new and tag changes beside the
+//! change table (text and JSON), and a tag-only change applied (the stack's
+//! tags read back through the SDK), not reported as "no changes".
+
+use std::collections::BTreeMap;
+
+use streamkit_testkit::Emulator;
+
+use crate::support::cli::{ndjson, run, streamkit};
+
+async fn stack_tags(emu: &Emulator, stack: &str) -> BTreeMap<String, String> {
+    let cfn = aws_sdk_cloudformation::Client::new(&emu.sdk_config("us-east-1").await);
+    let out = cfn
+        .describe_stacks()
+        .stack_name(stack)
+        .send()
+        .await
+        .unwrap();
+    out.stacks()[0]
+        .tags()
+        .iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parameter_and_tag_changes_are_shown_and_a_tag_only_change_is_applied() {
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let sk = |args: &[&str]| {
+        run(streamkit(&emu, dir.path())
+            .args([
+                "deploy",
+                "--pattern",
+                "3",
+                "--stack-name",
+                "sk-changes",
+                "--yes",
+            ])
+            .args(args))
+    };
+    let (code, out, err) = sk(&[]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    let (code, out, err) = sk(&["--parameter", "RetentionHours=48", "--tag", "team=data"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("sk-changes (us-east-1): updated"), "{out}");
+    assert!(err.contains("Parameter RetentionHours: 24 -> 48"), "{err}");
+    assert!(err.contains("Tag team: (none) -> data"), "{err}");
+    assert_eq!(
+        stack_tags(&emu, "sk-changes")
+            .await
+            .get("team")
+            .map(String::as_str),
+        Some("data")
+    );
+
+    // Tag only: applied, not "no changes"; the parameter keeps its value.
+    let (code, out, err) = sk(&["--tag", "team=ops"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("sk-changes (us-east-1): updated"),
+        "{out}\n{err}"
+    );
+    assert!(err.contains("Tag team: data -> ops"), "{err}");
+    assert!(!err.contains("Parameter "), "no parameter changed: {err}");
+    let tags = stack_tags(&emu, "sk-changes").await;
+    assert_eq!(
+        tags.get("team").map(String::as_str),
+        Some("ops"),
+        "{tags:?}"
+    );
+    assert_eq!(
+        tags.get("streamkit:pattern").map(String::as_str),
+        Some("3"),
+        "{tags:?}"
+    );
+
+    // The same tags again: no changes.
+    let (code, out, _) = sk(&["--tag", "team=ops"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("no changes"), "{out}");
+
+    // JSON: a `settings` event with old and new.
+    let (code, out, err) = sk(&["--tag", "team=web", "--output", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let events = ndjson(&out);
+    let settings = events
+        .iter()
+        .find(|e| e["event"] == "settings")
+        .unwrap_or_else(|| panic!("a settings event: {out}"));
+    assert_eq!(settings["tags"][0]["key"], "team");
+    assert_eq!(settings["tags"][0]["old"], "ops");
+    assert_eq!(settings["tags"][0]["new"], "web");
+    assert_eq!(settings["parameters"], serde_json::json!([]));
+}
