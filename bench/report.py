@@ -284,6 +284,13 @@ def joins(j):
         f"| CPU seconds | emulator {j['cpu_s']['emulator']}, functions and the rest "
         f"{j['cpu_s']['functions_and_rest']}, over {j['cpu_s']['wall']} s wall |",
         "",
+    ] + ([
+        "In-process, one core (`cargo bench -p streamkit-joins --bench join`: the same",
+        "50,000 orders on 2 shards in batches of 500, in-memory state store billing the",
+        "request units DynamoDB on-demand would, KDA SQL for comparison in docs/costs.md):",
+        "",
+        "```",
+    ] + j["in_process"] + ["```", ""] if j.get("in_process") else []) + [
         "What limits it: on this 2-core machine the emulator (moto, one Python process)",
         "and the function share the cores; the emulator's CPU is most of the wall time,",
         "so the latency here is the local cloud's, not the join's. The state table's",
