@@ -271,7 +271,7 @@ def cost_estimates(exe, dist_dir):
     the caller's signature)."""
     env = dict(os.environ, AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_REGION="us-east-1")
     out = {}
-    for pattern in ["1", "2", "3", "4", "cross-region"]:
+    for pattern in ["1", "2", "3", "4", "cross-region", "joins"]:
         cmd = [exe, "estimate", "--pattern", pattern, "--output", "json"]
         if pattern in ("2", "4"):
             cmd += ["--parameter", "ProducerVpcId=vpc-12345678", "--parameter", "ProducerSubnetId=subnet-12345678"]

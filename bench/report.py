@@ -161,6 +161,7 @@ TITLES = {
     "3": "3: KDS -> Firehose -> S3",
     "4": "4: KDS -> enrichment -> API -> Lambda",
     "cross-region": "cross-region (both regions)",
+    "joins": "joins: KDS -> join processor -> DynamoDB",
 }
 REFERENCE = {
     "1": "same services (API Gateway, KDS, Lambda, SQS)",
@@ -168,6 +169,7 @@ REFERENCE = {
     "3": "same services (KDS, Firehose, S3)",
     "4": "Java producer on t3.small + Managed Flink (1 KPU + 1) + same fare API",
     "cross-region": "Lambda with one PutRecord + one PutItem per record",
+    "joins": "Kinesis Data Analytics SQL application + Lambda writer (one PutItem per item)",
 }
 
 
