@@ -13,9 +13,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+mod cost;
 mod deployment;
 mod id;
 
+pub use cost::{ApiLoad, CostProfile, Reference, Replication};
 pub use deployment::{Deployment, NetworkValue, RegionPair};
 pub use id::PatternId;
 
@@ -51,6 +53,9 @@ pub struct Manifest {
     /// How the deployer treats the stack.
     #[serde(default)]
     pub deployment: Deployment,
+    /// What the cost model needs beyond the template.
+    #[serde(default)]
+    pub cost: CostProfile,
     /// Manifest file this was loaded from (filled by the loader).
     #[serde(skip_deserializing)]
     pub file: String,

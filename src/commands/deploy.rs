@@ -112,11 +112,8 @@ pub(crate) fn run_with(
     }
     let progress = ctx.io.progress();
     if !plan_only {
-        let estimate = crate::cost::estimate::estimate(
-            manifest.id.as_str(),
-            &rendered.template,
-            &st.parameters,
-        );
+        let estimate =
+            crate::cost::estimate::estimate(&manifest, &rendered.template, &st.parameters);
         progress.emit(Event::CostEstimate { estimate });
     }
     let regions = targets(&manifest, st, resolved.aws.region.as_deref())?;

@@ -84,7 +84,7 @@ pub fn run(ctx: &Context<'_>, args: &EstimateArgs) -> Result<EstimateReport> {
         .collect();
     pairs.extend(st.parameters.iter().cloned());
     Ok(EstimateReport {
-        estimate: estimate(manifest.id.as_str(), &rendered.template, &pairs),
+        estimate: estimate(&manifest, &rendered.template, &pairs),
         parameters,
         deployed: previous.is_some(),
     })

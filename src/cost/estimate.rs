@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::model::Stack;
 use super::{Estimate, PRICES_AS_OF};
+use crate::catalog::Manifest;
 
 /// A stack's estimate beside the reference design's.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -30,13 +31,14 @@ impl Comparison {
     }
 }
 
-/// Estimates the stack `template` (as rendered for `pattern`) with the given
-/// `--parameter` values (others at their defaults), and the reference design.
-pub fn estimate(pattern: &str, template: &Value, given: &[(String, String)]) -> Comparison {
-    let design = Stack::read(pattern, template, given);
-    let reference = design.reference(pattern);
+/// Estimates the stack `template` (as rendered from `manifest`) with the
+/// given `--parameter` values (others at their defaults), and the reference
+/// design the manifest names.
+pub fn estimate(manifest: &Manifest, template: &Value, given: &[(String, String)]) -> Comparison {
+    let design = Stack::read(manifest, template, given);
+    let reference = design.reference(manifest.cost.reference);
     Comparison {
-        pattern: pattern.to_string(),
+        pattern: manifest.id.to_string(),
         prices_as_of: PRICES_AS_OF,
         design: design.bill(),
         reference: reference.bill(),

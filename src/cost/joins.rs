@@ -124,7 +124,11 @@ mod tests {
 
     #[test]
     fn the_lambda_engine_pays_dynamodb_by_the_request_and_the_reference_kpu_hours() {
-        let c = estimate("joins", &joins(&[]), &[]);
+        let c = estimate(
+            &crate::catalog::find("joins").expect("a manifest"),
+            &joins(&[]),
+            &[],
+        );
         let state = line(&c.design.lines, "DynamoDB join state");
         assert_eq!(state.idle_usd, 0.0);
         // 2.628e9 records: 2.3 WRU at $0.625/M and 0.4 RRU at $0.125/M.
@@ -158,10 +162,18 @@ mod tests {
             ("OutputWriteCapacity".to_string(), "100".to_string()),
             ("EnableOutputStream".to_string(), "true".to_string()),
         ];
-        let c = estimate("joins", &joins(&[]), &given);
+        let c = estimate(
+            &crate::catalog::find("joins").expect("a manifest"),
+            &joins(&[]),
+            &given,
+        );
         line(&c.design.lines, "DynamoDB output table (100 WCU");
         line(&c.design.lines, "output stream (on-demand)");
-        let f = estimate("joins", &joins(&[("engine", "flink")]), &[]);
+        let f = estimate(
+            &crate::catalog::find("joins").expect("a manifest"),
+            &joins(&[("engine", "flink")]),
+            &[],
+        );
         assert!(f
             .design
             .lines

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::*;
+use crate::catalog::{self, ApiLoad, Manifest, Reference};
 use crate::deploy::params;
 
 /// Pattern 2's window length assumed by the load figure (the template's default).
@@ -52,7 +53,8 @@ pub(super) struct Stack {
 }
 
 impl Stack {
-    pub(super) fn read(pattern: &str, template: &Value, given: &[(String, String)]) -> Stack {
+    pub(super) fn read(manifest: &Manifest, template: &Value, given: &[(String, String)]) -> Stack {
+        let profile = &manifest.cost;
         let values = params::effective(template, given, None);
         let num = |v: &Value| resolve(v, &values).and_then(|s| s.parse::<f64>().ok());
         let param = |k: &str| values.get(k).cloned().unwrap_or_default();
@@ -69,7 +71,11 @@ impl Stack {
             }
         }
         let mut stack = Stack {
-            regions: if pattern == "cross-region" { 2.0 } else { 1.0 },
+            regions: if manifest.deployment.region_pair.is_some() {
+                2.0
+            } else {
+                1.0
+            },
             shards: param("ShardCount").parse().unwrap_or(2.0),
             on_demand: param("StreamMode") == "ON_DEMAND",
             retention_hours: param("RetentionHours").parse().unwrap_or(24.0),
@@ -84,10 +90,9 @@ impl Stack {
                 4.0
             },
             rest_apis: count("AWS::ApiGateway::RestApi"),
-            api_records_per_request: if pattern == "4" {
-                LOAD_RECORDS_PER_FARE_REQUEST
-            } else {
-                LOAD_RECORDS_PER_INGEST_REQUEST
+            api_records_per_request: match profile.api_load {
+                ApiLoad::Fare => LOAD_RECORDS_PER_FARE_REQUEST,
+                ApiLoad::Ingest => LOAD_RECORDS_PER_INGEST_REQUEST,
             },
             efo_consumers: count("AWS::Kinesis::StreamConsumer"),
             alarms: count("AWS::CloudWatch::Alarm"),
@@ -102,12 +107,11 @@ impl Stack {
                 .count() as f64
                 * HOURS_PER_MONTH
                 * 60.0,
-            replication: if pattern == "cross-region" {
-                Replication::Batched
-            } else {
-                Replication::None
+            replication: match profile.replication {
+                catalog::Replication::Batched => Replication::Batched,
+                catalog::Replication::None => Replication::None,
             },
-            joins: (pattern == "joins").then(|| super::joins::Joins {
+            joins: profile.joins.then(|| super::joins::Joins {
                 state_table: resources.contains_key("StateTable"),
                 provisioned: (param("OutputBillingMode") == "PROVISIONED").then(|| {
                     let units = |k: &str| param(k).parse().unwrap_or(1.0);
@@ -152,10 +156,10 @@ impl Stack {
     /// The reference design of the same pattern: a Java producer on a t3.small
     /// and a Managed Flink application (parallelism 1) for patterns 2 and 4,
     /// per-record replication for cross-region, the same services otherwise.
-    pub(super) fn reference(&self, pattern: &str) -> Stack {
+    pub(super) fn reference(&self, reference: Reference) -> Stack {
         let mut r = self.clone();
-        match pattern {
-            "2" | "4" => {
+        match reference {
+            Reference::FlinkWithProducer => {
                 r.instances = vec!["t3.small".into()];
                 r.state_tables = 0.0;
                 r.scheduled_per_month = 0.0;
@@ -165,19 +169,19 @@ impl Stack {
                     r.stream_lambdas.clear();
                 }
             }
-            "joins" => {
+            Reference::KdaSql => {
                 // KDA SQL, then a Node.js Lambda (batch 500) writing DynamoDB.
                 r.joins = Some(super::joins::Joins::reference());
                 r.scheduled_per_month = 0.0;
                 r.flink_kpus.clear();
                 r.stream_lambdas = vec![(128.0, false, 500.0)];
             }
-            "cross-region" => {
+            Reference::PerRecordReplication => {
                 r.replication = Replication::PerRecord;
                 r.stream_lambdas = vec![(128.0, false, 100.0)];
                 r.efo_consumers = 0.0;
             }
-            _ => {}
+            Reference::SameServices => {}
         }
         r
     }

@@ -29,7 +29,11 @@ fn close(a: f64, b: f64) -> bool {
 
 #[test]
 fn idle_provisioned_stream_is_shard_hours_plus_fixed_fees() {
-    let c = estimate("3", &stream_template(json!({})), &[]);
+    let c = estimate(
+        &crate::catalog::find("3").expect("a manifest"),
+        &stream_template(json!({})),
+        &[],
+    );
     // 2 shards * 730 h * $0.015 + one alarm + one dashboard.
     assert!(close(c.design.idle_usd, 21.90 + 0.10 + 3.00), "{c:?}");
     // 1 MB/s of 1 KB records: 2.628e9 PUT units * $0.014 per million.
@@ -39,13 +43,25 @@ fn idle_provisioned_stream_is_shard_hours_plus_fixed_fees() {
 #[test]
 fn parameters_given_override_defaults() {
     let t = stream_template(json!({}));
-    let four = estimate("3", &t, &[("ShardCount".into(), "4".into())]);
+    let four = estimate(
+        &crate::catalog::find("3").expect("a manifest"),
+        &t,
+        &[("ShardCount".into(), "4".into())],
+    );
     assert!(close(four.design.idle_usd, 43.80 + 3.10));
-    let od = estimate("3", &t, &[("StreamMode".into(), "ON_DEMAND".into())]);
+    let od = estimate(
+        &crate::catalog::find("3").expect("a manifest"),
+        &t,
+        &[("StreamMode".into(), "ON_DEMAND".into())],
+    );
     assert!(close(od.design.idle_usd, 29.20 + 3.10));
     // 2628 GB in at $0.08 and out at $0.04.
     assert!(close(od.design.at_1mbps_usd - od.design.idle_usd, 315.36));
-    let long = estimate("3", &t, &[("RetentionHours".into(), "48".into())]);
+    let long = estimate(
+        &crate::catalog::find("3").expect("a manifest"),
+        &t,
+        &[("RetentionHours".into(), "48".into())],
+    );
     assert!(close(long.design.idle_usd, 2.0 * 730.0 * 0.035 + 3.10));
 }
 
@@ -55,7 +71,7 @@ fn lambda_memory_and_batch_size_come_from_the_template() {
         "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"MemorySize": 1024, "Architectures": ["arm64"]}},
         "Esm": {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {"FunctionName": {"Ref": "Fn"}, "BatchSize": 100}},
     }));
-    let c = estimate("1", &t, &[]);
+    let c = estimate(&crate::catalog::find("1").expect("a manifest"), &t, &[]);
     let line = c
         .design
         .lines
@@ -79,7 +95,7 @@ fn reference_of_pattern_2_runs_flink_and_a_t3_small() {
     }));
     let mut t = t;
     t["Parameters"]["ProducerInstanceType"] = json!({"Type": "String", "Default": "t4g.small"});
-    let c = estimate("2", &t, &[]);
+    let c = estimate(&crate::catalog::find("2").expect("a manifest"), &t, &[]);
     let flink = 2.0 * 730.0 * 0.11 + 5.0;
     let t3 = 730.0 * 0.0208 + 0.64;
     let t4g = 730.0 * 0.0168 + 0.64;
@@ -101,7 +117,11 @@ fn cross_region_counts_both_regions_and_the_reference_writes_per_record() {
         "Esm": {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {"FunctionName": {"Ref": "Fn"}, "BatchSize": 500}},
         "Consumer": {"Type": "AWS::Kinesis::StreamConsumer"},
     }));
-    let c = estimate("cross-region", &t, &[]);
+    let c = estimate(
+        &crate::catalog::find("cross-region").expect("a manifest"),
+        &t,
+        &[],
+    );
     // Two regions' shards, EFO consumers and fixed fees.
     assert!(close(c.design.idle_usd, 2.0 * (21.90 + 21.90 + 3.10)));
     let per_record = c
@@ -116,7 +136,11 @@ fn cross_region_counts_both_regions_and_the_reference_writes_per_record() {
 
 #[test]
 fn the_summary_names_both_figures_and_the_price_date() {
-    let c = estimate("3", &stream_template(json!({})), &[]);
+    let c = estimate(
+        &crate::catalog::find("3").expect("a manifest"),
+        &stream_template(json!({})),
+        &[],
+    );
     let s = c.summary();
     assert!(s.starts_with("estimated cost: idle ~$25/month, at 1 MB/s ~$62/month"));
     assert!(s.contains(PRICES_AS_OF) && s.contains("BENCHMARKS.md"));
