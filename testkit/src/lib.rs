@@ -30,13 +30,27 @@ impl Emulator {
     }
 
     /// Starts the emulator; `strict` turns on the strictness switch.
+    /// A port picked free can be taken by another process before the server
+    /// binds it (tests run in parallel, other suites beside them): a server
+    /// that exits at start is started again on another port, a few times.
     pub fn start_with(strict: bool) -> Emulator {
-        Emulator::start_on(free_port(), strict)
+        let mut last = String::new();
+        for _ in 0..5 {
+            match Emulator::try_start_on(free_port(), strict) {
+                Ok(emulator) => return emulator,
+                Err(e) => last = e,
+            }
+        }
+        panic!("{last}")
     }
 
     /// Starts the emulator on `port` (e.g. again on the port of one that was
     /// killed, to test recovery; the new one starts with no state).
     pub fn start_on(port: u16, strict: bool) -> Emulator {
+        Emulator::try_start_on(port, strict).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn try_start_on(port: u16, strict: bool) -> Result<Emulator, String> {
         let python = std::env::var("STREAMKIT_PYTHON").unwrap_or_else(|_| "python3".into());
         let mut cmd = Command::new(&python);
         cmd.arg(server_script())
@@ -55,8 +69,8 @@ impl Emulator {
             panic!("cannot start the emulator with {python}: {e}; run `pip install -r tests/requirements.txt` or set STREAMKIT_PYTHON")
         });
         let mut emulator = Emulator { child, port };
-        emulator.wait_healthy(Duration::from_secs(60));
-        emulator
+        emulator.wait_healthy(Duration::from_secs(60))?;
+        Ok(emulator)
     }
 
     /// `http://127.0.0.1:PORT`
@@ -105,17 +119,19 @@ impl Emulator {
         ]
     }
 
-    fn wait_healthy(&mut self, limit: Duration) {
+    fn wait_healthy(&mut self, limit: Duration) -> Result<(), String> {
         let start = Instant::now();
         while start.elapsed() < limit {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("the emulator exited at start ({status}); run emulator/server.py by hand to see why");
+                return Err(format!("the emulator exited at start on port {} ({status}); run emulator/server.py by hand to see why", self.port));
             }
             if http_ok(self.port) {
-                return;
+                return Ok(());
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
         panic!(
             "the emulator did not answer on port {} within {limit:?}",
             self.port
