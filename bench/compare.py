@@ -207,6 +207,14 @@ def replicate(exe, producer, dist_dir, runs, records, py, aws, env, ref):
            "us-east-1,us-west-2", "--dist-dir", dist_dir, "--parameter", "StreamName=bench-xr",
            "--yes"], env)
     # deploy seeded the active-region config item: us-east-1 (the first region) is active.
+    # The emulator also runs the deployed replicator Lambdas (their event source
+    # mappings): paused, so `local replicate` alone moves the records it is timed on.
+    for region in ("us-east-1", "us-west-2"):
+        listed = json.loads(check([aws, "lambda", "list-event-source-mappings", "--region", region,
+                                   "--output", "json"], env))
+        for m in listed.get("EventSourceMappings", []):
+            check([aws, "lambda", "update-event-source-mapping", "--uuid", m["UUID"], "--no-enabled",
+                   "--region", region], env)
     dest = "bench-xr-reference-dest"
     check([aws, "kinesis", "create-stream", "--stream-name", dest, "--shard-count", "2",
            "--region", "us-west-2"], env)
