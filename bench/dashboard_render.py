@@ -14,6 +14,7 @@ repository root with the pinned venv (`source scripts/env.sh`); the default
 binary is the release build in $CARGO_TARGET_DIR.
 """
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -48,7 +49,8 @@ def fake_dist(work: str) -> None:
         file = f"{name}-0123456789abcdef.zip"
         with open(os.path.join(regional, file), "wb") as f:
             f.write(EMPTY_ZIP)
-        assets.append({"name": name, "file": file, "sha256": f"{name}-sha", "size": 22,
+        assets.append({"name": name, "file": file, "sha256": hashlib.sha256(EMPTY_ZIP).hexdigest(),
+                       "size": len(EMPTY_ZIP),
                        "architecture": "arm64", "stacks": []})
     manifest = {"solution": "streamkit", "version": "bench", "bucket_base": "sk-bench-render",
                 "key_prefix": "streamkit/bench/", "architecture": "arm64", "assets": assets, "templates": []}
