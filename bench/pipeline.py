@@ -151,19 +151,27 @@ def processed_lines(group):
         kw["nextToken"] = r["nextToken"]
 
 
+def processed(group):
+    """Kinesis records the consumer's log says it processed."""
+    return sum(r for _, r in processed_lines(group))
+
+
 def pattern1(env, exe, producer, dist_dir, records):
     s = Stack(env, exe, dist_dir, "1", "bench-p1", ["ShardCount=1"])
     stream, fn = s.outputs["StreamName"], s.resources["ConsumerLogGroup"]
     produce(env, producer, stream, records, 1_000_000, 1)
-    n = until("the burst's records processed", 600,
-              lambda: (lambda a, p: len(a) if a and sum(r for _, r in p) >= len(a) else 0)(
-                  arrivals(stream), processed_lines(fn)), every=1.0)
+
+    def burst_done():
+        on_stream = len(arrivals(stream))
+        return on_stream if on_stream and processed(fn) >= on_stream else 0
+
+    n = until("the burst's records processed", 600, burst_done, every=1.0)
     arr, lines = arrivals(stream), processed_lines(fn)
     burst = {"records": n, "seconds": lines[-1][0] - arr[0]}
     steady_n = 2000
     produce(env, producer, stream, steady_n, 200, 2)
     until("the steady records processed", 600,
-          lambda: sum(r for _, r in processed_lines(fn)) >= len(arrivals(stream)), every=1.0)
+          lambda: processed(fn) >= len(arrivals(stream)), every=1.0)
     arr, lines = arrivals(stream), processed_lines(fn)
     covered, lat = 0, []
     for ts, count in lines:
@@ -206,8 +214,11 @@ def pattern2(env, exe, producer, dist_dir, records, vpc, subnet):
     start = time.time()
     produce(env, producer, stream, records, 1000, 3)
     produced = time.time()
-    total = until("every record counted in Parquet", 600,
-                  lambda: (lambda n: n if n >= records else 0)(parquet_rows(bucket)), every=2.0)
+    def all_counted():
+        n = parquet_rows(bucket)
+        return n if n >= records else 0
+
+    total = until("every record counted in Parquet", 600, all_counted, every=2.0)
     done = time.time()
     return {"records": records, "rows_counted": int(total), "produce_seconds": produced - start,
             "to_parquet_seconds": done - start, "records_per_s": records / (done - start)}

@@ -130,8 +130,7 @@ impl Emulator {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // Drop stops the server as the panic unwinds.
         panic!(
             "the emulator did not answer on port {} within {limit:?}",
             self.port
