@@ -381,3 +381,78 @@ fn cfn_lint_is_clean() {
         files.len()
     );
 }
+
+/// The deploy guard's create-only property lists equal CloudFormation's own
+/// (`createOnlyProperties` of the registry schemas cfn-lint ships), and every
+/// stateful type the stacks render is guarded. A missing cfn-lint fails.
+#[test]
+fn guard_rules_match_the_cloudformation_schemas() {
+    use streamkit::deploy::guard::rules::RULES;
+    let lint = std::env::var("STREAMKIT_CFN_LINT").unwrap_or_else(|_| "cfn-lint".into());
+    let python = std::path::Path::new(&lint).with_file_name("python");
+    let out = std::process::Command::new(&python)
+        .args([
+            "-c",
+            "import cfnlint, os; print(os.path.dirname(cfnlint.__file__))",
+        ])
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {}: {e}; run `source scripts/env.sh`",
+                python.display()
+            )
+        });
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let schemas =
+        std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("data/schemas");
+    let index = std::fs::read_to_string(schemas.join("providers/us_east_1.py")).unwrap();
+    for rule in RULES {
+        let key = format!("\"{}\": \"", rule.resource_type);
+        let start = index
+            .find(&key)
+            .unwrap_or_else(|| panic!("{key} not in cfn-lint's index"))
+            + key.len();
+        let hash = &index[start..start + index[start..].find('"').unwrap()];
+        let schema: Value = serde_json::from_str(
+            &std::fs::read_to_string(schemas.join(format!("resources/{hash}.json"))).unwrap(),
+        )
+        .unwrap();
+        let expected: Vec<String> = schema["createOnlyProperties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                p.as_str()
+                    .unwrap()
+                    .trim_start_matches("/properties/")
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(rule.create_only, expected, "{}", rule.resource_type);
+    }
+    for (label, r) in all_stacks() {
+        for (id, res) in r.resources() {
+            let ty = res["Type"].as_str().unwrap();
+            let stateful = [
+                "Stream",
+                "Bucket",
+                "Table",
+                "Queue",
+                "EventSourceMapping",
+                "DeliveryStream",
+            ]
+            .iter()
+            .any(|s| ty.ends_with(&format!("::{s}")));
+            if stateful {
+                assert!(
+                    RULES.iter().any(|r| r.resource_type == ty),
+                    "{label}/{id}: {ty} is not guarded"
+                );
+            }
+        }
+    }
+}

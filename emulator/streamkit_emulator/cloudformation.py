@@ -1,6 +1,6 @@
 """CloudFormation: Number parameters, outputs of failed stacks, resources with
-false conditions, change-set execution (outputs and per-resource events) and
-dynamic references."""
+false conditions, change-set execution (outputs and per-resource events),
+updates of resources without an update handler and dynamic references."""
 from __future__ import annotations
 
 from typing import Any
@@ -184,6 +184,23 @@ def _tag_only_updates() -> None:
     CloudFormationResponse._validate_different_update = validate
 
 
+def _updates_without_handler() -> None:
+    """moto stores `None` for a modified resource whose model has no update
+    handler (e.g. a log group whose retention parameter changed), so the next
+    `Fn::GetAtt` to it fails the whole update with "references undefined
+    resource". AWS updates such resources in place: keep the resource."""
+    original = parsing.parse_and_update_resource
+
+    def parse_and_update_resource(logical_id: str, resource_json: Any, resources_map: Any,
+                                  account_id: str, region_name: str) -> Any:
+        updated = original(logical_id, resource_json, resources_map, account_id, region_name)
+        if updated is None and logical_id in resources_map._parsed_resources:
+            return resources_map._parsed_resources[logical_id]
+        return updated
+
+    parsing.parse_and_update_resource = parse_and_update_resource
+
+
 def install() -> None:
     """Applies this module's patches to moto (once, from `streamkit_emulator.install`)."""
     parsing.ResourceMap.load_parameters = load_parameters
@@ -192,4 +209,5 @@ def install() -> None:
     _stack_resources_without_skipped()
     _change_set_execution()
     _tag_only_updates()
+    _updates_without_handler()
     _dynamic_references()

@@ -111,11 +111,6 @@ pub(crate) fn run_with(
         return Err(Error::Invalid(problems));
     }
     let progress = ctx.io.progress();
-    if !plan_only {
-        let estimate =
-            crate::cost::estimate::estimate(&manifest, &rendered.template, &st.parameters);
-        progress.emit(Event::CostEstimate { estimate });
-    }
     let regions = targets(&manifest, st, resolved.aws.region.as_deref())?;
     let mut tags = vec![("streamkit:pattern".to_string(), manifest.id.to_string())];
     tags.extend(st.tags.iter().cloned());
@@ -155,8 +150,20 @@ pub(crate) fn run_with(
             })
             .collect();
         // Read-only: every missing parameter, before any bucket or upload.
+        let mut deployed = Vec::new();
         for (aws, req) in &requests {
-            deploy::preflight(aws, req).await?;
+            deployed.push(deploy::preflight(aws, req).await?);
+        }
+        if !plan_only {
+            // On an update, parameters not given keep their deployed values:
+            // priced as they will be (the first region's, as the stack's).
+            let pairs = crate::deploy::params::given_or_deployed(
+                &rendered.template,
+                &st.parameters,
+                deployed.first().and_then(Option::as_ref),
+            );
+            let estimate = crate::cost::estimate::estimate(&manifest, &rendered.template, &pairs);
+            progress.emit(Event::CostEstimate { estimate });
         }
         if let Some(dist) = dist.as_ref().filter(|_| !plan_only) {
             let code = Code {

@@ -75,14 +75,7 @@ pub fn run(ctx: &Context<'_>, args: &EstimateArgs) -> Result<EstimateReport> {
     let parameters = params::effective(&rendered.template, &st.parameters, previous.as_ref());
     // What the cost model reads: values given or deployed (defaults are its
     // own), exactly as `deploy` passes them for the same input.
-    let mut pairs: Vec<(String, String)> = previous
-        .iter()
-        .flatten()
-        .filter(|(k, _)| parameters.contains_key(*k))
-        .filter(|(k, _)| !st.parameters.iter().any(|(g, _)| g == *k))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    pairs.extend(st.parameters.iter().cloned());
+    let pairs = params::given_or_deployed(&rendered.template, &st.parameters, previous.as_ref());
     Ok(EstimateReport {
         estimate: estimate(&manifest, &rendered.template, &pairs),
         parameters,

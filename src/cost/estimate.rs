@@ -1,5 +1,5 @@
 //! The estimate of a rendered stack beside its reference design, as `deploy`
-//! shows it (an event before any AWS call) and BENCHMARKS.md tabulates it.
+//! shows it (an event before any change; on an update it prices the deployed values of parameters not given) and BENCHMARKS.md tabulates it.
 
 use serde::Serialize;
 use serde_json::Value;

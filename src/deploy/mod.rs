@@ -203,7 +203,7 @@ pub async fn deploy(
             .map(|(c, why)| format!("{} ({}) {why}", c.logical_id, c.resource_type))
             .collect();
         return Err(Error::BadInput(format!(
-            "refusing to deploy {}: {}, losing its data; nothing was changed. Pass --allow-replacement to accept that",
+            "refusing to deploy {}: {}; nothing was changed. Pass --allow-replacement to accept that",
             req.stack,
             list.join("; ")
         )));
@@ -268,13 +268,15 @@ pub async fn deploy(
 /// Before anything is written (buckets, uploads, change sets): fails with
 /// every parameter that has no value, given the deployed stack's values (a
 /// stack that will be created again has none). Read-only.
-pub async fn preflight(aws: &Aws, req: &DeployRequest) -> Result<()> {
+///
+/// Returns the deployed stack's parameter values (`None` for a first deploy).
+pub async fn preflight(aws: &Aws, req: &DeployRequest) -> Result<Option<BTreeMap<String, String>>> {
     let existing = stack::describe(&aws.cloudformation(), aws, &req.stack).await?;
     let previous = existing
-        .as_ref()
         .filter(|s| s.status != Status::ReviewInProgress && !s.status.is_failed_create())
-        .map(|s| &s.parameters);
-    params::require_all(&req.template, &req.parameters, previous)
+        .map(|s| s.parameters);
+    params::require_all(&req.template, &req.parameters, previous.as_ref())?;
+    Ok(previous)
 }
 
 /// Same template, same effective parameters, requested tags already set.

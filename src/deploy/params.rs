@@ -75,6 +75,25 @@ pub fn effective(
     out
 }
 
+/// The values the cost model reads: given, else deployed (`previous`);
+/// template defaults are left to the model, exactly as for a first deploy.
+pub fn given_or_deployed(
+    template: &Value,
+    given: &[(String, String)],
+    previous: Option<&BTreeMap<String, String>>,
+) -> Vec<(String, String)> {
+    let declared = &template["Parameters"];
+    let mut pairs: Vec<(String, String)> = previous
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| declared.get(k.as_str()).is_some())
+        .filter(|(k, _)| !given.iter().any(|(g, _)| g == *k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    pairs.extend(given.iter().cloned());
+    pairs
+}
+
 /// Fails, naming every one, when parameters without a default have no
 /// value (neither given nor deployed): CloudFormation would only say so
 /// after a change set was made, one parameter at a time.

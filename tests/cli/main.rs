@@ -10,4 +10,3 @@ mod architecture;
 mod binary;
 mod build_dist;
 mod commands;
-mod cost;

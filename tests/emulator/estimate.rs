@@ -2,7 +2,8 @@
 //! needs no AWS at all (an unreachable endpoint is never called); with it,
 //! parameters not given take the deployed stack's values, so the figure for
 //! a stack deployed with 4 shards and 48 h is the one computed offline with
-//! those values given explicitly, not the 2-shard default's.
+//! those values given explicitly, not the 2-shard default's; `deploy`'s own
+//! estimate on an update is that same figure.
 
 use serde_json::Value;
 use streamkit_testkit::Emulator;
@@ -58,6 +59,26 @@ fn estimate_uses_deployed_values_for_parameters_not_given() {
     );
     assert_eq!(given["parameters"]["ShardCount"], "1");
     assert_eq!(given["parameters"]["RetentionHours"], "48");
+
+    // deploy's own estimate on an update (a tag-only change here) prices the
+    // deployed values too, not the defaults.
+    let (code, out, err) = run(streamkit(&emu, dir.path()).args([
+        "deploy",
+        "--pattern",
+        "3",
+        "--yes",
+        "--tag",
+        "team=data",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let line = out
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("NDJSON"))
+        .find(|l| l["event"] == "cost_estimate")
+        .unwrap_or_else(|| panic!("no cost_estimate event: {out}"));
+    assert_eq!(line["estimate"], deployed["estimate"], "{out}");
 }
 
 #[test]
@@ -72,4 +93,48 @@ fn estimate_without_deployed_makes_no_aws_call() {
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("estimated cost: idle ~$"), "{out}");
     assert!(out.contains("ShardCount=4"), "{out}");
+}
+
+/// What `deploy` shows of the estimate: in text one line on stderr (stdout is
+/// for results), in JSON the first NDJSON event; before any write, after the
+/// read-only look at the deployed stack. It follows the parameters given.
+#[test]
+fn deploy_prints_one_estimate_before_any_change() {
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let deploy = |stack: &str, extra: &[&str]| {
+        run(streamkit(&emu, dir.path())
+            .args(["deploy", "--pattern", "3", "--yes", "--stack-name", stack])
+            .args(extra))
+    };
+    let idle = |err: &str| -> f64 {
+        let line = err
+            .lines()
+            .find(|l| l.starts_with("estimated cost: "))
+            .unwrap_or_else(|| panic!("no estimate line in: {err}"));
+        assert!(line.contains("at 1 MB/s ~$"), "{line}");
+        assert!(line.contains(streamkit::cost::PRICES_AS_OF), "{line}");
+        let at = line.find("idle ~$").expect("idle figure") + "idle ~$".len();
+        line[at..].split('/').next().unwrap().parse().unwrap()
+    };
+    let (code, out, two) = deploy("sk-cost-two", &[]);
+    assert_eq!(code, 0, "{two}");
+    assert!(!out.contains("estimated cost"), "stdout is for results: {out}");
+    assert_eq!(two.matches("estimated cost: ").count(), 1, "{two}");
+    let (code, _, four) = deploy("sk-cost-four", &["--parameter", "ShardCount=4"]);
+    assert_eq!(code, 0, "{four}");
+    // Two more shards: 2 * 730 h * $0.015 = $21.90 (the line rounds to dollars).
+    let more = idle(&four) - idle(&two);
+    assert!((more - 21.9).abs() <= 1.0, "{two}\n{four}");
+
+    let (code, out, err) = deploy("sk-cost-json", &["--output", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let first: Value = serde_json::from_str(out.lines().next().expect("an NDJSON line")).unwrap();
+    assert_eq!(first["event"], "cost_estimate", "{out}");
+    let est = &first["estimate"];
+    assert_eq!(est["pattern"], "3");
+    assert!(est["design"]["idle_usd"].as_f64().unwrap() > 0.0);
+    assert!(est["design"]["lines"].as_array().unwrap().len() >= 2);
+    assert!(est["reference"]["at_1mbps_usd"].is_number());
+    assert!(!err.contains("estimated cost"), "no text line in JSON mode: {err}");
 }

@@ -13,6 +13,7 @@ mod deploy;
 mod deploy_changes;
 mod deploy_events;
 mod deploy_faults;
+mod deploy_guard;
 mod deploy_integrity;
 mod deploy_stacks;
 mod deploy_stuck;
