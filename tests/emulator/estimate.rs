@@ -119,7 +119,10 @@ fn deploy_prints_one_estimate_before_any_change() {
     };
     let (code, out, two) = deploy("sk-cost-two", &[]);
     assert_eq!(code, 0, "{two}");
-    assert!(!out.contains("estimated cost"), "stdout is for results: {out}");
+    assert!(
+        !out.contains("estimated cost"),
+        "stdout is for results: {out}"
+    );
     assert_eq!(two.matches("estimated cost: ").count(), 1, "{two}");
     let (code, _, four) = deploy("sk-cost-four", &["--parameter", "ShardCount=4"]);
     assert_eq!(code, 0, "{four}");
@@ -136,5 +139,8 @@ fn deploy_prints_one_estimate_before_any_change() {
     assert!(est["design"]["idle_usd"].as_f64().unwrap() > 0.0);
     assert!(est["design"]["lines"].as_array().unwrap().len() >= 2);
     assert!(est["reference"]["at_1mbps_usd"].is_number());
-    assert!(!err.contains("estimated cost"), "no text line in JSON mode: {err}");
+    assert!(
+        !err.contains("estimated cost"),
+        "no text line in JSON mode: {err}"
+    );
 }
