@@ -69,9 +69,9 @@ pub enum Command {
     /// Print a deployed stack's outputs.
     #[command(after_help = "Example:\n  streamkit outputs --pattern 3 --output json")]
     Outputs(commands::outputs::OutputsArgs),
-    /// Delete a stack; retained data buckets stay unless --delete-data.
+    /// Delete a stack (in each of --regions); retained data buckets and tables stay unless --delete-data.
     #[command(
-        after_help = "Examples:\n  streamkit destroy --pattern 3 --yes\n  streamkit destroy --pattern 3 --delete-data --yes"
+        after_help = "Examples:\n  streamkit destroy --pattern 3 --yes\n  streamkit destroy --pattern 3 --delete-data --yes\n  streamkit destroy --pattern cross-region --regions us-east-1,us-west-2 --yes"
     )]
     Destroy(commands::destroy::DestroyArgs),
     /// Print the console URL of the stack's CloudWatch dashboard.

@@ -1,6 +1,6 @@
 """DynamoDB: `AWS::DynamoDB::GlobalTable` (a table in every replica region),
-the table properties moto drops (PITR, SSE, TTL), and (`dynamodb_metrics`)
-the AWS/DynamoDB metrics."""
+the table properties moto drops (PITR, SSE, TTL), (`dynamodb_replicas`)
+replica deletion, and (`dynamodb_metrics`) the AWS/DynamoDB metrics."""
 from __future__ import annotations
 
 import uuid
@@ -10,7 +10,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 
-from . import dynamodb_metrics, dynamodb_query, dynamodb_transactions
+from . import dynamodb_metrics, dynamodb_query, dynamodb_replicas, dynamodb_transactions
 from .common import MODULE, StreamkitModel, as_bool, tag_list, wrap_create
 
 
@@ -163,3 +163,4 @@ def install() -> None:
     dynamodb_metrics.install()
     dynamodb_transactions.install()
     dynamodb_query.install()
+    dynamodb_replicas.install()

@@ -1,5 +1,6 @@
-//! `streamkit destroy [--delete-data] [--yes]`: delete a stack; data buckets
-//! stay unless `--delete-data`.
+//! `streamkit destroy [--regions A,B] [--delete-data] [--yes]`: delete a
+//! stack (in each region of a pair); data buckets and retained tables stay,
+//! named in the result, unless `--delete-data`.
 
 use std::fmt;
 
@@ -7,78 +8,153 @@ use clap::Args;
 use serde::Serialize;
 
 use super::Context;
-use crate::aws;
+use crate::aws::{self, Aws};
 use crate::config::StackRef;
 use crate::deploy::destroy::{self, Destroyed};
 use crate::deploy::events::Poll;
+use crate::deploy::stack;
 use crate::error::{Error, Result};
-use crate::io::Report;
+use crate::io::{write_lines, JsonForm, Report};
 
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
     #[command(flatten)]
     pub stack: StackRef,
+    /// Regions the stack is deployed in, comma-separated (a region pair: both); default: the current region.
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub regions: Vec<String>,
     /// Do not ask for confirmation (required when stdin is not a terminal).
     #[arg(long)]
     pub yes: bool,
-    /// Also empty (all versions) and delete the data buckets the stack retains.
+    /// Also delete the data the stack retains: empty and delete its data buckets, delete its retained tables with every replica.
     #[arg(long)]
     pub delete_data: bool,
 }
 
-/// The stack is gone; which buckets stayed and which were deleted.
-#[derive(Debug, Serialize)]
-#[serde(tag = "event", rename = "result")]
+/// The stack is gone in every region; what stayed and what was deleted, per
+/// region (JSON: one result line per region).
+#[derive(Debug)]
 pub struct DestroyReport {
-    /// Always `deleted`.
-    pub result: &'static str,
-    #[serde(flatten)]
-    pub destroyed: Destroyed,
+    pub regions: Vec<Destroyed>,
+}
+
+impl Serialize for DestroyReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(tag = "event", rename = "result")]
+        struct Line<'a> {
+            /// Always `deleted`.
+            result: &'static str,
+            #[serde(flatten)]
+            destroyed: &'a Destroyed,
+        }
+        let lines: Vec<Line<'_>> = self
+            .regions
+            .iter()
+            .map(|destroyed| Line {
+                result: "deleted",
+                destroyed,
+            })
+            .collect();
+        lines.serialize(s)
+    }
 }
 
 pub fn run(ctx: &Context<'_>, args: &DestroyArgs) -> Result<DestroyReport> {
+    let mut wanted = args.stack.to_args();
+    wanted.regions = args.regions.clone();
+    let resolved = ctx.resolve(&wanted)?;
+    let problems = resolved.problems();
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
     aws::block_on(async {
-        let (aws, info) = super::deployed(ctx, &args.stack).await?;
-        let name = &info.name;
-        let buckets = destroy::buckets(&aws, &info).await?;
-        let retained: Vec<&str> = buckets
-            .iter()
-            .filter(|b| b.retained)
-            .map(|b| b.name.as_str())
-            .collect();
-        let data = match (args.delete_data, retained.is_empty()) {
-            (_, true) => String::new(),
-            (true, false) => format!(" and DELETE the data in {}", retained.join(", ")),
-            (false, false) => format!("; data buckets {} are kept", retained.join(", ")),
+        let name = resolved.stack.stack_name()?;
+        let home = Aws::load(&resolved.aws).await?;
+        let regions = if args.regions.is_empty() {
+            vec![home.region.clone()]
+        } else {
+            args.regions.clone()
         };
+        // Every region's stack is looked up before anything is deleted.
+        let mut stacks = Vec::new();
+        for region in &regions {
+            let aws = home.in_region(region);
+            let found = stack::require(&aws.cloudformation(), &aws, &name).await?;
+            stacks.push((aws, found));
+        }
+        let (mut buckets, mut tables) = (Vec::new(), Vec::new());
+        for (aws, info) in &stacks {
+            for r in destroy::buckets(aws, info).await? {
+                buckets.extend(r.retained.then_some(r.name));
+            }
+            for r in destroy::tables(aws, info).await? {
+                tables.extend(r.retained.then_some(r.name));
+            }
+        }
+        let mut kept = Vec::new();
+        if !buckets.is_empty() {
+            kept.push(format!("data buckets {}", buckets.join(", ")));
+        }
+        if !tables.is_empty() {
+            kept.push(format!("tables {} (every replica)", tables.join(", ")));
+        }
+        let data = match (args.delete_data, kept.is_empty()) {
+            (_, true) => String::new(),
+            (true, false) => format!(" and DELETE the data in {}", kept.join(" and ")),
+            (false, false) => format!("; {} are kept", kept.join(" and ")),
+        };
+        let name = &stacks[0].1.name;
+        let where_ = stacks
+            .iter()
+            .map(|(aws, _)| aws.region.as_str())
+            .collect::<Vec<_>>()
+            .join(" and ");
         let progress = ctx.io.progress();
-        let question = format!("Delete stack {name} in {}{data}?", aws.region);
+        let question = format!("Delete stack {name} in {where_}{data}?");
         if !args.yes && !progress.confirm(&question)? {
             return Err(Error::BadInput(format!(
                 "destroy of {name} cancelled; nothing was changed"
             )));
         }
-        let destroyed =
-            destroy::destroy(&aws, &info, args.delete_data, Poll::default(), &progress).await?;
-        Ok(DestroyReport {
-            result: "deleted",
-            destroyed,
-        })
+        let mut regions = Vec::new();
+        for (aws, info) in &stacks {
+            let progress = if stacks.len() > 1 {
+                ctx.io.progress().labelled(&aws.region)
+            } else {
+                ctx.io.progress()
+            };
+            regions.push(
+                destroy::destroy(aws, info, args.delete_data, Poll::default(), &progress).await?,
+            );
+        }
+        Ok(DestroyReport { regions })
     })
 }
 
 impl fmt::Display for DestroyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = &self.destroyed;
-        write!(f, "{} ({}): deleted", d.stack, d.region)?;
-        for b in &d.kept {
-            write!(f, "\n  kept bucket {b} with its data (retained; `destroy --delete-data` removes data buckets too)")?;
-        }
-        for b in &d.deleted {
-            write!(f, "\n  deleted bucket {b}")?;
-        }
-        Ok(())
+        write_lines(f, &self.regions, |f, d| {
+            write!(f, "{} ({}): deleted", d.stack, d.region)?;
+            for b in &d.kept {
+                write!(f, "\n  kept bucket {b} with its data (retained; `destroy --delete-data` removes data buckets too)")?;
+            }
+            for t in &d.kept_tables {
+                write!(f, "\n  kept table {t} with its items in every replica region (retained; `destroy --delete-data` removes it too)")?;
+            }
+            for b in &d.deleted {
+                write!(f, "\n  deleted bucket {b}")?;
+            }
+            for t in &d.deleted_tables {
+                write!(f, "\n  deleted table {t} with every replica")?;
+            }
+            Ok(())
+        })
     }
 }
 
-impl Report for DestroyReport {}
+impl Report for DestroyReport {
+    fn json_form(&self) -> JsonForm {
+        JsonForm::Lines
+    }
+}

@@ -1,7 +1,8 @@
-//! Deleting a stack. Buckets the template retains (`DeletionPolicy: Retain`)
-//! stay with their data unless `--delete-data`; then every bucket of the
-//! stack is emptied (all versions and delete markers) and retained ones are
-//! deleted after the stack.
+//! Deleting a stack. Buckets and tables the template retains
+//! (`DeletionPolicy: Retain`) stay with their data unless `--delete-data`;
+//! then every bucket of the stack is emptied (all versions and delete
+//! markers) and retained buckets and tables (with every replica, see
+//! [`super::tables`]) are deleted after the stack.
 
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use serde::Serialize;
@@ -14,7 +15,7 @@ use crate::io::Progress;
 use super::events::{self, Poll};
 use super::stack::{self, StackInfo};
 
-/// A bucket of the stack.
+/// A bucket or table of the stack.
 #[derive(Debug, Clone, Serialize)]
 pub struct StackBucket {
     pub logical_id: String,
@@ -31,10 +32,23 @@ pub struct Destroyed {
     pub kept: Vec<String>,
     /// Buckets emptied and deleted.
     pub deleted: Vec<String>,
+    /// Tables left in place with their items (in every replica region).
+    pub kept_tables: Vec<String>,
+    /// Tables deleted with every replica.
+    pub deleted_tables: Vec<String>,
 }
 
 /// The stack's buckets and whether the template retains them.
 pub async fn buckets(aws: &Aws, info: &StackInfo) -> Result<Vec<StackBucket>> {
+    of_types(aws, info, &["AWS::S3::Bucket"]).await
+}
+
+/// The stack's tables and whether the template retains them.
+pub async fn tables(aws: &Aws, info: &StackInfo) -> Result<Vec<StackBucket>> {
+    of_types(aws, info, &super::tables::TABLE_TYPES).await
+}
+
+async fn of_types(aws: &Aws, info: &StackInfo, types: &[&str]) -> Result<Vec<StackBucket>> {
     let cfn = aws.cloudformation();
     let template = stack::template(&cfn, aws, &info.id).await?;
     let mut out = Vec::new();
@@ -46,7 +60,7 @@ pub async fn buckets(aws: &Aws, info: &StackInfo) -> Result<Vec<StackBucket>> {
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| aws.error("cloudformation", "ListStackResources", e))?;
         for r in page.stack_resource_summaries() {
-            if r.resource_type() != Some("AWS::S3::Bucket") {
+            if !r.resource_type().is_some_and(|t| types.contains(&t)) {
                 continue;
             }
             let (Some(id), Some(name)) = (r.logical_resource_id(), r.physical_resource_id()) else {
@@ -73,6 +87,7 @@ pub async fn destroy(
 ) -> Result<Destroyed> {
     let cfn = aws.cloudformation();
     let buckets = buckets(aws, info).await?;
+    let tables = tables(aws, info).await?;
     if delete_data {
         for b in &buckets {
             progress.message(format!("emptying bucket {} ({})", b.name, b.logical_id));
@@ -88,6 +103,8 @@ pub async fn destroy(
         region: aws.region.clone(),
         kept: vec![],
         deleted: vec![],
+        kept_tables: vec![],
+        deleted_tables: vec![],
     };
     for b in buckets.iter().filter(|b| b.retained) {
         if delete_data {
@@ -101,6 +118,14 @@ pub async fn destroy(
             result.deleted.push(b.name.clone());
         } else {
             result.kept.push(b.name.clone());
+        }
+    }
+    for t in tables.iter().filter(|t| t.retained) {
+        if delete_data {
+            super::tables::delete(aws, &t.name, poll, progress).await?;
+            result.deleted_tables.push(t.name.clone());
+        } else {
+            result.kept_tables.push(t.name.clone());
         }
     }
     Ok(result)

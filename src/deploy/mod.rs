@@ -13,6 +13,7 @@ pub mod params;
 mod request;
 mod settle;
 pub mod stack;
+pub mod tables;
 mod tags;
 
 use std::collections::BTreeMap;

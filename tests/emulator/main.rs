@@ -18,6 +18,7 @@ mod deploy_integrity;
 mod deploy_stacks;
 mod deploy_stuck;
 mod deploy_validation;
+mod deploy_xr_lifecycle;
 mod estimate;
 mod joins;
 mod local_up;

@@ -11,6 +11,7 @@
 //! a parameter-only update) and for names derived from a parameter.
 
 mod resolve;
+pub use resolve::Scope;
 pub mod rules;
 
 use std::collections::BTreeMap;
@@ -18,7 +19,6 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::cfn::change::{Change, ChangeAction, Replacement};
-use resolve::Scope;
 
 /// Both sides of a deployment, for the client-side comparison.
 pub struct Sides<'a> {
