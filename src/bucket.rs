@@ -7,6 +7,17 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+/// The bucket base when neither the flag, the config file nor a build-dist
+/// output names one.
+pub const DEFAULT_BASE: &str = "streamkit-assets";
+
+/// The one bucket-base default of every command: `--bucket-base` (or
+/// `bucket_base` in streamkit.toml), else the base the build-dist output was
+/// built for, else [`DEFAULT_BASE`].
+pub fn base_or_default(configured: Option<&str>, dist_base: Option<&str>) -> String {
+    configured.or(dist_base).unwrap_or(DEFAULT_BASE).to_string()
+}
+
 /// Longest asset bucket base name: 63 (S3 limit) minus room for the `-<region>`
 /// suffix. Matches the `AssetBucketBase` AllowedPattern in
 /// `templates/common/assets.yaml` (`^[a-z0-9][a-z0-9.-]{1,40}[a-z0-9]$`).

@@ -80,7 +80,7 @@ pub enum Command {
     /// Build every asset and write deployable templates, zips and a manifest into deployment/.
     #[command(
         disable_version_flag = true,
-        after_help = "Examples:\n  streamkit build-dist --bucket my-assets --solution streamkit --version v1.0.0\n  streamkit build-dist --bucket my-assets --solution streamkit --version dev --arch x86_64 --cargo-profile dev"
+        after_help = "Examples:\n  streamkit build-dist --bucket-base my-assets --solution streamkit --solution-version v1.0.0\n  streamkit build-dist --bucket-base my-assets --solution streamkit --solution-version dev --arch x86_64 --cargo-profile dev"
     )]
     BuildDist(commands::build_dist::BuildDistArgs),
     /// Run a stack's data plane locally (same code as in AWS), e.g. the cross-region replicator.

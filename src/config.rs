@@ -68,7 +68,7 @@ pub struct StackArgs {
 /// Where artifacts go: the flags of `bootstrap` and `publish` (a subset of [`StackArgs`]).
 #[derive(Debug, Clone, Default, Args)]
 pub struct BucketArgs {
-    /// Artifact bucket base name: templates go to BASE, code to BASE-<region> (default: `bucket_base` in streamkit.toml, else for bootstrap streamkit-assets, for publish the one the build-dist output was built for).
+    /// Artifact bucket base name: templates go to BASE, code to BASE-<region> (default: `bucket_base` in streamkit.toml, else the one the build-dist output in --dist-dir was built for, else streamkit-assets).
     #[arg(long)]
     pub bucket_base: Option<String>,
     /// Regions that get the code, comma-separated (default: the current region).
@@ -170,6 +170,11 @@ impl Resolved {
             out.extend(input::regions("--region", std::slice::from_ref(region)));
         }
         out.extend(input::tags(&self.stack.tags, 1));
+        if let Some(base) = &self.stack.bucket_base {
+            if let Err(e) = crate::bucket::check_base("--bucket-base", base) {
+                out.push(e.to_string());
+            }
+        }
         out
     }
 }

@@ -51,7 +51,7 @@ pub struct AssetBinding {
 impl Default for AssetBinding {
     fn default() -> Self {
         AssetBinding {
-            bucket_base: "streamkit-assets".to_string(),
+            bucket_base: crate::bucket::DEFAULT_BASE.to_string(),
             key_prefix: "streamkit/dev/".to_string(),
             files: BTreeMap::new(),
             architecture: "arm64".to_string(),

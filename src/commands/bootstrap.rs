@@ -2,6 +2,7 @@
 //! `BASE-<region>` (code) for each region; idempotent.
 
 use std::fmt;
+use std::path::PathBuf;
 
 use clap::Args;
 use serde::Serialize;
@@ -10,14 +11,17 @@ use super::Context;
 use crate::aws::{self, Aws};
 use crate::bucket::{self, Ensured};
 use crate::config::BucketArgs;
+use crate::dist::manifest::DistManifest;
 use crate::error::Result;
 use crate::io::{write_lines, JsonForm, Report};
-use crate::render::AssetBinding;
 
 #[derive(Debug, Args)]
 pub struct BootstrapArgs {
     #[command(flatten)]
     pub buckets: BucketArgs,
+    /// build-dist output whose bucket base is the default (when it exists), as for publish and deploy.
+    #[arg(long, default_value = "deployment", value_name = "DIR")]
+    pub dist_dir: PathBuf,
 }
 
 /// One line per bucket; JSON: one object per bucket per line.
@@ -34,12 +38,15 @@ pub struct BucketLine {
 
 pub fn run(ctx: &Context<'_>, args: &BootstrapArgs) -> Result<BootstrapReport> {
     let resolved = ctx.resolve(&args.buckets.to_args())?;
-    let base = resolved
-        .stack
-        .bucket_base
-        .clone()
-        .unwrap_or_else(|| AssetBinding::default().bucket_base);
-    bucket::check_base("--bucket-base", &base)?;
+    let dist = if args.dist_dir.join(crate::dist::MANIFEST_FILE).exists() {
+        Some(DistManifest::load(&args.dist_dir)?)
+    } else {
+        None
+    };
+    let base = bucket::base_or_default(
+        resolved.stack.bucket_base.as_deref(),
+        dist.as_ref().map(|d| d.bucket_base.as_str()),
+    );
     aws::block_on(async {
         let aws = Aws::load(&resolved.aws).await?;
         let regions = resolved.regions_or(&aws.region);

@@ -19,13 +19,13 @@ use crate::progress::human_size;
 #[derive(Debug, Args)]
 pub struct BuildDistArgs {
     /// Base name of the regional asset buckets: code is read from s3://BASE-<region>/NAME/VERSION/ (3-42 characters).
-    #[arg(long = "bucket", value_name = "BASE")]
+    #[arg(long = "bucket-base", alias = "bucket", value_name = "BASE")]
     pub bucket: String,
     /// Solution name, the first segment of every object key (letters, digits, '.', '_', '-').
     #[arg(long, value_name = "NAME")]
     pub solution: String,
     /// Version, the second segment of every object key, e.g. v1.0.0.
-    #[arg(long, value_name = "V")]
+    #[arg(long = "solution-version", alias = "version", value_name = "VERSION")]
     pub version: String,
     /// Architecture of the Lambda functions and the producer instance.
     #[arg(long, value_enum, default_value_t = Arch::Arm64)]

@@ -310,10 +310,10 @@ fn binding(dist: Option<&DistManifest>, st: &StackArgs) -> AssetBinding {
         return AssetBinding::default();
     };
     AssetBinding {
-        bucket_base: st
-            .bucket_base
-            .clone()
-            .unwrap_or_else(|| d.bucket_base.clone()),
+        bucket_base: crate::bucket::base_or_default(
+            st.bucket_base.as_deref(),
+            Some(&d.bucket_base),
+        ),
         key_prefix: d.key_prefix.clone(),
         files: d
             .assets
@@ -340,10 +340,8 @@ async fn publish_code(
     st: &StackArgs,
     progress: &Progress<'_>,
 ) -> Result<()> {
-    let bucket_base = st
-        .bucket_base
-        .clone()
-        .unwrap_or_else(|| code.dist.bucket_base.clone());
+    let bucket_base =
+        crate::bucket::base_or_default(st.bucket_base.as_deref(), Some(&code.dist.bucket_base));
     for region in regions {
         assets::ensure_exists(&base.in_region(region), &format!("{bucket_base}-{region}")).await?;
     }

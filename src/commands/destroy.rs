@@ -64,10 +64,6 @@ pub fn run(ctx: &Context<'_>, args: &DestroyArgs) -> Result<DestroyReport> {
     let mut wanted = args.stack.to_args();
     wanted.regions = args.regions.clone();
     let resolved = ctx.resolve(&wanted)?;
-    let problems = resolved.problems();
-    if !problems.is_empty() {
-        return Err(Error::Invalid(problems));
-    }
     aws::block_on(async {
         let name = resolved.stack.stack_name()?;
         let home = Aws::load(&resolved.aws).await?;

@@ -40,11 +40,10 @@ pub fn run(ctx: &Context<'_>, args: &PublishArgs) -> Result<PublishReport> {
     let resolved = ctx.resolve(&args.buckets.to_args())?;
     let manifest = DistManifest::load(&args.dist_dir)?;
     verify::verify(&args.dist_dir, &manifest, None)?;
-    let base = resolved
-        .stack
-        .bucket_base
-        .clone()
-        .unwrap_or_else(|| manifest.bucket_base.clone());
+    let base = crate::bucket::base_or_default(
+        resolved.stack.bucket_base.as_deref(),
+        Some(&manifest.bucket_base),
+    );
     let progress = ctx.io.progress();
     aws::block_on(async {
         let aws = Aws::load(&resolved.aws).await?;

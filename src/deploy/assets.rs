@@ -46,9 +46,17 @@ pub async fn ensure_bucket(aws: &Aws, bucket: &str) -> Result<Ensured> {
                 .build(),
         );
     }
-    let state = match create.send().await {
-        Ok(_) => BucketState::Created,
-        Err(e) => {
+    // us-east-1 answers 200 to a CreateBucket of a bucket you already own:
+    // ask first, so a second bootstrap says "exists".
+    let owned = s3.head_bucket().bucket(bucket).send().await.is_ok();
+    let state = match if owned {
+        None
+    } else {
+        Some(create.send().await)
+    } {
+        None => BucketState::Exists,
+        Some(Ok(_)) => BucketState::Created,
+        Some(Err(e)) => {
             let code = e.code().unwrap_or_default().to_string();
             if code == "BucketAlreadyOwnedByYou" {
                 BucketState::Exists

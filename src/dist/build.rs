@@ -35,9 +35,9 @@ pub struct DistOptions {
 
 /// Builds, packages and renders everything, then moves it into `opts.out`.
 pub fn build(opts: &DistOptions, progress: &dyn Fn(Event)) -> Result<DistManifest> {
-    crate::bucket::check_base("--bucket", &opts.bucket_base)?;
+    crate::bucket::check_base("--bucket-base", &opts.bucket_base)?;
     input::key_segment("--solution", &opts.solution)?;
-    input::key_segment("--version", &opts.version)?;
+    input::key_segment("--solution-version", &opts.version)?;
     let stacks = select(&opts.patterns)?;
     let uses = asset_uses(&stacks)?;
     let staging = Staging::create(&opts.out)?;

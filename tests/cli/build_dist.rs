@@ -15,11 +15,11 @@ use streamkit::dist::manifest::DistManifest;
 use streamkit::dist::{cargo::ASSETS, GLOBAL_DIR, MANIFEST_FILE, REGIONAL_DIR};
 
 const FLAGS: [&str; 6] = [
-    "--bucket",
+    "--bucket-base",
     "sk-test-assets",
     "--solution",
     "streamkit",
-    "--version",
+    "--solution-version",
     "v0.0.1-test",
 ];
 
@@ -298,16 +298,45 @@ fn with(replace: &str, value: &str) -> Vec<String> {
 fn bad_input_exits_2_on_one_line_and_writes_nothing() {
     let long = "a".repeat(43);
     for (flag, value, needle) in [
-        ("--bucket", long.as_str(), "room for the region"),
-        ("--bucket", "My_Bucket", "--bucket 'My_Bucket'"),
-        ("--bucket", "ab", "shorter than 3"),
-        ("--version", "v1/2", "--version 'v1/2'"),
+        ("--bucket-base", long.as_str(), "room for the region"),
+        ("--bucket-base", "My_Bucket", "--bucket-base 'My_Bucket'"),
+        ("--bucket-base", "ab", "shorter than 3"),
+        ("--solution-version", "v1/2", "--solution-version 'v1/2'"),
         ("--solution", "my solution", "--solution"),
     ] {
         let args = with(flag, value);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         refused(&args, needle);
     }
+}
+
+/// The flag names of earlier versions (`--bucket`, `--version`) still work,
+/// hidden from `--help`, which shows the names every command shares.
+#[test]
+fn old_flag_names_are_hidden_aliases() {
+    let args: Vec<String> = with("", "")
+        .into_iter()
+        .map(|a| match a.as_str() {
+            "--bucket-base" => "--bucket".to_string(),
+            "--solution-version" => "--version".to_string(),
+            _ => a,
+        })
+        .collect();
+    let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // Reaches the value check through the old names: the same one-line error.
+    let bad = args.iter().position(|a| *a == "--version").unwrap() + 1;
+    args[bad] = "v1/2";
+    refused(&args, "--solution-version 'v1/2'");
+    let help = streamkit().args(["build-dist", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("--bucket-base <BASE>") && help.contains("--solution-version <VERSION>"),
+        "{help}"
+    );
+    assert!(
+        !help.contains("--bucket <") && !help.contains("--version <"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -338,7 +367,7 @@ fn unwritable_out_exits_2_and_writes_nothing() {
 fn missing_flags_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
     let output = streamkit()
-        .args(["build-dist", "--bucket", "sk-test-assets", "--out"])
+        .args(["build-dist", "--bucket-base", "sk-test-assets", "--out"])
         .arg(tmp.path().join("deployment"))
         .output()
         .unwrap();

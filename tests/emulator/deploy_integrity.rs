@@ -174,3 +174,38 @@ async fn deploy_uploads_only_the_stacks_own_assets() {
     let names: Vec<&str> = buckets.buckets().iter().filter_map(|b| b.name()).collect();
     assert!(!names.contains(&"sk-own-assets"), "{names:?}");
 }
+
+/// One bucket-base default for bootstrap, publish and deploy: the base the
+/// build-dist output was built for (here no flag and no config file), and a
+/// second bootstrap reports the buckets as existing.
+#[tokio::test(flavor = "multi_thread")]
+async fn bootstrap_publish_and_deploy_share_the_dist_bucket_base() {
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let base = "sk-shared-base";
+    fake_dist(dir.path(), base);
+    let sk = |args: &[&str]| run(streamkit(&emu, dir.path()).args(args));
+    let (code, out, err) = sk(&["bootstrap"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("created  s3://{base} ")), "{out}");
+    assert!(out.contains(&format!("s3://{base}-us-east-1 ")), "{out}");
+    let (code, out, err) = sk(&["bootstrap"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("exists ")).count(),
+        2,
+        "{out}"
+    );
+    let (code, out, err) = sk(&["publish"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let s3 = aws_sdk_s3::Client::new(&emu.sdk_config("us-east-1").await);
+    assert!(!keys(&s3, &format!("{base}-us-east-1")).await.is_empty());
+    let (code, out, err) = sk(&["deploy", "--pattern", "1", "--yes"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let buckets = s3.list_buckets().send().await.unwrap();
+    let names: Vec<&str> = buckets.buckets().iter().filter_map(|b| b.name()).collect();
+    assert!(
+        names.iter().all(|n| !n.starts_with("streamkit-assets")),
+        "no bucket under another default base: {names:?}"
+    );
+}

@@ -105,6 +105,16 @@ fn every_bad_input_is_reported_at_once_and_no_request_is_made() {
         &["status", "--stack-name", "a.b"][..],
         &["publish", "--regions", "us-east-1,,eu-west-1"][..],
         &["bootstrap", "--region", "mars-1"][..],
+        &["bootstrap", "--bucket-base", "My_Assets"][..],
+        &["deploy", "--pattern", "3", "--bucket-base", "ab", "--yes"][..],
+        &[
+            "destroy",
+            "--pattern",
+            "3",
+            "--regions",
+            "us-east-1,mars-1",
+            "--yes",
+        ][..],
     ] {
         let (code, _, err) = through(&proxy, &emu, dir.path(), cmd);
         assert_eq!(code, 2, "{cmd:?}: {err}");

@@ -197,13 +197,13 @@ async fn the_deployed_stack_joins_like_a_batch_join_and_reports_what_it_cannot_j
     let (code, _, err) = run(streamkit(&emu, dir.path())
         .args([
             "build-dist",
-            "--bucket",
+            "--bucket-base",
             "sk-joins-assets",
             "--solution",
             "streamkit",
         ])
         .args([
-            "--version",
+            "--solution-version",
             "test",
             "--cargo-profile",
             "dev",

@@ -68,11 +68,11 @@ pub fn dist_dir() -> &'static Path {
         let result = common::cli::streamkit_process(&[], &dir)
             .args([
                 "build-dist",
-                "--bucket",
+                "--bucket-base",
                 BASE,
                 "--solution",
                 SOLUTION,
-                "--version",
+                "--solution-version",
                 VERSION,
             ])
             .args([

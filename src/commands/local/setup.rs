@@ -178,7 +178,11 @@ pub fn deploy(
         bucket_base: Some(BUCKET_BASE.into()),
         regions: Vec::new(),
     };
-    let report = bootstrap::run(&local, &BootstrapArgs { buckets })?;
+    let args = BootstrapArgs {
+        buckets,
+        dist_dir: dist_dir.to_path_buf(),
+    };
+    let report = bootstrap::run(&local, &args)?;
     for line in &report.0 {
         progress.message(format!(
             "bootstrap: s3://{} {}",

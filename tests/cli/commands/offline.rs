@@ -169,11 +169,11 @@ pub fn build_dist_args(dir: &Path, out: &str) -> Vec<String> {
     let target = stand_ins(dir);
     [
         "build-dist",
-        "--bucket",
+        "--bucket-base",
         "sk-cmd-assets",
         "--solution",
         "streamkit",
-        "--version",
+        "--solution-version",
         "v1",
         "--arch",
         "x86_64",
