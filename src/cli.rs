@@ -50,7 +50,7 @@ pub enum Command {
     Publish(commands::publish::PublishArgs),
     /// Deploy a stack: change set, guard for stateful resources, confirm, execute, watch, outputs.
     #[command(
-        after_help = "Examples:\n  streamkit deploy --pattern 3\n  streamkit deploy --pattern 3 --parameter ShardCount=4 --yes\n  streamkit deploy --pattern cross-region --regions us-east-1,us-west-2 --parameter StreamName=orders --yes\n\nExit codes: 0 deployed or no changes, 1 deployment failed, 2 bad input or refused, 3 AWS access problem."
+        after_help = "Examples:\n  streamkit deploy --pattern 3\n  streamkit deploy --pattern 3 --parameter ShardCount=4 --yes\n  streamkit deploy --pattern cross-region --stack-name orders-xr --regions us-east-1,us-west-2 --parameter StreamName=orders --yes\n\nExit codes: 0 deployed or no changes, 1 deployment failed, 2 bad input or refused, 3 AWS access problem."
     )]
     Deploy(commands::deploy::DeployArgs),
     /// Estimate a stack's monthly cost without deploying (deployed values with --deployed).
@@ -71,7 +71,7 @@ pub enum Command {
     Outputs(commands::outputs::OutputsArgs),
     /// Delete a stack (in each of --regions); retained data buckets and tables stay unless --delete-data.
     #[command(
-        after_help = "Examples:\n  streamkit destroy --pattern 3 --yes\n  streamkit destroy --pattern 3 --delete-data --yes\n  streamkit destroy --pattern cross-region --regions us-east-1,us-west-2 --yes"
+        after_help = "Examples:\n  streamkit destroy --pattern 3 --yes\n  streamkit destroy --pattern 3 --delete-data --yes\n  streamkit destroy --stack-name orders-xr --regions us-east-1,us-west-2 --yes"
     )]
     Destroy(commands::destroy::DestroyArgs),
     /// Print the console URL of the stack's CloudWatch dashboard.
