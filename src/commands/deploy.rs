@@ -391,14 +391,10 @@ impl Serialize for DeployReport {
         #[derive(Serialize)]
         #[serde(tag = "event", rename_all = "snake_case")]
         enum Line<'a> {
-            Result { result: &'a DeployResult },
+            Result(&'a DeployResult),
             ActiveRegion(&'a ActiveRegion),
         }
-        let mut lines: Vec<Line<'_>> = self
-            .results
-            .iter()
-            .map(|result| Line::Result { result })
-            .collect();
+        let mut lines: Vec<Line<'_>> = self.results.iter().map(Line::Result).collect();
         lines.extend(self.active_region.iter().map(Line::ActiveRegion));
         lines.serialize(s)
     }

@@ -10,3 +10,4 @@ mod architecture;
 mod binary;
 mod build_dist;
 mod commands;
+mod json_shapes;

@@ -123,8 +123,7 @@ async fn pattern_3_deploy_noop_update_guard_outputs_destroy() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("NDJSON"))
         .collect();
-    let result = &lines.last().unwrap()["result"];
-    assert_eq!(result["result"], "updated", "{out}");
+    assert_eq!(lines.last().unwrap()["result"], "updated", "{out}");
     assert!(lines.iter().any(|l| l["event"] == "changeset"), "{out}");
 
     // A previous value is kept when the flag is not repeated: still no changes.

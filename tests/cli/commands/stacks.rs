@@ -85,7 +85,7 @@ fn diff(s: &Stacks) {
     s.step("diff", &s.text(), &["diff", "--pattern", "3"]);
     let r = s.step("diff-json", &s.json(), &["diff", "--pattern", "3"]);
     let last = r.json().pop().unwrap();
-    assert_eq!(last["result"]["result"], "planned");
+    assert_eq!(last["result"], "planned");
 }
 
 fn deploy(s: &Stacks) {
@@ -104,7 +104,7 @@ fn deploy(s: &Stacks) {
         lines[0]["event"], "cost_estimate",
         "the estimate comes first"
     );
-    assert_eq!(lines.last().unwrap()["result"]["result"], "updated");
+    assert_eq!(lines.last().unwrap()["result"], "updated");
     s.step(
         "deploy-no-changes",
         &s.text(),
