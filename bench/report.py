@@ -178,7 +178,7 @@ def costs(est):
     lines = [
         "## Cost per pattern (on paper)",
         "",
-        f"us-east-1 list prices as of {any_est['prices_as_of']} (the constants in `src/cost.rs`; see",
+        f"us-east-1 list prices as of {any_est['prices_as_of']} (the constants in `src/cost/price.rs`; see",
         "[docs/costs.md](docs/costs.md) for every price, its source and the load model).",
         "The figures come from the estimate `streamkit deploy` prints (here read from",
         "its `--output json` `cost_estimate` event), for each stack's default",
