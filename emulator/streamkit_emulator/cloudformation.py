@@ -3,6 +3,7 @@ false conditions, change-set execution (outputs and per-resource events),
 updates of resources without an update handler and dynamic references."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from moto.cloudformation import parsing
@@ -201,6 +202,63 @@ def _updates_without_handler() -> None:
     parsing.parse_and_update_resource = parse_and_update_resource
 
 
+def _references(value: Any) -> set[str]:
+    """Names a template value refers to: `Ref` and `${Name}` in `Fn::Sub`."""
+    if isinstance(value, dict):
+        out: set[str] = set()
+        for key, inner in value.items():
+            if key == "Ref" and isinstance(inner, str):
+                out.add(inner)
+            elif key == "Fn::Sub":
+                text = inner[0] if isinstance(inner, list) else inner
+                if isinstance(text, str):
+                    out.update(re.findall(r"\$\{([A-Za-z0-9]+)\}", text))
+                if isinstance(inner, list) and len(inner) > 1:
+                    out.update(_references(inner[1]))
+            else:
+                out.update(_references(inner))
+        return out
+    if isinstance(value, list):
+        return set().union(*(_references(v) for v in value)) if value else set()
+    return set()
+
+
+def _effective(template: dict[str, Any], given: dict[str, Any]) -> dict[str, str]:
+    out = {k: str(v["Default"]) for k, v in (template.get("Parameters") or {}).items()
+           if isinstance(v, dict) and "Default" in v}
+    out.update({k: str(v) for k, v in (given or {}).items()})
+    return out
+
+
+def _parameter_changes_listed() -> None:
+    """A change set lists a resource as Modify when only a parameter it
+    refers to changes value (AWS does; moto compares the template text only,
+    so a parameter-only update showed an empty change table). Values compare
+    as the stack will have them: given, else the template default."""
+    from moto.cloudformation.models import Change, ChangeSet
+
+    def diff(self: Any) -> list[Any]:
+        resource_map = self.stack.resource_map
+        names = resource_map.build_resource_diff(self.template_dict)
+        resources = self.template_dict.get("Resources", {})
+        old = _effective(resource_map._template or {}, resource_map.input_parameters)
+        new = _effective(self.template_dict, self.parameters)
+        changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
+        old_resources = resource_map._resource_json_map or {}
+        for name, resource in resources.items():
+            if name in old_resources and name not in names["Modify"] and _references(resource) & changed:
+                names["Modify"].append(name)
+        changes = []
+        for action in ("Add", "Modify", "Remove"):
+            for name in names[action]:
+                source = old_resources if action == "Remove" else resources
+                changes.append(Change(action=action, logical_resource_id=name,
+                                      resource_type=source[name]["Type"]))
+        return changes
+
+    ChangeSet.diff = diff
+
+
 def install() -> None:
     """Applies this module's patches to moto (once, from `streamkit_emulator.install`)."""
     parsing.ResourceMap.load_parameters = load_parameters
@@ -210,4 +268,5 @@ def install() -> None:
     _change_set_execution()
     _tag_only_updates()
     _updates_without_handler()
+    _parameter_changes_listed()
     _dynamic_references()

@@ -40,6 +40,8 @@ def _delete_replica(account_id: str, home: str, name: str, region: str) -> None:
 def install() -> None:
     """Wraps moto's UpdateTable handler (once, from `dynamodb.install`)."""
     original = DynamoHandler.update_table
+    if getattr(original, "streamkit_replicas", False):
+        return
 
     def update_table(self: DynamoHandler) -> Any:
         updates = self.body.get("ReplicaUpdates") or []
@@ -53,4 +55,5 @@ def install() -> None:
                                 update["Delete"]["RegionName"])
         return original(self)
 
+    update_table.streamkit_replicas = True  # type: ignore[attr-defined]
     DynamoHandler.update_table = update_table
