@@ -154,34 +154,9 @@ pub(crate) fn run_with(
         for (aws, req) in &requests {
             deployed.push(deploy::preflight(aws, req).await?);
         }
-        let mut leftovers = Vec::new();
-        for ((aws, req), previous) in requests.iter().zip(&deployed) {
-            for (table, from) in tables::leftovers(aws, req, previous.is_some()).await? {
-                leftovers.push((aws.clone(), table, from));
-            }
-        }
-        if !leftovers.is_empty() && !plan_only {
-            if !args.allow_replacement {
-                return Err(leftover_error(&stack_name, &leftovers));
-            }
-            for (aws, table, _) in &leftovers {
-                progress.message(format!(
-                    "deleting retained table {table} ({}) left by an earlier {stack_name} (--allow-replacement)",
-                    aws.region
-                ));
-                tables::delete(aws, table, Poll::default(), &progress).await?;
-            }
-        }
         if !plan_only {
-            // On an update, parameters not given keep their deployed values:
-            // priced as they will be (the first region's, as the stack's).
-            let pairs = crate::deploy::params::given_or_deployed(
-                &rendered.template,
-                &st.parameters,
-                deployed.first().and_then(Option::as_ref),
-            );
-            let estimate = crate::cost::estimate::estimate(&manifest, &rendered.template, &pairs);
-            progress.emit(Event::CostEstimate { estimate });
+            let pairs = requests.iter().zip(deployed.iter().map(Option::is_some));
+            tables::clear_leftovers(pairs, args.allow_replacement, &progress).await?;
         }
         if let Some(dist) = dist.as_ref().filter(|_| !plan_only) {
             let code = Code {
@@ -224,33 +199,6 @@ pub(crate) fn run_with(
         }
         Ok(report)
     })
-}
-
-/// One line naming the retained tables a first deploy would collide with,
-/// and the two ways out.
-fn leftover_error(stack: &str, found: &[(Aws, String, Vec<String>)]) -> Error {
-    let names: Vec<String> = found
-        .iter()
-        .map(|(aws, t, _)| format!("{t} ({})", aws.region))
-        .collect();
-    let params: Vec<&str> = found
-        .iter()
-        .flat_map(|(_, _, p)| p.iter().map(String::as_str))
-        .fold(Vec::new(), |mut v, p| {
-            if !v.contains(&p) {
-                v.push(p);
-            }
-            v
-        });
-    let rename = if params.is_empty() {
-        String::new()
-    } else {
-        format!(", or choose another {}", params.join("/"))
-    };
-    Error::BadInput(format!(
-        "cannot create {stack}: tables {} remain with their items from an earlier {stack} (destroy keeps them); pass --allow-replacement to delete them (every replica) and create them anew{rename}; nothing was changed",
-        names.join(", ")
-    ))
 }
 
 /// After a region pair is up in both regions: the active-region config item

@@ -184,3 +184,59 @@ fn name_parameters(template: &Value) -> Vec<String> {
     }
     out
 }
+
+/// Before any region starts: retained tables a first deploy would collide
+/// with are refused in one line, or with `allow_replacement` deleted (every
+/// replica) so the stack creates them anew.
+pub async fn clear_leftovers<'a>(
+    requests: impl Iterator<Item = (&'a (Aws, super::DeployRequest), bool)>,
+    allow_replacement: bool,
+    progress: &Progress<'_>,
+) -> Result<()> {
+    let mut found = Vec::new();
+    let mut stack = String::new();
+    for ((aws, req), deployed) in requests {
+        stack.clone_from(&req.stack);
+        for (table, from) in leftovers(aws, req, deployed).await? {
+            found.push((aws.clone(), table, from));
+        }
+    }
+    if found.is_empty() {
+        return Ok(());
+    }
+    if !allow_replacement {
+        return Err(leftover_error(&stack, &found));
+    }
+    for (aws, table, _) in &found {
+        progress.message(format!(
+            "deleting retained table {table} ({}) left by an earlier {stack} (--allow-replacement)",
+            aws.region
+        ));
+        delete(aws, table, Poll::default(), progress).await?;
+    }
+    Ok(())
+}
+
+/// One line naming the retained tables a first deploy would collide with,
+/// and the two ways out.
+fn leftover_error(stack: &str, found: &[(Aws, String, Vec<String>)]) -> Error {
+    let names: Vec<String> = found
+        .iter()
+        .map(|(aws, t, _)| format!("{t} ({})", aws.region))
+        .collect();
+    let mut params: Vec<&str> = Vec::new();
+    for p in found.iter().flat_map(|(_, _, p)| p.iter()) {
+        if !params.contains(&p.as_str()) {
+            params.push(p);
+        }
+    }
+    let rename = if params.is_empty() {
+        String::new()
+    } else {
+        format!(", or choose another {}", params.join("/"))
+    };
+    Error::BadInput(format!(
+        "cannot create {stack}: tables {} remain with their items from an earlier {stack} (destroy keeps them); pass --allow-replacement to delete them (every replica) and create them anew{rename}; nothing was changed",
+        names.join(", ")
+    ))
+}
