@@ -41,6 +41,22 @@ async fn enabling_firehose_dynamic_partitioning_is_refused_then_allowed() {
     let (code, out, err) = deploy(&emu, dir.path(), &["--pattern", "3"]);
     assert_eq!(code, 0, "{out}{err}");
 
+    // `diff` shows the replacement the guard will refuse.
+    let (code, out, err) = run(streamkit(&emu, dir.path()).args([
+        "diff",
+        "--pattern",
+        "3",
+        "--parameter",
+        "DynamicPartitioningKey=TICKER",
+    ]));
+    assert_eq!(code, 0, "{out}{err}");
+    let both = format!("{out}{err}");
+    let row = both
+        .lines()
+        .find(|l| l.contains("AWS::KinesisFirehose::DeliveryStream"))
+        .unwrap_or_else(|| panic!("no DeliveryStream row: {both}"));
+    assert!(row.contains("Modify") && row.contains("True"), "{row}");
+
     let (code, out, err) = deploy(
         &emu,
         dir.path(),
