@@ -156,3 +156,30 @@ pub fn parse_waiting(items: &[StateItem]) -> Result<BTreeSet<(u64, u64)>, JoinsE
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waiting_lists_merge_with_entries_of_the_earlier_layout() {
+        let list = waiting_item(5, "shardId-1#42", &BTreeSet::from([(1, 2), (3, 4)]), 9);
+        assert_eq!(list.pk, "b#00000000000000000005");
+        let legacy = StateItem {
+            pk: list.pk.clone(),
+            sk: "3#4".into(),
+            body: String::new(),
+            expires_at: 9,
+        };
+        let again = waiting_item(5, "shardId-2#7", &BTreeSet::from([(6, 1)]), 9);
+        let all = parse_waiting(&[list, legacy, again]).unwrap();
+        assert_eq!(all, BTreeSet::from([(1, 2), (3, 4), (6, 1)]));
+        let junk = StateItem {
+            pk: "b#1".into(),
+            sk: "s#x".into(),
+            body: "{".into(),
+            expires_at: 0,
+        };
+        assert!(parse_waiting(&[junk]).is_err());
+    }
+}
