@@ -53,7 +53,7 @@ pub fn encode<'a>(states: impl IntoIterator<Item = (u64, &'a OrderState)>) -> St
     let map: BTreeMap<u64, &OrderState> = states.into_iter().collect();
     // Plain data into a Vec: neither serializing nor deflating can fail.
     let json = serde_json::to_vec(&map).unwrap_or_default();
-    let mut z = DeflateEncoder::new(Vec::new(), Compression::default());
+    let mut z = DeflateEncoder::new(Vec::new(), Compression::fast());
     let _ = z.write_all(&json);
     let bytes = z.finish().unwrap_or_default();
     let mut body = String::from(FORMAT);
