@@ -56,7 +56,7 @@
 //! application it replaces. An order and its items come together and
 //! orderIds from a database sequence come roughly in order, so a commit (up
 //! to a whole batch of 500 records) writes each page it touches once,
-//! compressed (the JSON of 16 orders deflates several-fold): under a fifth of
+//! compressed (the JSON of 16 orders deflates several-fold): about a fifth of
 //! a write unit per record (figures in BENCHMARKS.md and `streamkit estimate
 //! --pattern joins`). Scattered orderIds cost more (each commit rewrites the
 //! pages it touches, up to 16 orders each) but never lose anything: the
