@@ -17,7 +17,7 @@ mod cost;
 mod deployment;
 mod id;
 
-pub use cost::{ApiLoad, CostProfile, Reference, Replication};
+pub use cost::{ApiLoad, CostProfile, JoinsLoad, Reference, Replication};
 pub use deployment::{Deployment, NetworkValue, RegionPair};
 pub use id::PatternId;
 

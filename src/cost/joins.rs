@@ -2,19 +2,18 @@
 //! the design it replaces, a Kinesis Data Analytics SQL application (billed
 //! by the KPU-hour) with a provisioned output table and an output stream.
 //!
-//! Load model (at 1 MB/s of 1 KB records): one record in three is an order,
-//! two are items. Per record the join state costs
-//! [`STATE_WRITE_UNITS_PER_RECORD`] write units (one state item in a
-//! transaction, two units; a checkpoint per ~95 records; a waiting entry for
-//! the ~10% of items that arrive before their order) and
-//! [`STATE_READ_UNITS_PER_RECORD`] read units (one strongly consistent Query
-//! per order and chunk); each item costs one output write unit.
+//! Load model (at 1 MB/s: 1,000 records/s): one record in three is an order,
+//! two are items. The join state's request units per record are manifest
+//! data (`cost.joins` in `patterns/joins.yaml`, [`crate::catalog::JoinsLoad`]),
+//! measured by the in-process benchmark on the in-memory store that bills
+//! what DynamoDB on-demand would: the state is written as compressed pages of
+//! 16 orders, one transactional write per page and commit (a commit covers up
+//! to a whole batch), so an order and its two items cost a fraction of a
+//! write unit; each item costs one output write unit.
 
 use super::price;
 use super::{HOURS_PER_MONTH, RECORDS_PER_MONTH};
 
-pub const STATE_WRITE_UNITS_PER_RECORD: f64 = 2.3;
-pub const STATE_READ_UNITS_PER_RECORD: f64 = 0.4;
 pub const ITEMS_PER_RECORD: f64 = 2.0 / 3.0;
 /// KDA SQL: the reference application's KPUs idle, and at 1 MB/s.
 pub const KDA_SQL_KPUS_IDLE: f64 = 1.0;
@@ -27,8 +26,9 @@ pub const REFERENCE_OUTPUT_SHARDS: f64 = 2.0;
 /// What the joins stack (or its reference) runs besides the common parts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Joins {
-    /// The Lambda engine's state table (the Flink engine keeps state in Flink).
-    pub state_table: bool,
+    /// The Lambda engine's state table, as (write, read) request units per
+    /// record (the Flink engine keeps state in Flink: `None`).
+    pub state_table: Option<(f64, f64)>,
     /// Output table capacity: `None` on-demand, else (RCU, WCU).
     pub provisioned: Option<(f64, f64)>,
     pub output_stream_on_demand: bool,
@@ -40,7 +40,7 @@ impl Joins {
     /// The reference design: KDA SQL, 3,000 WCU provisioned, a 2-shard output stream.
     pub fn reference() -> Joins {
         Joins {
-            state_table: false,
+            state_table: None,
             provisioned: Some((REFERENCE_RCU, REFERENCE_WCU)),
             output_stream_on_demand: false,
             output_stream_shards: REFERENCE_OUTPUT_SHARDS,
@@ -52,9 +52,9 @@ impl Joins {
     pub fn lines(&self) -> Vec<(String, f64, f64)> {
         let mut out = Vec::new();
         let m = RECORDS_PER_MONTH / 1e6;
-        if self.state_table {
-            let load = m * STATE_WRITE_UNITS_PER_RECORD * price::DYNAMODB_WRITES_PER_MILLION
-                + m * STATE_READ_UNITS_PER_RECORD * price::DYNAMODB_READS_PER_MILLION;
+        if let Some((writes, reads)) = self.state_table {
+            let load = m * writes * price::DYNAMODB_WRITES_PER_MILLION
+                + m * reads * price::DYNAMODB_READS_PER_MILLION;
             out.push(("DynamoDB join state (on-demand)".to_string(), 0.0, load));
         }
         match self.provisioned {
@@ -131,8 +131,11 @@ mod tests {
         );
         let state = line(&c.design.lines, "DynamoDB join state");
         assert_eq!(state.idle_usd, 0.0);
-        // 2.628e9 records: 2.3 WRU at $0.625/M and 0.4 RRU at $0.125/M.
-        let want = 2628.0 * (2.3 * 0.625 + 0.4 * 0.125);
+        // 2.628e9 records at the manifest's units: WRU at $0.625/M, RRU at $0.125/M.
+        let load = catalog::find("joins").unwrap().cost.joins.unwrap();
+        let want = 2628.0
+            * (load.state_write_units_per_record * 0.625
+                + load.state_read_units_per_record * 0.125);
         assert!((state.at_1mbps_usd - want).abs() < 0.01, "{state:?}");
         let output = line(&c.design.lines, "DynamoDB output table (on-demand");
         assert!((output.at_1mbps_usd - 2628.0 * 2.0 / 3.0 * 0.625).abs() < 0.01);
@@ -141,6 +144,8 @@ mod tests {
         let wcu = line(&c.reference.lines, "DynamoDB output table (3000 WCU");
         assert!((wcu.idle_usd - 730.0 * (3000.0 * 0.00065 + 5.0 * 0.00013)).abs() < 0.01);
         assert!(c.design.idle_usd < c.reference.idle_usd, "{c:?}");
+        // The paged join state keeps it at or below the KDA SQL reference under load.
+        assert!(c.design.at_1mbps_usd <= c.reference.at_1mbps_usd, "{c:?}");
         // The tables are priced here once, not again as window state.
         assert!(c
             .design

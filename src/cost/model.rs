@@ -111,8 +111,11 @@ impl Stack {
                 catalog::Replication::Batched => Replication::Batched,
                 catalog::Replication::None => Replication::None,
             },
-            joins: profile.joins.then(|| super::joins::Joins {
-                state_table: resources.contains_key("StateTable"),
+            joins: profile.joins.map(|load| super::joins::Joins {
+                state_table: resources.contains_key("StateTable").then_some((
+                    load.state_write_units_per_record,
+                    load.state_read_units_per_record,
+                )),
                 provisioned: (param("OutputBillingMode") == "PROVISIONED").then(|| {
                     let units = |k: &str| param(k).parse().unwrap_or(1.0);
                     (units("OutputReadCapacity"), units("OutputWriteCapacity"))

@@ -2,18 +2,22 @@
 //! and what they do ([`apply`]): each user record is classified in shard
 //! order against the shard's watermark and the emitter's `closed_through`
 //! (rejected, late, or applied to its order's state), giving the rows to
-//! write, the state items, waiting entries and outbox to commit, and the
-//! new checkpoint and watermark.
+//! write, the state items to commit (one [`crate::page`] item per page of
+//! orders it changed, one waiting list per bucket it left items in, the
+//! outbox), and the new checkpoint and watermark.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use streamkit_core::kpl;
 use streamkit_core::progress::store::MAX_ITEMS_PER_COMMIT;
 use streamkit_core::progress::{Commit, Counts, ShardProgress, StateItem};
 use streamkit_core::StreamRecord;
 
-use crate::join::{item_bucket, order_bucket, ItemOutcome, OrderState, Position, Stamped};
+use crate::join::{
+    item_bucket, order_bucket, ItemOutcome, JoinConfig, OrderState, Position, Stamped,
+};
 use crate::lines::{object_key, to_line, RecordLine};
 use crate::metrics::JoinCounts;
+use crate::page::page_of;
 use crate::products::Products;
 use crate::record::{self, Input, Reject};
 use crate::state::{self, Outbox, OUTBOX_PK};
@@ -44,33 +48,33 @@ pub fn users(seq: usize, r: &StreamRecord) -> Vec<User> {
         .collect()
 }
 
-/// How many Kinesis records (at least one) fit one commit: every state key
-/// they may write, a waiting entry per item, and the outbox.
-pub fn chunk_len(users: &[Vec<User>]) -> usize {
-    let mut keys: HashSet<(u64, u64)> = HashSet::new();
-    let (mut waiting, mut bytes) = (0usize, 0usize);
+/// How many Kinesis records (at least one) fit one commit: a page item per
+/// page of orders they may change, a waiting list per bucket their items
+/// may wait in, and the outbox.
+pub fn chunk_len(users: &[Vec<User>], join: &JoinConfig) -> usize {
+    let mut pages: BTreeSet<u64> = BTreeSet::new();
+    let mut buckets: BTreeSet<i64> = BTreeSet::new();
+    let mut bytes = 0usize;
     for (len, record) in users.iter().enumerate() {
-        let mut new_keys = Vec::new();
-        let mut new_waiting = 0;
-        let mut new_bytes = 0;
+        let (mut new_pages, mut new_buckets) = (pages.clone(), buckets.clone());
         for u in record {
             match &u.parsed {
-                Ok(Input::Order(o)) => new_keys.push((o.order_id, u64::MAX)),
+                Ok(Input::Order(o)) => {
+                    new_pages.insert(page_of(o.order_id));
+                }
                 Ok(Input::Item(i)) => {
-                    new_keys.push((i.order_id, i.item_id));
-                    new_waiting += 1;
+                    new_pages.insert(page_of(i.order_id));
+                    new_buckets.insert(item_bucket(i.time_ms, join));
                 }
                 Err(_) => {}
             }
-            new_bytes += u.data.len() + 300;
         }
-        new_keys.retain(|k| !keys.contains(k));
-        let total = keys.len() + new_keys.len() + waiting + new_waiting + 1;
+        let new_bytes: usize = record.iter().map(|u| u.data.len() + 300).sum();
+        let total = new_pages.len() + new_buckets.len() + 1;
         if len > 0 && (total > MAX_ITEMS_PER_COMMIT || bytes + new_bytes > MAX_OUTBOX_BYTES) {
             return len;
         }
-        keys.extend(new_keys);
-        waiting += new_waiting;
+        (pages, buckets) = (new_pages, new_buckets);
         bytes += new_bytes;
     }
     users.len()
@@ -79,17 +83,22 @@ pub fn chunk_len(users: &[Vec<User>]) -> usize {
 /// One chunk's effects.
 pub struct Step {
     pub rows: Vec<crate::join::EnrichedRow>,
+    /// Page → the orders this shard's item of it holds after the commit.
+    pub pages: BTreeMap<u64, BTreeSet<u64>>,
     pub commit: Commit,
     pub outbox: Option<(String, Outbox)>,
     pub counts: JoinCounts,
 }
 
-/// Applies a chunk to the cached states (pure but for the cache).
+/// Applies a chunk to the cached states (pure but for the cache, which
+/// holds the states of every order on the chunk's pages; `own` is what the
+/// shard's items of those pages hold).
 #[allow(clippy::too_many_arguments)]
 pub fn apply(
     cfg: &JoinsConfig,
     products: &Products,
     cache: &mut BTreeMap<u64, OrderState>,
+    own: &BTreeMap<u64, BTreeSet<u64>>,
     progress: &ShardProgress,
     expected: Option<ShardProgress>,
     records: &[StreamRecord],
@@ -100,8 +109,7 @@ pub fn apply(
     let mut shard = progress.clone();
     let mut counts = JoinCounts::default();
     let mut rows = Vec::new();
-    let mut dirty_orders: BTreeSet<u64> = BTreeSet::new();
-    let mut dirty_items: BTreeSet<(u64, u64)> = BTreeSet::new();
+    let mut dirty: BTreeSet<u64> = BTreeSet::new();
     let mut waiting: BTreeMap<(u64, u64), i64> = BTreeMap::new();
     let mut files: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let first = &records[0];
@@ -169,7 +177,7 @@ pub fn apply(
                 match state.add_order(stamped, &join, products) {
                     None => counts.duplicates += 1,
                     Some(joined) => {
-                        dirty_orders.insert(o.order_id);
+                        dirty.insert(o.order_id);
                         rows.extend(joined);
                     }
                 }
@@ -196,11 +204,11 @@ pub fn apply(
                 match state.add_item(stamped, &join, products) {
                     ItemOutcome::Duplicate => counts.duplicates += 1,
                     ItemOutcome::Joined(row) => {
-                        dirty_items.insert((i.order_id, i.item_id));
+                        dirty.insert(i.order_id);
                         rows.push(*row);
                     }
                     ItemOutcome::Waiting { bucket } => {
-                        dirty_items.insert((i.order_id, i.item_id));
+                        dirty.insert(i.order_id);
                         waiting.insert((i.order_id, i.item_id), bucket);
                         counts.items_waiting += 1;
                     }
@@ -209,24 +217,34 @@ pub fn apply(
         }
     }
     let expires_at = now_ms / 1000 + cfg.state_retention.as_secs() as i64;
-    let mut items: Vec<StateItem> = Vec::new();
-    for id in &dirty_orders {
-        if let Some(o) = cache.get(id).and_then(|s| s.order.as_ref()) {
-            items.push(state::order_item(o, expires_at));
-        }
+    let mut pages: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
+    for id in &dirty {
+        let page = page_of(*id);
+        pages
+            .entry(page)
+            .or_insert_with(|| own.get(&page).cloned().unwrap_or_default())
+            .insert(*id);
     }
-    for (order_id, item_id) in &dirty_items {
-        if let Some(i) = cache.get(order_id).and_then(|s| s.items.get(item_id)) {
-            items.push(state::item_item(i, expires_at));
-        }
+    let shard_id = &progress.shard_id;
+    let mut items: Vec<StateItem> = pages
+        .iter()
+        .map(|(page, ids)| state::page_item(shard_id, *page, ids, cache, expires_at))
+        .collect();
+    let commit_key = format!("{shard_id}#{}", first.sequence_number);
+    let mut lists: BTreeMap<i64, BTreeSet<(u64, u64)>> = BTreeMap::new();
+    for (key, bucket) in &waiting {
+        lists.entry(*bucket).or_default().insert(*key);
     }
-    for ((order_id, item_id), bucket) in &waiting {
+    for (bucket, entries) in &lists {
         items.push(state::waiting_item(
-            *bucket, *order_id, *item_id, expires_at,
+            *bucket,
+            &commit_key,
+            entries,
+            expires_at,
         ));
     }
     let outbox = (!files.is_empty()).then(|| {
-        let sk = format!("{}#{}", progress.shard_id, first.sequence_number);
+        let sk = commit_key.clone();
         let outbox = Outbox { files };
         items.push(StateItem {
             pk: OUTBOX_PK.to_string(),
@@ -255,6 +273,7 @@ pub fn apply(
     };
     Step {
         rows,
+        pages,
         commit,
         outbox,
         counts,

@@ -79,7 +79,7 @@ async fn decide<S: StateStore, K: Sink>(
     bucket: i64,
 ) -> Result<JoinCounts, JoinsError> {
     let mut counts = JoinCounts::default();
-    let waiting = state::parse_waiting(&store.items(&state::bucket_pk(bucket)).await?);
+    let waiting = state::parse_waiting(&store.items(&state::bucket_pk(bucket)).await?)?;
     if waiting.is_empty() {
         return Ok(counts);
     }

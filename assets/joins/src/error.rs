@@ -27,6 +27,8 @@ pub enum JoinsError {
     OutputStream { stream: String, message: String },
     #[error("state item {0} is unreadable: {1}")]
     BadState(String, String),
+    #[error("state page {key} would hold {bytes} bytes, over DynamoDB's 400 KB item limit: an order with thousands of items does not fit the join state; split such orders upstream")]
+    StateTooLarge { key: String, bytes: usize },
     #[error("shard {shard}: the state store kept refusing the commit after {attempts} attempts (concurrent processing of the same shard? ParallelizationFactor must be 1)")]
     Contended { shard: String, attempts: u32 },
     #[error(transparent)]

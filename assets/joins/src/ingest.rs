@@ -2,11 +2,11 @@
 //!
 //! Records at or before the shard's checkpoint are skipped (a retried,
 //! bisected or re-read batch). The rest are taken in chunks that fit one
-//! commit. For each chunk: the states of its orderIds are read; each record
+//! commit. For each chunk: the state pages of its orderIds are read; each record
 //! is classified in shard order (rejected, late, or applied to its order's
 //! state: joined rows, or an item waiting in its bucket); the rows are
 //! written (only over older versions); then one conditional commit stores
-//! the changed state, the waiting entries, the records for S3 (an outbox
+//! the changed state pages, the waiting lists, the records for S3 (an outbox
 //! item) and the new checkpoint and watermark. A refused commit (an emitter
 //! closed buckets, or another invocation moved the shard) reloads and
 //! recomputes: the rows it wrote are rewritten only if newer. After the
@@ -20,12 +20,11 @@ use streamkit_core::progress::{watermark, ShardProgress, StateStore};
 use streamkit_core::StreamRecord;
 
 use crate::chunk::{apply, chunk_len, users, User};
-use crate::join::OrderState;
 use crate::metrics::JoinCounts;
+use crate::page::{page_of, MAX_BODY_BYTES};
 use crate::products::Products;
-use crate::record::Input;
 use crate::sink::Sink;
-use crate::state::{self, Outbox, OUTBOX_PK};
+use crate::state::{self, Loaded, Outbox, OUTBOX_PK};
 use crate::{JoinsConfig, JoinsError};
 
 /// Attempts to commit against a moving progress before giving up.
@@ -98,30 +97,43 @@ pub async fn ingest<S: StateStore, K: Sink, T: Topology>(
             next += 1;
             out.skipped += 1;
         }
-        let mut cache: BTreeMap<u64, OrderState> = BTreeMap::new();
+        let mut cache = Loaded::default();
         let mut refused = false;
         while next < records.len() {
-            let len = chunk_len(&users[next..]);
-            let ids: BTreeSet<u64> = users[next..next + len]
+            let len = chunk_len(&users[next..], &cfg.join());
+            let pages: BTreeSet<u64> = users[next..next + len]
                 .iter()
                 .flatten()
-                .filter_map(|u| u.parsed.as_ref().ok().map(Input::order_id))
-                .filter(|id| !cache.contains_key(id))
+                .filter_map(|u| u.parsed.as_ref().ok().map(|i| page_of(i.order_id())))
+                .filter(|p| !cache.pages.contains(p))
                 .collect();
-            match state::load(store, &ids).await {
+            match state::load_pages(store, &pages, shard_id).await {
                 Ok(loaded) => cache.extend(loaded),
                 Err(e) => return Err(fail(e, next, &out)),
             }
             let step = apply(
                 cfg,
                 products,
-                &mut cache,
+                &mut cache.states,
+                &cache.own,
                 &progress,
                 expected.clone(),
                 &records[next..next + len],
                 &users[next..next + len],
                 now_ms,
             );
+            if let Some(big) = step
+                .commit
+                .items
+                .iter()
+                .find(|i| i.body.len() > MAX_BODY_BYTES)
+            {
+                let error = JoinsError::StateTooLarge {
+                    key: format!("{}/{}", big.pk, big.sk),
+                    bytes: big.body.len(),
+                };
+                return Err(fail(error, next, &out));
+            }
             let written = match sink.rows(&step.rows).await {
                 Ok(w) => w,
                 Err(e) => return Err(fail(e, next, &out)),
@@ -139,6 +151,7 @@ pub async fn ingest<S: StateStore, K: Sink, T: Topology>(
             progress.watermark_ms = c.watermark_ms;
             progress.active_ms = c.active_ms;
             progress.open.extend(&c.open);
+            cache.own.extend(step.pages);
             expected = Some(progress.clone());
             let mut counts = step.counts;
             counts.items_enriched = written.written;

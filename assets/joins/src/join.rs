@@ -157,6 +157,23 @@ pub struct OrderState {
 }
 
 impl OrderState {
+    /// Adds what `other` knows, keeping the newest version (highest
+    /// position) of the order and of each item: merging is idempotent,
+    /// commutative and associative, so the items several shards wrote of one
+    /// page (or copies of each other's data) combine in any order to the same state.
+    pub fn merge(&mut self, other: OrderState) {
+        if let Some(o) = other.order {
+            if self.order.as_ref().is_none_or(|mine| mine.at < o.at) {
+                self.order = Some(o);
+            }
+        }
+        for (id, i) in other.items {
+            if self.items.get(&id).is_none_or(|mine| mine.at < i.at) {
+                self.items.insert(id, i);
+            }
+        }
+    }
+
     /// Adds an order version; returns the rows to (re)write, or `None` for a
     /// duplicate delivery.
     pub fn add_order(

@@ -41,10 +41,26 @@
 //! [`streamkit_core::progress`]: per-shard checkpoints and watermarks, state
 //! items committed atomically with the checkpoint ([`ingest`]), and an emitter
 //! ([`emit`]) that closes *buckets* once the global watermark (minimum over
-//! active shards, idle-shard rule) passes them. Per orderId the table holds
-//! the order's latest version and its items ([`state`]); an item without its
-//! order waits in the bucket closing at `item time + W + L`, and the emitter
-//! decides it then. An order joins only while the lowest bucket it could
+//! active shards, idle-shard rule) passes them. The table holds each order's
+//! latest version and its items, 16 consecutive orderIds to a compressed
+//! [`page`] item per shard ([`state`]); an item without its order waits in
+//! the bucket closing at `item time + W + L` (one waiting list per bucket and
+//! commit), and the emitter decides it then.
+//!
+//! ## Why pages (the cost)
+//! DynamoDB on-demand bills a write per item and started KB, twice inside a
+//! transaction; the state must be written in the transaction with the
+//! checkpoint (that is what makes a retried batch change nothing). One item
+//! per order or item record cost about 2.2 write units per record, three
+//! times the output table's, and made the stack dearer than the KDA SQL
+//! application it replaces. An order and its items come together and
+//! orderIds from a database sequence come roughly in order, so a commit (up
+//! to a whole batch of 500 records) writes each page it touches once,
+//! compressed (the JSON of 16 orders deflates several-fold): about a fifth of
+//! a write unit per record (figures in BENCHMARKS.md and `streamkit estimate
+//! --pattern joins`). Scattered orderIds cost more (each commit rewrites the
+//! pages it touches, up to 16 orders each) but never lose anything: the
+//! state's meaning does not depend on how it is paged. An order joins only while the lowest bucket it could
 //! affect is open, so a record is either joined or reported late, never both.
 //! Lambda's own tumbling-window state (1 MB per shard, not sliding) could not
 //! hold a one-minute interval join at volume; this state has no such limit.
@@ -65,6 +81,7 @@ pub mod lines;
 pub mod local;
 pub mod metrics;
 pub mod output;
+pub mod page;
 pub mod products;
 pub mod record;
 pub mod reference;

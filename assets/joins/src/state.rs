@@ -3,43 +3,32 @@
 //!
 //! | pk | sk | body |
 //! |---|---|---|
-//! | `o#{orderId}` | `order` | the order's latest version ([`Stamped`]`<Order>`) |
-//! | `o#{orderId}` | `i#{itemId}` | an item's latest version |
-//! | `b#{bucket}` | `{orderId}#{itemId}` | empty: the item waits in this bucket |
+//! | `p#{orderId / 16}` | `s#{shardId}` | a [`page`]: the states ([`OrderState`]) of the page's orders this shard wrote, compressed |
+//! | `b#{bucket}` | `{shardId}#{sequence}` | JSON `[[orderId, itemId], ...]`: items a commit left waiting in this bucket |
 //! | `out` | `{shard}#{sequence}` | records to write to S3 after the commit ([`Outbox`]) |
 //!
-//! Each item is written by the shard that received its record (records of
-//! one order share a shard when the stream is partitioned by orderId; the
-//! emitter re-checks waiting items, so two shards never both miss a join).
+//! Both the pages and the waiting lists are written once per commit (a run
+//! of up to a whole batch of records), not once per record: see [`page`] for
+//! why. Records of one order share a shard when the stream is partitioned by
+//! orderId; when they do not, reading merges every shard's page item and
+//! the emitter re-checks waiting items, so two shards never both miss a join.
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use streamkit_core::progress::{StateItem, StateStore};
 
-use crate::join::{OrderState, Stamped};
-use crate::record::{Item, Order};
+use crate::join::OrderState;
+use crate::page::{self, page_of, page_pk, shard_sk};
 use crate::JoinsError;
 
 /// Partition key of the outbox items.
 pub const OUTBOX_PK: &str = "out";
-/// Order states read at once.
+/// Pages read at once.
 const READ_CONCURRENCY: usize = 16;
-
-pub fn order_pk(order_id: u64) -> String {
-    format!("o#{order_id}")
-}
-
-pub fn item_sk(item_id: u64) -> String {
-    format!("i#{item_id}")
-}
 
 pub fn bucket_pk(bucket: i64) -> String {
     format!("b#{bucket:020}")
-}
-
-pub fn waiting_sk(order_id: u64, item_id: u64) -> String {
-    format!("{order_id}#{item_id}")
 }
 
 /// S3 objects (JSON lines) to write once the commit holding them succeeded.
@@ -53,72 +42,144 @@ fn bad(item: &StateItem, e: impl ToString) -> JoinsError {
     JoinsError::BadState(format!("{}/{}", item.pk, item.sk), e.to_string())
 }
 
-/// Rebuilds an order's state from its items.
-pub fn decode(items: &[StateItem]) -> Result<OrderState, JoinsError> {
-    let mut state = OrderState::default();
-    for item in items {
-        if item.sk == "order" {
-            let o: Stamped<Order> = serde_json::from_str(&item.body).map_err(|e| bad(item, e))?;
-            state.order = Some(o);
-        } else if item.sk.starts_with("i#") {
-            let i: Stamped<Item> = serde_json::from_str(&item.body).map_err(|e| bad(item, e))?;
-            state.items.insert(i.value.item_id, i);
+/// The pages read for a shard: every order's state (all shards' items
+/// merged) and which orders the shard's own item of each page holds.
+#[derive(Clone, Debug, Default)]
+pub struct Loaded {
+    pub states: BTreeMap<u64, OrderState>,
+    /// Page → orderIds in this shard's item of it.
+    pub own: BTreeMap<u64, BTreeSet<u64>>,
+    pub pages: BTreeSet<u64>,
+}
+
+impl Loaded {
+    pub fn extend(&mut self, other: Loaded) {
+        self.states.extend(other.states);
+        self.own.extend(other.own);
+        self.pages.extend(other.pages);
+    }
+}
+
+/// Reads `pages` (strongly consistent, a few at once), `own` for `shard_id`.
+pub async fn load_pages<S: StateStore>(
+    store: &S,
+    pages: &BTreeSet<u64>,
+    shard_id: &str,
+) -> Result<Loaded, JoinsError> {
+    let sk = shard_sk(shard_id);
+    let read: Vec<(u64, Vec<StateItem>)> = stream::iter(pages.iter().copied())
+        .map(|p| async move { Ok::<_, JoinsError>((p, store.items(&page_pk(p)).await?)) })
+        .buffer_unordered(READ_CONCURRENCY)
+        .try_collect()
+        .await?;
+    let mut out = Loaded {
+        pages: pages.clone(),
+        ..Loaded::default()
+    };
+    for (p, items) in read {
+        for item in items {
+            let states = page::decode(&item.body).map_err(|e| bad(&item, e))?;
+            if item.sk == sk {
+                out.own.insert(p, states.keys().copied().collect());
+            }
+            for (id, s) in states {
+                out.states.entry(id).or_default().merge(s);
+            }
         }
     }
-    Ok(state)
+    Ok(out)
 }
 
-/// The state items of an order's order version and one of its items.
-pub fn order_item(order: &Stamped<Order>, expires_at: i64) -> StateItem {
-    StateItem {
-        pk: order_pk(order.value.order_id),
-        sk: "order".into(),
-        // Plain data: serializing cannot fail.
-        body: serde_json::to_string(order).unwrap_or_default(),
-        expires_at,
-    }
-}
-
-pub fn item_item(item: &Stamped<Item>, expires_at: i64) -> StateItem {
-    StateItem {
-        pk: order_pk(item.value.order_id),
-        sk: item_sk(item.value.item_id),
-        body: serde_json::to_string(item).unwrap_or_default(),
-        expires_at,
-    }
-}
-
-pub fn waiting_item(bucket: i64, order_id: u64, item_id: u64, expires_at: i64) -> StateItem {
-    StateItem {
-        pk: bucket_pk(bucket),
-        sk: waiting_sk(order_id, item_id),
-        body: String::new(),
-        expires_at,
-    }
-}
-
-/// Reads the states of `order_ids` (strongly consistent, a few at once).
+/// The states of `order_ids` (absent ones empty).
 pub async fn load<S: StateStore>(
     store: &S,
     order_ids: &BTreeSet<u64>,
 ) -> Result<BTreeMap<u64, OrderState>, JoinsError> {
-    stream::iter(order_ids.iter().copied())
-        .map(|id| async move {
-            let items = store.items(&order_pk(id)).await?;
-            Ok::<_, JoinsError>((id, decode(&items)?))
-        })
-        .buffer_unordered(READ_CONCURRENCY)
-        .try_collect()
-        .await
+    let pages = order_ids.iter().map(|id| page_of(*id)).collect();
+    let mut loaded = load_pages(store, &pages, "").await?;
+    Ok(order_ids
+        .iter()
+        .map(|id| (*id, loaded.states.remove(id).unwrap_or_default()))
+        .collect())
 }
 
-/// The waiting entries of a bucket: (orderId, itemId).
-pub fn parse_waiting(items: &[StateItem]) -> Vec<(u64, u64)> {
-    items
-        .iter()
-        .filter_map(|i| {
-            let (o, it) = i.sk.split_once('#')?;
-            Some((o.parse().ok()?, it.parse().ok()?))
-        })
-        .collect()
+/// The page item `shard_id` writes: the states of `orders` from `states`.
+pub fn page_item(
+    shard_id: &str,
+    page: u64,
+    orders: &BTreeSet<u64>,
+    states: &BTreeMap<u64, OrderState>,
+    expires_at: i64,
+) -> StateItem {
+    StateItem {
+        pk: page_pk(page),
+        sk: shard_sk(shard_id),
+        body: page::encode(
+            orders
+                .iter()
+                .filter_map(|id| states.get(id).map(|s| (*id, s))),
+        ),
+        expires_at,
+    }
+}
+
+/// The waiting list a commit (`{shard}#{first sequence}`) adds to `bucket`.
+pub fn waiting_item(
+    bucket: i64,
+    commit_key: &str,
+    entries: &BTreeSet<(u64, u64)>,
+    expires_at: i64,
+) -> StateItem {
+    StateItem {
+        pk: bucket_pk(bucket),
+        sk: commit_key.to_string(),
+        // Plain data: serializing cannot fail.
+        body: serde_json::to_string(entries).unwrap_or_default(),
+        expires_at,
+    }
+}
+
+/// The waiting entries of a bucket, each once: (orderId, itemId). An entry
+/// of the earlier layout (sk `{orderId}#{itemId}`, empty body) is read too.
+pub fn parse_waiting(items: &[StateItem]) -> Result<BTreeSet<(u64, u64)>, JoinsError> {
+    let mut out = BTreeSet::new();
+    for i in items {
+        if i.body.is_empty() {
+            let entry =
+                i.sk.split_once('#')
+                    .and_then(|(o, it)| Some((o.parse().ok()?, it.parse().ok()?)));
+            out.extend(entry);
+            continue;
+        }
+        let entries: Vec<(u64, u64)> = serde_json::from_str(&i.body).map_err(|e| bad(i, e))?;
+        out.extend(entries);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waiting_lists_merge_with_entries_of_the_earlier_layout() {
+        let list = waiting_item(5, "shardId-1#42", &BTreeSet::from([(1, 2), (3, 4)]), 9);
+        assert_eq!(list.pk, "b#00000000000000000005");
+        let legacy = StateItem {
+            pk: list.pk.clone(),
+            sk: "3#4".into(),
+            body: String::new(),
+            expires_at: 9,
+        };
+        let again = waiting_item(5, "shardId-2#7", &BTreeSet::from([(6, 1)]), 9);
+        let all = parse_waiting(&[list, legacy, again]).unwrap();
+        assert_eq!(all, BTreeSet::from([(1, 2), (3, 4), (6, 1)]));
+        let junk = StateItem {
+            pk: "b#1".into(),
+            sk: "s#x".into(),
+            body: "{".into(),
+            expires_at: 0,
+        };
+        assert!(parse_waiting(&[junk]).is_err());
+    }
 }

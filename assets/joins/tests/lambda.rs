@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use streamkit_core::progress::MemoryStore;
 use streamkit_joins::join::EnrichedRow;
 use streamkit_joins::lambda::{handle, Env};
+use streamkit_joins::page::PAGE_ORDERS;
 use streamkit_joins::reference::{Reference, Source};
 use streamkit_joins::sink::{MemorySink, RowsWritten, Sink};
 use streamkit_joins::{JoinsConfig, JoinsError};
@@ -103,11 +104,14 @@ async fn a_failed_write_retries_from_the_first_uncommitted_record_and_the_schedu
         .shards()[0]
         .shard_id()
         .to_string();
-    // 200 orders with one item each (joined at once), then an item whose order never comes.
+    // 200 orders with one item each (joined at once), then an item whose
+    // order never comes. Each order on its own state page, so the batch
+    // takes several commits (a commit writes at most 98 pages).
     let mut records = Vec::new();
-    for id in 1..=200u64 {
-        records.push(record(&shard, 2 * id, &order(id)));
-        records.push(record(&shard, 2 * id + 1, &item(id)));
+    for n in 1..=200u64 {
+        let id = n * PAGE_ORDERS;
+        records.push(record(&shard, 2 * n, &order(id)));
+        records.push(record(&shard, 2 * n + 1, &item(id)));
     }
     records.push(record(&shard, 1000, &item(999)));
     let store = MemoryStore::new();
