@@ -7,8 +7,11 @@
 //! written to every reachable replica (conditionally), so it takes effect
 //! even where table replication is slow or absent (the local emulator).
 
+mod retry;
 pub mod runner;
 pub mod status;
+pub mod takeover;
+pub mod tally;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
