@@ -8,7 +8,10 @@
 //! became active (`activeSince` of the config item, written by `streamkit
 //! failover`); older records there are copies from the other region (or were
 //! already reported unreplicated at the flip) and are checkpointed as handled
-//! without being sent back. The passive region sends nothing.
+//! without being sent back. The passive region sends nothing; it checkpoints
+//! the records it read (as an event source mapping keeps its position), so a
+//! rerun does not read its whole stream again. Both regions' shards are
+//! replicated concurrently, each shard's batch in order.
 //!
 //! Faults: like an event source mapping, a batch the destination does not
 //! accept (unreachable, erroring, entries rejected) is sent again from its
@@ -22,8 +25,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use streamkit_core::poller::{ShardPoller, StartPosition};
-use streamkit_replicator::checkpoint;
+use streamkit_core::poller::{ShardBatch, ShardPoller, StartPosition};
+use streamkit_replicator::checkpoint::{self, Checkpoint};
 use streamkit_replicator::{Clients, DrainPolicy, Replicator, ReplicatorConfig};
 
 use super::retry::{one_line, pause, Backoff, Site};
@@ -171,25 +174,38 @@ async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions<'_>) -> Result
         };
         let active = config.as_ref().is_some_and(|c| c.active_region == region);
         run.active = Some(active);
-        for batch in batches.into_iter().filter(|b| !b.records.is_empty()) {
-            if !active {
-                run.skipped_passive += batch.records.len() as u64;
-                continue;
+        let batches: Vec<_> = batches
+            .into_iter()
+            .filter(|b| !b.records.is_empty())
+            .collect();
+        if !active {
+            run.skipped_passive += read as u64;
+            if let Err(e) = passive_checkpoints(&replicator, &ddb, region, &batches).await {
+                run.last_error = Some(one_line(&e.to_string()));
             }
+            opts.tally.update(&run);
+            continue;
+        }
+        // Shards are independent (order is per shard): all at once.
+        let to = target.as_str();
+        let drains = batches.iter().map(|batch| {
             let shard = &batch.shard_id;
-            let drained = replicator
-                .replicate_until_confirmed(shard, &batch.records, &policy, |r| {
-                    (opts.progress)(&format!(
-                        "{region} -> {target}: shard {shard}: {} records not accepted yet ({}); retrying in {:.1}s (no progress for {:.0}s of --max-retry-seconds {:.0})",
-                        r.unconfirmed,
-                        one_line(r.error),
-                        r.wait.as_secs_f64(),
-                        r.stalled.as_secs_f64(),
-                        opts.max_retry.as_secs_f64()
-                    ))
-                })
-                .await
-                .map_err(core_error)?;
+            replicator.replicate_until_confirmed(shard, &batch.records, &policy, move |r| {
+                (opts.progress)(&format!(
+                    "{region} -> {to}: shard {shard}: {} records not accepted yet ({}); retrying in {:.1}s (no progress for {:.0}s of --max-retry-seconds {:.0})",
+                    r.unconfirmed,
+                    one_line(r.error),
+                    r.wait.as_secs_f64(),
+                    r.stalled.as_secs_f64(),
+                    opts.max_retry.as_secs_f64()
+                ))
+            })
+        });
+        let drained = futures::future::join_all(drains).await;
+        let mut gave_up = None;
+        for (batch, drained) in batches.iter().zip(drained) {
+            let drained = drained.map_err(core_error)?;
+            let shard = &batch.shard_id;
             run.skipped_passive += drained.skipped_passive;
             run.records_replicated += drained.replicated;
             run.skipped_before_activation += drained.skipped_before_activation;
@@ -200,23 +216,54 @@ async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions<'_>) -> Result
             if let Some(e) = &drained.last_error {
                 run.last_error = Some(format!("{shard}: {}", one_line(e)));
             }
-            opts.tally.update(&run);
             if drained.stopped {
                 run.unconfirmed_at_stop += drained.unconfirmed as u64;
-                continue;
-            }
-            if drained.unconfirmed > 0 {
-                let dest = xr.aws_of(&target)?.endpoint_of("kinesis");
-                return Err(Error::Aws(format!(
-                    "{region}: {} records of shard {shard} not replicated to {target} ({dest}) for {:.0}s (--max-retry-seconds): {}; the checkpoint stays before them: run `streamkit local replicate` again once {target} accepts writes, it resumes there",
-                    drained.unconfirmed,
-                    opts.max_retry.as_secs_f64(),
-                    one_line(drained.last_error.as_deref().unwrap_or("entries kept failing")),
-                )));
+            } else if drained.unconfirmed > 0 && gave_up.is_none() {
+                gave_up = Some((shard.clone(), drained));
             }
         }
         opts.tally.update(&run);
+        if let Some((shard, drained)) = gave_up {
+            let dest = xr.aws_of(&target)?.endpoint_of("kinesis");
+            return Err(Error::Aws(format!(
+                "{region}: {} records of shard {shard} not replicated to {target} ({dest}) for {:.0}s (--max-retry-seconds): {}; the checkpoint stays before them: run `streamkit local replicate` again once {target} accepts writes, it resumes there",
+                drained.unconfirmed,
+                opts.max_retry.as_secs_f64(),
+                one_line(drained.last_error.as_deref().unwrap_or("entries kept failing")),
+            )));
+        }
     }
+}
+
+/// While passive: moves each shard's checkpoint past the records read (not
+/// sent: copies, or writes to the passive region), as an event source
+/// mapping keeps its position, so the next run does not read the region's
+/// whole history again. Records that a later activation must send arrive
+/// after its `activeSince`, which is after this read saw the region passive.
+async fn passive_checkpoints(
+    replicator: &Replicator,
+    ddb: &aws_sdk_dynamodb::Client,
+    region: &str,
+    batches: &[ShardBatch],
+) -> std::result::Result<(), streamkit_replicator::ReplicatorError> {
+    let cfg = replicator.config();
+    let writes = batches.iter().filter_map(|b| {
+        let last = b.records.last()?;
+        let cp = Checkpoint {
+            stream_name: cfg.stream_name.clone(),
+            shard_id: b.shard_id.clone(),
+            sequence_number: last.sequence_number.clone(),
+            approximate_arrival: last.approximate_arrival,
+            commit_timestamp: None,
+            source_region: region.to_string(),
+            records_replicated: 0,
+        };
+        Some(async move { checkpoint::advance(ddb, &cfg.checkpoint_table, &cp, 0).await })
+    });
+    for done in futures::future::join_all(writes).await {
+        done?;
+    }
+    Ok(())
 }
 
 /// Opens the poller after this region's own checkpoints.
