@@ -22,6 +22,7 @@
 //! | `packaged` | `asset`, `file`, `size` |
 //! | `rendered` | `stack` |
 //! | `retry` | `message` |
+//! | `replication_progress` | `progress`: `seconds`, `regions` (per region as in `local replicate`'s result) |
 //! | `local_emulator` | `endpoint`, `pid`, `log` (`local up` started the emulator) |
 //! | `local_place` | `what` (`output`, `api`, `bucket`, `log group`), `name`, `value` |
 //! | `local_summary` | `summary`: `seconds`, `streams`/`buckets` [`name`, `count`], `functions` [`name`, `invocations`, `errors`, `iterator_age_ms`], `alarms` |
@@ -37,6 +38,7 @@ use crate::cfn::status::Status;
 use crate::cost::estimate::Comparison;
 use crate::deploy::assets::Published;
 use crate::local::summary::Summary;
+use crate::replication::tally::ReplicationProgress;
 
 /// One step of a long command.
 #[derive(Debug, Clone, Serialize)]
@@ -97,6 +99,8 @@ pub enum Event {
     Rendered { stack: String },
     /// A call is tried again after a wait (`local replicate`).
     Retry { message: String },
+    /// `local replicate`: the totals so far, every `--interval` seconds.
+    ReplicationProgress { progress: ReplicationProgress },
     /// `local up`: the emulator answers.
     LocalEmulator {
         endpoint: String,
@@ -173,6 +177,7 @@ impl Event {
             }
             Event::LocalPlace { what, name, value } => format!("{what:<10} {name} = {value}"),
             Event::LocalSummary { summary } => summary.to_string(),
+            Event::ReplicationProgress { progress } => progress.to_string(),
             Event::OperationEnd | Event::Compiled { .. } | Event::Packaging { .. } => return None,
         })
     }

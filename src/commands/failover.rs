@@ -1,10 +1,11 @@
 //! `streamkit failover`: conditional flip of the active region, report of
-//! what was unreplicated at the flip, wait for the new active replicator.
+//! what was unreplicated at the flip, and the takeover judged on the config
+//! item read back and the new active replicator's checkpoints (see
+//! [`crate::replication::takeover`]), never on new traffic arriving.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use clap::Args;
 use serde::Serialize;
 
@@ -13,6 +14,7 @@ use crate::aws;
 use crate::error::{Error, Result};
 use crate::io::Report;
 use crate::replication::status::{self, Status};
+use crate::replication::takeover::{self, Takeover};
 use crate::replication::{now_secs, XrStack};
 
 #[derive(Debug, Args)]
@@ -29,10 +31,12 @@ pub struct FailoverArgs {
     /// Do not ask for confirmation (required when stdin is not a terminal).
     #[arg(long)]
     pub yes: bool,
-    /// Return right after the flip instead of waiting for the new active replicator.
+    /// Return right after the flip is read back, without waiting for the new
+    /// active replicator to catch up.
     #[arg(long)]
     pub no_wait: bool,
-    /// How long to wait for the new active replicator to checkpoint.
+    /// How long to wait for the new active replicator's checkpoints to cover
+    /// the records that arrived in its stream since the flip.
     #[arg(long, default_value_t = 300, value_name = "SECONDS")]
     pub wait_timeout: u64,
 }
@@ -49,8 +53,11 @@ pub struct FailoverReport {
     pub unreplicated_at_flip: Option<u64>,
     pub unreplicated_is_lower_bound: bool,
     pub status_at_flip: Option<Status>,
-    /// Seconds until the new active region's replicator checkpointed (`None` with `--no-wait`).
-    pub new_active_replicator_seen: Option<f64>,
+    /// Regions whose config replica reads back the flip (`to` always; `from`
+    /// unless it was unreachable or not updated: see `warnings`).
+    pub confirmed_in: Vec<String>,
+    /// The new active replicator caught up (`None` with `--no-wait`).
+    pub takeover: Option<Takeover>,
     pub warnings: Vec<String>,
 }
 
@@ -105,9 +112,11 @@ pub fn run(ctx: &Context<'_>, args: &FailoverArgs) -> Result<FailoverReport> {
             .as_ref()
             .map(|s| (Some(s.records_behind), s.behind_is_lower_bound))
             .unwrap_or((None, false));
-        let mut waited = None;
+        let confirmed_in = read_back(&xr, &args.to, &from, since, &mut warnings).await?;
+        let mut caught_up = None;
         if !args.no_wait {
-            waited = Some(wait_for_takeover(&xr, &args.to, since, args.wait_timeout).await?);
+            let timeout = Duration::from_secs(args.wait_timeout);
+            caught_up = Some(takeover::wait_caught_up(&xr, &args.to, since, timeout).await?);
         }
         Ok(FailoverReport {
             stack: xr.stack_name.clone(),
@@ -118,7 +127,8 @@ pub fn run(ctx: &Context<'_>, args: &FailoverArgs) -> Result<FailoverReport> {
             unreplicated_at_flip: unreplicated,
             unreplicated_is_lower_bound: bound,
             status_at_flip: before,
-            new_active_replicator_seen: waited,
+            confirmed_in,
+            takeover: caught_up,
             warnings,
         })
     })
@@ -155,8 +165,24 @@ impl fmt::Display for FailoverReport {
         for w in &self.warnings {
             write!(f, "\nwarning: {w}")?;
         }
-        if self.new_active_replicator_seen.is_some() {
-            write!(f, "\nthe replicator in {} has taken over", self.to)?;
+        write!(
+            f,
+            "\nthe flip reads back in {}",
+            self.confirmed_in.join(" and ")
+        )?;
+        match &self.takeover {
+            Some(t) if t.records_since_flip == 0 => write!(
+                f,
+                "\nno record arrived in {} within {}s of the flip: nothing for its replicator to catch up on",
+                self.to,
+                takeover::SETTLE.as_secs()
+            )?,
+            Some(t) => write!(
+                f,
+                "\nthe replicator in {} has caught up: its checkpoints cover the {} records that arrived in its stream since the flip ({} shards, {:.1}s)",
+                self.to, t.records_since_flip, t.shards, t.seconds
+            )?,
+            None => {}
         }
         Ok(())
     }
@@ -164,39 +190,35 @@ impl fmt::Display for FailoverReport {
 
 impl Report for FailoverReport {}
 
-/// Waits until a checkpoint written by `region`'s replicator after `since` appears.
-async fn wait_for_takeover(xr: &XrStack, region: &str, since: f64, timeout: u64) -> Result<f64> {
-    let aws = xr.aws_of(region)?;
-    let ddb = aws_sdk_dynamodb::Client::new(&aws.config);
-    let start = Instant::now();
-    let first =
-        chrono::DateTime::from_timestamp_millis((since * 1000.0) as i64).unwrap_or_default();
-    loop {
-        let items = ddb
-            .query()
-            .table_name(&xr.checkpoint_table)
-            .key_condition_expression("streamName = :s")
-            .expression_attribute_values(":s", AttributeValue::S(xr.stream.clone()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| aws.error("dynamodb", "Query", e))?;
-        // A checkpoint the new active replicator wrote after the flip.
-        let seen = items.items().iter().any(|item| {
-            let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok());
-            s("sourceRegion").is_some_and(|r| r == region)
-                && s("updatedAt")
-                    .and_then(|u| chrono::DateTime::parse_from_rfc3339(u).ok())
-                    .is_some_and(|u| u.timestamp_millis() as f64 / 1000.0 >= since)
-        });
-        if seen {
-            return Ok(start.elapsed().as_secs_f64());
-        }
-        if start.elapsed() >= Duration::from_secs(timeout) {
-            return Err(Error::Aws(format!(
-                "the flip is done ({region} active since {first}), but no replicator in {region} wrote a checkpoint within {timeout}s; is the replicator running (`streamkit local replicate`, or the Lambda's event source mapping)? Check `streamkit replication status`"
-            )));
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
+/// Reads the config item back after the flip: `to`'s replica must show `to`
+/// active since `since` (else exit 1); `from`'s replica is confirmed or a
+/// warning. Returns the regions that read it back.
+async fn read_back(
+    xr: &XrStack,
+    to: &str,
+    from: &str,
+    since: f64,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<String>> {
+    let flipped = |c: &Option<crate::replication::ActiveConfig>| {
+        c.as_ref().is_some_and(|c| {
+            c.active_region == to && c.active_since.is_some_and(|s| (s - since).abs() < 0.01)
+        })
+    };
+    let now = xr.read_config(to).await?;
+    if !flipped(&now) {
+        return Err(Error::Aws(format!(
+            "the flip of stream {} was written in {to}, but its config item there reads back {now:?}; another failover may have run at the same time: check `streamkit replication status`",
+            xr.stream
+        )));
     }
+    let mut confirmed = vec![to.to_string()];
+    match xr.read_config(from).await {
+        Ok(c) if flipped(&c) => confirmed.push(from.to_string()),
+        Ok(c) => warnings.push(format!(
+            "the config replica in {from} does not read back the flip yet (it holds {c:?}); the global table should replicate it"
+        )),
+        Err(e) => warnings.push(format!("the config replica in {from} could not be read back: {e}")),
+    }
+    Ok(confirmed)
 }

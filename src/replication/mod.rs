@@ -7,8 +7,11 @@
 //! written to every reachable replica (conditionally), so it takes effect
 //! even where table replication is slow or absent (the local emulator).
 
+mod retry;
 pub mod runner;
 pub mod status;
+pub mod takeover;
+pub mod tally;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -64,7 +67,19 @@ impl XrStack {
             opts.region = Some(first.clone());
         }
         let base = Aws::load(&opts).await?;
-        let info = stack::require(&base.cloudformation(), &base, stack_name).await?;
+        // With both regions named, the peer stack is looked up at the same time.
+        let named_peer = regions.get(1).map(|r| base.in_region(r));
+        let peer_lookup = async {
+            match &named_peer {
+                Some(other) => {
+                    Some(stack::describe(&other.cloudformation(), other, stack_name).await)
+                }
+                None => None,
+            }
+        };
+        let cfn = base.cloudformation();
+        let (info, peer_found) = tokio::join!(stack::require(&cfn, &base, stack_name), peer_lookup);
+        let info = info?;
         let output = |k: &str| {
             info.outputs
                 .iter()
@@ -96,7 +111,11 @@ impl XrStack {
         let other = base.in_region(&peer);
         // The peer stack must exist; an unreachable peer region is tolerated
         // (failing over away from a lost region is the point).
-        if let Ok(None) = stack::describe(&other.cloudformation(), &other, stack_name).await {
+        let peer_found = match peer_found {
+            Some(found) => found,
+            None => stack::describe(&other.cloudformation(), &other, stack_name).await,
+        };
+        if let Ok(None) = peer_found {
             return Err(Error::BadInput(format!(
                 "stack {stack_name} does not exist in {peer}, the PeerRegion of the stack in {}",
                 base.region

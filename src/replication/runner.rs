@@ -8,7 +8,10 @@
 //! became active (`activeSince` of the config item, written by `streamkit
 //! failover`); older records there are copies from the other region (or were
 //! already reported unreplicated at the flip) and are checkpointed as handled
-//! without being sent back. The passive region sends nothing.
+//! without being sent back. The passive region sends nothing; it checkpoints
+//! the records it read (as an event source mapping keeps its position), so a
+//! rerun does not read its whole stream again. Both regions' shards are
+//! replicated concurrently, each shard's batch in order.
 //!
 //! Faults: like an event source mapping, a batch the destination does not
 //! accept (unreachable, erroring, entries rejected) is sent again from its
@@ -18,15 +21,18 @@
 //! for [`RunOptions::max_retry`]. Re-sent copies are counted as duplicates.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-use streamkit_core::poller::{ShardPoller, StartPosition};
-use streamkit_replicator::checkpoint;
+use streamkit_core::poller::{ShardBatch, ShardPoller, StartPosition};
+use streamkit_replicator::checkpoint::{self, Checkpoint};
 use streamkit_replicator::{Clients, DrainPolicy, Replicator, ReplicatorConfig};
 
+use super::retry::{one_line, pause, Backoff, Site};
+pub use super::tally::RegionRun;
+use super::tally::Tally;
 use super::{core_error, XrStack};
-use crate::aws::Aws;
 use crate::error::{Error, Result};
 
 pub struct RunOptions<'a> {
@@ -40,31 +46,20 @@ pub struct RunOptions<'a> {
     pub max_retry: Duration,
     /// Where retry lines go (the command's progress).
     pub progress: &'a dyn Fn(&str),
+    /// Set (e.g. on Ctrl-C) to stop: the batches already read get one more
+    /// attempt, then each region returns its totals.
+    pub stop: Arc<AtomicBool>,
+    /// Live totals, updated after every round (the command's progress lines).
+    pub tally: &'a Tally,
 }
 
-/// Totals of one region's runner.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct RegionRun {
-    pub region: String,
-    pub polls: u64,
-    pub records_read: u64,
-    pub records_replicated: u64,
-    /// Extra copies written to the destination (re-sent after a failure).
-    pub duplicates: u64,
-    /// Entries sent in calls whose outcome is unknown (e.g. the connection
-    /// dropped): the destination holds at most this many copies more.
-    pub possible_duplicates: u64,
-    /// Rounds (batches, polls, config reads) tried again after a wait.
-    pub retries: u64,
-    /// PutRecords entries re-sent within a round.
-    pub retried_entries: u64,
-    /// Read while the region was passive (not sent).
-    pub skipped_passive: u64,
-    /// Read while active but older than the region's activation (not sent back: echo prevention).
-    pub skipped_before_activation: u64,
+impl RunOptions<'_> {
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
 }
 
-/// Runs one replicator per region concurrently until idle (or for ever).
+/// Runs one replicator per region concurrently until idle, stopped, or for ever.
 pub async fn run(xr: &XrStack, opts: &RunOptions<'_>) -> Result<Vec<RegionRun>> {
     let runs = xr.regions.iter().map(|r| run_region(xr, r, opts));
     futures::future::try_join_all(runs).await
@@ -90,9 +85,19 @@ async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions<'_>) -> Result
     let ddb = aws_sdk_dynamodb::Client::new(&aws.config);
     let mut run = RegionRun {
         region: region.to_string(),
+        target: target.clone(),
         ..RegionRun::default()
     };
-    let here = Site { region, aws, opts };
+    opts.tally.update(&run);
+    let here = Site {
+        region,
+        aws,
+        max_retry: opts.max_retry,
+        progress: opts.progress,
+        stop: &opts.stop,
+        tally: opts.tally,
+    };
+    let policy = DrainPolicy::stall_limit(opts.max_retry).stopped_by(opts.stop.clone());
 
     // Resume after this region's own checkpoints.
     let mut backoff = Backoff::new();
@@ -102,12 +107,18 @@ async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions<'_>) -> Result
             Err(e) => {
                 backoff
                     .wait(&here, &mut run, "opening the stream", e)
-                    .await?
+                    .await?;
+                if opts.stopping() {
+                    return Ok(run);
+                }
             }
         }
     };
     let mut last_activity = Instant::now();
     loop {
+        if opts.stopping() {
+            return Ok(run);
+        }
         let mut backoff = Backoff::new();
         let batches = loop {
             match poller.poll(opts.batch_limit).await {
@@ -115,13 +126,22 @@ async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions<'_>) -> Result
                 Err(e) => {
                     backoff
                         .wait(&here, &mut run, "GetRecords", core_error(e))
-                        .await?
+                        .await?;
+                    if opts.stopping() {
+                        return Ok(run);
+                    }
                 }
             }
         };
         run.polls += 1;
+        run.millis_behind_latest = batches
+            .iter()
+            .filter_map(|b| b.millis_behind_latest)
+            .max()
+            .or(run.millis_behind_latest);
         let read: usize = batches.iter().map(|b| b.records.len()).sum();
         if read == 0 {
+            opts.tally.update(&run);
             if poller.finished() {
                 return Ok(run);
             }
@@ -130,7 +150,7 @@ async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions<'_>) -> Result
                     return Ok(run);
                 }
             }
-            tokio::time::sleep(opts.poll_interval).await;
+            pause(opts.poll_interval, &opts.stop).await;
             continue;
         }
         last_activity = Instant::now();
@@ -143,35 +163,49 @@ async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions<'_>) -> Result
                 Err(e) => {
                     backoff
                         .wait(&here, &mut run, "reading the config item", e)
-                        .await?
+                        .await?;
+                    if opts.stopping() {
+                        // Nothing of this round was sent: it is read again next time.
+                        run.unconfirmed_at_stop += read as u64;
+                        return Ok(run);
+                    }
                 }
             }
         };
         let active = config.as_ref().is_some_and(|c| c.active_region == region);
-        for batch in batches.into_iter().filter(|b| !b.records.is_empty()) {
-            if !active {
-                run.skipped_passive += batch.records.len() as u64;
-                continue;
+        run.active = Some(active);
+        let batches: Vec<_> = batches
+            .into_iter()
+            .filter(|b| !b.records.is_empty())
+            .collect();
+        if !active {
+            run.skipped_passive += read as u64;
+            if let Err(e) = passive_checkpoints(&replicator, &ddb, region, &batches).await {
+                run.last_error = Some(one_line(&e.to_string()));
             }
+            opts.tally.update(&run);
+            continue;
+        }
+        // Shards are independent (order is per shard): all at once.
+        let to = target.as_str();
+        let drains = batches.iter().map(|batch| {
             let shard = &batch.shard_id;
-            let drained = replicator
-                .replicate_until_confirmed(
-                    shard,
-                    &batch.records,
-                    &DrainPolicy::stall_limit(opts.max_retry),
-                    |r| {
-                        (opts.progress)(&format!(
-                            "{region} -> {target}: shard {shard}: {} records not accepted yet ({}); retrying in {:.1}s (no progress for {:.0}s of --max-retry-seconds {:.0})",
-                            r.unconfirmed,
-                            one_line(r.error),
-                            r.wait.as_secs_f64(),
-                            r.stalled.as_secs_f64(),
-                            opts.max_retry.as_secs_f64()
-                        ))
-                    },
-                )
-                .await
-                .map_err(core_error)?;
+            replicator.replicate_until_confirmed(shard, &batch.records, &policy, move |r| {
+                (opts.progress)(&format!(
+                    "{region} -> {to}: shard {shard}: {} records not accepted yet ({}); retrying in {:.1}s (no progress for {:.0}s of --max-retry-seconds {:.0})",
+                    r.unconfirmed,
+                    one_line(r.error),
+                    r.wait.as_secs_f64(),
+                    r.stalled.as_secs_f64(),
+                    opts.max_retry.as_secs_f64()
+                ))
+            })
+        });
+        let drained = futures::future::join_all(drains).await;
+        let mut gave_up = None;
+        for (batch, drained) in batches.iter().zip(drained) {
+            let drained = drained.map_err(core_error)?;
+            let shard = &batch.shard_id;
             run.skipped_passive += drained.skipped_passive;
             run.records_replicated += drained.replicated;
             run.skipped_before_activation += drained.skipped_before_activation;
@@ -179,17 +213,57 @@ async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions<'_>) -> Result
             run.possible_duplicates += drained.possible_duplicates;
             run.retries += u64::from(drained.retries);
             run.retried_entries += drained.retried_entries;
-            if drained.unconfirmed > 0 {
-                let dest = xr.aws_of(&target)?.endpoint_of("kinesis");
-                return Err(Error::Aws(format!(
-                    "{region}: {} records of shard {shard} not replicated to {target} ({dest}) for {:.0}s (--max-retry-seconds): {}; the checkpoint stays before them: run `streamkit local replicate` again once {target} accepts writes, it resumes there",
-                    drained.unconfirmed,
-                    opts.max_retry.as_secs_f64(),
-                    one_line(drained.last_error.as_deref().unwrap_or("entries kept failing")),
-                )));
+            if let Some(e) = &drained.last_error {
+                run.last_error = Some(format!("{shard}: {}", one_line(e)));
+            }
+            if drained.stopped {
+                run.unconfirmed_at_stop += drained.unconfirmed as u64;
+            } else if drained.unconfirmed > 0 && gave_up.is_none() {
+                gave_up = Some((shard.clone(), drained));
             }
         }
+        opts.tally.update(&run);
+        if let Some((shard, drained)) = gave_up {
+            let dest = xr.aws_of(&target)?.endpoint_of("kinesis");
+            return Err(Error::Aws(format!(
+                "{region}: {} records of shard {shard} not replicated to {target} ({dest}) for {:.0}s (--max-retry-seconds): {}; the checkpoint stays before them: run `streamkit local replicate` again once {target} accepts writes, it resumes there",
+                drained.unconfirmed,
+                opts.max_retry.as_secs_f64(),
+                one_line(drained.last_error.as_deref().unwrap_or("entries kept failing")),
+            )));
+        }
     }
+}
+
+/// While passive: moves each shard's checkpoint past the records read (not
+/// sent: copies, or writes to the passive region), as an event source
+/// mapping keeps its position, so the next run does not read the region's
+/// whole history again. Records that a later activation must send arrive
+/// after its `activeSince`, which is after this read saw the region passive.
+async fn passive_checkpoints(
+    replicator: &Replicator,
+    ddb: &aws_sdk_dynamodb::Client,
+    region: &str,
+    batches: &[ShardBatch],
+) -> std::result::Result<(), streamkit_replicator::ReplicatorError> {
+    let cfg = replicator.config();
+    let writes = batches.iter().filter_map(|b| {
+        let last = b.records.last()?;
+        let cp = Checkpoint {
+            stream_name: cfg.stream_name.clone(),
+            shard_id: b.shard_id.clone(),
+            sequence_number: last.sequence_number.clone(),
+            approximate_arrival: last.approximate_arrival,
+            commit_timestamp: None,
+            source_region: region.to_string(),
+            records_replicated: 0,
+        };
+        Some(async move { checkpoint::advance(ddb, &cfg.checkpoint_table, &cp, 0).await })
+    });
+    for done in futures::future::join_all(writes).await {
+        done?;
+    }
+    Ok(())
 }
 
 /// Opens the poller after this region's own checkpoints.
@@ -213,65 +287,4 @@ async fn open(
     ShardPoller::open(kinesis, &xr.stream, &start)
         .await
         .map_err(core_error)
-}
-
-/// Which region's runner is retrying, for messages.
-struct Site<'a> {
-    region: &'a str,
-    aws: &'a Aws,
-    opts: &'a RunOptions<'a>,
-}
-
-/// Waits between attempts at one call: 0.5 s doubling to 10 s, for at most
-/// `max_retry` in all.
-struct Backoff {
-    started: Instant,
-    delay: Duration,
-}
-
-impl Backoff {
-    fn new() -> Backoff {
-        Backoff {
-            started: Instant::now(),
-            delay: Duration::from_millis(500),
-        }
-    }
-
-    /// After `err`: waits and returns `Ok` to try again, or gives up.
-    async fn wait(
-        &mut self,
-        at: &Site<'_>,
-        run: &mut RegionRun,
-        what: &str,
-        err: Error,
-    ) -> Result<()> {
-        let limit = at.opts.max_retry;
-        let stalled = self.started.elapsed();
-        let err = one_line(&err.to_string());
-        if stalled >= limit {
-            return Err(Error::Aws(format!(
-                "{}: {what} on {} kept failing for {:.0}s (--max-retry-seconds): {err}; run `streamkit local replicate` again once it is reachable, it resumes after the checkpoints",
-                at.region,
-                at.aws.endpoint_of("kinesis"),
-                limit.as_secs_f64()
-            )));
-        }
-        let wait = self.delay.min(limit - stalled);
-        (at.opts.progress)(&format!(
-            "{}: {what} failed ({err}); retrying in {:.1}s (no progress for {:.0}s of --max-retry-seconds {:.0})",
-            at.region,
-            wait.as_secs_f64(),
-            stalled.as_secs_f64(),
-            limit.as_secs_f64()
-        ));
-        run.retries += 1;
-        tokio::time::sleep(wait).await;
-        self.delay = (self.delay * 2).min(Duration::from_secs(10));
-        Ok(())
-    }
-}
-
-/// Error text on one line.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -25,4 +25,5 @@ mod local_up;
 mod properties;
 mod replication_faults;
 mod replication_ops;
+mod replication_progress;
 mod stacks;

@@ -94,9 +94,9 @@ async fn the_replicator_lambda_replicates_a_to_b_and_after_failover_b_to_a() {
     )
     .await;
 
-    // Failover waits until B's replicator has taken over (it checkpoints
-    // after the flip), which needs traffic in B: writes keep going to B
-    // meanwhile, as a producer's would.
+    // Failover reads the flip back and waits until B's replicator Lambda has
+    // checkpointed what arrived in B since the flip: writes keep going to B
+    // meanwhile (every 250 ms), as a producer's would, so it has to.
     let mut failover = streamkit_process(&live.emu.env(), live.dir.path())
         .args([
             "failover",
@@ -146,7 +146,7 @@ async fn the_replicator_lambda_replicates_a_to_b_and_after_failover_b_to_a() {
         .expect("read stderr");
     assert!(exited.success(), "failover failed:\n{out}\n{err}");
     assert!(
-        out.contains(&format!("the replicator in {B} has taken over")),
+        out.contains(&format!("the replicator in {B} has caught up")),
         "{out}\n{err}"
     );
     assert_eq!(

@@ -62,12 +62,18 @@ impl ShardPoller {
             stream: stream.to_string(),
             cursors: Vec::new(),
         };
-        for shard in shards {
-            let iterator = poller.open_iterator(&shard.shard_id, start).await?;
+        // One GetShardIterator per shard, all at once.
+        let iterators = futures::future::join_all(
+            shards
+                .iter()
+                .map(|shard| poller.open_iterator(&shard.shard_id, start)),
+        )
+        .await;
+        for (shard, iterator) in shards.into_iter().zip(iterators) {
             poller.cursors.push(Cursor {
                 shard_id: shard.shard_id,
                 parents: shard.parents,
-                iterator,
+                iterator: iterator?,
             });
         }
         Ok(poller)
@@ -186,48 +192,56 @@ impl ShardPoller {
     /// error no cursor moves: the next poll reads the same records again, so
     /// a caller may retry without losing what this round had read.
     pub async fn poll(&mut self, limit: i32) -> Result<Vec<ShardBatch>, CoreError> {
-        let mut out = Vec::new();
-        let mut next = Vec::with_capacity(self.cursors.len());
         let open: std::collections::HashSet<&str> = self
             .cursors
             .iter()
             .filter(|c| c.iterator.is_some())
             .map(|c| c.shard_id.as_str())
             .collect();
-        for cursor in &self.cursors {
-            let Some(iterator) = &cursor.iterator else {
-                next.push(None);
-                continue;
-            };
-            if cursor.parents.iter().any(|p| open.contains(p.as_str())) {
-                // A child waits until its parents are read to their end.
-                next.push(Some(iterator.clone()));
-                continue;
+        // One GetRecords per readable shard, all at once (shards are independent).
+        let (client, stream) = (&self.client, &self.stream);
+        let reads = self.cursors.iter().map(|cursor| {
+            let waiting = cursor.parents.iter().any(|p| open.contains(p.as_str()));
+            async move {
+                let Some(iterator) = &cursor.iterator else {
+                    return Ok((None, None));
+                };
+                if waiting {
+                    // A child waits until its parents are read to their end.
+                    return Ok((Some(iterator.clone()), None));
+                }
+                let resp = client
+                    .get_records()
+                    .shard_iterator(iterator)
+                    .limit(limit)
+                    .send()
+                    .await
+                    .map_err(|e| CoreError::Kinesis {
+                        operation: "GetRecords",
+                        stream: stream.clone(),
+                        message: sdk_message(&e),
+                    })?;
+                let next = resp.next_shard_iterator().map(str::to_string);
+                let millis_behind_latest = resp.millis_behind_latest();
+                let records = resp
+                    .records
+                    .into_iter()
+                    .map(|r| StreamRecord::from_sdk(&cursor.shard_id, r))
+                    .collect();
+                let batch = ShardBatch {
+                    shard_id: cursor.shard_id.clone(),
+                    records,
+                    millis_behind_latest,
+                };
+                Ok::<_, CoreError>((next, Some(batch)))
             }
-            let resp = self
-                .client
-                .get_records()
-                .shard_iterator(iterator)
-                .limit(limit)
-                .send()
-                .await
-                .map_err(|e| CoreError::Kinesis {
-                    operation: "GetRecords",
-                    stream: self.stream.clone(),
-                    message: sdk_message(&e),
-                })?;
-            next.push(resp.next_shard_iterator().map(str::to_string));
-            let millis_behind_latest = resp.millis_behind_latest();
-            let records = resp
-                .records
-                .into_iter()
-                .map(|r| StreamRecord::from_sdk(&cursor.shard_id, r))
-                .collect();
-            out.push(ShardBatch {
-                shard_id: cursor.shard_id.clone(),
-                records,
-                millis_behind_latest,
-            });
+        });
+        let mut out = Vec::new();
+        let mut next = Vec::with_capacity(self.cursors.len());
+        for read in futures::future::join_all(reads).await {
+            let (iterator, batch) = read?;
+            next.push(iterator);
+            out.extend(batch);
         }
         for (cursor, iterator) in self.cursors.iter_mut().zip(next) {
             cursor.iterator = iterator;

@@ -4,6 +4,8 @@
 //! unconfirmed record (the checkpoint stays right before it) with backoff,
 //! until it is through or the [`DrainPolicy`] gives up.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use streamkit_core::StreamRecord;
 
@@ -22,6 +24,10 @@ pub struct DrainPolicy {
     /// Retry a round that failed as a whole (e.g. the active-region lookup
     /// could not be made) instead of returning its error.
     pub retry_errors: bool,
+    /// Set by the caller to stop (e.g. on Ctrl-C): no new round starts and a
+    /// wait between rounds ends at once; what is unconfirmed stays so (the
+    /// checkpoint is before it) and is reported as such.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 impl DrainPolicy {
@@ -33,6 +39,7 @@ impl DrainPolicy {
             base_delay: Duration::ZERO,
             max_delay: Duration::ZERO,
             retry_errors: false,
+            stop: None,
         }
     }
 
@@ -45,6 +52,29 @@ impl DrainPolicy {
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(10),
             retry_errors: true,
+            stop: None,
+        }
+    }
+
+    /// The same policy, stopped early once `stop` is set.
+    pub fn stopped_by(mut self, stop: Arc<AtomicBool>) -> DrainPolicy {
+        self.stop = Some(stop);
+        self
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst))
+    }
+
+    /// Sleeps `wait`, in short steps so that a stop ends it early.
+    async fn pause(&self, wait: Duration) {
+        let end = Instant::now() + wait;
+        while !self.stopping() {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            tokio::time::sleep(left.min(Duration::from_millis(100))).await;
         }
     }
 }
@@ -76,8 +106,11 @@ pub struct Drained {
     pub skipped_passive: u64,
     /// Records not sent back: they arrived before this region became active.
     pub skipped_before_activation: u64,
-    /// Records still unconfirmed when the policy gave up (0 when all went through).
+    /// Records still unconfirmed when the policy gave up or the caller
+    /// stopped it (0 when all went through).
     pub unconfirmed: usize,
+    /// The caller's stop flag ended the batch before it was through.
+    pub stopped: bool,
     pub rounds: u32,
     /// Rounds started again after a wait.
     pub retries: u32,
@@ -131,8 +164,9 @@ impl Replicator {
             let stalled = progress_at.elapsed();
             let no_rounds_left = policy.max_rounds.is_some_and(|n| out.rounds >= n);
             let no_time_left = policy.max_stall.is_some_and(|l| stalled >= l);
-            if no_rounds_left || no_time_left {
+            if no_rounds_left || no_time_left || policy.stopping() {
                 out.unconfirmed = rest.len();
+                out.stopped = policy.stopping();
                 break;
             }
             let wait = match policy.max_stall {
@@ -147,7 +181,12 @@ impl Replicator {
                 error: out.last_error.as_deref().unwrap_or("entries kept failing"),
             });
             out.retries += 1;
-            tokio::time::sleep(wait).await;
+            policy.pause(wait).await;
+            if policy.stopping() {
+                out.unconfirmed = rest.len();
+                out.stopped = true;
+                break;
+            }
             delay = (delay * 2).min(policy.max_delay);
         }
         Ok(out)

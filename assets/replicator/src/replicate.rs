@@ -170,13 +170,15 @@ impl Replicator {
             report.lag_seconds = last
                 .approximate_arrival
                 .map(|at| (now_secs() - at).max(0.0));
-            self.checkpoint(shard_id, &records[..prefix], prefix, &mut report)
-                .await;
-        } else if skipped > 0 {
-            self.checkpoint(shard_id, &all[..skipped], 0, &mut report)
-                .await;
         }
-        metrics::publish(
+        // The checkpoint and the metrics are independent: one round trip, not two.
+        let handled = if prefix > 0 {
+            &records[..prefix]
+        } else {
+            &all[..skipped]
+        };
+        let mut cp = BatchReport::default();
+        let metrics = metrics::publish(
             &self.clients.cloudwatch,
             &cfg.metric_namespace,
             &cfg.stream_name,
@@ -184,8 +186,10 @@ impl Replicator {
             records.len() - prefix,
             report.duplicates,
             report.lag_seconds,
-        )
-        .await;
+        );
+        tokio::join!(self.checkpoint(shard_id, handled, prefix, &mut cp), metrics);
+        report.checkpoint_advanced = cp.checkpoint_advanced;
+        report.checkpoint_error = cp.checkpoint_error;
         tracing::info!(
             shard_id,
             records = report.records,

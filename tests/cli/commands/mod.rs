@@ -142,7 +142,7 @@ const VOLATILE_KEYS: [&str; 11] = [
     "arrival_time",
     "commit_timestamp",
     "lag_seconds",
-    "new_active_replicator_seen",
+    "takeover",
     "sequence_number",
     "polls",
 ];
