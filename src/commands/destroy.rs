@@ -77,16 +77,19 @@ pub fn run(ctx: &Context<'_>, args: &DestroyArgs) -> Result<DestroyReport> {
         for region in &regions {
             let aws = home.in_region(region);
             let found = stack::require(&aws.cloudformation(), &aws, &name).await?;
-            stacks.push((aws, found));
+            let data = destroy::data(&aws, &found).await?;
+            stacks.push((aws, found, data));
         }
+        let retained = |list: &[destroy::StackBucket]| {
+            list.iter()
+                .filter(|r| r.retained)
+                .map(|r| r.name.clone())
+                .collect::<Vec<_>>()
+        };
         let (mut buckets, mut tables) = (Vec::new(), Vec::new());
-        for (aws, info) in &stacks {
-            for r in destroy::buckets(aws, info).await? {
-                buckets.extend(r.retained.then_some(r.name));
-            }
-            for r in destroy::tables(aws, info).await? {
-                tables.extend(r.retained.then_some(r.name));
-            }
+        for (_, _, data) in &stacks {
+            buckets.extend(retained(&data.buckets));
+            tables.extend(retained(&data.tables));
         }
         let mut kept = Vec::new();
         if !buckets.is_empty() {
@@ -100,10 +103,10 @@ pub fn run(ctx: &Context<'_>, args: &DestroyArgs) -> Result<DestroyReport> {
             (true, false) => format!(" and DELETE the data in {}", kept.join(" and ")),
             (false, false) => format!("; {} are kept", kept.join(" and ")),
         };
-        let name = &stacks[0].1.name;
+        let name = &name;
         let where_ = stacks
             .iter()
-            .map(|(aws, _)| aws.region.as_str())
+            .map(|(aws, _, _)| aws.region.as_str())
             .collect::<Vec<_>>()
             .join(" and ");
         let progress = ctx.io.progress();
@@ -114,14 +117,22 @@ pub fn run(ctx: &Context<'_>, args: &DestroyArgs) -> Result<DestroyReport> {
             )));
         }
         let mut regions = Vec::new();
-        for (aws, info) in &stacks {
+        for (aws, info, data) in &stacks {
             let progress = if stacks.len() > 1 {
                 ctx.io.progress().labelled(&aws.region)
             } else {
                 ctx.io.progress()
             };
             regions.push(
-                destroy::destroy(aws, info, args.delete_data, Poll::default(), &progress).await?,
+                destroy::destroy(
+                    aws,
+                    info,
+                    data,
+                    args.delete_data,
+                    Poll::default(),
+                    &progress,
+                )
+                .await?,
             );
         }
         Ok(DestroyReport { regions })

@@ -49,24 +49,20 @@ pub async fn ensure_bucket(aws: &Aws, bucket: &str) -> Result<Ensured> {
     // us-east-1 answers 200 to a CreateBucket of a bucket you already own:
     // ask first, so a second bootstrap says "exists".
     let owned = s3.head_bucket().bucket(bucket).send().await.is_ok();
-    let state = match if owned {
-        None
+    let state = if owned {
+        BucketState::Exists
     } else {
-        Some(create.send().await)
-    } {
-        None => BucketState::Exists,
-        Some(Ok(_)) => BucketState::Created,
-        Some(Err(e)) => {
-            let code = e.code().unwrap_or_default().to_string();
-            if code == "BucketAlreadyOwnedByYou" {
-                BucketState::Exists
-            } else if code == "BucketAlreadyExists" {
-                return Err(Error::BadInput(format!(
-                    "bucket {bucket} belongs to another account; choose another --bucket-base"
-                )));
-            } else {
-                return Err(aws.error("s3", "CreateBucket", e));
-            }
+        match create.send().await {
+            Ok(_) => BucketState::Created,
+            Err(e) => match e.code().unwrap_or_default() {
+                "BucketAlreadyOwnedByYou" => BucketState::Exists,
+                "BucketAlreadyExists" => {
+                    return Err(Error::BadInput(format!(
+                        "bucket {bucket} belongs to another account; choose another --bucket-base"
+                    )))
+                }
+                _ => return Err(aws.error("s3", "CreateBucket", e)),
+            },
         }
     };
     let sse = ServerSideEncryptionConfiguration::builder()

@@ -38,20 +38,18 @@ pub struct Destroyed {
     pub deleted_tables: Vec<String>,
 }
 
-/// The stack's buckets and whether the template retains them.
-pub async fn buckets(aws: &Aws, info: &StackInfo) -> Result<Vec<StackBucket>> {
-    of_types(aws, info, &["AWS::S3::Bucket"]).await
+/// The stack's buckets and tables, and whether the template retains each.
+#[derive(Debug, Clone, Default)]
+pub struct StackData {
+    pub buckets: Vec<StackBucket>,
+    pub tables: Vec<StackBucket>,
 }
 
-/// The stack's tables and whether the template retains them.
-pub async fn tables(aws: &Aws, info: &StackInfo) -> Result<Vec<StackBucket>> {
-    of_types(aws, info, &super::tables::TABLE_TYPES).await
-}
-
-async fn of_types(aws: &Aws, info: &StackInfo, types: &[&str]) -> Result<Vec<StackBucket>> {
+/// Reads the stack's buckets and tables (one template read, one listing).
+pub async fn data(aws: &Aws, info: &StackInfo) -> Result<StackData> {
     let cfn = aws.cloudformation();
     let template = stack::template(&cfn, aws, &info.id).await?;
-    let mut out = Vec::new();
+    let mut out = StackData::default();
     let mut pages = cfn
         .list_stack_resources()
         .stack_name(&info.id)
@@ -60,14 +58,16 @@ async fn of_types(aws: &Aws, info: &StackInfo, types: &[&str]) -> Result<Vec<Sta
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| aws.error("cloudformation", "ListStackResources", e))?;
         for r in page.stack_resource_summaries() {
-            if !r.resource_type().is_some_and(|t| types.contains(&t)) {
-                continue;
-            }
+            let list = match r.resource_type() {
+                Some("AWS::S3::Bucket") => &mut out.buckets,
+                Some(t) if super::tables::TABLE_TYPES.contains(&t) => &mut out.tables,
+                _ => continue,
+            };
             let (Some(id), Some(name)) = (r.logical_resource_id(), r.physical_resource_id()) else {
                 continue;
             };
             let policy = &template["Resources"][id]["DeletionPolicy"];
-            out.push(StackBucket {
+            list.push(StackBucket {
                 logical_id: id.to_string(),
                 name: name.to_string(),
                 retained: policy == "Retain" || policy == "RetainExceptOnCreate",
@@ -81,15 +81,15 @@ async fn of_types(aws: &Aws, info: &StackInfo, types: &[&str]) -> Result<Vec<Sta
 pub async fn destroy(
     aws: &Aws,
     info: &StackInfo,
+    data: &StackData,
     delete_data: bool,
     poll: Poll,
     progress: &Progress<'_>,
 ) -> Result<Destroyed> {
     let cfn = aws.cloudformation();
-    let buckets = buckets(aws, info).await?;
-    let tables = tables(aws, info).await?;
+    let (buckets, tables) = (&data.buckets, &data.tables);
     if delete_data {
-        for b in &buckets {
+        for b in buckets {
             progress.message(format!("emptying bucket {} ({})", b.name, b.logical_id));
             empty_bucket(aws, &b.name).await?;
         }
