@@ -79,7 +79,7 @@ fn main() {
             let mut valid = 0;
             // Enough batches per run for a stable figure (~tens of ms).
             for _ in 0..20 {
-                let event: aws_lambda_events::event::kinesis::KinesisEvent =
+                let event: streamkit_core::KinesisEvent =
                     serde_json::from_slice(&bytes).expect("a Kinesis event");
                 let (response, summary) = streamkit_consumer::process(&event);
                 assert!(response.batch_item_failures.is_empty());

@@ -3,11 +3,11 @@
 //! reported as a batch item failure (so bisect-on-error isolates it and it
 //! ends in the failure queue); the rest of the batch is processed.
 
-use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::streams::{KinesisBatchItemFailure, KinesisEventResponse};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use streamkit_core::events::StockTick;
+use streamkit_core::KinesisEvent;
 use streamkit_core::{kpl, StreamRecord};
 
 /// Why a user record was rejected.

@@ -1,7 +1,7 @@
 //! Lambda entry point of the pattern 1 consumer.
 
-use aws_lambda_events::event::kinesis::KinesisEvent;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
+use streamkit_core::KinesisEvent;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

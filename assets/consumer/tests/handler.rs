@@ -1,8 +1,8 @@
 //! The consumer handler with event fixtures in the real Lambda shape.
 
-use aws_lambda_events::event::kinesis::KinesisEvent;
 use base64::Engine;
 use streamkit_consumer::process;
+use streamkit_core::KinesisEvent;
 
 const SEQ: &str = "4954511524349098501828006771497314458218006259324420096";
 

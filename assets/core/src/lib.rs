@@ -9,6 +9,7 @@ pub mod aws;
 pub mod error;
 pub mod events;
 pub mod kpl;
+pub mod lambda_event;
 pub mod metrics;
 pub mod poller;
 pub mod progress;
@@ -17,4 +18,5 @@ pub mod record;
 pub mod runtime;
 
 pub use error::CoreError;
+pub use lambda_event::KinesisEvent;
 pub use record::StreamRecord;

@@ -1,7 +1,7 @@
 //! One record as read from a stream, whichever way it was read (a Lambda
 //! event or a GetRecords call).
 
-use aws_lambda_events::event::kinesis::KinesisEventRecord;
+use crate::lambda_event::KinesisEventRecord;
 
 /// A Kinesis record with its bytes untouched.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,13 +23,12 @@ impl StreamRecord {
             .as_deref()
             .and_then(|id| id.split_once(':').map(|(shard, _)| shard.to_string()))
             .unwrap_or_default();
-        let ts = record.kinesis.approximate_arrival_timestamp.0;
         StreamRecord {
             shard_id,
             sequence_number: record.kinesis.sequence_number.clone(),
             partition_key: record.kinesis.partition_key.clone(),
-            data: record.kinesis.data.0.clone(),
-            approximate_arrival: Some(ts.timestamp_millis() as f64 / 1000.0),
+            data: record.kinesis.data.clone(),
+            approximate_arrival: record.kinesis.approximate_arrival_timestamp,
         }
     }
 

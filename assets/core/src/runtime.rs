@@ -7,7 +7,7 @@
 //! with a one-line reason, which Lambda shows as the invocation's error
 //! (`Runtime.ConfigError`) and in the log, instead of a bare exit status.
 
-use aws_lambda_events::event::kinesis::KinesisEvent;
+use crate::lambda_event::KinesisEvent;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpStream;

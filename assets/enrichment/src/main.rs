@@ -13,12 +13,12 @@
 //! (bisecting), and after its retries sends the batch's shard and sequence
 //! range to the failure queue for a redrive.
 
-use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::streams::{KinesisBatchItemFailure, KinesisEventResponse};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use streamkit_core::runtime::init_failed;
+use streamkit_core::KinesisEvent;
 use streamkit_core::StreamRecord;
 use streamkit_enrichment::{enrich, metrics, secret, FareClient, Settings};
 

@@ -1,7 +1,7 @@
 //! The Lambda handler: one Kinesis batch in, partial batch failures out.
 
-use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::streams::{KinesisBatchItemFailure, KinesisEventResponse};
+use streamkit_core::KinesisEvent;
 use streamkit_core::StreamRecord;
 
 use crate::{Replicator, ReplicatorError};

@@ -268,6 +268,48 @@ async fn lambda_does_not_send_back_what_arrived_before_its_region_became_active(
     }
 }
 
+/// The cut-off at `activeSince` holds within one second, whatever digits the
+/// arrival times have (Lambda drops trailing zeros: `.5`, `.98`).
+#[tokio::test]
+async fn the_activation_cut_off_is_exact_below_one_second() {
+    let s = setup(0).await;
+    create_tables(&s.b).await;
+    aws_sdk_dynamodb::Client::new(&s.b)
+        .put_item()
+        .table_name(CONFIG_TABLE)
+        .item("streamName", AttributeValue::S(STREAM.into()))
+        .item("activeRegion", AttributeValue::S(B.into()))
+        .item("activeSince", AttributeValue::N("1700000000.3".into()))
+        .send()
+        .await
+        .expect("B active since .3");
+    let record = |seq: u32, arrival: f64| streamkit_core::StreamRecord {
+        shard_id: "shardId-000000000000".into(),
+        sequence_number: format!("4960{seq:04}"),
+        partition_key: format!("key-{seq}"),
+        data: format!("arrived {arrival}").into_bytes(),
+        approximate_arrival: Some(arrival),
+    };
+    let shard = [
+        record(1, 1_700_000_000.2),
+        record(2, 1_700_000_000.5),
+        record(3, 1_700_000_000.98),
+        record(4, 1_700_000_001.05),
+    ];
+    let in_b = Replicator::new(Clients::from_sdk_config(&s.b, A), config(B, A));
+    let resp = lambda::handle(lambda_event(B, &shard), &in_b)
+        .await
+        .unwrap();
+    assert!(resp.batch_item_failures.is_empty());
+    let mut sent: Vec<Vec<u8>> = read_all(&s.a).await.into_iter().map(|r| r.data).collect();
+    sent.sort();
+    let want: Vec<Vec<u8>> = shard[1..].iter().map(|r| r.data.clone()).collect();
+    assert_eq!(
+        sent, want,
+        "everything that arrived after .3 is sent, nothing before"
+    );
+}
+
 #[tokio::test]
 async fn missing_config_item_is_an_error_not_a_skip() {
     let emu = Emulator::start();

@@ -5,7 +5,6 @@
 #![allow(dead_code)]
 
 use aws_config::SdkConfig;
-use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
     ScalarAttributeType,
@@ -14,6 +13,7 @@ use aws_sdk_kinesis::types::StreamMode;
 use aws_sdk_kinesis::types::StreamModeDetails;
 use base64::Engine;
 use streamkit_core::poller::{ShardPoller, StartPosition};
+use streamkit_core::KinesisEvent;
 use streamkit_core::StreamRecord;
 
 pub const STREAM: &str = "orders";
@@ -113,7 +113,7 @@ pub fn by_key(records: &[StreamRecord]) -> std::collections::BTreeMap<String, Ve
     map
 }
 
-/// A Lambda Kinesis event in the real JSON shape, parsed by `aws_lambda_events`.
+/// A Lambda Kinesis event in the real JSON shape, parsed as the functions parse it.
 pub fn lambda_event(region: &str, records: &[StreamRecord]) -> KinesisEvent {
     let recs: Vec<serde_json::Value> = records
         .iter()
