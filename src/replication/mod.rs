@@ -244,14 +244,16 @@ impl XrStack {
 
 impl XrStack {
     /// Seeds the active-region config item after a deploy: `activeRegion` =
-    /// `primary`, written to each region's replica only where the item is
+    /// `primary`, without `activeSince` (the primary has been active since
+    /// its stream began: nothing in it came from the other region, so its
+    /// replicator skips nothing, not even records written before this item
+    /// existed, which it retried until now), written to each region's replica only where the item is
     /// absent, so an existing choice (e.g. after a failover) is never
     /// overwritten. Returns the item now in force in the primary's replica
     /// and whether this call wrote it. A secondary replica that cannot be
     /// written is reported as a warning string, not an error (global-table
     /// replication fills it in AWS).
     pub async fn seed_config(&self, primary: &str) -> Result<(ActiveConfig, bool, Vec<String>)> {
-        let since = now_secs();
         let mut wrote = false;
         let mut warnings = Vec::new();
         for (i, region) in [primary, self.other_region(primary)]
@@ -264,7 +266,6 @@ impl XrStack {
                 .table_name(&self.config_table)
                 .item("streamName", AttributeValue::S(self.stream.clone()))
                 .item("activeRegion", AttributeValue::S(primary.to_string()))
-                .item(ACTIVE_SINCE, AttributeValue::N(format!("{since:.3}")))
                 .condition_expression("attribute_not_exists(streamName)")
                 .send()
                 .await;
