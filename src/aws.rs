@@ -52,6 +52,7 @@ impl Aws {
     /// credentials resolve, so a missing profile fails before any change.
     pub async fn load(opts: &AwsOptions) -> Result<Aws> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(streamkit_core::aws::https_client())
             .retry_config(
                 // Throttling and transient errors are retried with jittered backoff.
                 RetryConfig::standard()

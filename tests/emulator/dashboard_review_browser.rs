@@ -195,6 +195,7 @@ async fn the_rendered_dashboard_draws_every_widget_in_place_in_chromium() {
         .map(|w| w["y"].as_f64().unwrap() + w["height"].as_f64().unwrap())
         .fold(0.0, f64::max);
 
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     let driver = driver(&http).await;
     let profile = tempfile::tempdir().unwrap();

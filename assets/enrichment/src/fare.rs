@@ -66,6 +66,9 @@ impl FareClient {
         credentials: SharedCredentialsProvider,
         timeout: Duration,
     ) -> FareClient {
+        // rustls' provider, for the process: ring (reqwest is built without
+        // one; see the workspace Cargo.toml). Already installed is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         FareClient {
             http: reqwest::Client::new(),
             base_url: base_url.trim_end_matches('/').to_string(),
