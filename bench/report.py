@@ -1,6 +1,7 @@
 """Markdown sections of BENCHMARKS.md for bench/run: the figures come in, the
 text around them (what limits each figure, how far it is from that limit) is
 written here once, so the file is only ever produced by bench/run."""
+import statistics
 
 SHARDS = 2  # every stack's default ShardCount; the emulator streams used here have 2
 SHARD_WRITE_RECORDS = 1000  # records/s per shard (and 1 MB/s)
@@ -360,3 +361,62 @@ def joins(j):
         "(docs/costs.md).",
         "",
     ]
+
+
+def _stats(times, scale=1.0):
+    return {"median": statistics.median(times) * scale, "min": min(times) * scale,
+            "max": max(times) * scale, "n": len(times)}
+
+
+def figures(command, synth, validate, skip, cmp, manifest):
+    """The figures with a reported spread (median, min, max) and the zip sizes,
+    as bench/figures.json keeps them for the next run's comparison."""
+    out = {
+        "command": command,
+        "synth --all (ms)": _stats(synth, 1000),
+        "validate (ms)": _stats(validate, 1000),
+        "build-dist --skip-build (ms)": _stats(skip, 1000),
+    }
+    for key, what in [("fresh", "(a) fresh deploy"), ("noop", "(b) no-op deploy"),
+                      ("publish", "(c) no-op publish"), ("produce", "(d) producer"),
+                      ("replicate", "(e) replicate")]:
+        r = cmp[key]
+        out[f"{what}: streamkit (ms)"] = {k: (v * 1000 if k != "n" else v) for k, v in r["a"].items()}
+        out[f"{what}: ratio B/A"] = dict(r["ratio"])
+    for a in manifest["assets"]:
+        out[f"zip {a['name']} (bytes)"] = {"median": a["size"], "min": a["size"], "max": a["size"], "n": 1}
+    return out
+
+
+def second_run(previous, now):
+    """Markdown: this run's figures against the previous run's (bench/figures.json
+    of the commit before). A figure reproduces when its median falls within the
+    previous run's min..max, the noise that run reported."""
+    if not previous:
+        return ["## Against the previous run", "",
+                "No previous run's figures (bench/figures.json) to compare with.", ""]
+    lines = [
+        "## Against the previous run",
+        "",
+        "Each figure with a reported spread against the same figure of the previous run",
+        "(bench/figures.json as committed before this run; command there: "
+        f"`{previous.get('command', '?')}`). *reproduces*: this median lies within the",
+        "previous run's min..max. Zip sizes are exact (same code and toolchain: same bytes).",
+        "",
+        "| figure | previous median (min..max) | this run median (min..max) | |",
+        "|---|---|---|---|",
+    ]
+    held = total = 0
+    for key, cur in now.items():
+        if key == "command" or key not in previous:
+            continue
+        prev = previous[key]
+        ok = prev["min"] <= cur["median"] <= prev["max"]
+        total += 1
+        held += ok
+        f = (lambda x: f"{x:,.0f}") if key.startswith("zip ") else (lambda x: f"{x:.2f}")
+        lines.append(f"| {key} | {f(prev['median'])} ({f(prev['min'])}..{f(prev['max'])}) | "
+                     f"{f(cur['median'])} ({f(cur['min'])}..{f(cur['max'])}) | "
+                     f"{'reproduces' if ok else '**outside**'} |")
+    lines += ["", f"{held} of {total} figures reproduce within the previous run's range.", ""]
+    return lines
