@@ -177,8 +177,10 @@ pub fn render(s: &Status) -> String {
         s.stack,
         s.active_region,
         s.active_since
-            .map(|t| format!(" since {}", rfc3339(t)))
-            .unwrap_or_default()
+            .map_or(" since its stream began".to_string(), |t| format!(
+                " since {}",
+                rfc3339(t)
+            ))
     );
     out.push_str(&format!(
         "{:<10} {:<7} {:<24} {:<26} {:>9} {:>10} {:>11}  {}\n",
