@@ -204,6 +204,8 @@ fn filter(text: &str) -> String {
             (r"streamkit-\d{13}", "streamkit-<millis>"),
             (r"\b\d{20,}\b", "<seq>"),
             (r"-[A-Z0-9]{12,13}\b", "-<id>"),
+            // A bucket's random suffix, digits or not (12 letters happen).
+            (r"bucket-[a-z0-9]{12}\b", "bucket-<id>"),
             (r"lag \d+\.\d+s", "lag <secs>s"),
             (r"\b[0-9a-f]{16,64}\b", "<hex>"),
             (r"\b\d+(\.\d+)? (B|KiB|MiB)\b", "<size>"),
@@ -237,6 +239,13 @@ fn the_filters_keep_what_matters() {
     assert_eq!(
         normalize(text, None),
         "stack (us-east-1): created in <secs>s\n<t>s CREATE_COMPLETE  x\nhttp://127.0.0.1:<port> <arn> at <time>\n"
+    );
+    assert_eq!(
+        normalize(
+            "streamkit-pattern-3-outputbucket-vqrxexkzcjkq streamkit-pattern-3-outputbucket-1qrxexkzcjkq\n",
+            None
+        ),
+        "streamkit-pattern-3-outputbucket-<id> streamkit-pattern-3-outputbucket-<id>\n"
     );
     let json = "{\"event\":\"result\",\"result\":{\"seconds\":1.5,\"stack\":\"s\"}}\n";
     assert_eq!(
