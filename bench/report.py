@@ -391,7 +391,8 @@ def figures(command, synth, validate, skip, cmp, manifest):
 def second_run(previous, now):
     """Markdown: this run's figures against the previous run's (bench/figures.json
     of the commit before). A figure reproduces when its median falls within the
-    previous run's min..max, the noise that run reported."""
+    previous run's min..max, the noise that run reported; the change of the
+    median and whether the two ranges overlap are shown too."""
     if not previous:
         return ["## Against the previous run", "",
                 "No previous run's figures (bench/figures.json) to compare with.", ""]
@@ -401,22 +402,28 @@ def second_run(previous, now):
         "Each figure with a reported spread against the same figure of the previous run",
         "(bench/figures.json as committed before this run; command there: "
         f"`{previous.get('command', '?')}`). *reproduces*: this median lies within the",
-        "previous run's min..max. Zip sizes are exact (same code and toolchain: same bytes).",
+        "previous run's min..max (strict: a narrow range, e.g. rendering's ±2%, flags a",
+        "drift of a few percent); *overlap*: the two runs' min..max ranges overlap.",
+        "Zip sizes are exact (same code and toolchain: same bytes).",
         "",
-        "| figure | previous median (min..max) | this run median (min..max) | |",
-        "|---|---|---|---|",
+        "| figure | previous median (min..max) | this run median (min..max) | change | median in previous range | ranges |",
+        "|---|---|---|---|---|---|",
     ]
-    held = total = 0
+    held = overlap = total = 0
     for key, cur in now.items():
         if key == "command" or key not in previous:
             continue
         prev = previous[key]
         ok = prev["min"] <= cur["median"] <= prev["max"]
+        over = cur["min"] <= prev["max"] and prev["min"] <= cur["max"]
+        change = (cur["median"] - prev["median"]) / prev["median"] * 100 if prev["median"] else 0.0
         total += 1
         held += ok
+        overlap += over
         f = (lambda x: f"{x:,.0f}") if key.startswith("zip ") else (lambda x: f"{x:.2f}")
         lines.append(f"| {key} | {f(prev['median'])} ({f(prev['min'])}..{f(prev['max'])}) | "
-                     f"{f(cur['median'])} ({f(cur['min'])}..{f(cur['max'])}) | "
-                     f"{'reproduces' if ok else '**outside**'} |")
-    lines += ["", f"{held} of {total} figures reproduce within the previous run's range.", ""]
+                     f"{f(cur['median'])} ({f(cur['min'])}..{f(cur['max'])}) | {change:+.1f}% | "
+                     f"{'reproduces' if ok else '**outside**'} | {'overlap' if over else '**disjoint**'} |")
+    lines += ["", f"{held} of {total} medians lie within the previous run's range; "
+              f"{overlap} of {total} ranges overlap.", ""]
     return lines
