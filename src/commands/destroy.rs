@@ -103,7 +103,6 @@ pub fn run(ctx: &Context<'_>, args: &DestroyArgs) -> Result<DestroyReport> {
             (true, false) => format!(" and DELETE the data in {}", kept.join(" and ")),
             (false, false) => format!("; {} are kept", kept.join(" and ")),
         };
-        let name = &name;
         let where_ = stacks
             .iter()
             .map(|(aws, _, _)| aws.region.as_str())

@@ -69,14 +69,12 @@ impl XrStack {
         let base = Aws::load(&opts).await?;
         // With both regions named, the peer stack is looked up at the same time.
         let named_peer = regions.get(1).map(|r| base.in_region(r));
-        let peer_lookup = async {
-            match &named_peer {
-                Some(other) => {
-                    Some(stack::describe(&other.cloudformation(), other, stack_name).await)
-                }
-                None => None,
-            }
-        };
+        let peer_lookup: futures::future::OptionFuture<_> = named_peer
+            .as_ref()
+            .map(|other| async move {
+                stack::describe(&other.cloudformation(), other, stack_name).await
+            })
+            .into();
         let cfn = base.cloudformation();
         let (info, peer_found) = tokio::join!(stack::require(&cfn, &base, stack_name), peer_lookup);
         let info = info?;
@@ -108,7 +106,7 @@ impl XrStack {
                 )));
             }
         }
-        let other = base.in_region(&peer);
+        let other = named_peer.unwrap_or_else(|| base.in_region(&peer));
         // The peer stack must exist; an unreachable peer region is tolerated
         // (failing over away from a lost region is the point).
         let peer_found = match peer_found {
@@ -247,9 +245,9 @@ impl XrStack {
     /// `primary`, without `activeSince` (the primary has been active since
     /// its stream began: nothing in it came from the other region, so its
     /// replicator skips nothing, not even records written before this item
-    /// existed, which it retried until now), written to each region's replica only where the item is
-    /// absent, so an existing choice (e.g. after a failover) is never
-    /// overwritten. Returns the item now in force in the primary's replica
+    /// existed, which it retried until now). Written to each region's replica
+    /// only where the item is absent, so an existing choice (e.g. after a
+    /// failover) is never overwritten. Returns the item now in force in the primary's replica
     /// and whether this call wrote it. A secondary replica that cannot be
     /// written is reported as a warning string, not an error (global-table
     /// replication fills it in AWS).

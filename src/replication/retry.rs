@@ -2,8 +2,10 @@
 //! backoff per call that gives up after `--max-retry-seconds` without
 //! progress, and pauses that end early when the run is stopped (Ctrl-C).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
+
+pub(super) use streamkit_replicator::drain::pause;
 
 use super::tally::{RegionRun, Tally};
 use crate::aws::Aws;
@@ -71,18 +73,6 @@ impl Backoff {
         pause(wait, at.stop).await;
         self.delay = (self.delay * 2).min(Duration::from_secs(10));
         Ok(())
-    }
-}
-
-/// Sleeps `wait`, in short steps, ending early once `stop` is set.
-pub(super) async fn pause(wait: Duration, stop: &AtomicBool) {
-    let end = Instant::now() + wait;
-    while !stop.load(Ordering::SeqCst) {
-        let left = end.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        tokio::time::sleep(left.min(Duration::from_millis(100))).await;
     }
 }
 

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use streamkit_core::poller::{ShardBatch, ShardPoller, StartPosition};
-use streamkit_replicator::checkpoint::{self, Checkpoint};
+use streamkit_replicator::checkpoint;
 use streamkit_replicator::{Clients, DrainPolicy, Replicator, ReplicatorConfig};
 
 use super::retry::{one_line, pause, Backoff, Site};
@@ -180,8 +180,8 @@ async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions<'_>) -> Result
             .collect();
         if !active {
             run.skipped_passive += read as u64;
-            if let Err(e) = passive_checkpoints(&replicator, &ddb, region, &batches).await {
-                run.last_error = Some(one_line(&e.to_string()));
+            if let Some(e) = passive_checkpoints(&replicator, &batches).await {
+                run.last_error = Some(one_line(&e));
             }
             opts.tally.update(&run);
             continue;
@@ -240,30 +240,15 @@ async fn run_region(xr: &XrStack, region: &str, opts: &RunOptions<'_>) -> Result
 /// mapping keeps its position, so the next run does not read the region's
 /// whole history again. Records that a later activation must send arrive
 /// after its `activeSince`, which is after this read saw the region passive.
-async fn passive_checkpoints(
-    replicator: &Replicator,
-    ddb: &aws_sdk_dynamodb::Client,
-    region: &str,
-    batches: &[ShardBatch],
-) -> std::result::Result<(), streamkit_replicator::ReplicatorError> {
-    let cfg = replicator.config();
-    let writes = batches.iter().filter_map(|b| {
-        let last = b.records.last()?;
-        let cp = Checkpoint {
-            stream_name: cfg.stream_name.clone(),
-            shard_id: b.shard_id.clone(),
-            sequence_number: last.sequence_number.clone(),
-            approximate_arrival: last.approximate_arrival,
-            commit_timestamp: None,
-            source_region: region.to_string(),
-            records_replicated: 0,
-        };
-        Some(async move { checkpoint::advance(ddb, &cfg.checkpoint_table, &cp, 0).await })
-    });
-    for done in futures::future::join_all(writes).await {
-        done?;
-    }
-    Ok(())
+/// Returns the first checkpoint error.
+async fn passive_checkpoints(replicator: &Replicator, batches: &[ShardBatch]) -> Option<String> {
+    let writes = batches
+        .iter()
+        .map(|b| replicator.checkpoint(&b.shard_id, &b.records, 0));
+    futures::future::join_all(writes)
+        .await
+        .into_iter()
+        .find_map(|(_, error)| error)
 }
 
 /// Opens the poller after this region's own checkpoints.

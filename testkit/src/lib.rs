@@ -94,16 +94,9 @@ impl Emulator {
 
     /// SDK config for `region` with static test credentials, pointing at the emulator.
     pub async fn sdk_config(&self, region: &str) -> aws_config::SdkConfig {
-        use aws_smithy_http_client::{tls, Builder};
-        // The SDK crates carry no default HTTP client (see the workspace
-        // Cargo.toml); plain HTTP to the emulator, the same client type.
-        let http = Builder::new()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
+        // The SDK crates carry no default HTTP client: streamkit's own.
         aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(http)
+            .http_client(streamkit_core::aws::https_client())
             .region(aws_config::Region::new(region.to_string()))
             .endpoint_url(self.endpoint())
             .credentials_provider(aws_credential_types::Credentials::new(

@@ -131,17 +131,11 @@ async fn rejected_entries_and_an_outage_lose_nothing_and_duplicates_are_counted(
         throttle: None,
     });
     let mut cmd = streamkit_process(&emu.env(), dir.path());
-    cmd.env("AWS_ENDPOINT_URL", proxy.endpoint()).args([
-        "local",
-        "replicate",
-        "--stack-name",
-        STACK,
-        "--regions",
-        &format!("{A},{B}"),
-        "--until-idle",
-        "--output",
-        "json",
-    ]);
+    cmd.env("AWS_ENDPOINT_URL", proxy.endpoint())
+        .args(replicate_args(
+            &format!("{A},{B}"),
+            &["--until-idle", "--output", "json"],
+        ));
     let (code, out, err, healed) = run_through_outage(&proxy, cmd);
     let err = err.join("\n");
     assert_eq!(code, 0, "local replicate: {out}\n{err}");

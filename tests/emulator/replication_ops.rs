@@ -68,17 +68,10 @@ fn bad_input(cmd: &mut Command, what: &str) {
 
 /// `streamkit local replicate --until-idle --output json` on the test stack.
 fn replicate_until_idle(mut cmd: assert_cmd::Command, regions: &str) -> (i32, String, String) {
-    run(cmd.args([
-        "local",
-        "replicate",
-        "--stack-name",
-        STACK,
-        "--regions",
+    run(cmd.args(replicate_args(
         regions,
-        "--until-idle",
-        "--output",
-        "json",
-    ]))
+        &["--until-idle", "--output", "json"],
+    )))
 }
 
 /// The two regions of one emulator, and what the cases produced so far.
@@ -246,19 +239,10 @@ async fn failover_in_the_middle_of_a_run(sc: &mut Scenario) {
     let sk = || sc.sk();
     let mut runner = streamkit_process(&sc.emu.env(), sc.dir.path());
     runner
-        .args([
-            "local",
-            "replicate",
-            "--stack-name",
-            STACK,
-            "--regions",
+        .args(replicate_args(
             regions,
-            "--until-idle",
-            "--idle-seconds",
-            "8",
-            "--output",
-            "json",
-        ])
+            &["--until-idle", "--idle-seconds", "8", "--output", "json"],
+        ))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let runner = runner.spawn().expect("spawn local replicate");

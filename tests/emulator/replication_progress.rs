@@ -19,16 +19,7 @@ use streamkit_testkit::Emulator;
 /// `local replicate` without `--until-idle`, progress every 0.5 s.
 fn spawn_replicate(emu: &Emulator, dir: &std::path::Path, json: bool) -> Child {
     let mut cmd = streamkit_process(&emu.env(), dir);
-    cmd.args([
-        "local",
-        "replicate",
-        "--stack-name",
-        STACK,
-        "--regions",
-        &format!("{A},{B}"),
-        "--interval",
-        "0.5",
-    ]);
+    cmd.args(replicate_args(&format!("{A},{B}"), &["--interval", "0.5"]));
     if json {
         cmd.args(["--output", "json"]);
     }
@@ -189,17 +180,10 @@ async fn failover_is_judged_on_the_config_and_checkpoints_not_on_new_traffic() {
     let (cfg_a, cfg_b) = (emu.sdk_config(A).await, emu.sdk_config(B).await);
     // History replicated A -> B, then no traffic at all, no replicator running.
     produce(&cfg_a, &cdc_records(100, "history")).await;
-    let (code, out, err) = run(streamkit(&emu, dir.path()).args([
-        "local",
-        "replicate",
-        "--stack-name",
-        STACK,
-        "--regions",
+    let (code, out, err) = run(streamkit(&emu, dir.path()).args(replicate_args(
         &format!("{A},{B}"),
-        "--until-idle",
-        "--idle-seconds",
-        "0.5",
-    ]));
+        &["--until-idle", "--idle-seconds", "0.5"],
+    )));
     assert_eq!(code, 0, "{out}\n{err}");
 
     let (code, out, err) = failover(&emu, dir.path(), B, "30");
@@ -232,17 +216,10 @@ async fn failover_is_judged_on_the_config_and_checkpoints_not_on_new_traffic() {
     // Traffic into B while failing over to B with the runner running: it
     // succeeds once B's checkpoints cover what arrived since the flip.
     // A's records of the step before go to B first (A is still active).
-    let (code, out, err) = run(streamkit(&emu, dir.path()).args([
-        "local",
-        "replicate",
-        "--stack-name",
-        STACK,
-        "--regions",
+    let (code, out, err) = run(streamkit(&emu, dir.path()).args(replicate_args(
         &format!("{A},{B}"),
-        "--until-idle",
-        "--idle-seconds",
-        "0.5",
-    ]));
+        &["--until-idle", "--idle-seconds", "0.5"],
+    )));
     assert_eq!(code, 0, "{out}\n{err}");
     let runner = spawn_replicate(&emu, dir.path(), true);
     let stop = Arc::new(AtomicBool::new(false));

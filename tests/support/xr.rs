@@ -24,6 +24,21 @@ pub const CHECKPOINT_TABLE: &str = "sk-ops-replication-checkpoints";
 /// Partition keys the records are spread over (3 shards per stream).
 pub const KEYS: usize = 8;
 
+/// `streamkit local replicate` arguments for the test stack in `regions`,
+/// then `extra`.
+pub fn replicate_args<'a>(regions: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "local",
+        "replicate",
+        "--stack-name",
+        STACK,
+        "--regions",
+        regions,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 /// Deploys the cross-region stack in A (primary) and B (secondary), 3 shards
 /// each, and seeds the config item with A active in both table replicas (the
 /// emulator does not replicate items between them).

@@ -66,16 +66,25 @@ impl DrainPolicy {
         self.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst))
     }
 
-    /// Sleeps `wait`, in short steps so that a stop ends it early.
+    /// Sleeps `wait`, ended early by a stop.
     async fn pause(&self, wait: Duration) {
-        let end = Instant::now() + wait;
-        while !self.stopping() {
-            let left = end.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            tokio::time::sleep(left.min(Duration::from_millis(100))).await;
+        match &self.stop {
+            Some(stop) => pause(wait, stop).await,
+            None => tokio::time::sleep(wait).await,
         }
+    }
+}
+
+/// Sleeps `wait` in steps of at most 100 ms, ending early once `stop` is set
+/// (the local runner's waits use it too).
+pub async fn pause(wait: Duration, stop: &AtomicBool) {
+    let end = Instant::now() + wait;
+    while !stop.load(Ordering::SeqCst) {
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        tokio::time::sleep(left.min(Duration::from_millis(100))).await;
     }
 }
 

@@ -137,8 +137,8 @@ impl Replicator {
         let all = records;
         let records = &all[skipped..];
         if records.is_empty() {
-            self.checkpoint(shard_id, &all[..skipped], 0, &mut report)
-                .await;
+            (report.checkpoint_advanced, report.checkpoint_error) =
+                self.checkpoint(shard_id, &all[..skipped], 0).await;
             return Ok(report);
         }
         // Bytes and keys exactly as read: no decoding, no re-aggregation.
@@ -177,7 +177,6 @@ impl Replicator {
         } else {
             &all[..skipped]
         };
-        let mut cp = BatchReport::default();
         let metrics = metrics::publish(
             &self.clients.cloudwatch,
             &cfg.metric_namespace,
@@ -187,9 +186,8 @@ impl Replicator {
             report.duplicates,
             report.lag_seconds,
         );
-        tokio::join!(self.checkpoint(shard_id, handled, prefix, &mut cp), metrics);
-        report.checkpoint_advanced = cp.checkpoint_advanced;
-        report.checkpoint_error = cp.checkpoint_error;
+        ((report.checkpoint_advanced, report.checkpoint_error), ()) =
+            tokio::join!(self.checkpoint(shard_id, handled, prefix), metrics);
         tracing::info!(
             shard_id,
             records = report.records,
@@ -206,17 +204,18 @@ impl Replicator {
 
 impl Replicator {
     /// Moves the shard's checkpoint to the last of `handled` (`replicated`
-    /// of them were sent); a failure is logged and kept in the report.
-    async fn checkpoint(
+    /// of them were sent; 0 for records handled without sending, e.g. read
+    /// while passive). Returns (advanced, error): a failure is logged and
+    /// returned for the report.
+    pub async fn checkpoint(
         &self,
         shard_id: &str,
         handled: &[StreamRecord],
         replicated: usize,
-        report: &mut BatchReport,
-    ) {
+    ) -> (bool, Option<String>) {
         let cfg = &self.config;
         let Some(last) = handled.last() else {
-            return;
+            return (false, None);
         };
         let cp = Checkpoint {
             stream_name: cfg.stream_name.clone(),
@@ -237,10 +236,10 @@ impl Replicator {
         )
         .await
         {
-            Ok(moved) => report.checkpoint_advanced = moved,
+            Ok(moved) => (moved, None),
             Err(e) => {
                 tracing::error!(error = %e, shard_id, "checkpoint not written");
-                report.checkpoint_error = Some(e.to_string());
+                (false, Some(e.to_string()))
             }
         }
     }
