@@ -33,29 +33,27 @@ def install(strict: bool = False) -> None:
     global _installed
     if _installed:
         return
-    from . import (
-        apigateway,
-        apigw_router,
-        awslambda,
-        cbor,
-        cloudformation,
-        cloudwatch,
-        dispatch,
-        dynamodb,
-        ec2,
-        firehose,
-        flink,
-        kinesis,
-        kms,
-        logs,
-        s3,
-        schedules,
-        secretsmanager,
-        sns,
-        sqs,
-        ssm,
-        strict as strictness,
-    )
+    from streamkit_emulator.apigateway import models as apigateway
+    from streamkit_emulator.apigateway import router as apigw_router
+    from streamkit_emulator.awslambda import models as awslambda
+    from streamkit_emulator.core import cbor
+    from streamkit_emulator.cloudformation import models as cloudformation
+    from streamkit_emulator.cloudwatch import models as cloudwatch
+    from streamkit_emulator.core import dispatch
+    from streamkit_emulator.dynamodb import models as dynamodb
+    from streamkit_emulator.ec2 import models as ec2
+    from streamkit_emulator.firehose import models as firehose
+    from streamkit_emulator.flink import models as flink
+    from streamkit_emulator.kinesis import models as kinesis
+    from streamkit_emulator.kms import models as kms
+    from streamkit_emulator.logs import models as logs
+    from streamkit_emulator.s3 import models as s3
+    from streamkit_emulator.events import schedules
+    from streamkit_emulator.secretsmanager import models as secretsmanager
+    from streamkit_emulator.sns import models as sns
+    from streamkit_emulator.sqs import models as sqs
+    from streamkit_emulator.ssm import models as ssm
+    from streamkit_emulator.cloudformation import strict as strictness
 
     for module in (
         cloudformation,

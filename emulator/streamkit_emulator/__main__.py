@@ -20,7 +20,8 @@ def main(argv: list[str] | None = None) -> int:
         import logging
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    from . import endpoints, install
+    from streamkit_emulator import install
+    from streamkit_emulator.core import endpoints
 
     endpoints.set_base(f"http://{args.host}:{args.port}")
     # An error here is fatal: a silently missing model would make stacks skip resources.

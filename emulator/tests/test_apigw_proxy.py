@@ -16,7 +16,7 @@ from botocore.credentials import Credentials
 from moto import mock_aws
 
 import streamkit_emulator
-from streamkit_emulator import apigw_runtime
+from streamkit_emulator.apigateway import runtime as apigw_runtime
 
 REGION, ACCOUNT, KEY = "us-east-1", "123456789012", "x" * 40
 FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:fare"

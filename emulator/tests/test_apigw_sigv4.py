@@ -13,7 +13,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from moto import mock_aws
 
-from streamkit_emulator.apigw_sigv4 import AuthError, verify
+from streamkit_emulator.apigateway.sigv4 import AuthError, verify
 
 URL = "http://127.0.0.1:4566/_aws/execute-api/abc123/prod/predictFare?ride_request_id=7&b=x%20y"
 

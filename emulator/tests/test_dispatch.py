@@ -5,7 +5,7 @@ import os
 
 from moto import backends
 
-from streamkit_emulator import dispatch
+from streamkit_emulator.core import dispatch
 
 
 def test_the_module_list_is_read_once_and_unchanged(monkeypatch) -> None:

@@ -8,7 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from streamkit_emulator import dynamodb_query
+from streamkit_emulator.dynamodb import query as dynamodb_query
 
 
 @pytest.fixture

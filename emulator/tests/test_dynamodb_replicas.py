@@ -10,7 +10,8 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 
-from streamkit_emulator import dynamodb, dynamodb_replicas
+from streamkit_emulator.dynamodb import models as dynamodb
+from streamkit_emulator.dynamodb import replicas as dynamodb_replicas
 
 REGIONS = ["us-east-1", "us-west-2"]
 

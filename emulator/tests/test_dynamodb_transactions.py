@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from streamkit_emulator import dynamodb_transactions
+from streamkit_emulator.dynamodb import transactions as dynamodb_transactions
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ def shard(shard_id: str, values: list[str], is_open: bool, parent: str | None = 
 
 
 def test_children_start_after_their_parents_and_a_merge_after_both():
-    from streamkit_emulator import esm
-    from streamkit_emulator.lambda_runtime import Invocation
+    from streamkit_emulator.esm import mappings as esm
+    from streamkit_emulator.awslambda.runtime import Invocation
 
     shards = [
         shard("p", ["p1", "p2", "p3"], is_open=False),

@@ -20,8 +20,8 @@ import cramjam
 import pytest
 from moto import mock_aws
 
-from streamkit_emulator import firehose_config
-from streamkit_emulator.firehose_delivery import Delivery
+from streamkit_emulator.firehose import config as firehose_config
+from streamkit_emulator.firehose.delivery import Delivery
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 TIME_PREFIX = "year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"

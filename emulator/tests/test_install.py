@@ -39,7 +39,7 @@ def test_a_streamkit_model_creates_its_resource(endpoint: str) -> None:
 
 
 def test_execute_api_urls_map_to_the_local_form() -> None:
-    from streamkit_emulator import endpoints
+    from streamkit_emulator.core import endpoints
 
     endpoints.set_base("http://127.0.0.1:4599")
     aws = "https://abc123.execute-api.us-west-2.amazonaws.com/prod/predictFare?ride_request_id=1"

@@ -118,7 +118,8 @@ def test_enhanced_fan_out_reads_publish_subscribe_metrics_not_get_records() -> N
     from moto.kinesis.models import kinesis_backends
 
     import streamkit_emulator
-    from streamkit_emulator import kinesis_metrics, metric_queries
+    from streamkit_emulator.kinesis import metrics as kinesis_metrics
+    from streamkit_emulator.cloudwatch import queries as metric_queries
 
     streamkit_emulator.install()
     account, region, name = "123456789012", "eu-west-1", f"efo-{uuid.uuid4().hex[:6]}"

@@ -49,7 +49,8 @@ def test_the_minute_sample_reports_depth_and_oldest_age() -> None:
     from moto.sqs.models import sqs_backends
 
     import streamkit_emulator
-    from streamkit_emulator import metric_queries, sqs_metrics
+    from streamkit_emulator.cloudwatch import queries as metric_queries
+    from streamkit_emulator.sqs import metrics as sqs_metrics
 
     streamkit_emulator.install()
     account, region, name = "123456789012", "ap-southeast-2", f"depth-{uuid.uuid4().hex[:6]}"
@@ -101,7 +102,7 @@ def test_email_subscriptions_are_logged() -> None:
     from moto.sns.models import sns_backends
 
     import streamkit_emulator
-    from streamkit_emulator import sns
+    from streamkit_emulator.sns import models as sns
 
     streamkit_emulator.install()
     records: list[logging.LogRecord] = []

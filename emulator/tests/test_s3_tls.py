@@ -64,8 +64,8 @@ def test_conditions_are_evaluated_against_the_request(aws):
 
 
 def test_a_request_from_another_host_is_not_secure_transport():
-    from streamkit_emulator import s3_policy
-    from streamkit_emulator.s3 import request_context
+    from streamkit_emulator.s3 import policy as s3_policy
+    from streamkit_emulator.s3.models import request_context
 
     remote = request_context(SimpleNamespace(remote_addr="192.0.2.10", scheme="http"))
     local = request_context(SimpleNamespace(remote_addr="127.0.0.1", scheme="http"))

@@ -44,7 +44,7 @@ def test_a_rate_rule_invokes_its_lambda_target_with_the_scheduled_event(aws, rol
 
 
 def test_schedule_expressions_fire_at_the_documented_times():
-    from streamkit_emulator.schedule_expr import ExpressionError, next_fire, validate
+    from streamkit_emulator.events.expr import ExpressionError, next_fire, validate
 
     at = datetime(2026, 11, 23, 10, 0, 30, tzinfo=timezone.utc)  # a Monday
     created = datetime(2026, 11, 23, 9, 58, 0, tzinfo=timezone.utc)
@@ -62,7 +62,7 @@ def test_schedule_expressions_fire_at_the_documented_times():
 def test_a_rule_without_permission_to_invoke_its_target_fails_the_delivery():
     from types import SimpleNamespace
 
-    from streamkit_emulator.schedules import may_invoke
+    from streamkit_emulator.events.schedules import may_invoke
 
     rule = "arn:aws:events:us-east-1:123456789012:rule/tick"
     allowed = {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "lambda:InvokeFunction",

@@ -1,0 +1,1 @@
+"""apigateway: see emulator/README.md."""

@@ -1,0 +1,1 @@
+"""awslambda: see emulator/README.md."""

@@ -1,0 +1,1 @@
+"""cloudformation: see emulator/README.md."""

@@ -1,0 +1,1 @@
+"""cloudwatch: see emulator/README.md."""

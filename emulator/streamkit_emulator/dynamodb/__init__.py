@@ -1,0 +1,1 @@
+"""dynamodb: see emulator/README.md."""

@@ -1,0 +1,1 @@
+"""ec2: see emulator/README.md."""

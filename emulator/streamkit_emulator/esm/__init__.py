@@ -1,0 +1,1 @@
+"""esm: see emulator/README.md."""

@@ -1,0 +1,1 @@
+"""events: see emulator/README.md."""

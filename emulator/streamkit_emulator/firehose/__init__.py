@@ -1,0 +1,1 @@
+"""firehose: see emulator/README.md."""

@@ -1,0 +1,1 @@
+"""flink: see emulator/README.md."""

@@ -1,0 +1,1 @@
+"""kinesis: see emulator/README.md."""

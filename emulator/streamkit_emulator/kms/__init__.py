@@ -1,0 +1,1 @@
+"""kms: see emulator/README.md."""

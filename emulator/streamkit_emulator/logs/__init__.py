@@ -1,0 +1,1 @@
+"""logs: see emulator/README.md."""

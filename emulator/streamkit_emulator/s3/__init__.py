@@ -1,0 +1,1 @@
+"""s3: see emulator/README.md."""

@@ -1,0 +1,1 @@
+"""secretsmanager: see emulator/README.md."""

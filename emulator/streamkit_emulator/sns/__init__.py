@@ -1,0 +1,1 @@
+"""sns: see emulator/README.md."""

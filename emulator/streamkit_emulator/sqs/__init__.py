@@ -1,0 +1,1 @@
+"""sqs: see emulator/README.md."""

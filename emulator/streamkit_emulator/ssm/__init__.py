@@ -1,0 +1,1 @@
+"""ssm: see emulator/README.md."""
