@@ -53,6 +53,11 @@ pub enum Command {
         after_help = "Examples:\n  streamkit deploy --pattern 3\n  streamkit deploy --pattern 3 --parameter ShardCount=4 --yes\n  streamkit deploy --pattern cross-region --stack-name orders-xr --regions us-east-1,us-west-2 --parameter StreamName=orders --yes\n\nExit codes: 0 deployed or no changes, 1 deployment failed, 2 bad input or refused, 3 AWS access problem."
     )]
     Deploy(commands::deploy::DeployArgs),
+    /// Check with IAM that you (or --role-arn) may make every change a deploy would make; changes nothing.
+    #[command(
+        after_help = "Examples:\n  streamkit preflight --pattern 3\n  streamkit preflight --pattern 2 --role-arn arn:aws:iam::123456789012:role/cfn-deploy --output json\n\nExit codes: 0 allowed (or IAM cannot simulate the caller: a warning says why), 2 an action is denied or bad input, 3 AWS access problem."
+    )]
+    Preflight(commands::preflight::PreflightArgs),
     /// Estimate a stack's monthly cost without deploying (deployed values with --deployed).
     #[command(
         after_help = "Examples:\n  streamkit estimate --pattern 3 --parameter ShardCount=4\n  streamkit estimate --pattern 3 --deployed --output json"
@@ -125,6 +130,7 @@ impl Cli {
             Command::Publish(a) => emit(ctx, publish::run(ctx, a)),
             Command::Deploy(a) => emit(ctx, deploy::run(ctx, a)),
             Command::Diff(a) => emit(ctx, diff::run(ctx, a)),
+            Command::Preflight(a) => emit(ctx, preflight::run(ctx, a)),
             Command::Estimate(a) => emit(ctx, estimate::run(ctx, a)),
             Command::Status(a) => emit(ctx, status::run(ctx, a)),
             Command::Outputs(a) => emit(ctx, outputs::run(ctx, a)),

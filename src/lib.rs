@@ -32,6 +32,7 @@ pub mod io;
 pub mod local;
 pub mod local_url;
 pub mod origins;
+pub mod preflight;
 pub mod progress;
 pub mod render;
 pub mod replication;

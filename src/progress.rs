@@ -11,6 +11,7 @@
 //! | `message` | `message` |
 //! | `warning` | `message` |
 //! | `error` | `message` (a failure beside the command's own, e.g. one region of several) |
+//! | `preflight` | `report` (as `streamkit preflight --output json`'s line) |
 //! | `cost_estimate` | `estimate` (see `cost::estimate::Comparison`) |
 //! | `object` | `object`: `bucket`, `key`, `state` (`uploaded`/`unchanged`), `bytes` |
 //! | `changeset` | `stack`, `changes`: [`action`, `logical_id`, `resource_type`, `replacement`] |
@@ -50,6 +51,10 @@ pub enum Event {
     Warning { message: String },
     /// A failure beside the command's own error (one region of several).
     Error { message: String },
+    /// `deploy`'s IAM preflight, before any change.
+    Preflight {
+        report: Box<crate::preflight::PreflightReport>,
+    },
     /// `deploy`'s cost estimate, before any AWS call.
     CostEstimate { estimate: Comparison },
     /// One object `publish` handled.
@@ -138,6 +143,7 @@ impl Event {
             Event::Warning { message } => format!("{warning}: {message}"),
             Event::Error { message } => format!("error: {message}"),
             Event::CostEstimate { estimate } => estimate.summary(),
+            Event::Preflight { report } => report.to_string(),
             Event::Object { object } => format!(
                 "{:<9} s3://{}/{} ({} bytes)",
                 object.state, object.bucket, object.key, object.bytes

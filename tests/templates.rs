@@ -456,3 +456,26 @@ fn guard_rules_match_the_cloudformation_schemas() {
         }
     }
 }
+
+/// The IAM preflight knows the handler permissions of every resource type a
+/// stack renders (src/preflight/handler_permissions.json): a type missing
+/// there would go unchecked.
+#[test]
+fn the_preflight_knows_every_rendered_resource_type() {
+    let known: std::collections::BTreeSet<&str> = streamkit::preflight::table::types().collect();
+    for (label, r) in all_stacks() {
+        for (id, res) in r.resources() {
+            let ty = res["Type"].as_str().unwrap();
+            assert!(
+                known.contains(ty),
+                "{label}: {id} ({ty}) has no row in src/preflight/handler_permissions.json; run scripts/handler-permissions"
+            );
+            let handlers = streamkit::preflight::table::handlers(ty).unwrap();
+            let total = handlers.create.len() + handlers.update.len() + handlers.delete.len();
+            assert!(
+                total > 0 || ty == "AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption",
+                "{label}: {ty} lists no handler permission"
+            );
+        }
+    }
+}

@@ -18,6 +18,7 @@ use crate::deploy::{self, assets, params, tables, DeployRequest, DeployResult};
 use crate::dist::manifest::DistManifest;
 use crate::error::{Error, Result};
 use crate::io::{write_lines, JsonForm, Progress, Report};
+use crate::preflight::{self, PreflightReport};
 use crate::progress::Event;
 use crate::render::{self, AssetBinding, RenderOptions};
 
@@ -40,11 +41,23 @@ pub struct DeployArgs {
     /// `build-dist` output with the code of stacks that have code.
     #[arg(long, default_value = "deployment", value_name = "DIR")]
     pub dist_dir: PathBuf,
+    /// The CloudFormation service role to deploy with (passed to
+    /// CreateChangeSet; the preflight simulates it for the resources' actions).
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+    /// Skip the IAM preflight (the simulation of every permission the change needs).
+    #[arg(long)]
+    pub skip_preflight: bool,
+    /// Stop after the IAM preflight (`streamkit preflight`).
+    #[arg(skip)]
+    pub preflight_only: bool,
 }
 
 /// Each region's result, then (region pairs) the active region.
 #[derive(Debug, Default)]
 pub struct DeployReport {
+    /// `streamkit preflight`: each region's preflight (nothing else ran).
+    pub preflight: Vec<PreflightReport>,
     pub results: Vec<DeployResult>,
     pub active_region: Option<ActiveRegion>,
     /// The first region that failed (the others were `error` events).
@@ -95,6 +108,11 @@ pub(crate) fn run_with(
     )?;
     // One validation pass before any AWS call: every problem at once.
     let mut problems = resolved.problems();
+    if let Some(role) = &args.role_arn {
+        if let Err(e) = preflight::check_role_arn(role) {
+            problems.push(e.to_string());
+        }
+    }
     problems.extend(params::problems(
         &rendered.template,
         &st.parameters,
@@ -145,6 +163,7 @@ pub(crate) fn run_with(
                         .map(|b| (format!("{b}-{region}"), key_prefix(st))),
                     poll: Poll::default(),
                     plan_only,
+                    role_arn: args.role_arn.clone(),
                 };
                 (base.in_region(region), req)
             })
@@ -153,6 +172,33 @@ pub(crate) fn run_with(
         let mut deployed = Vec::new();
         for (aws, req) in &requests {
             deployed.push(deploy::preflight(aws, req).await?);
+        }
+        if !plan_only && !args.skip_preflight {
+            let mut reports = Vec::new();
+            for ((aws, req), previous) in requests.iter().zip(&deployed) {
+                let artifacts = artifacts(
+                    dist.as_ref(),
+                    &manifest,
+                    bucket_base.as_deref(),
+                    st,
+                    &aws.region,
+                );
+                let report = iam_preflight(aws, req, previous.as_ref(), artifacts).await?;
+                if args.preflight_only {
+                    reports.push(report);
+                    continue;
+                }
+                progress.emit(Event::Preflight {
+                    report: Box::new(report.clone()),
+                });
+                report.into_result()?;
+            }
+            if args.preflight_only {
+                return Ok(DeployReport {
+                    preflight: reports,
+                    ..DeployReport::default()
+                });
+            }
         }
         if !plan_only {
             // On an update, parameters not given keep their deployed values:
@@ -208,6 +254,60 @@ pub(crate) fn run_with(
         }
         Ok(report)
     })
+}
+
+/// The IAM preflight of one region's deploy: the deployed template (an
+/// update) is read so only what changes is simulated.
+async fn iam_preflight(
+    aws: &Aws,
+    req: &DeployRequest,
+    previous: Option<&std::collections::BTreeMap<String, String>>,
+    artifacts: Vec<(String, String)>,
+) -> Result<PreflightReport> {
+    let deployed = match previous {
+        Some(_) => Some(deploy::stack::template(&aws.cloudformation(), aws, &req.stack).await?),
+        None => None,
+    };
+    let params = params::effective(&req.template, &req.parameters, previous);
+    preflight::check(
+        aws,
+        &preflight::Request {
+            stack: &req.stack,
+            template: &req.template,
+            params: &params,
+            deployed: deployed.as_ref().zip(previous),
+            artifacts,
+            role_arn: req.role_arn.as_deref(),
+        },
+    )
+    .await
+}
+
+/// The code objects a deploy uploads into a region's artifact bucket.
+fn artifacts(
+    dist: Option<&DistManifest>,
+    manifest: &Manifest,
+    bucket_base: Option<&str>,
+    st: &StackArgs,
+    region: &str,
+) -> Vec<(String, String)> {
+    let Some(dist) = dist else {
+        return Vec::new();
+    };
+    let base = crate::bucket::base_or_default(
+        st.bucket_base.as_deref().or(bucket_base),
+        Some(&dist.bucket_base),
+    );
+    dist.assets
+        .iter()
+        .filter(|a| manifest.assets.contains(&a.name))
+        .map(|a| {
+            (
+                format!("{base}-{region}"),
+                format!("{}{}", dist.key_prefix, a.file),
+            )
+        })
+        .collect()
 }
 
 /// After a region pair is up in both regions: the active-region config item
@@ -317,6 +417,7 @@ async fn publish_code(
 
 impl fmt::Display for DeployReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_lines(f, &self.preflight, |f, r| write!(f, "{r}"))?;
         write_lines(f, &self.results, |f, r| {
             write!(f, "{}", r.to_string().trim_end())
         })?;
@@ -348,10 +449,12 @@ impl Serialize for DeployReport {
         #[derive(Serialize)]
         #[serde(tag = "event", rename_all = "snake_case")]
         enum Line<'a> {
+            Preflight(&'a PreflightReport),
             Result(&'a DeployResult),
             ActiveRegion(&'a ActiveRegion),
         }
-        let mut lines: Vec<Line<'_>> = self.results.iter().map(Line::Result).collect();
+        let mut lines: Vec<Line<'_>> = self.preflight.iter().map(Line::Preflight).collect();
+        lines.extend(self.results.iter().map(Line::Result));
         lines.extend(self.active_region.iter().map(Line::ActiveRegion));
         lines.serialize(s)
     }
@@ -363,6 +466,9 @@ impl Report for DeployReport {
     }
 
     fn outcome(self) -> Result<()> {
+        for report in self.preflight {
+            report.into_result()?;
+        }
         self.failure.map_or(Ok(()), Err)
     }
 }

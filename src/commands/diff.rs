@@ -26,6 +26,9 @@ pub fn run(ctx: &Context<'_>, args: &DiffArgs) -> Result<DeployReport> {
         allow_replacement: true,
         skip_resources: Vec::new(),
         dist_dir: args.dist_dir.clone(),
+        role_arn: None,
+        skip_preflight: true,
+        preflight_only: false,
     };
     run_with(ctx, &deploy, true)
 }

@@ -36,6 +36,7 @@ pub mod failover;
 pub mod local;
 pub mod outputs;
 pub mod patterns;
+pub mod preflight;
 pub mod publish;
 pub mod replication;
 pub mod status;

@@ -29,6 +29,8 @@ pub struct ChangeSetRequest {
     pub tags: Vec<(String, String)>,
     /// CREATE for a new stack (or one in REVIEW_IN_PROGRESS), else UPDATE.
     pub create: bool,
+    /// The service role CloudFormation acts with (`--role-arn`).
+    pub role_arn: Option<String>,
 }
 
 /// A created change set.
@@ -66,7 +68,8 @@ pub async fn create(
         })
         .capabilities(Capability::CapabilityIam)
         .capabilities(Capability::CapabilityNamedIam)
-        .description("created by streamkit deploy");
+        .description("created by streamkit deploy")
+        .set_role_arn(req.role_arn.clone());
     call = match &req.template {
         TemplateSource::Body(b) => call.template_body(b),
         TemplateSource::Url(u) => call.template_url(u),

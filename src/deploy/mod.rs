@@ -139,6 +139,7 @@ pub async fn deploy(
         parameters: params::to_send(&req.template, &req.parameters, previous),
         tags: req.tags.clone(),
         create,
+        role_arn: req.role_arn.clone(),
     };
     let mut cs = changeset::create(&cfn, aws, &cs_req, req.poll).await?;
     let (param_changes, tag_changes) = match (&existing, previous) {

@@ -24,4 +24,6 @@ pub struct DeployRequest {
     pub poll: Poll,
     /// Only show the change set, then delete it (`streamkit diff`).
     pub plan_only: bool,
+    /// `--role-arn`: the service role CloudFormation performs the change with.
+    pub role_arn: Option<String>,
 }

@@ -196,6 +196,7 @@ async fn update_rollback_failed_is_continued_with_skipped_resources() {
     let aws = replay.aws();
     let template = json!({"Parameters": {"ShardCount": {"Type": "Number", "Default": 2}}, "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}});
     let req = DeployRequest {
+        role_arn: None,
         stack: "sk-urf".into(),
         template,
         parameters: vec![],

@@ -22,6 +22,7 @@ mod deploy_xr_lifecycle;
 mod estimate;
 mod joins;
 mod local_up;
+mod preflight;
 mod properties;
 mod replication_faults;
 mod replication_ops;

@@ -210,6 +210,9 @@ pub fn deploy(
         yes: true,
         allow_replacement: false,
         skip_resources: Vec::new(),
+        role_arn: None,
+        skip_preflight: true,
+        preflight_only: false,
         dist_dir: if manifest.assets.is_empty() {
             PathBuf::from("deployment")
         } else {
