@@ -19,7 +19,10 @@ PREFIX = "arn:aws:iam::aws:policy"
 def _data() -> dict[str, Any]:
     from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-    return aws_managed_policies_data if isinstance(aws_managed_policies_data, dict) else {}
+    import json
+
+    data = aws_managed_policies_data
+    return json.loads(data) if isinstance(data, str) else dict(data)
 
 
 def find(arn: str) -> dict[str, Any] | None:
