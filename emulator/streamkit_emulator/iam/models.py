@@ -83,3 +83,6 @@ def install() -> None:
     _roles()
     _attach_aws_managed()
     enforce.install()
+    from streamkit_emulator.iam import hooks
+
+    hooks.install()

@@ -124,9 +124,9 @@ def _lambda(r: Any, action: str, region: str, account: str, _: str) -> Target:
         try:
             from moto.awslambda.models import lambda_backends
 
-            fn = lambda_backends[owner][region].get_function(name)
-            if fn.policy.statements:
-                policy = {"Version": "2012-10-17", "Statement": list(fn.policy.statements)}
+            from streamkit_emulator.iam.hooks import lambda_policy
+
+            policy = lambda_policy(lambda_backends[owner][region].get_function(name))
         except Exception:  # noqa: BLE001 - a missing function is moto's error to give
             pass
         return Target([arn], policy=policy, owner=owner)
