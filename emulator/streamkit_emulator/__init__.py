@@ -28,8 +28,9 @@ from __future__ import annotations
 _installed = False
 
 
-def install(strict: bool = False) -> None:
-    """Registers the models and applies every patch, once."""
+def install(strict: bool = False, iam: bool = False) -> None:
+    """Registers the models and applies every patch, once; `iam`: IAM enforced
+    on every request (`iam/enforce.py`)."""
     global _installed
     if _installed:
         return
@@ -44,6 +45,8 @@ def install(strict: bool = False) -> None:
     from streamkit_emulator.ec2 import models as ec2
     from streamkit_emulator.firehose import models as firehose
     from streamkit_emulator.flink import models as flink
+    from streamkit_emulator.iam import enforce as iam_enforce
+    from streamkit_emulator.iam import models as iam_models
     from streamkit_emulator.kinesis import models as kinesis
     from streamkit_emulator.kms import models as kms
     from streamkit_emulator.logs import models as logs
@@ -72,12 +75,15 @@ def install(strict: bool = False) -> None:
         sqs,
         logs,
         secretsmanager,
+        iam_models,
         cbor,
         apigw_router,  # after cbor: the router sits in front of it
         schedules,
         dispatch,
     ):
         module.install()
+    iam_enforce.install_endpoint()  # outermost: in front of the router
     # Last: it wraps the intrinsic resolution the modules above installed.
     strictness.install(strict)
+    iam_enforce.enable(iam)
     _installed = True

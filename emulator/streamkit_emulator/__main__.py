@@ -12,6 +12,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--strict", action="store_true",
                         help="fail stacks that use a resource type the emulator does not implement")
+    parser.add_argument("--iam", choices=("on", "off"), default="on",
+                        help="IAM enforced on every request and for what services do with their roles "
+                             "(default on; off: every caller may do everything)")
     parser.add_argument("--log-requests", action="store_true",
                         help="log every HTTP request (werkzeug's access log; off by default: a line per "
                              "request was a tenth of the emulator's CPU under a live pipeline)")
@@ -25,11 +28,11 @@ def main(argv: list[str] | None = None) -> int:
 
     endpoints.set_base(f"http://{args.host}:{args.port}")
     # An error here is fatal: a silently missing model would make stacks skip resources.
-    install(strict=args.strict)
+    install(strict=args.strict, iam=args.iam == "on")
     from moto.server import main as moto_main
 
     print(f"streamkit emulator on http://{args.host}:{args.port}"
-          f"{' (strict)' if args.strict else ''}; requests are not logged (--log-requests)",
+          f"{' (strict)' if args.strict else ''}, IAM {'enforced' if args.iam == 'on' else 'off'}; requests are not logged (--log-requests)",
           file=sys.stderr, flush=True)
 
     return moto_main(["--host", args.host, "--port", str(args.port)]) or 0

@@ -119,11 +119,19 @@ def aws(endpoint: str):
 
 @pytest.fixture(scope="session")
 def role(aws) -> str:
-    """An execution role Lambda can assume."""
+    """An execution role Lambda can assume, with what the emulator enforces for
+    the fixture functions (they call no AWS API): the mappings' reads
+    (AWSLambdaKinesisExecutionRole) and the on-failure destinations' sends."""
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
              "Principal": {"Service": "lambda.amazonaws.com"}}]}
     iam = aws("iam")
-    return iam.create_role(RoleName="streamkit-test", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    arn = iam.create_role(RoleName="streamkit-test", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    iam.attach_role_policy(RoleName="streamkit-test",
+                           PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaKinesisExecutionRole")
+    destinations = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*",
+                    "Action": ["sqs:SendMessage", "sns:Publish", "s3:PutObject"]}]}
+    iam.put_role_policy(RoleName="streamkit-test", PolicyName="on-failure", PolicyDocument=json.dumps(destinations))
+    return arn
 
 
 @pytest.fixture(scope="session")

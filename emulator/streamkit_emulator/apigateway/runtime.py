@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from moto.apigateway.models import apigateway_backends
 
+from streamkit_emulator.iam import hooks as iam_hooks
 from streamkit_emulator.apigateway import aws as apigw_aws
 from streamkit_emulator.apigateway import guard as apigw_guard
 from streamkit_emulator.apigateway import lambda_proxy as apigw_lambda
@@ -85,6 +86,11 @@ def handle(app: Callable, api_id: str, stage_name: str, req: Request) -> Respons
         apigw_guard.throttle_stage(api_id, stage, resource_path, req.method)
         caller = apigw_guard.authorize(route.method, req, region)
         if caller:
+            denied = iam_hooks.execute_api_denied(caller.access_key, req.headers.get("x-amz-security-token"),
+                                                  f"arn:aws:execute-api:{region}:{account}:{api_id}/{stage_name}/"
+                                                  f"{req.method}{resource_path}")
+            if denied:
+                raise apigw_guard.Refused(403, denied, "AccessDeniedException")
             context["identity"].update(caller=caller.caller, user=caller.user, userArn=caller.user_arn,
                                        accessKey=caller.access_key, accountId=caller.account_id)
         key = apigw_guard.api_key(backend, snapshot, route.method, req, stage_name, resource_path)
@@ -118,6 +124,14 @@ def _integrate(app: Callable, account: str, route: Any, req: Request, context: d
     integration = route.method.get("methodIntegration") or {}
     kind = (integration.get("type") or "").upper()
     if kind == "AWS_PROXY":
+        fn_account, fn_region, fn_name = apigw_lambda.function_of(integration.get("uri", ""))
+        source = (f"arn:aws:execute-api:{fn_region}:{account}:{context['apiId']}/{context['stage']}/"
+                  f"{req.method}{context['resourcePath']}")
+        if iam_hooks.function_invocation_denied(fn_account, fn_region, fn_name, "apigateway.amazonaws.com", source,
+                                                account):
+            print("streamkit emulator: Execution failed due to configuration error: Invalid permissions on Lambda "
+                  f"function {fn_name}", file=sys.stderr)
+            return error_response(500, "Internal server error", "InternalServerErrorException", context["requestId"])
         try:
             status, headers, body = apigw_lambda.invoke(
                 integration.get("uri", ""), apigw_lambda.event(req, route, _public(context), stage_variables),

@@ -68,6 +68,18 @@ class FunctionSpec:
         )
 
 
+def credentials(spec: FunctionSpec) -> dict[str, str]:
+    """The execution role's session keys ("Lambda execution role": Lambda
+    assumes the role, trusted by `lambda.amazonaws.com`, session name = the
+    function's name), or the static test keys with IAM off. Raises
+    `sessions.CannotAssume`."""
+    from streamkit_emulator.iam import enforce, sessions
+
+    if not enforce.enabled():
+        return CREDENTIALS
+    return sessions.assume(spec.account, spec.region, spec.role, "lambda.amazonaws.com", spec.name).environment()
+
+
 def child_environment(spec: FunctionSpec, runtime_api: str, log_stream: str) -> dict[str, str]:
     """The function's own variables, then Lambda's defaults for the
     unreserved ones (TZ, LANG, PATH, LD_LIBRARY_PATH) where it did not set
@@ -80,7 +92,7 @@ def child_environment(spec: FunctionSpec, runtime_api: str, log_stream: str) -> 
         "LD_LIBRARY_PATH": f"{spec.task_root}:{spec.task_root}/lib:/opt/lib",
     }
     env.update(dict(spec.variables))
-    env.update(CREDENTIALS)
+    env.update(credentials(spec))
     env.update({
         "AWS_LAMBDA_FUNCTION_NAME": spec.name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),
@@ -124,8 +136,13 @@ class Environment:
         `RequestId: ... Error: ` (empty for a timeout)."""
         self.started = True
         begun = time.monotonic()
+        from streamkit_emulator.iam.sessions import CannotAssume
+
         self.server = RuntimeApiServer(self.channel)
-        env = child_environment(self.spec, self.server.address, self.log.stream)
+        try:
+            env = child_environment(self.spec, self.server.address, self.log.stream)
+        except CannotAssume as error:
+            return "Runtime.InvalidRole", f"The role defined for the function cannot be assumed by Lambda. ({error})", b""
         try:
             self.proc = spawner.spawn([f"{self.spec.task_root}/bootstrap"], env, self.spec.task_root)
         except OSError as error:

@@ -13,6 +13,7 @@ from typing import Any
 from moto.awslambda import models as awslambda
 from moto.kinesis.models import kinesis_backends
 
+from streamkit_emulator.iam import hooks as iam_hooks
 from streamkit_emulator.core.common import as_bool, as_int, cfn_string, tag_map, wrap_create
 
 
@@ -74,6 +75,7 @@ _create_function = awslambda.LambdaBackend.create_function
 def create_function(self: Any, spec: dict[str, Any]) -> Any:
     """Keeps DeadLetterConfig and LoggingConfig (moto drops them), also for
     functions created through the API."""
+    iam_hooks.lambda_role(self.account_id, spec.get("Role", ""))
     fn = _create_function(self, spec)
     fn.streamkit_extra = {k: spec[k] for k in _EXTRA if k in spec}
     return fn

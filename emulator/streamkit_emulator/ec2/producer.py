@@ -33,6 +33,7 @@ from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
 from streamkit_emulator.logs import cwlogs
+from streamkit_emulator.iam import hooks as iam_hooks
 from streamkit_emulator.core import endpoints
 from streamkit_emulator.ec2 import userdata
 
@@ -104,9 +105,8 @@ def _start(account_id: str, region: str, instance_id: str, service: userdata.Ser
         "AWS_ENDPOINT_URL": endpoints.base(),
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_EC2_METADATA_DISABLED": "true",
+        **iam_hooks.instance_credentials(account_id, region, instance_id),
     }
     process = _supervisor().spawn(argv, env, workdir)
     stream = f"{instance_id}/{service.unit}"

@@ -29,6 +29,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from streamkit_emulator.iam import hooks as iam_hooks
 from streamkit_emulator.esm import failure as esm_failure
 from streamkit_emulator.cloudwatch import metrics
 from streamkit_emulator.esm.settings import Settings
@@ -155,6 +156,9 @@ class Delivery:
             records=part.records,
             stream_arn=self.lane.stream_arn,
         )
+        if iam_hooks.esm_destination_denied(self.lane.account, self.lane.mapping.role(), self.lane.mapping.function_name(),
+                                            self.settings.destination):
+            return  # the role may not send there: Lambda drops the record (the denial is logged)
         esm_failure.send(self.lane.account, self.lane.mapping_uuid, self.settings.destination, record, event)
 
     def _iterator_age(self, records: list[Any]) -> None:

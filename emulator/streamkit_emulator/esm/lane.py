@@ -28,6 +28,7 @@ import time
 from typing import Any
 
 from streamkit_emulator.kinesis import models as kinesis
+from streamkit_emulator.iam import hooks as iam_hooks
 from streamkit_emulator.esm.delivery import Delivery
 from streamkit_emulator.esm.settings import Settings, event_size, iso_second, kinesis_event
 
@@ -82,6 +83,13 @@ class Lane(threading.Thread):
     def _step(self) -> None:
         """One batch, or one idle poll."""
         if not self.mapping.enabled():
+            self.pause(1.0)
+            return
+        problem = iam_hooks.esm_read_problem(self.mapping.account, self.mapping.role(), self.mapping.function_name(),
+                                             self.stream_arn, self.mapping.esm.event_source_arn)
+        if problem or (getattr(self.mapping.esm, "streamkit_last_processing_result", None) or "").startswith("PROBLEM"):
+            self.mapping.esm.streamkit_last_processing_result = problem or "OK"
+        if problem:
             self.pause(1.0)
             return
         settings = Settings.of(self.mapping.esm)

@@ -28,6 +28,8 @@ from typing import Any
 
 from moto.events.models import events_backends
 
+from streamkit_emulator.iam import enforce
+from streamkit_emulator.iam import hooks as iam_hooks
 from streamkit_emulator.awslambda import runtime as lambda_runtime
 from streamkit_emulator.cloudwatch import metrics
 from streamkit_emulator.events.expr import ExpressionError, next_fire
@@ -99,7 +101,11 @@ def _deliver(rule: Any, target: dict[str, Any], event: dict[str, Any]) -> bool:
             fn = lambda_backends[parts[4]][parts[3]].get_function(arn)
         except Exception:  # noqa: BLE001 - the function is gone
             return False
-        if not may_invoke(fn, rule.arn):
+        if enforce.enabled():
+            if iam_hooks.function_invocation_denied(parts[4], parts[3], fn.function_name, "events.amazonaws.com",
+                                                    rule.arn):
+                return False
+        elif not may_invoke(fn, rule.arn):
             log.warning("rule %s: %s has no permission for events.amazonaws.com to invoke it", rule.name, fn.function_name)
             return False
         result = lambda_runtime.invoke(parts[4], parts[3], arn, json.dumps(payload).encode(), "Event")

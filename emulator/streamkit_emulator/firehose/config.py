@@ -48,6 +48,8 @@ class DeliveryConfig:
     kms_key: str | None = None
     log_group: str | None = None
     log_stream: str | None = None
+    source_role: str = ""  # KinesisStreamSourceConfiguration.RoleARN: reads the stream
+    role: str = ""  # the destination's RoleARN: writes the bucket
 
 
 def parse(source: dict[str, Any], dest: dict[str, Any]) -> DeliveryConfig:
@@ -99,6 +101,8 @@ def parse(source: dict[str, Any], dest: dict[str, Any]) -> DeliveryConfig:
         kms_key=(enc.get("KMSEncryptionConfig") or {}).get("AWSKMSKeyARN"),
         log_group=logging.get("LogGroupName") if as_bool(logging.get("Enabled")) is True else None,
         log_stream=logging.get("LogStreamName") if as_bool(logging.get("Enabled")) is True else None,
+        source_role=str((source or {}).get("RoleARN") or ""),
+        role=str(dest.get("RoleARN") or ""),
     )
 
 

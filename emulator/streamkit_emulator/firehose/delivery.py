@@ -27,6 +27,7 @@ from moto.core.utils import utcnow
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
+from streamkit_emulator.iam import hooks as iam_hooks
 from streamkit_emulator.logs import cwlogs
 from streamkit_emulator.cloudwatch import metrics
 from streamkit_emulator.firehose.config import DeliveryConfig
@@ -80,6 +81,11 @@ class Delivery:
     def tick(self) -> bool:
         """One poll: read, process, buffer, flush what is due. True when a
         backlog remains (the loop then polls again at once)."""
+        denied = iam_hooks.firehose_read_denied(self.account_id, self.config.source_role, self.name,
+                                                self.config.stream_arn)
+        if denied:
+            self._log("Kinesis.AccessDenied", denied)
+            return False
         records, more = self.reader.read()
         if records:
             total = sum(len(r.data) for r in records)
@@ -149,6 +155,12 @@ class Delivery:
             return True
         key = object_key(prefix, self.name, self.version, datetime.now(cfg.zone), cfg.extension)
         payload = cfg.codec.compress(body, key.rsplit("/", 1)[-1].removesuffix(cfg.extension))
+        denied = iam_hooks.firehose_write_denied(self.account_id, self.region, self.config.role, self.name,
+                                                 cfg.bucket, key, cfg.kms_key)
+        if denied:
+            self._metric("DeliveryToS3.Success", 0)
+            self._log("S3.AccessDenied", denied)
+            return False
         try:
             self._put(key, payload)
         except Exception as e:  # noqa: BLE001 - any S3 failure is a failed delivery

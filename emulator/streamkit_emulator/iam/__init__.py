@@ -1,0 +1,1 @@
+"""IAM enforced: principals, policy evaluation, denials (see evaluator.py)."""

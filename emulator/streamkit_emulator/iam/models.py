@@ -1,0 +1,88 @@
+"""What IAM adds to moto for enforcement: `AWS::IAM::Role` with
+`ManagedPolicyArns` (moto's CloudFormation ignores them) and in-place updates
+of its policies and trust policy ("AWS::IAM::Role", CloudFormation User
+Guide: Policies, ManagedPolicyArns and AssumeRolePolicyDocument update
+without interruption); AttachRolePolicy / AttachUserPolicy of an AWS managed
+policy; and, when IAM is enforced, every request checked (`enforce`)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from streamkit_emulator.iam import enforce, managed
+
+
+def _attach(role: Any, arns: Any, account_id: str, region: str) -> None:
+    from moto.iam.exceptions import NotFoundException
+    from moto.iam.models import iam_backends
+
+    backend = iam_backends[account_id]["aws"]
+    wanted = [str(a) for a in (arns or [])]
+    for arn in list(role.managed_policies):
+        if arn not in wanted:
+            role.managed_policies[arn].detach_from(role)
+    for arn in wanted:
+        if arn in role.managed_policies:
+            continue
+        policy = backend.managed_policies.get(arn) or managed.policy(arn, account_id, region)
+        if policy is None:
+            raise NotFoundException(f"Policy {arn} does not exist or is not attachable.")
+        policy.attach_to(role)
+
+
+def _roles() -> None:
+    from moto.iam.models import Role, iam_backends
+
+    create = Role.create_from_cloudformation_json.__func__
+
+    def create_role(cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+                    region_name: str, **kwargs: Any) -> Any:
+        role = create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        _attach(role, cloudformation_json["Properties"].get("ManagedPolicyArns"), account_id, region_name)
+        enforce.changed()
+        return role
+
+    def update_role(cls: Any, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
+                    account_id: str, region_name: str) -> Any:
+        props = cloudformation_json["Properties"]
+        role = original_resource
+        if props.get("Description") is not None:
+            role.description = props["Description"]
+        trust = props.get("AssumeRolePolicyDocument")
+        if trust is not None:
+            role.assume_role_policy_document = trust if isinstance(trust, str) else json.dumps(trust)
+        role.policies.clear()
+        for policy in props.get("Policies", []) or []:
+            document = policy["PolicyDocument"]
+            role.put_policy(policy["PolicyName"], document if isinstance(document, str) else json.dumps(document))
+        _attach(role, props.get("ManagedPolicyArns"), account_id, region_name)
+        iam_backends[account_id]["aws"].roles[role.id] = role
+        enforce.changed()
+        return role
+
+    Role.create_from_cloudformation_json = classmethod(create_role)
+    Role.update_from_cloudformation_json = classmethod(update_role)
+
+
+def _attach_aws_managed() -> None:
+    from moto.iam.models import IAMBackend
+
+    for name in ("attach_role_policy", "attach_user_policy", "attach_group_policy"):
+        original = getattr(IAMBackend, name)
+
+        def attach(self: Any, policy_arn: str, *args: Any, _original: Any = original) -> None:
+            if policy_arn not in self.managed_policies:
+                managed.policy(policy_arn, self.account_id, "us-east-1")
+            _original(self, policy_arn, *args)
+            enforce.changed()
+
+        setattr(IAMBackend, name, attach)
+
+
+def install() -> None:
+    _roles()
+    _attach_aws_managed()
+    enforce.install()
+    from streamkit_emulator.iam import hooks
+
+    hooks.install()

@@ -1,0 +1,254 @@
+"""The resource ARN, resource-based policy and condition keys of a request moto
+serves, per service, as each service's "Actions, resources, and condition
+keys" page (Service Authorization Reference) defines them: Kinesis streams
+and consumers, S3 buckets and objects (moto passes their ARN), DynamoDB
+tables, Lambda functions (resource policy: the function's permissions),
+SQS queues and SNS topics (their policies), KMS keys (the key policy, which
+must itself allow), CloudWatch Logs groups and streams, Firehose delivery
+streams, IAM roles (`sts:AssumeRole`: the trust policy) and CloudWatch
+(`cloudwatch:namespace`). Other actions are checked against `*`.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+LAMBDA_PATH = re.compile(r"^/[^/]+/functions/(?P<name>[^/?]+)")
+ESM_PATH = re.compile(r"^/[^/]+/event-source-mappings/(?P<uuid>[^/?]+)")
+
+
+@dataclass
+class Target:
+    resources: list[str]
+    policy: Any = None  # resource-based policy document (dict or text) or None
+    owner: str = ""  # account owning the resource
+    required: bool = False  # the resource policy must allow (trust policies, key policies)
+    context: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _param(r: Any, name: str) -> str:
+    try:
+        value = r._get_param(name)
+    except Exception:  # noqa: BLE001 - moto raises on bodies it cannot parse
+        value = None
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value) if value not in (None, "") else ""
+
+
+def _arn_account(arn: str, default: str) -> str:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 and parts[4] else default
+
+
+def target(r: Any, service: str, action: str, region: str, account: str, s3_resource: str) -> Target:
+    fn = _TARGETS.get(service)
+    if fn is None:
+        return Target(["*"])
+    return fn(r, action, region, account, s3_resource)
+
+
+def _kinesis(r: Any, action: str, region: str, account: str, _: str) -> Target:
+    consumer = _param(r, "ConsumerARN")
+    if consumer and action in ("SubscribeToShard", "DescribeStreamConsumer", "DeregisterStreamConsumer"):
+        return Target([consumer])
+    arn = _param(r, "StreamARN") or _param(r, "ResourceARN")
+    if not arn:
+        name = _param(r, "StreamName")
+        if not name:
+            return Target(["*"])
+        arn = f"arn:aws:kinesis:{region}:{account}:stream/{name}"
+    return Target([arn], owner=_arn_account(arn, account), context={"kinesis:streamname": [arn.rsplit("/", 1)[-1]]})
+
+
+def _s3(r: Any, action: str, region: str, account: str, resource: str) -> Target:
+    from moto.s3.models import s3_backends
+
+    bucket_name = resource.split(":::", 1)[-1].split("/", 1)[0] if ":::" in resource else ""
+    context: dict[str, list[str]] = {}
+    prefix = (getattr(r, "querystring", {}) or {}).get("prefix")
+    if prefix:
+        context["s3:prefix"] = [prefix[0] if isinstance(prefix, list) else prefix]
+    if not bucket_name or bucket_name == "*":
+        return Target([resource or "*"], context=context)
+    try:
+        bucket = s3_backends[account]["aws"].buckets.get(bucket_name)
+        if bucket is None:  # another account's bucket (moto keeps buckets per account)
+            for acct in list(s3_backends.keys()):
+                bucket = s3_backends[acct]["aws"].buckets.get(bucket_name) or bucket
+    except Exception:  # noqa: BLE001
+        bucket = None
+    owner = getattr(bucket, "account_id", account) if bucket is not None else account
+    policy = bucket.policy if bucket is not None and bucket.policy else None
+    return Target([resource], policy=policy, owner=owner, context=context)
+
+
+def _dynamodb(r: Any, action: str, region: str, account: str, _: str) -> Target:
+    names: list[str] = []
+    name = _param(r, "TableName") or _param(r, "TableArn") or _param(r, "ResourceArn")
+    if name:
+        names.append(name)
+    try:
+        body = json.loads(r.body or b"{}")
+    except (ValueError, TypeError):
+        body = {}
+    names += list((body.get("RequestItems") or {}).keys())
+    for item in body.get("TransactItems") or []:
+        for op in item.values():
+            if isinstance(op, dict) and op.get("TableName"):
+                names.append(op["TableName"])
+    if not names:
+        return Target(["*"])
+    arns = [n if n.startswith("arn:") else f"arn:aws:dynamodb:{region}:{account}:table/{n}" for n in names]
+    return Target(sorted(set(arns)))
+
+
+def _lambda(r: Any, action: str, region: str, account: str, _: str) -> Target:
+    path = unquote(getattr(r, "path", "") or "")
+    m = LAMBDA_PATH.match(path)
+    if m:
+        name = m["name"]
+        if name.startswith("arn:"):
+            arn = name.split(":")
+            arn = ":".join(arn[:7])
+            owner = _arn_account(arn, account)
+            name = arn.split(":")[6]
+        else:
+            name = name.split(":")[0]
+            owner = account
+            arn = f"arn:aws:lambda:{region}:{owner}:function:{name}"
+        policy = None
+        try:
+            from moto.awslambda.models import lambda_backends
+
+            from streamkit_emulator.iam.hooks import lambda_policy
+
+            policy = lambda_policy(lambda_backends[owner][region].get_function(name))
+        except Exception:  # noqa: BLE001 - a missing function is moto's error to give
+            pass
+        return Target([arn], policy=policy, owner=owner)
+    m = ESM_PATH.match(path)
+    if m:
+        return Target([f"arn:aws:lambda:{region}:{account}:event-source-mapping:{m['uuid']}"])
+    return Target(["*"])
+
+
+def _queue_url_arn(url: str, region: str, account: str) -> tuple[str, str]:
+    parts = url.rstrip("/").split("/")
+    name, owner = parts[-1], parts[-2] if len(parts) >= 2 and parts[-2].isdigit() else account
+    return f"arn:aws:sqs:{region}:{owner}:{name}", owner
+
+
+def _sqs(r: Any, action: str, region: str, account: str, _: str) -> Target:
+    url = _param(r, "QueueUrl")
+    if not url:
+        name = _param(r, "QueueName")
+        return Target([f"arn:aws:sqs:{region}:{account}:{name}"] if name else ["*"])
+    arn, owner = _queue_url_arn(url, region, account)
+    policy = None
+    try:
+        from moto.sqs.models import sqs_backends
+
+        queue = sqs_backends[owner][region].queues.get(arn.rsplit(":", 1)[-1])
+        policy = queue.policy if queue is not None and queue.policy else None
+    except Exception:  # noqa: BLE001
+        pass
+    return Target([arn], policy=policy, owner=owner)
+
+
+def _sns(r: Any, action: str, region: str, account: str, _: str) -> Target:
+    arn = _param(r, "TopicArn") or _param(r, "TargetArn") or _param(r, "ResourceArn")
+    if not arn:
+        return Target(["*"])
+    policy = None
+    try:
+        from moto.sns.models import sns_backends
+
+        owner = _arn_account(arn, account)
+        topic = sns_backends[owner][arn.split(":")[3]].topics.get(arn)
+        policy = topic.policy if topic is not None else None
+    except Exception:  # noqa: BLE001
+        pass
+    return Target([arn], policy=policy, owner=_arn_account(arn, account))
+
+
+def _kms(r: Any, action: str, region: str, account: str, _: str) -> Target:
+    key_id = _param(r, "KeyId")
+    if not key_id:
+        return Target(["*"])
+    try:
+        from moto.kms.models import kms_backends
+
+        backend = kms_backends[_arn_account(key_id, account)][region]
+        key = backend.describe_key(key_id)
+    except Exception:  # noqa: BLE001 - KMS answers NotFoundException itself
+        return Target([key_id if key_id.startswith("arn:") else f"arn:aws:kms:{region}:{account}:key/{key_id}"])
+    return Target([key.arn], policy=key.policy, owner=key.account_id, required=True)
+
+
+def _logs(r: Any, action: str, region: str, account: str, _: str) -> Target:
+    group = _param(r, "logGroupName")
+    if not group:
+        arn = _param(r, "logGroupIdentifier") or _param(r, "resourceArn")
+        return Target([arn] if arn else ["*"])
+    stream = _param(r, "logStreamName")
+    base = f"arn:aws:logs:{region}:{account}:log-group:{group}"
+    if stream and action in ("PutLogEvents", "GetLogEvents"):
+        return Target([f"{base}:log-stream:{stream}"], context={"logs:loggroupname": [group]})
+    return Target([f"{base}:*" if action != "CreateLogStream" else f"{base}:log-stream:{stream}"],
+                  context={"logs:loggroupname": [group]})
+
+
+def _firehose(r: Any, action: str, region: str, account: str, _: str) -> Target:
+    name = _param(r, "DeliveryStreamName")
+    return Target([f"arn:aws:firehose:{region}:{account}:deliverystream/{name}"] if name else ["*"])
+
+
+def _cloudwatch(r: Any, action: str, region: str, account: str, _: str) -> Target:
+    namespace = _param(r, "Namespace")
+    if action == "PutMetricData":
+        return Target(["*"], context={"cloudwatch:namespace": [namespace]} if namespace else {})
+    name = _param(r, "AlarmName")
+    if name:
+        return Target([f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}"])
+    return Target(["*"])
+
+
+def _sts(r: Any, action: str, region: str, account: str, _: str) -> Target:
+    if action not in ("AssumeRole", "TagSession"):
+        return Target(["*"])
+    arn = _param(r, "RoleArn")
+    from streamkit_emulator.iam import principals
+
+    role = principals.role(account, arn)
+    context: dict[str, list[str]] = {}
+    external = _param(r, "ExternalId")
+    if external:
+        context["sts:externalid"] = [external]
+    session = _param(r, "RoleSessionName")
+    if session:
+        context["sts:rolesessionname"] = [session]
+    if role is None:
+        return Target([arn], policy={"Statement": []}, owner=_arn_account(arn, account), required=True,
+                      context=context)
+    return Target([arn], policy=role.assume_role_policy_document, owner=role.account_id, required=True,
+                  context=context)
+
+
+def _iam(r: Any, action: str, region: str, account: str, _: str) -> Target:
+    for key, kind in (("RoleName", "role"), ("UserName", "user"), ("GroupName", "group")):
+        name = _param(r, key)
+        if name:
+            return Target([f"arn:aws:iam::{account}:{kind}/{name}"])
+    arn = _param(r, "PolicyArn")
+    return Target([arn] if arn else ["*"])
+
+
+_TARGETS = {
+    "kinesis": _kinesis, "s3": _s3, "dynamodb": _dynamodb, "lambda": _lambda, "sqs": _sqs, "sns": _sns,
+    "kms": _kms, "logs": _logs, "firehose": _firehose, "cloudwatch": _cloudwatch, "monitoring": _cloudwatch,
+    "sts": _sts, "iam": _iam,
+}
