@@ -83,6 +83,7 @@ def install() -> None:
     _roles()
     _attach_aws_managed()
     enforce.install()
-    from streamkit_emulator.iam import hooks
+    from streamkit_emulator.iam import hooks, simulate
 
     hooks.install()
+    simulate.install()
