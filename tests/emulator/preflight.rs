@@ -32,6 +32,10 @@ async fn user(iam: &Iam, name: &str, policy: Value) -> (String, String) {
     )
 }
 
+fn administrator() -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+}
+
 fn as_user(cmd: &mut assert_cmd::Command, keys: &(String, String)) {
     cmd.env("AWS_ACCESS_KEY_ID", &keys.0)
         .env("AWS_SECRET_ACCESS_KEY", &keys.1)
@@ -155,14 +159,11 @@ async fn a_service_role_lacking_an_action_is_named_and_bad_role_arns_are_refused
         .send()
         .await
         .unwrap();
+    let admin = user(&iam, "admin", administrator()).await;
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, err) = run(streamkit(&emu, dir.path()).args([
-        "preflight",
-        "--pattern",
-        "3",
-        "--role-arn",
-        &role_arn,
-    ]));
+    let mut cmd = streamkit(&emu, dir.path());
+    as_user(&mut cmd, &admin);
+    let (code, out, err) = run(cmd.args(["preflight", "--pattern", "3", "--role-arn", &role_arn]));
     assert_eq!(code, 2, "{out}{err}");
     let denied: Vec<&str> = err
         .lines()
@@ -191,7 +192,9 @@ async fn a_service_role_lacking_an_action_is_named_and_bad_role_arns_are_refused
         "{err}"
     );
     // A role that does not exist: one line, exit 2.
-    let (code, out, err) = run(streamkit(&emu, dir.path()).args([
+    let mut cmd = streamkit(&emu, dir.path());
+    as_user(&mut cmd, &admin);
+    let (code, out, err) = run(cmd.args([
         "preflight",
         "--pattern",
         "3",
@@ -206,10 +209,13 @@ async fn a_service_role_lacking_an_action_is_named_and_bad_role_arns_are_refused
 #[tokio::test(flavor = "multi_thread")]
 async fn an_allowed_deploy_says_so_and_a_code_update_simulates_only_the_function() {
     let emu = Emulator::start();
+    let iam = Iam::new(&emu.sdk_config("us-east-1").await);
+    let admin = user(&iam, "admin", administrator()).await;
     let dir = tempfile::tempdir().unwrap();
     fake_dist(dir.path(), "preflight-assets");
-    let (code, out, err) =
-        run(streamkit(&emu, dir.path()).args(["deploy", "--pattern", "1", "--yes"]));
+    let mut cmd = streamkit(&emu, dir.path());
+    as_user(&mut cmd, &admin);
+    let (code, out, err) = run(cmd.args(["deploy", "--pattern", "1", "--yes"]));
     assert_eq!(code, 0, "{out}{err}");
     let line = err
         .lines()
@@ -231,8 +237,9 @@ async fn an_allowed_deploy_says_so_and_a_code_update_simulates_only_the_function
         regional.join("consumer-fedcba9876543210.zip"),
     )
     .unwrap();
-    let (code, out, err) =
-        run(streamkit(&emu, dir.path()).args(["preflight", "--pattern", "1", "--output", "json"]));
+    let mut cmd = streamkit(&emu, dir.path());
+    as_user(&mut cmd, &admin);
+    let (code, out, err) = run(cmd.args(["preflight", "--pattern", "1", "--output", "json"]));
     assert_eq!(code, 0, "{out}{err}");
     let lines = ndjson(&out);
     let report = lines.iter().find(|l| l["event"] == "preflight").unwrap();
@@ -240,5 +247,38 @@ async fn an_allowed_deploy_says_so_and_a_code_update_simulates_only_the_function
     assert_eq!(
         report["resources"], 1,
         "only the consumer function: {report}"
+    );
+}
+
+/// The account root (the emulator's default keys) cannot be simulated: one
+/// warning, and the deploy goes on; so does a user without
+/// iam:SimulatePrincipalPolicy.
+#[tokio::test(flavor = "multi_thread")]
+async fn callers_iam_cannot_simulate_get_a_warning_and_the_deploy_goes_on() {
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(streamkit(&emu, dir.path()).args(["preflight", "--pattern", "3"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        format!("{out}{err}")
+            .contains("the IAM preflight could not run: the caller is the account's root user"),
+        "{out}{err}"
+    );
+    let iam = Iam::new(&emu.sdk_config("us-east-1").await);
+    let keys = user(
+        &iam,
+        "no-simulation",
+        json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "NotAction": "iam:Simulate*", "Resource": "*"}
+        ]}),
+    )
+    .await;
+    let mut cmd = streamkit(&emu, dir.path());
+    as_user(&mut cmd, &keys);
+    let (code, out, err) = run(cmd.args(["deploy", "--pattern", "3", "--yes"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("could not run: iam:SimulatePrincipalPolicy was denied"),
+        "{err}"
     );
 }

@@ -164,6 +164,33 @@ def simulate_custom_policy(self: IamResponse) -> ActionResult:
     return _results(self, principal, named, policies)
 
 
+def _caller_identity() -> None:
+    """`sts:GetCallerIdentity` names the principal the enforcement sees (STS
+    API Reference, GetCallerIdentity): the static test keys are the account
+    root (`arn:aws:iam::ACCOUNT:root`, UserId the account), an IAM user's keys
+    the user, a session's keys its assumed-role ARN (moto answered
+    `user/moto` for keys that are not 20 upper-case characters)."""
+    from moto.sts.responses import TokenResponse
+
+    from streamkit_emulator.iam import enforce
+
+    original = TokenResponse.get_caller_identity
+
+    def get_caller_identity(self: Any) -> ActionResult:
+        creds = enforce._credentials(self.headers, self.querystring)
+        if creds is None:
+            return original(self)
+        try:
+            p = principals.resolve(creds[0].split("/", 1)[0], creds[1])
+        except principals.InvalidToken:
+            return original(self)
+        user_id = p.user_id or p.account_id
+        return ActionResult({"UserId": user_id, "Account": p.account_id, "Arn": p.arn})
+
+    TokenResponse.get_caller_identity = get_caller_identity
+
+
 def install() -> None:
+    _caller_identity()
     IamResponse.simulate_principal_policy = simulate_principal_policy
     IamResponse.simulate_custom_policy = simulate_custom_policy
