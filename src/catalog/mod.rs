@@ -15,10 +15,12 @@ use crate::error::{Error, Result};
 
 mod cost;
 mod deployment;
+mod iam;
 mod id;
 
 pub use cost::{ApiLoad, CostProfile, JoinsLoad, Reference, Replication};
 pub use deployment::{Deployment, NetworkValue, RegionPair};
+pub use iam::UnusedGrant;
 pub use id::PatternId;
 
 static PATTERNS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/patterns");
@@ -56,6 +58,10 @@ pub struct Manifest {
     /// What the cost model needs beyond the template.
     #[serde(default)]
     pub cost: CostProfile,
+    /// Role grants the live pipeline does not use, kept with a reason
+    /// (checked by the least-privilege test).
+    #[serde(default)]
+    pub least_privilege: Vec<UnusedGrant>,
     /// Manifest file this was loaded from (filled by the loader).
     #[serde(skip_deserializing)]
     pub file: String,

@@ -17,6 +17,7 @@ pub mod common;
 pub use common::Clients;
 
 mod http;
+pub mod least_privilege;
 mod streams;
 
 pub use http::{http, signed_post};
