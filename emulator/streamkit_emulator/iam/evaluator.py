@@ -207,8 +207,9 @@ def resource_matches(patterns: Any, resource: str, context: dict[str, list[str]]
 def _principal_values(element: Any) -> list[tuple[str, str]]:
     if element == "*":
         return [("AWS", "*")]
-    if isinstance(element, str) and re.fullmatch(r"\d{12}", element):
-        return [("AWS", element)]  # a Lambda permission's account principal
+    if isinstance(element, str) and (re.fullmatch(r"\d{12}", element) or element.startswith(("arn:aws:iam::",
+                                                                                               "arn:aws:sts::"))):
+        return [("AWS", element)]  # a Lambda permission's account or IAM principal (AddPermission)
     if not isinstance(element, dict):
         raise Unsupported(f"Principal {element!r}")
     out = []
