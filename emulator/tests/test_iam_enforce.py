@@ -253,3 +253,28 @@ def test_a_request_without_tls_to_a_tls_only_bucket_is_denied():
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_strict_mode_refuses_a_policy_the_evaluator_cannot_evaluate(aws):
+    iam = aws("iam")
+    iam.create_user(UserName="strict-u")
+    with pytest.raises(ClientError) as refused:
+        iam.put_user_policy(UserName="strict-u", PolicyName="p", PolicyDocument=doc(
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+             "Condition": {"DateGreaterThan": {"aws:TokenIssueTime": "2020-01-01T00:00:00Z"}}}))
+    assert refused.value.response["Error"]["Code"] == "MalformedPolicyDocument"
+    assert "condition key aws:TokenIssueTime" in refused.value.response["Error"]["Message"]
+    assert iam.list_user_policies(UserName="strict-u")["PolicyNames"] == []
+    # Through CloudFormation: the role fails, the stack rolls back, nothing is left.
+    template = {"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {
+        "RoleName": "strict-role",
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "Policies": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringSometimes": {"aws:SourceIp": "x"}}}]}}]}}}}
+    cfn = aws("cloudformation")
+    cfn.create_stack(StackName="strict-iam", TemplateBody=json.dumps(template))
+    stack = cfn.describe_stacks(StackName="strict-iam")["Stacks"][0]
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert "condition operator StringSometimes" in stack["StackStatusReason"]
+    assert "strict-role" not in [r["RoleName"] for r in iam.list_roles()["Roles"]]

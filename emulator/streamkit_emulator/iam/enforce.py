@@ -39,6 +39,7 @@ POLICY_CHANGES = ("Polic", "Permission", "Attributes", "Role", "User", "Group", 
                   "Grant", "Bucket")
 
 _enabled = False
+_strict = False
 _lock = threading.Lock()
 _denials: deque[dict[str, Any]] = deque(maxlen=10_000)
 _count = 0
@@ -48,13 +49,18 @@ _local = threading.local()
 _allowed: set[tuple[str, str, str]] = set()
 
 
-def enable(on: bool = True) -> None:
-    global _enabled
-    _enabled = on
+def enable(on: bool = True, strict: bool = False) -> None:
+    global _enabled, _strict
+    _enabled, _strict = on, strict
 
 
 def enabled() -> bool:
     return _enabled
+
+
+def strict() -> bool:
+    """IAM enforced in strict mode: a policy the evaluator cannot evaluate is refused when it is stored."""
+    return _enabled and _strict
 
 
 def changed() -> None:
