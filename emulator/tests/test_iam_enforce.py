@@ -278,3 +278,34 @@ def test_strict_mode_refuses_a_policy_the_evaluator_cannot_evaluate(aws):
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
     assert "condition operator StringSometimes" in stack["StackStatusReason"]
     assert "strict-role" not in [r["RoleName"] for r in iam.list_roles()["Roles"]]
+
+
+def test_the_policy_simulator_answers_with_the_same_evaluator(aws):
+    iam = aws("iam")
+    policy = doc({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/data/*"},
+                 {"Effect": "Deny", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/data/secret/*"},
+                 {"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
+                  "Condition": {"StringEquals": {"cloudwatch:namespace": "Streamkit/Processor"}}})
+    got = iam.simulate_custom_policy(
+        PolicyInputList=[policy], ActionNames=["s3:PutObject"],
+        ResourceArns=["arn:aws:s3:::b/data/k", "arn:aws:s3:::b/data/secret/k", "arn:aws:s3:::b/late/k"])
+    assert [(r["EvalResourceName"], r["EvalDecision"]) for r in got["EvaluationResults"]] == [
+        ("arn:aws:s3:::b/data/k", "allowed"), ("arn:aws:s3:::b/data/secret/k", "explicitDeny"),
+        ("arn:aws:s3:::b/late/k", "implicitDeny")]
+    assert got["EvaluationResults"][0]["MatchedStatements"][0]["SourcePolicyId"] == "PolicyInputList.1"
+    metrics = iam.simulate_custom_policy(PolicyInputList=[policy], ActionNames=["cloudwatch:PutMetricData"])
+    assert metrics["EvaluationResults"][0]["EvalDecision"] == "implicitDeny"
+    assert metrics["EvaluationResults"][0]["MissingContextValues"] == ["cloudwatch:namespace"]
+    with_ns = iam.simulate_custom_policy(PolicyInputList=[policy], ActionNames=["cloudwatch:PutMetricData"],
+                                         ContextEntries=[{"ContextKeyName": "cloudwatch:namespace",
+                                                          "ContextKeyValues": ["Streamkit/Processor"],
+                                                          "ContextKeyType": "string"}])
+    assert with_ns["EvaluationResults"][0]["EvalDecision"] == "allowed"
+    name = f"sim-{uuid.uuid4().hex[:6]}"
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=doc(
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+    iam.attach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaKinesisExecutionRole")
+    got = iam.simulate_principal_policy(PolicySourceArn=arn, ActionNames=["kinesis:GetRecords", "kinesis:PutRecord"],
+                                        ResourceArns=[f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/s"])
+    assert [r["EvalDecision"] for r in got["EvaluationResults"]] == ["allowed", "implicitDeny"]
+    assert got["EvaluationResults"][0]["MatchedStatements"][0]["SourcePolicyId"] == "AWSLambdaKinesisExecutionRole"

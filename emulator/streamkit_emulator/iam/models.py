@@ -128,6 +128,7 @@ def install() -> None:
     _attach_aws_managed()
     _validated_documents()
     enforce.install()
-    from streamkit_emulator.iam import hooks
+    from streamkit_emulator.iam import hooks, simulate
 
     hooks.install()
+    simulate.install()
