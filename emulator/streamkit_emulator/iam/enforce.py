@@ -162,7 +162,7 @@ def _required(principal: Principal, action: str, resource: str, context: dict[st
               target: resources.Target) -> Decision:
     """Trust and key policies must themselves allow ("Trust policies",
     "Key policies in AWS KMS"): an identity-based allow is not enough."""
-    _, allow, _ = evaluator._effects([target.policy], action, resource, context, principal)
+    _, allow, _ = evaluator.effects([target.policy], action, resource, context, principal)
     if allow:
         return Decision(True, "")
     return Decision(False, f"no resource-based policy allows the {action} action")

@@ -82,15 +82,15 @@ def _source(account_id: str, arn: str) -> tuple[Principal, list[tuple[str, Any]]
         if role is None:
             raise NoSuchEntity(f"The role with name {name} cannot be found.")
         docs = [(pname, doc) for pname, doc in role.policies.items()]
-        docs += [(p.name, principals._managed_document(p)) for p in role.managed_policies.values()]
+        docs += [(p.name, principals.managed_document(p)) for p in role.managed_policies.values()]
         who = Principal("assumed-role", f"arn:aws:sts::{role.account_id}:assumed-role/{name}/simulation",
                         role.account_id, name=name, role_arn=arn)
-        boundary = principals._policy_by_arn(account_id, role.permissions_boundary_arn) \
+        boundary = principals.policy_by_arn(account_id, role.permissions_boundary_arn) \
             if role.permissions_boundary_arn else None
         return who, docs, boundary
     if kind == "user":
         who = Principal("user", arn, arn.split(":")[4], name=name)
-        if principals._backend(who.account_id).users.get(name) is None:
+        if principals.backend_of(who.account_id).users.get(name) is None:
             raise NoSuchEntity(f"The user with name {name} cannot be found.")
         found = principals.policies(who)
         return who, [(f"policy{i + 1}", d) for i, d in enumerate(found.identity)], found.boundary
