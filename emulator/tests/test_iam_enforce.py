@@ -309,3 +309,13 @@ def test_the_policy_simulator_answers_with_the_same_evaluator(aws):
                                         ResourceArns=[f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/s"])
     assert [r["EvalDecision"] for r in got["EvaluationResults"]] == ["allowed", "implicitDeny"]
     assert got["EvaluationResults"][0]["MatchedStatements"][0]["SourcePolicyId"] == "AWSLambdaKinesisExecutionRole"
+
+
+def test_every_allowed_principal_action_and_resource_is_listed(aws, endpoint):
+    stream = new_stream(aws)
+    client, arn, _ = user(aws, endpoint, {"Effect": "Allow", "Action": "kinesis:DescribeStreamSummary",
+                                          "Resource": stream})
+    client("kinesis").describe_stream_summary(StreamARN=stream)
+    with urllib.request.urlopen(endpoint + "/_streamkit/iam/allowed") as r:
+        allowed = json.load(r)["allowed"]
+    assert {"principal": arn, "action": "kinesis:DescribeStreamSummary", "resource": stream} in allowed

@@ -10,7 +10,9 @@ and API Gateway 403), S3 `AccessDenied` (403, XML), query protocols
 `AccessDenied` (403, XML), EC2 `UnauthorizedOperation`; the message is
 `User: ARN is not authorized to perform: ACTION on resource: RES because ...`.
 Every denial is logged on stderr, counted and listed at
-`GET /_streamkit/iam/denials` (JSON: `count`, `denials`).
+`GET /_streamkit/iam/denials` (JSON: `count`, `denials`); every allowed
+(principal, action, resource) is listed at `GET /_streamkit/iam/allowed`
+(for least-privilege checks).
 
 Off unless `enable()` ran (`--iam on`, the default of `python -m
 streamkit_emulator`). Decisions are cached per (principal, action,
@@ -32,6 +34,7 @@ from streamkit_emulator.iam import evaluator, principals, resources
 from streamkit_emulator.iam.evaluator import Decision, Policies, Principal, Unsupported
 
 DENIALS_PATH = "/_streamkit/iam/denials"
+ALLOWED_PATH = "/_streamkit/iam/allowed"
 SIGNING_TO_IAM = {"monitoring": "cloudwatch", "kinesisanalytics": "kinesisanalytics", "email": "ses"}
 JSON_403 = {"lambda", "apigateway"}
 # Requests whose success may change a policy: decisions cached before them are dropped.
@@ -323,8 +326,10 @@ def install_endpoint() -> None:
     following: Callable[..., Any] = werkzeug_app.DomainDispatcherApplication.__call__
 
     def __call__(self: Any, environ: dict[str, Any], start_response: Callable) -> Any:
-        if environ.get("PATH_INFO") == DENIALS_PATH:
-            body = json.dumps(denials()).encode()
+        if environ.get("PATH_INFO") in (DENIALS_PATH, ALLOWED_PATH):
+            found = denials() if environ["PATH_INFO"] == DENIALS_PATH else {
+                "allowed": [{"principal": p, "action": a, "resource": r} for p, a, r in allowed()]}
+            body = json.dumps(found).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
         previous = getattr(_local, "environ", None)
