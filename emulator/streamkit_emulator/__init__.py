@@ -85,5 +85,5 @@ def install(strict: bool = False, iam: bool = False) -> None:
     iam_enforce.install_endpoint()  # outermost: in front of the router
     # Last: it wraps the intrinsic resolution the modules above installed.
     strictness.install(strict)
-    iam_enforce.enable(iam)
+    iam_enforce.enable(iam, strict)
     _installed = True

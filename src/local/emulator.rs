@@ -25,13 +25,14 @@ pub struct Emulator {
 }
 
 impl Emulator {
-    /// Starts `python emulator/server.py --host 127.0.0.1 --port N --strict`
+    /// Starts `python emulator/server.py --host 127.0.0.1 --port N --strict --iam on|off`
     /// from `workspace` and waits until it answers (or exits, or
     /// [`STARTUP`] passes, or `interrupted` says so).
     pub fn start(
         python: &Path,
         workspace: &Path,
         port: u16,
+        iam: bool,
         log: &Path,
         interrupted: &dyn Fn() -> bool,
     ) -> Result<Emulator> {
@@ -46,6 +47,7 @@ impl Emulator {
         let child = Command::new(python)
             .arg(workspace.join("emulator").join("server.py"))
             .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--strict"])
+            .args(["--iam", if iam { "on" } else { "off" }])
             .current_dir(workspace)
             .stdin(Stdio::null())
             .stdout(file)

@@ -4,6 +4,7 @@
 //! command reads back from the deployed stack (`stack`, `summary`, `outputs`).
 //! The commands themselves are in `commands::local`.
 
+pub mod denials;
 pub mod emulator;
 pub mod outputs;
 pub mod process;

@@ -24,6 +24,8 @@ pub struct Summary {
     pub buckets: Vec<Count>,
     /// Names of the stack's alarms in ALARM.
     pub alarms: Vec<String>,
+    /// Requests and service actions the emulator denied (IAM enforced), from its log.
+    pub denials: Option<u64>,
     /// Left out of the text line's names (`<stack>-`).
     #[serde(skip)]
     pub prefix: String,
@@ -149,6 +151,7 @@ pub async fn read(
         functions,
         buckets,
         alarms,
+        denials: None,
         prefix: format!("{stack}-"),
     })
 }
@@ -272,6 +275,10 @@ impl fmt::Display for Summary {
             f,
             "{:>4}s | records in: {streams} | lambda: {functions} | objects: {buckets} | in ALARM: {alarms}",
             self.seconds
-        )
+        )?;
+        match self.denials {
+            Some(n) => write!(f, " | IAM denied: {n}"),
+            None => Ok(()),
+        }
     }
 }

@@ -55,6 +55,8 @@ impl Emulator {
         let mut cmd = Command::new(&python);
         cmd.arg(server_script())
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            // IAM enforced, as on AWS (`local up` does the same; `--iam off` opts out).
+            .args(["--iam", "on"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(if std::env::var_os("STREAMKIT_EMULATOR_LOG").is_some() {

@@ -20,7 +20,7 @@ use crate::support::{
 const RECORDS: u64 = 600;
 
 /// Per-ticker record counts of everything on the stream.
-async fn ticks_on_stream(c: &Clients, stream: &str) -> BTreeMap<String, u64> {
+pub(crate) async fn ticks_on_stream(c: &Clients, stream: &str) -> BTreeMap<String, u64> {
     let mut poller = ShardPoller::open(&c.kinesis, stream, &StartPosition::default())
         .await
         .expect("open poller");
@@ -40,7 +40,7 @@ async fn ticks_on_stream(c: &Clients, stream: &str) -> BTreeMap<String, u64> {
 }
 
 /// Per-ticker sums of `count` over every Parquet object under `data/`.
-async fn counts_in_parquet(c: &Clients, bucket: &str) -> BTreeMap<String, u64> {
+pub(crate) async fn counts_in_parquet(c: &Clients, bucket: &str) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();
     let listed =
         c.s3.list_objects_v2()
@@ -152,7 +152,7 @@ const WINDOW_SECONDS: u64 = 10;
 /// A minute of event time, 30 ticks a second over five tickers, starting two
 /// minutes ago; one tick in twenty is sent up to 3 s out of order (within the
 /// allowed lateness of 5 s). JSON lines, send order.
-fn minute_of_ticks(start_ms: i64) -> String {
+pub(crate) fn minute_of_ticks(start_ms: i64) -> String {
     let tickers = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"];
     let mut seed: u64 = 0x5eed;
     let mut next = move || {

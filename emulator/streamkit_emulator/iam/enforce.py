@@ -11,8 +11,8 @@ and API Gateway 403), S3 `AccessDenied` (403, XML), query protocols
 `User: ARN is not authorized to perform: ACTION on resource: RES because ...`.
 Every denial is logged on stderr, counted and listed at
 `GET /_streamkit/iam/denials` (JSON: `count`, `denials`); every allowed
-(principal, action, resource) at `GET /_streamkit/iam/allowed` (JSON:
-`allowed`: [[principal, action, resource], ...]).
+(principal, action, resource) is listed at `GET /_streamkit/iam/allowed`
+(for least-privilege checks).
 
 Off unless `enable()` ran (`--iam on`, the default of `python -m
 streamkit_emulator`). Decisions are cached per (principal, action,
@@ -34,8 +34,6 @@ from streamkit_emulator.iam import evaluator, principals, resources
 from streamkit_emulator.iam.evaluator import Decision, Policies, Principal, Unsupported
 
 DENIALS_PATH = "/_streamkit/iam/denials"
-# Every allowed (principal, action, resource), for the least-privilege check
-# (tests/live/support/least_privilege.rs).
 ALLOWED_PATH = "/_streamkit/iam/allowed"
 SIGNING_TO_IAM = {"monitoring": "cloudwatch", "kinesisanalytics": "kinesisanalytics", "email": "ses"}
 JSON_403 = {"lambda", "apigateway"}
@@ -44,6 +42,7 @@ POLICY_CHANGES = ("Polic", "Permission", "Attributes", "Role", "User", "Group", 
                   "Grant", "Bucket")
 
 _enabled = False
+_strict = False
 _lock = threading.Lock()
 _denials: deque[dict[str, Any]] = deque(maxlen=10_000)
 _count = 0
@@ -53,13 +52,18 @@ _local = threading.local()
 _allowed: set[tuple[str, str, str]] = set()
 
 
-def enable(on: bool = True) -> None:
-    global _enabled
-    _enabled = on
+def enable(on: bool = True, strict: bool = False) -> None:
+    global _enabled, _strict
+    _enabled, _strict = on, strict
 
 
 def enabled() -> bool:
     return _enabled
+
+
+def strict() -> bool:
+    """IAM enforced in strict mode: a policy the evaluator cannot evaluate is refused when it is stored."""
+    return _enabled and _strict
 
 
 def changed() -> None:
@@ -161,7 +165,7 @@ def _required(principal: Principal, action: str, resource: str, context: dict[st
               target: resources.Target) -> Decision:
     """Trust and key policies must themselves allow ("Trust policies",
     "Key policies in AWS KMS"): an identity-based allow is not enough."""
-    _, allow, _ = evaluator._effects([target.policy], action, resource, context, principal)
+    _, allow, _ = evaluator.effects([target.policy], action, resource, context, principal)
     if allow:
         return Decision(True, "")
     return Decision(False, f"no resource-based policy allows the {action} action")
@@ -334,8 +338,9 @@ def install_endpoint() -> None:
 
     def __call__(self: Any, environ: dict[str, Any], start_response: Callable) -> Any:
         if environ.get("PATH_INFO") in (DENIALS_PATH, ALLOWED_PATH):
-            answer = denials() if environ["PATH_INFO"] == DENIALS_PATH else {"allowed": allowed()}
-            body = json.dumps(answer).encode()
+            found = denials() if environ["PATH_INFO"] == DENIALS_PATH else {
+                "allowed": [{"principal": p, "action": a, "resource": r} for p, a, r in allowed()]}
+            body = json.dumps(found).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
         previous = getattr(_local, "environ", None)

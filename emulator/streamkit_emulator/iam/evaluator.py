@@ -22,7 +22,6 @@ never silently read as allowing.
 from __future__ import annotations
 
 import base64
-import fnmatch
 import ipaddress
 import json
 import re
@@ -207,8 +206,9 @@ def resource_matches(patterns: Any, resource: str, context: dict[str, list[str]]
 def _principal_values(element: Any) -> list[tuple[str, str]]:
     if element == "*":
         return [("AWS", "*")]
-    if isinstance(element, str) and re.fullmatch(r"\d{12}", element):
-        return [("AWS", element)]  # a Lambda permission's account principal
+    if isinstance(element, str) and (re.fullmatch(r"\d{12}", element) or element.startswith(("arn:aws:iam::",
+                                                                                               "arn:aws:sts::"))):
+        return [("AWS", element)]  # a Lambda permission's account or IAM principal (AddPermission)
     if not isinstance(element, dict):
         raise Unsupported(f"Principal {element!r}")
     out = []
@@ -378,7 +378,7 @@ def statement_applies(s: dict[str, Any], action: str, resource: str, context: di
     return True
 
 
-def _effects(policies: Iterable[Any], action: str, resource: str, context: dict[str, list[str]],
+def effects(policies: Iterable[Any], action: str, resource: str, context: dict[str, list[str]],
              principal: Principal | None = None) -> tuple[bool, bool, list[dict[str, Any]]]:
     deny = allow = False
     allowing: list[dict[str, Any]] = []
@@ -398,19 +398,19 @@ def evaluate(principal: Principal, action: str, resource: str, context: dict[str
     """The decision for one request ("Policy evaluation logic", "Cross-account
     policy evaluation logic"). The account root (the emulator's test keys) is
     allowed everything its own account's resource policies do not deny."""
-    identity_deny, identity_allow, _ = _effects(policies.identity, action, resource, context)
+    identity_deny, identity_allow, _ = effects(policies.identity, action, resource, context)
     resource_deny = resource_allow = False
     allowing: list[dict[str, Any]] = []
     if policies.resource is not None:
-        resource_deny, resource_allow, allowing = _effects([policies.resource], action, resource, context,
+        resource_deny, resource_allow, allowing = effects([policies.resource], action, resource, context,
                                                            principal)
     if identity_deny:
-        return Decision(False, f"with an explicit deny in an identity-based policy")
+        return Decision(False, "with an explicit deny in an identity-based policy")
     if resource_deny:
-        return Decision(False, f"with an explicit deny in a resource-based policy")
+        return Decision(False, "with an explicit deny in a resource-based policy")
     for kind, limit in (("permissions boundary", policies.boundary), ("session policy", policies.session)):
         if limit is not None and principal.kind not in ("root", "service"):
-            deny, allow, _ = _effects([limit], action, resource, context)
+            deny, allow, _ = effects([limit], action, resource, context)
             if deny:
                 return Decision(False, f"with an explicit deny in a {kind}")
             if not allow:

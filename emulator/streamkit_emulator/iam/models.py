@@ -9,7 +9,47 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from streamkit_emulator.iam import enforce, managed
+from streamkit_emulator.iam import enforce, evaluator, managed
+
+
+POLICY_ARGUMENTS = (("put_role_policy", "policy_json"), ("put_user_policy", "policy_json"),
+                    ("put_group_policy", "policy_json"), ("create_policy", "policy_document"),
+                    ("create_policy_version", "policy_document"), ("create_role", "assume_role_policy_document"),
+                    ("update_assume_role_policy", "policy_document"))
+
+
+def check(document: Any, where: str = "") -> None:
+    """Strict mode: a policy the evaluator cannot evaluate is refused when stored
+    (IAM's MalformedPolicyDocument, naming the element), never enforced as allowing."""
+    if not enforce.strict() or document in (None, ""):
+        return
+    from moto.iam.exceptions import MalformedPolicyDocument
+
+    try:
+        evaluator.validate(document)
+    except evaluator.Unsupported as e:
+        raise MalformedPolicyDocument(f"the streamkit emulator cannot evaluate {where or 'this policy'}: {e} "
+                                      f"(emulator/README.md, IAM enforced)") from None
+
+
+def _validated_documents() -> None:
+    import inspect
+
+    from moto.iam.models import IAMBackend
+
+    for name, parameter in POLICY_ARGUMENTS:
+        original = getattr(IAMBackend, name)
+        signature = inspect.signature(original)
+
+        def wrapper(self: Any, *args: Any, _original: Any = original, _signature: Any = signature,
+                    _parameter: str = parameter, **kwargs: Any) -> Any:
+            bound = _signature.bind(self, *args, **kwargs)
+            check(bound.arguments.get(_parameter))
+            result = _original(self, *args, **kwargs)
+            enforce.changed()
+            return result
+
+        setattr(IAMBackend, name, wrapper)
 
 
 def _attach(role: Any, arns: Any, account_id: str, region: str) -> None:
@@ -37,6 +77,8 @@ def _roles() -> None:
 
     def create_role(cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
                     region_name: str, **kwargs: Any) -> Any:
+        for policy in cloudformation_json["Properties"].get("Policies", []) or []:
+            check(policy.get("PolicyDocument"), f"policy {policy.get('PolicyName')} of role {resource_name}")
         role = create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
         _attach(role, cloudformation_json["Properties"].get("ManagedPolicyArns"), account_id, region_name)
         enforce.changed()
@@ -51,6 +93,8 @@ def _roles() -> None:
         trust = props.get("AssumeRolePolicyDocument")
         if trust is not None:
             role.assume_role_policy_document = trust if isinstance(trust, str) else json.dumps(trust)
+        for policy in props.get("Policies", []) or []:
+            check(policy.get("PolicyDocument"), f"policy {policy.get('PolicyName')} of role {role.name}")
         role.policies.clear()
         for policy in props.get("Policies", []) or []:
             document = policy["PolicyDocument"]
@@ -82,6 +126,7 @@ def _attach_aws_managed() -> None:
 def install() -> None:
     _roles()
     _attach_aws_managed()
+    _validated_documents()
     enforce.install()
     from streamkit_emulator.iam import hooks, simulate
 

@@ -62,12 +62,12 @@ def resolve(access_key: str, token: str | None) -> Principal:
     raise InvalidToken(access_key)
 
 
-def _managed_document(policy: Any) -> Any:
+def managed_document(policy: Any) -> Any:
     version = next((v for v in policy.versions if v.is_default), None)
     return version.document if version is not None else policy.document
 
 
-def _backend(account_id: str) -> Any:
+def backend_of(account_id: str) -> Any:
     from moto.iam.models import iam_backends
 
     return iam_backends[account_id]["aws"]
@@ -75,7 +75,7 @@ def _backend(account_id: str) -> Any:
 
 def role(account_id: str, role_arn: str) -> Any:
     """The role of `role_arn` (moto's), or None."""
-    backend = _backend(role_arn.split(":")[4] if role_arn.count(":") >= 5 else account_id)
+    backend = backend_of(role_arn.split(":")[4] if role_arn.count(":") >= 5 else account_id)
     for r in list(backend.roles.values()):
         if r.arn == role_arn:
             return r
@@ -83,17 +83,17 @@ def role(account_id: str, role_arn: str) -> Any:
 
 
 def role_policies(r: Any) -> list[Any]:
-    return [doc for doc in list(r.policies.values())] + [_managed_document(p) for p in list(r.managed_policies.values())]
+    return [doc for doc in list(r.policies.values())] + [managed_document(p) for p in list(r.managed_policies.values())]
 
 
-def _policy_by_arn(account_id: str, arn: str) -> Any:
-    backend = _backend(account_id)
+def policy_by_arn(account_id: str, arn: str) -> Any:
+    backend = backend_of(account_id)
     policy = backend.managed_policies.get(arn)
     if policy is None:
         from streamkit_emulator.iam import managed
 
         return managed.document(arn)
-    return _managed_document(policy)
+    return managed_document(policy)
 
 
 def policies(principal: Principal) -> Policies:
@@ -102,7 +102,7 @@ def policies(principal: Principal) -> Policies:
         r = role(principal.account_id, principal.role_arn)
         out = Policies(identity=role_policies(r) if r is not None else [])
         if r is not None and r.permissions_boundary_arn:
-            out.boundary = _policy_by_arn(principal.account_id, r.permissions_boundary_arn)
+            out.boundary = policy_by_arn(principal.account_id, r.permissions_boundary_arn)
         from moto.sts.models import sts_backends
 
         for session in list(sts_backends[principal.account_id]["aws"].assumed_roles):
@@ -110,17 +110,17 @@ def policies(principal: Principal) -> Policies:
                 out.session = json.loads(session.policy) if isinstance(session.policy, str) else session.policy
         return out
     if principal.kind == "user":
-        backend = _backend(principal.account_id)
+        backend = backend_of(principal.account_id)
         user = backend.users.get(principal.name)
         if user is None:
             return Policies()
         docs: list[Any] = list(user.policies.values())
-        docs += [_managed_document(p) for p in list(user.managed_policies.values())]
+        docs += [managed_document(p) for p in list(user.managed_policies.values())]
         for group in backend.get_groups_for_user(user.name):
             docs += list(group.policies.values())
-            docs += [_managed_document(p) for p in list(group.managed_policies.values())]
+            docs += [managed_document(p) for p in list(group.managed_policies.values())]
         out = Policies(identity=docs)
         if getattr(user, "permissions_boundary", None):
-            out.boundary = _policy_by_arn(principal.account_id, user.permissions_boundary)
+            out.boundary = policy_by_arn(principal.account_id, user.permissions_boundary)
         return out
     return Policies()

@@ -48,8 +48,8 @@ def trusts(account_id: str, role_arn: str, service: str, context: dict[str, list
     ctx = {"aws:sourceaccount": [account_id]}
     ctx.update(context or {})
     try:
-        _, allow, _ = evaluator._effects([role.assume_role_policy_document], "sts:AssumeRole", role_arn, ctx, caller)
-        deny, _, _ = evaluator._effects([role.assume_role_policy_document], "sts:AssumeRole", role_arn, ctx, caller)
+        _, allow, _ = evaluator.effects([role.assume_role_policy_document], "sts:AssumeRole", role_arn, ctx, caller)
+        deny, _, _ = evaluator.effects([role.assume_role_policy_document], "sts:AssumeRole", role_arn, ctx, caller)
     except evaluator.Unsupported:
         return False
     return allow and not deny

@@ -1,167 +1,107 @@
-"""`iam:SimulatePrincipalPolicy` and `iam:SimulateCustomPolicy` (IAM API
-Reference, and the IAM User Guide's "Testing IAM policies with the IAM policy
-simulator"), answered by the same evaluator that enforces IAM
-(`evaluator.evaluate`), in AWS's response shape: one `EvaluationResults`
-member per action (per action and resource when `ResourceArns` is given),
-`EvalDecision` `allowed` / `explicitDeny` / `implicitDeny`, and the
-statements that decided in `MatchedStatements` (`SourcePolicyId` = the
-policy's name or ARN).
+"""iam:SimulatePrincipalPolicy and iam:SimulateCustomPolicy ("Testing IAM
+policies with the IAM policy simulator", IAM API Reference), answered by the
+same evaluator that enforces requests (moto 5.2.1 has neither).
 
-As AWS documents: a principal simulation evaluates the identity-based
-policies of the user (inline, managed, its groups') or role and its
-permissions boundary; resource-based policies only when given
-(`ResourcePolicy`); service control policies are not part of it. A
-principal that does not exist is `NoSuchEntity`; a policy the evaluator
-cannot evaluate is `InvalidInput` naming the element (never an allow).
+Result shape as the API documents it: `EvaluationResults` of `EvalActionName`,
+`EvalResourceName`, `EvalDecision` (`allowed`, `explicitDeny`,
+`implicitDeny`), `MatchedStatements` (the statements that decided:
+`SourcePolicyId`, `SourcePolicyType`), `MissingContextValues` (condition keys
+of matching statements the context did not supply), `IsTruncated` false.
+`ContextEntries` give condition keys (`ContextKeyName`, `ContextKeyValues`).
 """
 from __future__ import annotations
 
 from typing import Any
 
-from moto.core.responses import ActionResult
-from moto.iam.exceptions import InvalidInput, NoSuchEntity
-from moto.iam.responses import IamResponse
-
 from streamkit_emulator.iam import evaluator, principals
-from streamkit_emulator.iam.enforce import base_context
 from streamkit_emulator.iam.evaluator import Policies, Principal, Unsupported
 
-ALLOWED, EXPLICIT, IMPLICIT = "allowed", "explicitDeny", "implicitDeny"
 
-
-def _named_policies(account_id: str, arn: str) -> tuple[Principal, list[tuple[str, str, Any]], Any]:
-    """The principal of a user or role ARN, its identity policies as
-    (policy id, policy type, document), and its permissions boundary."""
-    backend = principals._backend(account_id)
-    kind, _, name = arn.split(":", 5)[-1].partition("/")
-    name = name.rsplit("/", 1)[-1]
-    named: list[tuple[str, str, Any]] = []
-    boundary = None
-    if kind == "user":
-        user = backend.users.get(name)
-        if user is None or user.arn != arn:
-            raise NoSuchEntity(f"The user with name {name} cannot be found.")
-        principal = Principal("user", arn, account_id, name=name, user_id=user.id)
-        named += [(n, "IAM Policy", d) for n, d in list(user.policies.items())]
-        named += [(p.arn, "IAM Policy", principals._managed_document(p)) for p in list(user.managed_policies.values())]
-        for group in backend.get_groups_for_user(name):
-            named += [(n, "IAM Policy", d) for n, d in list(group.policies.items())]
-            named += [(p.arn, "IAM Policy", principals._managed_document(p))
-                      for p in list(group.managed_policies.values())]
-        if getattr(user, "permissions_boundary", None):
-            boundary = principals._policy_by_arn(account_id, user.permissions_boundary)
-    elif kind == "role":
-        role = principals.role(account_id, arn)
-        if role is None:
-            raise NoSuchEntity(f"Role {name} not found")
-        principal = Principal("assumed-role", f"arn:aws:sts::{account_id}:assumed-role/{name}/simulation", account_id,
-                              name=name, role_arn=arn, user_id=f"{role.id}:simulation")
-        named += [(n, "IAM Policy", d) for n, d in list(role.policies.items())]
-        named += [(p.arn, "IAM Policy", principals._managed_document(p)) for p in list(role.managed_policies.values())]
-        if role.permissions_boundary_arn:
-            boundary = principals._policy_by_arn(account_id, role.permissions_boundary_arn)
-    else:
-        raise InvalidInput(f"PolicySourceArn {arn} is not a user or role ARN; the emulator simulates users and roles")
-    return principal, named, boundary
-
-
-def _context(response: IamResponse, principal: Principal) -> dict[str, list[str]]:
-    entries = response._get_param("ContextEntries") or []
-    given: dict[str, list[str]] = {}
-    for e in entries:
-        given[str(e.get("ContextKeyName", "")).lower()] = [str(v) for v in e.get("ContextKeyValues") or []]
-    region = (given.get("aws:requestedregion") or ["us-east-1"])[0]
-    ctx = base_context(principal, region)
-    ctx.update(given)
-    return ctx
-
-
-def _matched(named: list[tuple[str, str, Any]], effect: str, action: str, resource: str,
-             ctx: dict[str, list[str]]) -> list[dict[str, Any]]:
-    out = []
-    for policy_id, policy_type, doc in named:
-        for s in evaluator.statements(doc):
-            if s.get("Effect") == effect and evaluator.statement_applies(s, action, resource, ctx):
-                out.append({"SourcePolicyId": policy_id, "SourcePolicyType": policy_type})
-                break
+def _context(entries: list[dict[str, Any]] | None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for e in entries or []:
+        out[str(e.get("ContextKeyName", "")).lower()] = [str(v) for v in e.get("ContextKeyValues") or []]
     return out
 
 
-def _evaluate(principal: Principal, named: list[tuple[str, str, Any]], policies: Policies, action: str,
-              resource: str, ctx: dict[str, list[str]]) -> tuple[str, list[dict[str, Any]]]:
-    try:
-        decision = evaluator.evaluate(principal, action, resource, ctx, policies)
-    except Unsupported as e:
-        raise InvalidInput(f"the emulator cannot evaluate a policy element: {e}") from None
-    if decision.allowed:
-        return ALLOWED, _matched(named, "Allow", action, resource, ctx)
-    if "explicit deny" in decision.reason:
-        return EXPLICIT, _matched(named, "Deny", action, resource, ctx)
-    return IMPLICIT, []
+def _matched(sources: list[tuple[str, str, Any]], action: str, resource: str, context: dict[str, list[str]],
+             principal: Principal | None, effect: str) -> tuple[list[dict[str, str]], set[str]]:
+    matched, missing = [], set()
+    for source_id, source_type, policy in sources:
+        for s in evaluator.statements(policy):
+            # Whether action and resource match, conditions aside, to name missing keys.
+            bare = {k: v for k, v in s.items() if k != "Condition"}
+            if not evaluator.statement_applies(bare, action, resource, context, principal):
+                continue
+            for pairs in (s.get("Condition") or {}).values():
+                missing |= {k for k in pairs if k.lower() not in context}
+            if s["Effect"] == effect and evaluator.statement_applies(s, action, resource, context, principal):
+                matched.append({"SourcePolicyId": source_id, "SourcePolicyType": source_type})
+    return matched, missing
 
 
-def _results(response: IamResponse, principal: Principal, named: list[tuple[str, str, Any]],
-             policies: Policies) -> ActionResult:
-    actions = response._get_param("ActionNames") or []
-    resources = response._get_param("ResourceArns") or []
-    if not actions:
-        raise InvalidInput("ActionNames must name at least one action")
-    resource_policy = response._get_param("ResourcePolicy")
-    if resource_policy:
-        try:
-            policies.resource = evaluator.document(resource_policy)
-        except Unsupported as e:
-            raise InvalidInput(f"ResourcePolicy: {e}") from None
-        policies.resource_account = response._get_param("ResourceOwner", "").split(":")[4] \
-            if response._get_param("ResourceOwner") else ""
-    ctx = _context(response, principal)
+def simulate(principal: Principal, identity: list[tuple[str, Any]], actions: list[str], resources: list[str],
+             resource_policy: Any, context_entries: list[dict[str, Any]] | None,
+             boundary: Any = None) -> dict[str, Any]:
+    context = _context(context_entries)
     results = []
+    sources = [(sid, "IAM Policy", doc) for sid, doc in identity]
+    if resource_policy is not None:
+        sources.append(("ResourcePolicy", "resource", resource_policy))
     for action in actions:
-        if not resources:
-            decision, matched = _evaluate(principal, named, policies, action, "*", ctx)
-            results.append({"EvalActionName": action, "EvalResourceName": "*", "EvalDecision": decision,
-                            "MatchedStatements": matched, "MissingContextValues": []})
-            continue
-        for resource in resources:
-            decision, matched = _evaluate(principal, named, policies, action, resource, ctx)
-            results.append({
-                "EvalActionName": action, "EvalResourceName": resource, "EvalDecision": decision,
-                "MatchedStatements": matched, "MissingContextValues": [],
-                "ResourceSpecificResults": [{"EvalResourceName": resource, "EvalResourceDecision": decision,
-                                             "MatchedStatements": matched, "MissingContextValues": []}],
-            })
-    return ActionResult({"EvaluationResults": results, "IsTruncated": False})
+        for resource in resources or ["*"]:
+            policies = Policies(identity=[doc for _, doc in identity], resource=resource_policy,
+                                resource_account=principal.account_id, boundary=boundary)
+            try:
+                decision = evaluator.evaluate(principal, action, resource, context, policies)
+            except Unsupported as e:
+                from moto.iam.exceptions import MalformedPolicyDocument
+
+                raise MalformedPolicyDocument(f"the streamkit emulator cannot evaluate this policy: {e}") from None
+            if decision.allowed:
+                verdict, effect = "allowed", "Allow"
+            elif "explicit deny" in decision.reason:
+                verdict, effect = "explicitDeny", "Deny"
+            else:
+                verdict, effect = "implicitDeny", "Deny"
+            matched, missing = _matched(sources, action, resource, context, principal, effect)
+            results.append({"EvalActionName": action, "EvalResourceName": resource, "EvalDecision": verdict,
+                            "MatchedStatements": matched if verdict != "implicitDeny" else [],
+                            "MissingContextValues": sorted(missing)})
+    return {"EvaluationResults": results, "IsTruncated": False}
 
 
-def simulate_principal_policy(self: IamResponse) -> ActionResult:
-    arn = self._get_param("PolicySourceArn") or ""
-    account_id = arn.split(":")[4] if arn.count(":") >= 5 else self.current_account
-    principal, named, boundary = _named_policies(account_id, arn)
-    for i, doc in enumerate(self._get_param("PolicyInputList") or []):
-        named.append((f"PolicyInputList.{i + 1}", "User", doc))
-    try:
-        policies = Policies(identity=[evaluator.document(d) for _, _, d in named])
-        if boundary is not None:
-            policies.boundary = evaluator.document(boundary)
-    except Unsupported as e:
-        raise InvalidInput(f"a policy of {arn}: {e}") from None
-    return _results(self, principal, named, policies)
+def _source(account_id: str, arn: str) -> tuple[Principal, list[tuple[str, Any]], Any]:
+    """The principal and identity policies of a user, role or group ARN."""
+    from moto.iam.exceptions import NoSuchEntity
 
-
-def simulate_custom_policy(self: IamResponse) -> ActionResult:
-    docs = self._get_param("PolicyInputList") or []
-    if not docs:
-        raise InvalidInput("PolicyInputList must hold at least one policy")
-    caller = self._get_param("CallerArn") or f"arn:aws:iam::{self.current_account}:user/simulation"
-    principal = Principal("user", caller, self.current_account, name=caller.rsplit("/", 1)[-1])
-    named = [(f"PolicyInputList.{i + 1}", "User", d) for i, d in enumerate(docs)]
-    try:
-        policies = Policies(identity=[evaluator.document(d) for d in docs])
-        for d in self._get_param("PermissionsBoundaryPolicyInputList") or []:
-            policies.boundary = evaluator.document(d)
-    except Unsupported as e:
-        raise InvalidInput(f"PolicyInputList: {e}") from None
-    return _results(self, principal, named, policies)
+    kind, _, name = arn.split(":", 5)[-1].partition("/")
+    name = name.rsplit("/", 1)[-1]
+    if kind == "role":
+        role = principals.role(account_id, arn)
+        if role is None:
+            raise NoSuchEntity(f"The role with name {name} cannot be found.")
+        docs = [(pname, doc) for pname, doc in role.policies.items()]
+        docs += [(p.name, principals.managed_document(p)) for p in role.managed_policies.values()]
+        who = Principal("assumed-role", f"arn:aws:sts::{role.account_id}:assumed-role/{name}/simulation",
+                        role.account_id, name=name, role_arn=arn)
+        boundary = principals.policy_by_arn(account_id, role.permissions_boundary_arn) \
+            if role.permissions_boundary_arn else None
+        return who, docs, boundary
+    if kind == "user":
+        who = Principal("user", arn, arn.split(":")[4], name=name)
+        backend = principals.backend_of(who.account_id)
+        user = backend.users.get(name)
+        if user is None:
+            raise NoSuchEntity(f"The user with name {name} cannot be found.")
+        # Named as AWS names them: inline policies by name, managed by name.
+        docs = [(pname, doc) for pname, doc in user.policies.items()]
+        docs += [(p.name, principals.managed_document(p)) for p in user.managed_policies.values()]
+        for group in backend.get_groups_for_user(name):
+            docs += [(pname, doc) for pname, doc in group.policies.items()]
+            docs += [(p.name, principals.managed_document(p)) for p in group.managed_policies.values()]
+        return who, docs, principals.policies(who).boundary
+    raise NoSuchEntity(f"PolicySourceArn {arn}: the emulator simulates users and roles")
 
 
 def _caller_identity() -> None:
@@ -170,6 +110,7 @@ def _caller_identity() -> None:
     root (`arn:aws:iam::ACCOUNT:root`, UserId the account), an IAM user's keys
     the user, a session's keys its assumed-role ARN (moto answered
     `user/moto` for keys that are not 20 upper-case characters)."""
+    from moto.core.responses import ActionResult
     from moto.sts.responses import TokenResponse
 
     from streamkit_emulator.iam import enforce
@@ -192,5 +133,33 @@ def _caller_identity() -> None:
 
 def install() -> None:
     _caller_identity()
-    IamResponse.simulate_principal_policy = simulate_principal_policy
+    from moto.core.responses import ActionResult
+    from moto.iam.responses import IamResponse
+
+    def _list(r: Any, name: str) -> list[Any]:
+        value = r._get_param(name)
+        return list(value) if isinstance(value, list) else ([] if value in (None, "") else [value])
+
+    def simulate_custom_policy(self: Any) -> ActionResult:
+        docs = [(f"PolicyInputList.{i + 1}", evaluator.document(d))
+                for i, d in enumerate(_list(self, "PolicyInputList"))]
+        boundaries = _list(self, "PermissionsBoundaryPolicyInputList")
+        caller = self._get_param("CallerArn") or f"arn:aws:iam::{self.current_account}:user/simulation"
+        who = Principal("user", caller, caller.split(":")[4] or self.current_account, name=caller.rsplit("/", 1)[-1])
+        policy = self._get_param("ResourcePolicy")
+        return ActionResult(simulate(who, docs, _list(self, "ActionNames"), _list(self, "ResourceArns"),
+                                     evaluator.document(policy) if policy else None,
+                                     _list(self, "ContextEntries"),
+                                     evaluator.document(boundaries[0]) if boundaries else None))
+
+    def simulate_principal_policy(self: Any) -> ActionResult:
+        who, docs, boundary = _source(self.current_account, self._get_param("PolicySourceArn"))
+        docs += [(f"PolicyInputList.{i + 1}", evaluator.document(d))
+                 for i, d in enumerate(_list(self, "PolicyInputList"))]
+        policy = self._get_param("ResourcePolicy")
+        return ActionResult(simulate(who, docs, _list(self, "ActionNames"), _list(self, "ResourceArns"),
+                                     evaluator.document(policy) if policy else None,
+                                     _list(self, "ContextEntries"), boundary))
+
     IamResponse.simulate_custom_policy = simulate_custom_policy
+    IamResponse.simulate_principal_policy = simulate_principal_policy

@@ -174,6 +174,10 @@ def _bucket_policy_with_conditions() -> None:
         setup_class(self, request, full_url, headers)
 
     def get_permission(self: Any, action: str, resource: str) -> Any:
+        from streamkit_emulator.iam import enforce
+
+        if self.policy is None or enforce.enabled():  # IAM enforced: the bucket policy is decided there, per caller
+            return PermissionResult.NEUTRAL
         if self.policy is None:
             return PermissionResult.NEUTRAL
         context = getattr(_request, "context", None) or {"aws:securetransport": "true"}

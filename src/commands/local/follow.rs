@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::io::Progress;
 use crate::local::outputs::{self, OutputObject};
 use crate::local::stack::Resources;
-use crate::local::summary;
+use crate::local::{denials, summary};
 use crate::local_url::localize;
 use crate::progress::Event;
 
@@ -38,6 +38,8 @@ pub struct FollowOptions<'a> {
     pub timeout: Option<u64>,
     pub interval: u64,
     pub save: Option<&'a Path>,
+    /// IAM enforced: the summary counts the emulator's denials.
+    pub iam: bool,
 }
 
 pub async fn follow(
@@ -58,7 +60,8 @@ pub async fn follow(
     let deadline = opts.timeout.map(|t| started + Duration::from_secs(t));
     loop {
         let seconds = started.elapsed().as_secs();
-        let summary = summary::read(aws, &resources, stack, since, seconds).await?;
+        let mut summary = summary::read(aws, &resources, stack, since, seconds).await?;
+        summary.denials = opts.iam.then(|| denials::count(log));
         let objects = summary.objects();
         progress.emit(Event::LocalSummary { summary });
         if opts.until_output && objects > 0 {

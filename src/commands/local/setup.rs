@@ -120,11 +120,14 @@ pub fn start(
     workspace: &Path,
     dir: &StateDir,
     port: u16,
+    iam: bool,
     signals: &Signals,
     progress: &Progress<'_>,
 ) -> Result<Up> {
     let log = dir.log_file();
-    let emulator = Emulator::start(python, workspace, port, &log, &|| signals.interrupted())?;
+    let emulator = Emulator::start(python, workspace, port, iam, &log, &|| {
+        signals.interrupted()
+    })?;
     signals.stop_on_signal(Some(emulator.pid()));
     let endpoint = emulator.endpoint();
     progress.emit(Event::LocalEmulator {

@@ -45,9 +45,19 @@ pub struct UpArgs {
     /// With --until-output: also save the output objects as DIR/<bucket>/<key>.
     #[arg(long, value_name = "DIR", requires = "until_output")]
     pub save: Option<PathBuf>,
+    /// IAM enforced by the emulator (every request and what services do with their roles), as on AWS; `off`: every caller may do everything.
+    #[arg(long, value_enum, default_value_t = IamMode::On)]
+    pub iam: IamMode,
     /// Template parameter, Key=Value (repeatable), over the local defaults.
     #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub parameters: Vec<(String, String)>,
+}
+
+/// `--iam on|off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IamMode {
+    On,
+    Off,
 }
 
 /// How `local up` ended (JSON: one object, after the event stream).
@@ -99,7 +109,14 @@ pub fn run(ctx: &Context<'_>, args: &UpArgs) -> Result<UpReport> {
         return Err(interrupted(None));
     }
     let mut up = setup::start(
-        ctx, &python, &workspace, &dir, args.port, &signals, &progress,
+        ctx,
+        &python,
+        &workspace,
+        &dir,
+        args.port,
+        args.iam == IamMode::On,
+        &signals,
+        &progress,
     )?;
     let pid = up.emulator.pid();
     let deployed = setup::deploy(
@@ -122,6 +139,7 @@ pub fn run(ctx: &Context<'_>, args: &UpArgs) -> Result<UpReport> {
         timeout: args.timeout.or(args.until_output.then_some(600)),
         interval: args.interval,
         save: args.save.as_deref(),
+        iam: args.iam == IamMode::On,
     };
     let followed = crate::aws::block_on(follow::follow(
         &aws,

@@ -84,13 +84,13 @@ impl Live {
         .json();
         let mut used_by: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for entry in allowed["allowed"].as_array().expect("allowed: [...]") {
-            let principal = entry[0].as_str().unwrap_or_default();
+            let principal = entry["principal"].as_str().unwrap_or_default();
             if let Some(rest) = principal.split(":assumed-role/").nth(1) {
                 let role = rest.split('/').next().unwrap_or_default().to_string();
                 used_by
                     .entry(role)
                     .or_default()
-                    .insert(entry[1].as_str().unwrap_or_default().to_string());
+                    .insert(entry["action"].as_str().unwrap_or_default().to_string());
             }
         }
         let cfg = self.emu.sdk_config(super::REGION).await;
