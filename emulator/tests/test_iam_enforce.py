@@ -319,3 +319,22 @@ def test_every_allowed_principal_action_and_resource_is_listed(aws, endpoint):
     with urllib.request.urlopen(endpoint + "/_streamkit/iam/allowed") as r:
         allowed = json.load(r)["allowed"]
     assert {"principal": arn, "action": "kinesis:DescribeStreamSummary", "resource": stream} in allowed
+
+
+def test_dynamodb_transactions_are_authorized_per_item_action(aws, endpoint):
+    """"Using IAM with DynamoDB transactions": TransactWriteItems needs PutItem,
+    UpdateItem, DeleteItem or ConditionCheckItem on each item's table."""
+    ddb = aws("dynamodb")
+    table = f"t-{uuid.uuid4().hex[:6]}"
+    ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    table_arn = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{table}"
+    client, arn, _ = user(aws, endpoint, {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": table_arn})
+    items = [{"Put": {"TableName": table, "Item": {"pk": {"S": "a"}}}}]
+    client("dynamodb").transact_write_items(TransactItems=items)
+    with pytest.raises(ClientError) as denied:
+        client("dynamodb").transact_write_items(TransactItems=items + [
+            {"Delete": {"TableName": table, "Key": {"pk": {"S": "a"}}}}])
+    assert denied.value.response["Error"]["Message"] == (
+        f"User: {arn} is not authorized to perform: dynamodb:DeleteItem on resource: {table_arn} "
+        f"because no identity-based policy allows the dynamodb:DeleteItem action")

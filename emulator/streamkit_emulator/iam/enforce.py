@@ -289,9 +289,13 @@ def authorize(r: Any, iam_request_cls: Any = None, resource: str = "*") -> None:
     context = base_context(principal, region)
     context.update(request_context())
     context.update(target.context)
-    decision, denied_on = decide(principal, action, target, context)
-    if not decision.allowed:
-        _deny(r, service, record(principal, action, denied_on, decision.reason, "request"))
+    checks = target.checks or [(action, None)]
+    for checked, resource_arn in checks:
+        one = target if resource_arn is None else resources.Target([resource_arn], policy=target.policy,
+                                                                   owner=target.owner, context=target.context)
+        decision, denied_on = decide(principal, checked, one, context)
+        if not decision.allowed:
+            _deny(r, service, record(principal, checked, denied_on, decision.reason, "request"))
 
 
 def _iam_action(service: str, name: str, r: Any) -> str:

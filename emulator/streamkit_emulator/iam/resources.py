@@ -27,6 +27,9 @@ class Target:
     owner: str = ""  # account owning the resource
     required: bool = False  # the resource policy must allow (trust policies, key policies)
     context: dict[str, list[str]] = field(default_factory=dict)
+    # Operations IAM authorizes per item under other actions (DynamoDB
+    # transactions): (IAM action, resource) pairs checked instead of the operation.
+    checks: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _param(r: Any, name: str) -> str:
@@ -86,24 +89,43 @@ def _s3(r: Any, action: str, region: str, account: str, resource: str) -> Target
     return Target([resource], policy=policy, owner=owner, context=context)
 
 
+TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+                    "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+
+
+def _body(r: Any) -> dict[str, Any]:
+    raw = getattr(r, "body", None) or getattr(r, "raw_body", None) or b"{}"
+    if isinstance(raw, dict):  # moto parsed it already (DynamoDB)
+        return raw
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, TypeError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
 def _dynamodb(r: Any, action: str, region: str, account: str, _: str) -> Target:
+    """TransactWriteItems / TransactGetItems are authorized per item as
+    PutItem, UpdateItem, DeleteItem, ConditionCheckItem, GetItem on each table
+    ("Using IAM with DynamoDB transactions"): there is no IAM action of their own."""
+    def arn(name: str) -> str:
+        return name if name.startswith("arn:") else f"arn:aws:dynamodb:{region}:{account}:table/{name}"
+
+    if action in ("TransactWriteItems", "TransactGetItems"):
+        checks = []
+        for item in _body(r).get("TransactItems") or []:
+            for op, spec in item.items():
+                if isinstance(spec, dict) and op in TRANSACT_ACTIONS:
+                    checks.append((f"dynamodb:{TRANSACT_ACTIONS[op]}", arn(str(spec.get("TableName", "")))))
+        return Target(sorted({res for _, res in checks}) or ["*"], checks=checks)
     names: list[str] = []
     name = _param(r, "TableName") or _param(r, "TableArn") or _param(r, "ResourceArn")
     if name:
         names.append(name)
-    try:
-        body = json.loads(r.body or b"{}")
-    except (ValueError, TypeError):
-        body = {}
-    names += list((body.get("RequestItems") or {}).keys())
-    for item in body.get("TransactItems") or []:
-        for op in item.values():
-            if isinstance(op, dict) and op.get("TableName"):
-                names.append(op["TableName"])
+    names += list((_body(r).get("RequestItems") or {}).keys())
     if not names:
         return Target(["*"])
-    arns = [n if n.startswith("arn:") else f"arn:aws:dynamodb:{region}:{account}:table/{n}" for n in names]
-    return Target(sorted(set(arns)))
+    return Target(sorted({arn(n) for n in names}))
 
 
 def _lambda(r: Any, action: str, region: str, account: str, _: str) -> Target:
