@@ -38,6 +38,7 @@ def install(strict: bool = False) -> None:
     from streamkit_emulator.awslambda import models as awslambda
     from streamkit_emulator.core import cbor
     from streamkit_emulator.cloudformation import models as cloudformation
+    from streamkit_emulator.cloudformation import drift
     from streamkit_emulator.cloudwatch import models as cloudwatch
     from streamkit_emulator.core import dispatch
     from streamkit_emulator.dynamodb import models as dynamodb
@@ -57,6 +58,7 @@ def install(strict: bool = False) -> None:
 
     for module in (
         cloudformation,
+        drift,
         kinesis,
         s3,
         awslambda,
