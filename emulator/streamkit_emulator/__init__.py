@@ -46,6 +46,7 @@ def install(strict: bool = False) -> None:
     from streamkit_emulator.firehose import models as firehose
     from streamkit_emulator.flink import models as flink
     from streamkit_emulator.kinesis import models as kinesis
+    from streamkit_emulator.kinesis import reshard
     from streamkit_emulator.kms import models as kms
     from streamkit_emulator.logs import models as logs
     from streamkit_emulator.s3 import models as s3
@@ -60,6 +61,7 @@ def install(strict: bool = False) -> None:
         cloudformation,
         drift,
         kinesis,
+        reshard,
         s3,
         awslambda,
         dynamodb,
