@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use aws_sdk_kinesis::primitives::DateTime;
 use aws_sdk_kinesis::types::{Record, ShardIteratorType};
 
-use super::mappings::seq_cmp;
+use super::mappings::{seq_cmp, stream_name};
 use crate::aws::Aws;
 use crate::error::Result;
 
@@ -30,6 +30,9 @@ pub async fn batch(
     let kinesis = client(aws);
     let iterator = match kinesis
         .get_shard_iterator()
+        // Both name and ARN (AWS accepts either or both; moto's iterators
+        // name the stream only when StreamName is given).
+        .stream_name(stream_name(stream_arn)?)
         .stream_arn(stream_arn)
         .shard_id(shard_id)
         .shard_iterator_type(ShardIteratorType::AtSequenceNumber)
@@ -74,6 +77,7 @@ pub async fn window(
 ) -> Result<Vec<Record>> {
     let iterator = client(aws)
         .get_shard_iterator()
+        .stream_name(stream_name(stream_arn)?)
         .stream_arn(stream_arn)
         .shard_id(shard_id)
         .shard_iterator_type(ShardIteratorType::AtTimestamp)
