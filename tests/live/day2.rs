@@ -514,7 +514,8 @@ async fn replay_of_a_pattern_2_window_leaves_its_rows_as_they_were_and_shows_in_
             "json",
         ])
     });
-    let report: Value = serde_json::from_str(out.trim()).expect("JSON");
+    // Progress events first, then the result line.
+    let report: Value = serde_json::from_str(out.trim().lines().last().unwrap()).expect("JSON");
     let replayed: u64 = report["shards"]
         .as_array()
         .unwrap()
