@@ -47,6 +47,7 @@ def install(strict: bool = False) -> None:
     from streamkit_emulator.flink import models as flink
     from streamkit_emulator.kinesis import models as kinesis
     from streamkit_emulator.kinesis import reshard
+    from streamkit_emulator.kinesis import iterators as kinesis_iterators
     from streamkit_emulator.kms import models as kms
     from streamkit_emulator.logs import models as logs
     from streamkit_emulator.s3 import models as s3
@@ -62,6 +63,7 @@ def install(strict: bool = False) -> None:
         drift,
         kinesis,
         reshard,
+        kinesis_iterators,
         s3,
         awslambda,
         dynamodb,

@@ -104,3 +104,14 @@ def test_below_half_is_a_limit(endpoint: str) -> None:
     assert e.value.response["Error"]["Code"] == "LimitExceededException"
     assert "below half" in e.value.response["Error"]["Message"]
     assert len(open_ranges(k, name)) == 4
+
+
+def test_an_iterator_got_with_the_stream_arn_alone_reads_the_stream(endpoint: str) -> None:
+    """GetShardIterator takes StreamARN or StreamName or both (API reference)."""
+    k = kinesis(endpoint)
+    name = stream(k)
+    k.put_record(StreamName=name, PartitionKey="k", Data=b"by-arn")
+    arn = k.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    it = k.get_shard_iterator(StreamARN=arn, ShardId="shardId-000000000000",
+                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    assert [r["Data"] for r in k.get_records(ShardIterator=it)["Records"]] == [b"by-arn"]

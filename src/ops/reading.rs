@@ -30,8 +30,7 @@ pub async fn batch(
     let kinesis = client(aws);
     let iterator = match kinesis
         .get_shard_iterator()
-        // Both name and ARN (AWS accepts either or both; moto's iterators
-        // name the stream only when StreamName is given).
+        // Name and ARN: AWS accepts either or both (moto 5.2.1 needed the name).
         .stream_name(stream_name(stream_arn)?)
         .stream_arn(stream_arn)
         .shard_id(shard_id)
