@@ -79,6 +79,36 @@ pub enum Command {
         after_help = "Examples:\n  streamkit destroy --pattern 3 --yes\n  streamkit destroy --pattern 3 --delete-data --yes\n  streamkit destroy --stack-name orders-xr --regions us-east-1,us-west-2 --yes"
     )]
     Destroy(commands::destroy::DestroyArgs),
+    /// List the streamkit stacks deployed (name, pattern, status, last update, monthly estimate).
+    #[command(
+        after_help = "Examples:\n  streamkit list\n  streamkit list --regions us-east-1,us-west-2 --output json"
+    )]
+    List(commands::list::ListArgs),
+    /// CloudFormation drift detection: one line per drifted property (expected → actual).
+    #[command(
+        after_help = "Examples:\n  streamkit drift --pattern 1\n  streamkit drift --stack-name orders --output json\n\nExit codes: 0 in sync, 1 drifted (or detection failed), 2 bad input, 3 AWS access problem."
+    )]
+    Drift(commands::drift::DriftArgs),
+    /// Every log group of a stack, interleaved by time, each line prefixed by its source.
+    #[command(
+        after_help = "Examples:\n  streamkit logs --pattern 1 --since 10m\n  streamkit logs --pattern 1 --follow --filter ERROR"
+    )]
+    Logs(commands::logs::LogsArgs),
+    /// Reshard a stack's stream (UpdateShardCount) or change its capacity mode, with the monthly cost before and after.
+    #[command(
+        after_help = "Examples:\n  streamkit scale --pattern 1 --shards 2\n  streamkit scale --pattern 1 --mode on-demand --yes\n\nLimits (UpdateShardCount): at most double or half the open shards per call, at most 10,000 shards, 10 calls per stream per rolling 24 hours.\nExit codes: 0 scaled or nothing to change, 1 AWS failure, 2 bad input or cancelled (nothing changed), 3 AWS access problem."
+    )]
+    Scale(commands::scale::ScaleArgs),
+    /// Re-process the batches the stack's event source mappings discarded (SQS or S3 on-failure records).
+    #[command(
+        after_help = "Examples:\n  streamkit redrive --pattern 1 --dry-run\n  streamkit redrive --pattern 1\n\nExit codes: 0 redriven or nothing to redrive, 1 a batch failed again, 2 bad input (no failure destination; nothing changed), 3 AWS access problem."
+    )]
+    Redrive(commands::redrive::RedriveArgs),
+    /// Re-process the records that arrived in a time range through the stack's function.
+    #[command(
+        after_help = "Examples:\n  streamkit replay --pattern 2 --from 30m\n  streamkit replay --pattern 2 --from 2026-12-06T14:00:00Z --to 2026-12-06T14:10:00Z\n\nExit codes: 0 replayed, 1 an invocation failed, 2 bad input (range in the future or reversed; nothing changed), 3 AWS access problem."
+    )]
+    Replay(commands::replay::ReplayArgs),
     /// Print the console URL of the stack's CloudWatch dashboard.
     #[command(after_help = "Example:\n  streamkit dashboard --pattern 3")]
     Dashboard(commands::dashboard::DashboardArgs),
@@ -136,6 +166,12 @@ impl Cli {
             Command::Outputs(a) => emit(ctx, outputs::run(ctx, a)),
             Command::Destroy(a) => emit(ctx, destroy::run(ctx, a)),
             Command::Dashboard(a) => emit(ctx, dashboard::run(ctx, a)),
+            Command::List(a) => emit(ctx, list::run(ctx, a)),
+            Command::Drift(a) => emit(ctx, drift::run(ctx, a)),
+            Command::Logs(a) => emit(ctx, logs::run(ctx, a)),
+            Command::Scale(a) => emit(ctx, scale::run(ctx, a)),
+            Command::Redrive(a) => emit(ctx, redrive::run(ctx, a)),
+            Command::Replay(a) => emit(ctx, replay::run(ctx, a)),
             Command::BuildDist(a) => emit(ctx, build_dist::run(ctx, a)),
             Command::Local(a) => emit(ctx, local::run(ctx, a)),
             Command::Replication(a) => emit(ctx, replication::run(ctx, a)),

@@ -31,6 +31,7 @@ pub mod error;
 pub mod io;
 pub mod local;
 pub mod local_url;
+pub mod ops;
 pub mod origins;
 pub mod preflight;
 pub mod progress;

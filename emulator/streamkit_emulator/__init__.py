@@ -39,6 +39,7 @@ def install(strict: bool = False, iam: bool = False) -> None:
     from streamkit_emulator.awslambda import models as awslambda
     from streamkit_emulator.core import cbor
     from streamkit_emulator.cloudformation import models as cloudformation
+    from streamkit_emulator.cloudformation import drift
     from streamkit_emulator.cloudwatch import models as cloudwatch
     from streamkit_emulator.core import dispatch
     from streamkit_emulator.dynamodb import models as dynamodb
@@ -48,6 +49,8 @@ def install(strict: bool = False, iam: bool = False) -> None:
     from streamkit_emulator.iam import enforce as iam_enforce
     from streamkit_emulator.iam import models as iam_models
     from streamkit_emulator.kinesis import models as kinesis
+    from streamkit_emulator.kinesis import reshard
+    from streamkit_emulator.kinesis import iterators as kinesis_iterators
     from streamkit_emulator.kms import models as kms
     from streamkit_emulator.logs import models as logs
     from streamkit_emulator.s3 import models as s3
@@ -60,7 +63,10 @@ def install(strict: bool = False, iam: bool = False) -> None:
 
     for module in (
         cloudformation,
+        drift,
         kinesis,
+        reshard,
+        kinesis_iterators,
         s3,
         awslambda,
         dynamodb,

@@ -1,6 +1,7 @@
 """Resharding: a mapping reads a child shard only after its parents are done
-(moto 5.2.1 keeps routing records to a split shard's closed parent, so the
-lineage is exercised here on an in-memory stream, through the same `esm.Mapping`)."""
+(the lineage is exercised here on an in-memory stream, through the same
+`esm.Mapping`; kinesis/reshard.py makes the emulator's own resharding and
+tests/test_kinesis_reshard.py checks it)."""
 from __future__ import annotations
 
 import base64

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 /// Expected file -> the command as the README table's first column names it.
-const FILES: [(&str, &str); 16] = [
+const FILES: [(&str, &str); 19] = [
     ("bootstrap-again.json", "bootstrap"),
     ("build-dist.json", "build-dist"),
     ("dashboard.json", "dashboard"),
@@ -17,12 +17,15 @@ const FILES: [(&str, &str); 16] = [
     ("destroy-delete-data.json", "destroy"),
     ("diff-json.json", "diff"),
     ("docs-drifted.json", "docs"),
+    ("drift.json", "drift"),
+    ("list.json", "list"),
     ("failover-back.json", "failover"),
     ("local-replicate-again.json", "local replicate"),
     ("outputs.json", "outputs"),
     ("patterns.json", "patterns"),
     ("publish-unchanged.json", "publish"),
     ("replication-status.json", "replication status"),
+    ("scale-unchanged.json", "scale"),
     ("status.json", "status"),
     ("synth-out.json", "synth --out"),
 ];

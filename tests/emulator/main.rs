@@ -9,6 +9,7 @@ mod support;
 mod dashboard_review;
 mod dashboard_review_browser;
 mod dashboard_traffic;
+mod day2;
 mod deploy;
 mod deploy_changes;
 mod deploy_events;

@@ -9,6 +9,7 @@ mod support;
 
 mod api;
 mod cross_region;
+mod day2;
 mod firehose;
 mod iam;
 mod joins;

@@ -232,3 +232,61 @@ fn manifest_schema() {
         "STREAMKIT_BLESS=1 rewrites {path}"
     );
 }
+
+/// `replay`'s time range is checked before any AWS call: every problem at
+/// once, one line each, exit 2.
+#[test]
+fn replay_refuses_a_future_reversed_or_unreadable_range() {
+    let r = run(
+        &text(),
+        &["replay", "--pattern", "2", "--from", "2999-01-01T00:00:00Z"],
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("--from 2999-01-01T00:00:00Z: in the future"),
+        "{r:?}"
+    );
+    assert!(r.stderr.contains("--from must be before --to"), "{r:?}");
+    let r = run(
+        &text(),
+        &["replay", "--pattern", "2", "--from", "10m", "--to", "20m"],
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "error: --from must be before --to (the range is reversed or empty)\n"
+    );
+    let r = run(
+        &text(),
+        &["replay", "--pattern", "2", "--from", "yesterday"],
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("--from 'yesterday': not a time"), "{r:?}");
+}
+
+/// `scale` with nothing to change, or a shard count for an on-demand stream:
+/// one line, exit 2, before any AWS call.
+#[test]
+fn scale_refuses_nothing_to_do_and_shards_with_on_demand() {
+    let r = run(&text(), &["scale", "--pattern", "1"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("nothing to change"), "{r:?}");
+    let r = run(
+        &text(),
+        &[
+            "scale",
+            "--pattern",
+            "1",
+            "--shards",
+            "2",
+            "--mode",
+            "on-demand",
+        ],
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("an on-demand stream has no shard count"),
+        "{r:?}"
+    );
+}

@@ -117,10 +117,51 @@ fn read_commands(s: &Stacks) {
         ("status", &["status", "--pattern", "3"][..]),
         ("outputs", &["outputs", "--pattern", "3"]),
         ("dashboard", &["dashboard", "--pattern", "3"]),
+        ("list", &["list"]),
     ] {
         s.step(name, &s.text(), args);
         s.step(name, &s.json(), args);
     }
+}
+
+/// The day-2 commands on pattern 3 (a stream read by Firehose, no function):
+/// drift in sync, scale (its limit first: nothing changed), drift naming the
+/// shard count scale changed, and redrive/replay refused (no event source
+/// mapping).
+fn day2(s: &Stacks) {
+    s.step("drift", &s.text(), &["drift", "--pattern", "3"]);
+    s.step("drift", &s.json(), &["drift", "--pattern", "3"]);
+    let r = s.step(
+        "scale-limit",
+        &s.text(),
+        &["scale", "--pattern", "3", "--shards", "5"],
+    );
+    assert_eq!(r.code, 2);
+    let r = s.step(
+        "scale",
+        &s.text(),
+        &["scale", "--pattern", "3", "--shards", "3", "--yes"],
+    );
+    assert_eq!(r.code, 0);
+    s.step(
+        "scale-unchanged",
+        &s.json(),
+        &["scale", "--pattern", "3", "--shards", "3"],
+    );
+    let r = s.step("drift-scaled", &s.text(), &["drift", "--pattern", "3"]);
+    assert_eq!(r.code, 1);
+    let r = s.step(
+        "redrive-no-destination",
+        &s.text(),
+        &["redrive", "--pattern", "3"],
+    );
+    assert_eq!(r.code, 2);
+    let r = s.step(
+        "replay-no-mapping",
+        &s.text(),
+        &["replay", "--pattern", "3", "--from", "10m"],
+    );
+    assert_eq!(r.code, 2);
 }
 
 fn destroy(s: &Stacks) {
@@ -160,5 +201,6 @@ fn stack_commands_text_and_json() {
     diff(&s);
     deploy(&s);
     read_commands(&s);
+    day2(&s);
     destroy(&s);
 }
