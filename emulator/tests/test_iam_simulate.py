@@ -91,3 +91,20 @@ def test_unknown_principals_and_unevaluable_policies_are_errors(iam):
             ActionNames=["s3:GetObject"])
     assert e.value.response["Error"]["Code"] == "MalformedPolicyDocument"
     assert "aws:NoSuchKey".lower() in e.value.response["Error"]["Message"].lower()
+
+
+def test_get_role_policy_answers_json_for_a_cloudformation_role(endpoint, iam):
+    """GetRolePolicy (IAM API Reference): the document is JSON text, also for a
+    role CloudFormation created with inline `Policies`."""
+    cfn = boto3.client("cloudformation", endpoint_url=endpoint, region_name="us-east-1")
+    template = {"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "Policies": [{"PolicyName": "inline", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}}]}}}}
+    cfn.create_stack(StackName="role-json", TemplateBody=json.dumps(template))
+    name = cfn.describe_stack_resource(StackName="role-json", LogicalResourceId="R")[
+        "StackResourceDetail"]["PhysicalResourceId"]
+    doc = iam.get_role_policy(RoleName=name, PolicyName="inline")["PolicyDocument"]
+    doc = json.loads(doc) if isinstance(doc, str) else doc
+    assert doc["Statement"][0]["Action"] == "sqs:SendMessage"

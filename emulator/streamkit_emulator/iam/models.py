@@ -123,7 +123,25 @@ def _attach_aws_managed() -> None:
         setattr(IAMBackend, name, attach)
 
 
+def _documents_as_json() -> None:
+    """GetRolePolicy answers the document as JSON text (IAM API Reference,
+    GetRolePolicy: a URL-encoded JSON policy document); moto kept the inline
+    policies of CloudFormation roles as dicts and answered their Python repr."""
+    import json
+
+    from moto.iam.models import IAMBackend
+
+    original = IAMBackend.get_role_policy
+
+    def get_role_policy(self: Any, role_name: str, policy_name: str) -> tuple[str, str]:
+        name, document = original(self, role_name, policy_name)
+        return name, document if isinstance(document, str) else json.dumps(document)
+
+    IAMBackend.get_role_policy = get_role_policy
+
+
 def install() -> None:
+    _documents_as_json()
     _roles()
     _attach_aws_managed()
     _validated_documents()
