@@ -100,6 +100,9 @@ pub(crate) fn run_with(
         &st.parameters,
         manifest.id.as_str(),
     ));
+    if let Some(dist) = dist.as_ref() {
+        problems.extend(dist.missing_for(&args.dist_dir, &manifest));
+    }
     if let Some(dist) = dist.as_ref().filter(|_| !plan_only) {
         match crate::dist::verify::verify(&args.dist_dir, dist, Some(&manifest.assets)) {
             Ok(()) => {}
