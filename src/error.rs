@@ -154,3 +154,18 @@ impl Error {
         }
     }
 }
+
+/// Longest value quoted in a message before it is cut.
+pub const MAX_QUOTED: usize = 80;
+
+/// `value` as quoted in a message: at most [`MAX_QUOTED`] characters, a
+/// longer one cut with `...(N chars)` so one line stays one line.
+pub fn cut(value: &str) -> String {
+    let n = value.chars().count();
+    if n <= MAX_QUOTED {
+        value.to_string()
+    } else {
+        let head: String = value.chars().take(MAX_QUOTED - 20).collect();
+        format!("{head}...({n} chars)")
+    }
+}

@@ -5,6 +5,7 @@
 //! way it prints "no changes" and succeeds.
 
 pub mod assets;
+pub mod bucket_settings;
 pub mod changeset;
 pub mod destroy;
 pub mod events;
