@@ -66,6 +66,9 @@ impl Aws {
                     .build(),
             );
         if let Some(profile) = &opts.profile {
+            if let Some(problem) = crate::profile::problem(profile) {
+                return Err(Error::BadInput(problem));
+            }
             loader = loader.profile_name(profile);
         }
         if let Some(region) = &opts.region {

@@ -170,6 +170,9 @@ impl Resolved {
             out.extend(input::regions("--region", std::slice::from_ref(region)));
         }
         out.extend(input::tags(&self.stack.tags, 1));
+        if let Some(profile) = &self.aws.profile {
+            out.extend(crate::profile::problem(profile));
+        }
         if let Some(base) = &self.stack.bucket_base {
             if let Err(e) = crate::bucket::check_base("--bucket-base", base) {
                 out.push(e.to_string());

@@ -32,6 +32,7 @@ pub mod io;
 pub mod local;
 pub mod local_url;
 pub mod origins;
+pub mod profile;
 pub mod progress;
 pub mod render;
 pub mod replication;
