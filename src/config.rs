@@ -53,6 +53,10 @@ pub struct StackArgs {
     #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     #[serde(default, deserialize_with = "pairs")]
     pub tags: Vec<(String, String)>,
+    /// Remove this stack tag on update (repeatable); deployed tags are otherwise kept.
+    #[arg(long = "remove-tag", value_name = "KEY")]
+    #[serde(skip)]
+    pub remove_tags: Vec<String>,
     /// Render-time setting, KEY=VALUE (repeatable), e.g. `engine=flink`.
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     #[serde(default, deserialize_with = "pairs")]
@@ -170,6 +174,7 @@ impl Resolved {
             out.extend(input::regions("--region", std::slice::from_ref(region)));
         }
         out.extend(input::tags(&self.stack.tags, 1));
+        out.extend(input::removed_tags(&self.stack.remove_tags, &self.stack.tags));
         if let Some(profile) = &self.aws.profile {
             out.extend(crate::profile::problem(profile));
         }
@@ -232,6 +237,7 @@ pub fn merge(base: StackArgs, over: StackArgs) -> StackArgs {
         version: over.version.or(base.version),
         parameters: pairs(base.parameters, over.parameters),
         tags: pairs(base.tags, over.tags),
+        remove_tags: [base.remove_tags, over.remove_tags].concat(),
         settings: pairs(base.settings, over.settings),
         region: over.region.or(base.region),
         profile: over.profile.or(base.profile),

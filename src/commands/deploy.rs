@@ -115,7 +115,10 @@ pub(crate) fn run_with(
     }
     let progress = ctx.io.progress();
     let regions = targets(&manifest, st, resolved.aws.region.as_deref())?;
-    let mut tags = vec![("streamkit:pattern".to_string(), manifest.id.to_string())];
+    let mut tags = vec![(
+        crate::validate::input::PATTERN_TAG.to_string(),
+        manifest.id.to_string(),
+    )];
     tags.extend(st.tags.iter().cloned());
 
     aws::block_on(async {
@@ -140,6 +143,7 @@ pub(crate) fn run_with(
                     template: rendered.template.clone(),
                     parameters,
                     tags: tags.clone(),
+                    remove_tags: st.remove_tags.clone(),
                     allow_replacement: args.allow_replacement,
                     yes: args.yes,
                     skip_resources: args.skip_resources.clone(),

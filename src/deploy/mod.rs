@@ -102,6 +102,11 @@ pub async fn deploy(
         .as_ref()
         .filter(|s| s.status != Status::ReviewInProgress)
         .map(|s| &s.parameters);
+    // Deployed tags are kept unless removed with --remove-tag (issue 26, item 4).
+    let req = &DeployRequest {
+        tags: kept_tags(req, existing.as_ref().filter(|_| previous.is_some())),
+        ..req.clone()
+    };
     let done = |result: Outcome, changes: Vec<Change>, outputs: Vec<Output>| DeployResult {
         stack: req.stack.clone(),
         region: aws.region.clone(),
@@ -281,22 +286,25 @@ pub async fn preflight(aws: &Aws, req: &DeployRequest) -> Result<Option<BTreeMap
     Ok(previous)
 }
 
-/// Same template, same effective parameters, requested tags already set.
+/// The stack's tags after this deploy: the deployed ones (`deployed`), the
+/// given ones over them, less `--remove-tag`; sorted by key.
+fn kept_tags(req: &DeployRequest, deployed: Option<&StackInfo>) -> Vec<(String, String)> {
+    let mut tags: BTreeMap<String, String> =
+        deployed.map(|s| s.tags.clone()).unwrap_or_default();
+    tags.extend(req.tags.iter().cloned());
+    tags.retain(|k, _| !req.remove_tags.contains(k));
+    tags.into_iter().collect()
+}
+
+/// Same template, same effective parameters, same tags.
 fn unchanged(old_template: &Value, s: &StackInfo, req: &DeployRequest) -> bool {
     if old_template != &req.template || s.parameters.values().any(|v| v == "****") {
         return false;
     }
     let old = params::effective(&req.template, &[], Some(&s.parameters));
     let new = params::effective(&req.template, &req.parameters, Some(&s.parameters));
-    let tags: BTreeMap<&str, &str> = req
-        .tags
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    old == new
-        && tags
-            .iter()
-            .all(|(k, v)| s.tags.get(*k).map(String::as_str) == Some(*v))
+    let tags: BTreeMap<String, String> = req.tags.iter().cloned().collect();
+    old == new && tags == s.tags
 }
 
 /// Deletes a change set that will not run; a new stack left in

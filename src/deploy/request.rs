@@ -13,7 +13,10 @@ pub struct DeployRequest {
     pub stack: String,
     pub template: Value,
     pub parameters: Vec<(String, String)>,
+    /// Tags given (`--tag`); deployed tags not named here are kept.
     pub tags: Vec<(String, String)>,
+    /// Deployed tags to remove (`--remove-tag`).
+    pub remove_tags: Vec<String>,
     pub allow_replacement: bool,
     /// Do not ask before changing the stack (`--yes`).
     pub yes: bool,

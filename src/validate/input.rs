@@ -115,6 +115,30 @@ pub fn tags(given: &[(String, String)], reserved: usize) -> Vec<String> {
     problems
 }
 
+/// Problems with `--remove-tag` keys: one also given with `--tag`, or the
+/// tag streamkit sets itself (`streamkit:pattern`).
+pub fn removed_tags(removed: &[String], given: &[(String, String)]) -> Vec<String> {
+    removed
+        .iter()
+        .filter_map(|key| {
+            if key == PATTERN_TAG {
+                Some(format!(
+                    "--remove-tag {key}: streamkit sets this tag on every stack; it cannot be removed"
+                ))
+            } else if given.iter().any(|(k, _)| k == key) {
+                Some(format!(
+                    "--remove-tag {key}: also given as --tag {key}=...; keep one of the two"
+                ))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// The tag streamkit puts on every stack it deploys (the pattern id).
+pub const PATTERN_TAG: &str = "streamkit:pattern";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -200,6 +200,7 @@ async fn update_rollback_failed_is_continued_with_skipped_resources() {
         template,
         parameters: vec![],
         tags: vec![("streamkit:pattern".into(), "2".into())],
+        remove_tags: vec![],
         allow_replacement: false,
         yes: false,
         skip_resources: vec!["Processor".into()],
