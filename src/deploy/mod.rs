@@ -11,6 +11,7 @@ pub mod destroy;
 pub mod events;
 pub mod guard;
 pub mod params;
+pub mod retained;
 mod request;
 mod settle;
 pub mod stack;
