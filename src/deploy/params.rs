@@ -27,8 +27,9 @@ pub fn problems(template: &Value, given: &[(String, String)], pattern: &str) -> 
             continue;
         };
         let param_type = param["Type"].as_str().unwrap_or("String");
-        let checked =
-            types::check_type(param_type, value).and_then(|()| validate::check_value(param, value));
+        let checked = types::check_type(param_type, value)
+            .and_then(|()| types::check_integer(param, value))
+            .and_then(|()| validate::check_value(param, value));
         if let Err(m) = checked {
             let hint = param["ConstraintDescription"]
                 .as_str()

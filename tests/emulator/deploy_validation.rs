@@ -227,3 +227,62 @@ fn an_unknown_profile_is_refused_naming_the_files_looked_in() {
         assert_eq!(code, 0, "{profile}: {err}");
     }
 }
+
+/// Integer parameters take whole numbers only (issue 26, item 6): `2.5`,
+/// `1e2` and `' 3'` are refused by deploy, diff and estimate in the one
+/// validation pass, with no AWS request; `3` passes that pass.
+#[test]
+fn integer_parameters_refuse_fractions_exponents_and_spaces() {
+    let emu = Emulator::start();
+    let proxy = FaultProxy::start(emu.port());
+    let dir = tempfile::tempdir().unwrap();
+    for cmd in ["deploy", "diff", "estimate"] {
+        let args = [
+            cmd,
+            "--pattern",
+            "3",
+            "--parameter",
+            "ShardCount=2.5",
+            "--parameter",
+            "RetentionHours=1e2",
+            "--parameter",
+            "BufferingSize= 3",
+            "--yes",
+        ];
+        let args: Vec<&str> = args
+            .iter()
+            .copied()
+            .filter(|a| cmd == "deploy" || *a != "--yes")
+            .collect();
+        let (code, _, err) = through(&proxy, &emu, dir.path(), &args);
+        assert_eq!(code, 2, "{cmd}: {err}");
+        let lines = error_lines(&err);
+        for want in [
+            "--parameter ShardCount=2.5: '2.5' is not a whole number",
+            "--parameter RetentionHours=1e2: '1e2' is not a whole number",
+            "--parameter BufferingSize= 3: ' 3' is not a whole number",
+        ] {
+            assert!(lines.iter().any(|l| l.contains(want)), "{cmd}: '{want}' in:\n{err}");
+        }
+        assert_eq!(lines.len(), 3, "{cmd}: {err}");
+        let (code, _, err) = through(
+            &proxy,
+            &emu,
+            dir.path(),
+            &[cmd, "--pattern", "3", "--parameter", "ShardCount= 3"],
+        );
+        assert_eq!(code, 2, "{cmd}: {err}");
+        assert!(
+            err.contains("--parameter ShardCount= 3: ' 3' is not a whole number"),
+            "{cmd}: {err}"
+        );
+    }
+    assert_eq!(proxy.injected().forwarded_requests, 0, "no AWS request");
+    let (code, out, err) = through(
+        &proxy,
+        &emu,
+        dir.path(),
+        &["estimate", "--pattern", "3", "--parameter", "ShardCount=3"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+}
