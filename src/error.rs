@@ -78,6 +78,11 @@ pub enum Error {
     /// The result could not be written to stdout (other than a closed pipe).
     #[error("{0}")]
     Output(String),
+
+    /// `diff --exit-code` found changes in this many stacks: exit 1, and
+    /// nothing more on stderr (the plan is on stdout).
+    #[error("changes in {0} stack(s)")]
+    Changes(usize),
 }
 
 impl Error {
@@ -91,7 +96,7 @@ impl Error {
             | Error::Write { .. }
             | Error::Output(_) => 2,
             Error::AwsAccess(_) | Error::Local(_) => 3,
-            Error::Aws(_) | Error::Deploy(_) => 1,
+            Error::Aws(_) | Error::Deploy(_) | Error::Changes(_) => 1,
             Error::Interrupted(_) => 130,
             Error::Manifest { .. }
             | Error::Fragment { .. }
@@ -115,6 +120,7 @@ impl Error {
             Error::Interrupted(_) => "interrupted",
             Error::Write { .. } => "write",
             Error::Output(_) => "output",
+            Error::Changes(_) => "changes",
         }
     }
 

@@ -47,6 +47,13 @@ pub struct DeployResult {
     pub changes: Vec<Change>,
     pub outputs: Vec<Output>,
     pub seconds: f64,
+    /// Parameters whose value changes (shown as a progress event by
+    /// `deploy`, part of the plan of `diff`).
+    #[serde(skip)]
+    pub parameter_changes: Vec<setting::SettingChange>,
+    /// Stack tags whose value changes.
+    #[serde(skip)]
+    pub tag_changes: Vec<setting::SettingChange>,
 }
 
 /// What became of the stack.
@@ -115,6 +122,8 @@ pub async fn deploy(
         changes,
         outputs,
         seconds: started.elapsed().as_secs_f64(),
+        parameter_changes: Vec::new(),
+        tag_changes: Vec::new(),
     };
 
     let old_template = match &existing {
@@ -159,18 +168,24 @@ pub async fn deploy(
         }
         _ => (Vec::new(), Vec::new()),
     };
-    if !param_changes.is_empty() || !tag_changes.is_empty() {
+    // `diff` carries the changes in its result (stdout), not as progress.
+    if !req.plan_only && (!param_changes.is_empty() || !tag_changes.is_empty()) {
         progress.emit(Event::Settings {
             stack: req.stack.clone(),
-            parameters: param_changes,
+            parameters: param_changes.clone(),
             tags: tag_changes.clone(),
         });
     }
+    let planned = |changes: Vec<Change>, outputs: Vec<Output>| DeployResult {
+        parameter_changes: param_changes.clone(),
+        tag_changes: tag_changes.clone(),
+        ..done(Outcome::Planned, changes, outputs)
+    };
     if cs.empty && !tag_changes.is_empty() {
         if let Some(s) = &existing {
             changeset::delete(&cfn, aws, &cs.id).await?;
             if req.plan_only {
-                return Ok(done(Outcome::Planned, Vec::new(), s.outputs.clone()));
+                return Ok(planned(Vec::new(), s.outputs.clone()));
             }
             tags::apply(&cfn, aws, &s.id, req, &cs_req.parameters, progress).await?;
             let info = stack::require(&cfn, aws, &s.id).await?;
@@ -193,15 +208,15 @@ pub async fn deploy(
         };
         guard::mark_replacements(&mut cs.changes, &sides);
     }
+    if req.plan_only {
+        abandon(&cfn, aws, &cs, create).await?;
+        let outputs = existing.map(|s| s.outputs).unwrap_or_default();
+        return Ok(planned(cs.changes, outputs));
+    }
     progress.emit(Event::Changeset {
         stack: req.stack.clone(),
         changes: cs.changes.clone(),
     });
-    if req.plan_only {
-        abandon(&cfn, aws, &cs, create).await?;
-        let outputs = existing.map(|s| s.outputs).unwrap_or_default();
-        return Ok(done(Outcome::Planned, cs.changes, outputs));
-    }
 
     let refused = guard::refused(&cs.changes);
     if !refused.is_empty() && !req.allow_replacement {
