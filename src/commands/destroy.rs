@@ -11,8 +11,8 @@ use super::Context;
 use crate::aws::{self, Aws};
 use crate::config::StackRef;
 use crate::deploy::destroy::{self, DestroyOutcome, Destroyed};
-use crate::deploy::retained;
 use crate::deploy::events::Poll;
+use crate::deploy::retained;
 use crate::deploy::stack;
 use crate::error::{Error, Result};
 use crate::io::{write_lines, JsonForm, Report};
@@ -121,7 +121,10 @@ pub fn run(ctx: &Context<'_>, args: &DestroyArgs) -> Result<DestroyReport> {
                 (true, false) => format!(" and DELETE the data in {}", kept.join(" and ")),
                 (false, false) => format!("; {} are kept", kept.join(" and ")),
             };
-            Some(format!("Delete stack {name} in {}{data}?", live.join(" and ")))
+            Some(format!(
+                "Delete stack {name} in {}{data}?",
+                live.join(" and ")
+            ))
         };
         let progress = ctx.io.progress();
         if let Some(question) = question {
@@ -140,16 +143,30 @@ pub fn run(ctx: &Context<'_>, args: &DestroyArgs) -> Result<DestroyReport> {
             };
             let destroyed = match info {
                 Some(info) => {
-                    destroy::destroy(aws, info, data, args.delete_data, Poll::default(), &progress)
-                        .await?
+                    destroy::destroy(
+                        aws,
+                        info,
+                        data,
+                        args.delete_data,
+                        Poll::default(),
+                        &progress,
+                    )
+                    .await?
                 }
                 None if data.is_empty() => {
                     Destroyed::new(&name, aws, DestroyOutcome::NothingToDelete)
                 }
                 None => {
                     let mut d = Destroyed::new(&name, aws, DestroyOutcome::AlreadyDeleted);
-                    destroy::retained(aws, data, args.delete_data, Poll::default(), &progress, &mut d)
-                        .await?;
+                    destroy::retained(
+                        aws,
+                        data,
+                        args.delete_data,
+                        Poll::default(),
+                        &progress,
+                        &mut d,
+                    )
+                    .await?;
                     d
                 }
             };

@@ -125,10 +125,7 @@ pub async fn inspect(aws: &Aws, bucket: &str, check_tls: bool) -> Result<Found> 
             };
             let rules = out.rules();
             if !(rules.len() == 1 && ours(&rules[0])) {
-                let ids: Vec<&str> = rules
-                    .iter()
-                    .map(|r| r.id().unwrap_or("(no id)"))
-                    .collect();
+                let ids: Vec<&str> = rules.iter().map(|r| r.id().unwrap_or("(no id)")).collect();
                 diff.push(format!("lifecycle: rules {} ({want})", ids.join(", ")));
             }
         }

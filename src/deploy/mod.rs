@@ -11,8 +11,8 @@ pub mod destroy;
 pub mod events;
 pub mod guard;
 pub mod params;
-pub mod retained;
 mod request;
+pub mod retained;
 mod settle;
 pub mod stack;
 pub mod tables;
@@ -305,8 +305,7 @@ pub async fn preflight(aws: &Aws, req: &DeployRequest) -> Result<Option<BTreeMap
 /// The stack's tags after this deploy: the deployed ones (`deployed`), the
 /// given ones over them, less `--remove-tag`; sorted by key.
 fn kept_tags(req: &DeployRequest, deployed: Option<&StackInfo>) -> Vec<(String, String)> {
-    let mut tags: BTreeMap<String, String> =
-        deployed.map(|s| s.tags.clone()).unwrap_or_default();
+    let mut tags: BTreeMap<String, String> = deployed.map(|s| s.tags.clone()).unwrap_or_default();
     tags.extend(req.tags.iter().cloned());
     tags.retain(|k, _| !req.remove_tags.contains(k));
     tags.into_iter().collect()

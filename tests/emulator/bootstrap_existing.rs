@@ -68,11 +68,14 @@ async fn bootstrap_reports_an_existing_buckets_differences_and_changes_nothing()
         .await
         .unwrap();
 
-    let (code, out, err) = run(streamkit(&emu, dir.path()).args(["bootstrap", "--bucket-base", BASE]));
+    let (code, out, err) =
+        run(streamkit(&emu, dir.path()).args(["bootstrap", "--bucket-base", BASE]));
     assert_eq!(code, 0, "{out}{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert!(
-        lines[0].starts_with(&format!("exists   s3://{BASE} (us-east-1): left as it is; 4 setting(s) differ")),
+        lines[0].starts_with(&format!(
+            "exists   s3://{BASE} (us-east-1): left as it is; 4 setting(s) differ"
+        )),
         "{out}"
     );
     let expected = [
@@ -88,7 +91,12 @@ async fn bootstrap_reports_an_existing_buckets_differences_and_changes_nothing()
     );
 
     // Nothing changed on the existing bucket.
-    let enc = s3.get_bucket_encryption().bucket(BASE).send().await.unwrap();
+    let enc = s3
+        .get_bucket_encryption()
+        .bucket(BASE)
+        .send()
+        .await
+        .unwrap();
     let d = enc.server_side_encryption_configuration().unwrap().rules()[0]
         .apply_server_side_encryption_by_default()
         .unwrap()
@@ -103,9 +111,19 @@ async fn bootstrap_reports_an_existing_buckets_differences_and_changes_nothing()
         .unwrap();
     let ids: Vec<&str> = lc.rules().iter().filter_map(|r| r.id()).collect();
     assert_eq!(ids, ["keep-90-days"]);
-    let v = s3.get_bucket_versioning().bucket(BASE).send().await.unwrap();
+    let v = s3
+        .get_bucket_versioning()
+        .bucket(BASE)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(v.status(), None, "versioning left off");
-    assert!(s3.get_public_access_block().bucket(BASE).send().await.is_err());
+    assert!(s3
+        .get_public_access_block()
+        .bucket(BASE)
+        .send()
+        .await
+        .is_err());
 
     // JSON: the same differences, one string each.
     let (code, out, err) = run(streamkit(&emu, dir.path()).args([
@@ -118,7 +136,11 @@ async fn bootstrap_reports_an_existing_buckets_differences_and_changes_nothing()
     assert_eq!(code, 0, "{err}");
     let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
     assert_eq!(first["state"], "exists");
-    assert_eq!(first["differences"].as_array().map(Vec::len), Some(4), "{first}");
+    assert_eq!(
+        first["differences"].as_array().map(Vec::len),
+        Some(4),
+        "{first}"
+    );
     let second: serde_json::Value = serde_json::from_str(out.lines().nth(1).unwrap()).unwrap();
     assert_eq!(second["differences"], serde_json::json!([]), "{second}");
 }

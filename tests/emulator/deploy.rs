@@ -337,19 +337,26 @@ fn a_deploy_whose_stdout_closes_runs_to_the_end() {
 async fn destroy_after_the_stack_is_gone_deletes_what_it_retained() {
     let emu = Emulator::start();
     let dir = tempfile::tempdir().unwrap();
-    let sk = |args: &[&str]| {
-        run(streamkit(&emu, dir.path())
-            .args(args)
-            .write_stdin(""))
-    };
-    let (code, out, err) = sk(&["deploy", "--pattern", "3", "--stack-name", "sk-gone", "--yes"]);
+    let sk = |args: &[&str]| run(streamkit(&emu, dir.path()).args(args).write_stdin(""));
+    let (code, out, err) = sk(&[
+        "deploy",
+        "--pattern",
+        "3",
+        "--stack-name",
+        "sk-gone",
+        "--yes",
+    ]);
     assert_eq!(code, 0, "{out}{err}");
     let bucket = physical_id(&emu, "sk-gone", "OutputBucket").await;
     let conf = aws_sdk_s3::config::Builder::from(&emu.sdk_config("us-east-1").await)
         .force_path_style(true)
         .build();
     let s3 = aws_sdk_s3::Client::from_conf(conf);
-    s3.delete_bucket_policy().bucket(&bucket).send().await.unwrap();
+    s3.delete_bucket_policy()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
     s3.put_object()
         .bucket(&bucket)
         .key("data/a.json")
@@ -365,7 +372,10 @@ async fn destroy_after_the_stack_is_gone_deletes_what_it_retained() {
     // Gone, without --delete-data: what it retained is listed, nothing changes.
     let (code, out, err) = sk(&["destroy", "--stack-name", "sk-gone", "--yes"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.starts_with("sk-gone (us-east-1): already deleted"), "{out}");
+    assert!(
+        out.starts_with("sk-gone (us-east-1): already deleted"),
+        "{out}"
+    );
     assert!(out.contains(&format!("kept bucket {bucket}")), "{out}");
     assert!(bucket_exists(&emu, &bucket).await);
 
@@ -375,11 +385,23 @@ async fn destroy_after_the_stack_is_gone_deletes_what_it_retained() {
     assert!(err.contains("--yes"), "{err}");
     assert!(bucket_exists(&emu, &bucket).await);
 
-    let (code, out, err) = sk(&["destroy", "--stack-name", "sk-gone", "--delete-data", "--yes"]);
+    let (code, out, err) = sk(&[
+        "destroy",
+        "--stack-name",
+        "sk-gone",
+        "--delete-data",
+        "--yes",
+    ]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.starts_with("sk-gone (us-east-1): already deleted"), "{out}");
+    assert!(
+        out.starts_with("sk-gone (us-east-1): already deleted"),
+        "{out}"
+    );
     assert!(out.contains(&format!("deleted bucket {bucket}")), "{out}");
-    assert!(!bucket_exists(&emu, &bucket).await, "the retained bucket is gone");
+    assert!(
+        !bucket_exists(&emu, &bucket).await,
+        "the retained bucket is gone"
+    );
 
     // Nothing left: not an error.
     for stack in ["sk-gone", "sk-never-deployed"] {

@@ -110,7 +110,14 @@ async fn tags_are_kept_on_updates_until_removed_explicitly() {
     let dir = tempfile::tempdir().unwrap();
     let sk = |args: &[&str]| {
         run(streamkit(&emu, dir.path())
-            .args(["deploy", "--pattern", "3", "--stack-name", "sk-kept-tags", "--yes"])
+            .args([
+                "deploy",
+                "--pattern",
+                "3",
+                "--stack-name",
+                "sk-kept-tags",
+                "--yes",
+            ])
             .args(args))
     };
     let (code, out, err) = sk(&["--tag", "team=data", "--tag", "cost=42"]);
@@ -122,7 +129,11 @@ async fn tags_are_kept_on_updates_until_removed_explicitly() {
     assert!(err.contains("Parameter ShardCount: 2 -> 3"), "{err}");
     assert!(!err.contains("Tag "), "no tag changes: {err}");
     let tags = stack_tags(&emu, "sk-kept-tags").await;
-    assert_eq!(tags.get("team").map(String::as_str), Some("data"), "{tags:?}");
+    assert_eq!(
+        tags.get("team").map(String::as_str),
+        Some("data"),
+        "{tags:?}"
+    );
     assert_eq!(tags.get("cost").map(String::as_str), Some("42"), "{tags:?}");
 
     // Nothing named: no changes (the kept tags are not a change).

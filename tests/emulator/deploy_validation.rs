@@ -184,14 +184,25 @@ fn an_unknown_profile_is_refused_naming_the_files_looked_in() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("aws-config");
     let credentials = dir.path().join("aws-credentials");
-    std::fs::write(&config, "[default]\nregion = us-east-1\n[profile dev]\nregion = us-east-1\n").unwrap();
-    std::fs::write(&credentials, "[ops]\naws_access_key_id = testing\naws_secret_access_key = testing\n").unwrap();
+    std::fs::write(
+        &config,
+        "[default]\nregion = us-east-1\n[profile dev]\nregion = us-east-1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &credentials,
+        "[ops]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .unwrap();
     let run = |profile_flag: Option<&str>, profile_env: Option<&str>, args: &[&str]| {
         let mut env = emu.env();
         env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
         env.push(("AWS_ENDPOINT_URL", proxy.endpoint()));
         env.push(("AWS_CONFIG_FILE", config.display().to_string()));
-        env.push(("AWS_SHARED_CREDENTIALS_FILE", credentials.display().to_string()));
+        env.push((
+            "AWS_SHARED_CREDENTIALS_FILE",
+            credentials.display().to_string(),
+        ));
         if let Some(p) = profile_env {
             env.push(("AWS_PROFILE", p.to_string()));
         }
@@ -199,16 +210,32 @@ fn an_unknown_profile_is_refused_naming_the_files_looked_in() {
         if let Some(p) = profile_flag {
             cmd.args(["--profile", p]);
         }
-        let out = cmd.args(args).stdin(std::process::Stdio::null()).output().unwrap();
+        let out = cmd
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stderr).to_string(),
         )
     };
     let cases = [
-        (Some("nosuchprofile"), None, &["status", "--pattern", "3"][..]),
-        (None, Some("nosuchprofile"), &["bootstrap", "--bucket-base", "sk-profile"][..]),
-        (Some("nosuchprofile"), None, &["deploy", "--pattern", "3", "--yes"][..]),
+        (
+            Some("nosuchprofile"),
+            None,
+            &["status", "--pattern", "3"][..],
+        ),
+        (
+            None,
+            Some("nosuchprofile"),
+            &["bootstrap", "--bucket-base", "sk-profile"][..],
+        ),
+        (
+            Some("nosuchprofile"),
+            None,
+            &["deploy", "--pattern", "3", "--yes"][..],
+        ),
     ];
     for (flag, env, args) in cases {
         let (code, err) = run(flag, env, args);
@@ -223,7 +250,11 @@ fn an_unknown_profile_is_refused_naming_the_files_looked_in() {
     }
     assert_eq!(proxy.injected().forwarded_requests, 0, "no AWS request");
     for profile in ["dev", "ops"] {
-        let (code, err) = run(Some(profile), None, &["bootstrap", "--bucket-base", "sk-profile"]);
+        let (code, err) = run(
+            Some(profile),
+            None,
+            &["bootstrap", "--bucket-base", "sk-profile"],
+        );
         assert_eq!(code, 0, "{profile}: {err}");
     }
 }
@@ -262,7 +293,10 @@ fn integer_parameters_refuse_fractions_exponents_and_spaces() {
             "--parameter RetentionHours=1e2: '1e2' is not a whole number",
             "--parameter BufferingSize= 3: ' 3' is not a whole number",
         ] {
-            assert!(lines.iter().any(|l| l.contains(want)), "{cmd}: '{want}' in:\n{err}");
+            assert!(
+                lines.iter().any(|l| l.contains(want)),
+                "{cmd}: '{want}' in:\n{err}"
+            );
         }
         assert_eq!(lines.len(), 3, "{cmd}: {err}");
         let (code, _, err) = through(
