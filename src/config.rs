@@ -174,7 +174,13 @@ impl Resolved {
             out.extend(input::regions("--region", std::slice::from_ref(region)));
         }
         out.extend(input::tags(&self.stack.tags, 1));
-        out.extend(input::removed_tags(&self.stack.remove_tags, &self.stack.tags));
+        out.extend(input::removed_tags(
+            &self.stack.remove_tags,
+            &self.stack.tags,
+        ));
+        if let Some(url) = &self.aws.endpoint {
+            out.extend(input::endpoint_url(url));
+        }
         if let Some(profile) = &self.aws.profile {
             out.extend(crate::profile::problem(profile));
         }

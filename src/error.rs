@@ -11,7 +11,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A value the user gave is not one of the allowed ones.
-    #[error("unknown {what} '{value}'; allowed: {allowed}")]
+    #[error("unknown {what} '{}'; allowed: {allowed}", cut(.value))]
     Unknown {
         what: &'static str,
         value: String,
@@ -21,6 +21,11 @@ pub enum Error {
     /// A malformed user input (flag, setting, parameter).
     #[error("{0}")]
     BadInput(String),
+
+    /// A command line clap could not parse (`--output json`): its message
+    /// with the arguments it names, and its usage and tips as the hint.
+    #[error("{message}")]
+    Usage { message: String, hint: String },
 
     /// Every problem one validation pass found, one line each (never empty).
     #[error("{}", .0.join("\n"))]
@@ -92,6 +97,7 @@ impl Error {
         match self {
             Error::Unknown { .. }
             | Error::BadInput(_)
+            | Error::Usage { .. }
             | Error::Invalid(_)
             | Error::Write { .. }
             | Error::Output(_) => 2,
@@ -108,7 +114,10 @@ impl Error {
     /// The class of the error, as the JSON error object names it.
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::Unknown { .. } | Error::BadInput(_) | Error::Invalid(_) => "bad_input",
+            Error::Unknown { .. }
+            | Error::BadInput(_)
+            | Error::Usage { .. }
+            | Error::Invalid(_) => "bad_input",
             Error::Manifest { .. } => "manifest",
             Error::Fragment { .. } => "fragment",
             Error::Template { .. } => "template",
@@ -128,6 +137,7 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Write { .. } => Some("choose a writable --out directory".into()),
+            Error::Usage { hint, .. } => Some(hint.clone()),
             _ => None,
         }
     }

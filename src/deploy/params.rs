@@ -20,6 +20,7 @@ pub fn problems(template: &Value, given: &[(String, String)], pattern: &str) -> 
     for (key, value) in given {
         let Some(param) = declared.get(key) else {
             let known: Vec<&str> = declared.keys().map(String::as_str).collect();
+            let key = crate::error::cut(key);
             out.push(format!(
                 "--parameter {key}: unknown parameter of pattern {pattern}; allowed: {}",
                 known.join(", ")
@@ -35,7 +36,10 @@ pub fn problems(template: &Value, given: &[(String, String)], pattern: &str) -> 
                 .as_str()
                 .map(|d| format!(" ({key} {d})"))
                 .unwrap_or_default();
-            out.push(format!("--parameter {key}={value}: {m}{hint}"));
+            out.push(format!(
+                "--parameter {key}={}: {m}{hint}",
+                crate::error::cut(value)
+            ));
         }
     }
     out

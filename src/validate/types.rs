@@ -33,7 +33,7 @@ pub fn check_type(param_type: &str, value: &str) -> Result<(), String> {
             .trim()
             .parse::<f64>()
             .map(|_| ())
-            .map_err(|_| format!("'{value}' is not a number"));
+            .map_err(|_| format!("'{}' is not a number", crate::error::cut(value)));
     }
     if let Some((_, prefix)) = EC2_IDS.iter().find(|(t, _)| *t == param_type) {
         let ok = value
@@ -47,7 +47,8 @@ pub fn check_type(param_type: &str, value: &str) -> Result<(), String> {
             });
         if !ok {
             return Err(format!(
-                "'{value}' is not a {param_type}: expected {prefix}- followed by 8 or 17 lower-case hex digits (e.g. {prefix}-0123456789abcdef0)"
+                "'{}' is not a {param_type}: expected {prefix}- followed by 8 or 17 lower-case hex digits (e.g. {prefix}-0123456789abcdef0)",
+                crate::error::cut(value)
             ));
         }
     }
@@ -108,7 +109,9 @@ mod tests {
         let ratio = serde_json::json!({"Type": "Number", "Default": 0.5});
         assert!(!is_integer(&ratio));
         assert!(!is_integer(&serde_json::json!({"Type": "Number"})));
-        assert!(!is_integer(&serde_json::json!({"Type": "String", "Default": 1})));
+        assert!(!is_integer(
+            &serde_json::json!({"Type": "String", "Default": 1})
+        ));
     }
 
     #[test]

@@ -10,4 +10,5 @@ mod architecture;
 mod binary;
 mod build_dist;
 mod commands;
+mod errors;
 mod json_shapes;
