@@ -22,8 +22,8 @@ pub const DEFAULT_FILE: &str = "streamkit.toml";
 #[derive(Debug, Clone, Default, Args, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StackArgs {
-    /// Pattern id: 1, 2, 3, 4 or cross-region (see `streamkit patterns`).
-    #[arg(long)]
+    #[arg(long, help = crate::catalog::pattern_help())]
+    #[serde(default, deserialize_with = "pattern_id")]
     pub pattern: Option<String>,
     /// Stack name (default: `streamkit-<pattern name>`, e.g. streamkit-pattern-3).
     #[arg(long)]
@@ -94,7 +94,7 @@ impl BucketArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct StackRef {
     /// Pattern id; the stack name defaults to `streamkit-<pattern name>`.
-    #[arg(long)]
+    #[arg(long, help = crate::catalog::pattern_help())]
     pub pattern: Option<String>,
     /// Stack name.
     #[arg(long)]
@@ -126,6 +126,20 @@ enum Scalar {
     Int(i64),
     Float(f64),
     Bool(bool),
+}
+
+/// `pattern = 3` or `pattern = "3"`: a pattern id as a TOML string or integer.
+fn pattern_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Str(String),
+        Int(u32),
+    }
+    Ok(Some(match Id::deserialize(d)? {
+        Id::Str(s) => s,
+        Id::Int(i) => i.to_string(),
+    }))
 }
 
 fn pairs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {

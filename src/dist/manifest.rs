@@ -103,7 +103,7 @@ impl DistManifest {
         }
         let flags: String = patterns.iter().map(|p| format!(" --pattern {p}")).collect();
         let command = format!(
-            "streamkit build-dist --bucket-base {} --solution {} --solution-version {} --arch {}{flags} --out {}",
+            "streamkit build-dist --bucket-base {} --solution {} --solution-version {} --arch {}{flags} --dist-dir {}",
             self.bucket_base,
             self.solution,
             self.version,

@@ -10,5 +10,6 @@ mod architecture;
 mod binary;
 mod build_dist;
 mod commands;
+mod consistency;
 mod errors;
 mod json_shapes;

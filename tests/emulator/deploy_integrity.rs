@@ -176,7 +176,7 @@ fn deploy_refuses_a_dist_without_the_stacks_assets() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
         let command = format!(
-            "`streamkit build-dist --bucket-base {BASE} --solution streamkit --solution-version test --arch arm64 --pattern 1 --pattern 2 --out deployment`"
+            "`streamkit build-dist --bucket-base {BASE} --solution streamkit --solution-version test --arch arm64 --pattern 1 --pattern 2 --dist-dir deployment`"
         );
         for asset in ["producer", "processor"] {
             assert!(
