@@ -13,3 +13,4 @@ mod commands;
 mod consistency;
 mod errors;
 mod json_shapes;
+mod local_up_input;
