@@ -40,6 +40,9 @@ pub struct DeployArgs {
     /// `build-dist` output with the code of stacks that have code.
     #[arg(long, default_value = "deployment", value_name = "DIR")]
     pub dist_dir: PathBuf,
+    /// Create the change set and leave it for review instead of executing it (prints how to execute it).
+    #[arg(long)]
+    pub no_execute: bool,
 }
 
 /// Each region's result, then (region pairs) the active region.
@@ -152,6 +155,7 @@ pub(crate) fn run_with(
                         .map(|b| (format!("{b}-{region}"), key_prefix(st))),
                     poll: Poll::default(),
                     plan_only,
+                    no_execute: args.no_execute,
                 };
                 (base.in_region(region), req)
             })

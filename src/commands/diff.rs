@@ -71,6 +71,7 @@ pub fn run(ctx: &Context<'_>, args: &DiffArgs) -> Result<DiffReport> {
         allow_replacement: true,
         skip_resources: Vec::new(),
         dist_dir: args.dist_dir.clone(),
+        no_execute: false,
     };
     let report = run_with(ctx, &deploy, true)?;
     Ok(DiffReport {

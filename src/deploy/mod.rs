@@ -47,6 +47,9 @@ pub struct DeployResult {
     pub changes: Vec<Change>,
     pub outputs: Vec<Output>,
     pub seconds: f64,
+    /// `--no-execute`: the change set left for review (its ARN).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_set: Option<String>,
     /// Parameters whose value changes (shown as a progress event by
     /// `deploy`, part of the plan of `diff`).
     #[serde(skip)]
@@ -68,6 +71,9 @@ pub enum Outcome {
     /// `diff`: the change set was shown, then deleted.
     #[serde(rename = "planned")]
     Planned,
+    /// `--no-execute`: the change set was made and left for review.
+    #[serde(rename = "change set created")]
+    ChangeSetCreated,
 }
 
 impl fmt::Display for Outcome {
@@ -77,6 +83,7 @@ impl fmt::Display for Outcome {
             Outcome::Updated => "updated",
             Outcome::NoChanges => "no changes",
             Outcome::Planned => "planned",
+            Outcome::ChangeSetCreated => "change set created",
         })
     }
 }
@@ -90,6 +97,13 @@ impl fmt::Display for DeployResult {
         )?;
         for o in &self.outputs {
             writeln!(f, "  {} = {}", o.key, o.value)?;
+        }
+        if let Some(cs) = &self.change_set {
+            writeln!(
+                f,
+                "  review it, then execute it: aws cloudformation execute-change-set --region {} --change-set-name {cs}",
+                self.region
+            )?;
         }
         Ok(())
     }
@@ -122,6 +136,7 @@ pub async fn deploy(
         changes,
         outputs,
         seconds: started.elapsed().as_secs_f64(),
+        change_set: None,
         parameter_changes: Vec::new(),
         tag_changes: Vec::new(),
     };
@@ -230,6 +245,13 @@ pub async fn deploy(
             req.stack,
             list.join("; ")
         )));
+    }
+    if req.no_execute {
+        let outputs = existing.map(|s| s.outputs).unwrap_or_default();
+        return Ok(DeployResult {
+            change_set: Some(cs.id.clone()),
+            ..done(Outcome::ChangeSetCreated, cs.changes, outputs)
+        });
     }
     let question = format!(
         "Deploy {} change(s) to {} in {}?",

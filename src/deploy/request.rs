@@ -27,4 +27,6 @@ pub struct DeployRequest {
     pub poll: Poll,
     /// Only show the change set, then delete it (`streamkit diff`).
     pub plan_only: bool,
+    /// Create the change set and leave it for review, not executed (`--no-execute`).
+    pub no_execute: bool,
 }

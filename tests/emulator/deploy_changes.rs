@@ -165,3 +165,63 @@ async fn tags_are_kept_on_updates_until_removed_explicitly() {
         assert!(err.contains(want), "{args:?}: {err}");
     }
 }
+
+/// `deploy --no-execute` (issue 26, item 13, part): the change set is made
+/// and left AVAILABLE for review, with the command that executes it; nothing
+/// is deployed; a later deploy still works.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_execute_leaves_the_change_set_for_review() {
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let sk = |args: &[&str]| {
+        run(streamkit(&emu, dir.path())
+            .args([
+                "deploy",
+                "--pattern",
+                "3",
+                "--stack-name",
+                "sk-review",
+                "--yes",
+            ])
+            .args(args))
+    };
+    let (code, out, err) = sk(&["--no-execute"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("sk-review (us-east-1): change set created"),
+        "{out}"
+    );
+    let line = out
+        .lines()
+        .find(|l| {
+            l.contains(
+                "aws cloudformation execute-change-set --region us-east-1 --change-set-name ",
+            )
+        })
+        .unwrap_or_else(|| panic!("{out}"));
+    let arn = line.rsplit(' ').next().unwrap();
+    let cfn = aws_sdk_cloudformation::Client::new(&emu.sdk_config("us-east-1").await);
+    let cs = cfn
+        .describe_change_set()
+        .change_set_name(arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cs.status().map(|s| s.as_str()), Some("CREATE_COMPLETE"));
+    assert_eq!(cs.execution_status().map(|s| s.as_str()), Some("AVAILABLE"));
+    let stack = cfn
+        .describe_stacks()
+        .stack_name("sk-review")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stack.stacks()[0].stack_status().map(|s| s.as_str()),
+        Some("REVIEW_IN_PROGRESS"),
+        "nothing deployed"
+    );
+
+    let (code, out, err) = sk(&[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("sk-review (us-east-1): created"), "{out}");
+}

@@ -207,6 +207,7 @@ async fn update_rollback_failed_is_continued_with_skipped_resources() {
         template_bucket: None,
         poll: fast(),
         plan_only: false,
+        no_execute: false,
     };
     let (io, _, _) = Io::memory(OutputFormat::Json);
     let result = deploy::deploy(&aws, &req, &io.progress()).await.unwrap();
