@@ -10,7 +10,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
-use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 
 use crate::error::{Error, Result};
 
@@ -66,12 +66,18 @@ impl Aws {
                     .build(),
             );
         if let Some(profile) = &opts.profile {
+            if let Some(problem) = crate::profile::problem(profile) {
+                return Err(Error::BadInput(problem));
+            }
             loader = loader.profile_name(profile);
         }
         if let Some(region) = &opts.region {
             loader = loader.region(Region::new(region.clone()));
         }
         if let Some(endpoint) = &opts.endpoint {
+            if let Some(problem) = crate::validate::input::endpoint_url(endpoint).pop() {
+                return Err(Error::BadInput(problem));
+            }
             loader = loader.endpoint_url(endpoint);
         }
         if let Some(credentials) = &opts.credentials {
@@ -90,7 +96,7 @@ impl Aws {
         provider.provide_credentials().await.map_err(|e| {
             let detail = match e {
                 CredentialsError::CredentialsNotLoaded(_) => String::new(),
-                other => first_line(&DisplayErrorContext(&other).to_string()),
+                other => chain(&other),
             };
             no_credentials(opts, &detail)
         })?;
@@ -148,10 +154,11 @@ impl Aws {
     pub fn error<E, R>(&self, service: &str, operation: &str, err: SdkError<E, R>) -> Error
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
         let endpoint = self.endpoint_of(service);
-        let detail = DisplayErrorContext(&err).to_string();
+        let detail = chain(&err);
+        let status = http_status(&format!("{err:?}"));
         match &err {
             SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => unreachable(&endpoint, operation),
             SdkError::TimeoutError(_) => unreachable(&endpoint, operation),
@@ -159,24 +166,28 @@ impl Aws {
                 if detail.to_lowercase().contains("credential") =>
             {
                 Error::AwsAccess(format!(
-                    "{operation}: no usable AWS credentials: {}; set AWS_PROFILE or --profile, or run `aws configure`",
-                    first_line(&detail)
+                    "{operation}: no usable AWS credentials: {detail}; set AWS_PROFILE or --profile, or run `aws configure`"
                 ))
             }
             _ => {
                 let code = err.code().unwrap_or_default().to_string();
                 let message = err.message().unwrap_or(&detail).to_string();
-                let forbidden = code.is_empty() && format!("{err:?}").contains("StatusCode(403)");
+                let forbidden = code.is_empty() && status == Some(403);
                 if ACCESS_CODES.contains(&code.as_str()) || forbidden {
                     let code = if forbidden { "HTTP 403".to_string() } else { code };
                     let message = if forbidden { "access denied".to_string() } else { message };
                     Error::AwsAccess(format!(
                         "{operation} on {endpoint} was denied ({code}): {message}; check the credentials, IAM permissions and resource (e.g. bucket) policies in play"
                     ))
+                } else if let (true, Some(status)) = (code.is_empty(), status) {
+                    // Not an AWS error document: something else answers there.
+                    Error::AwsAccess(format!(
+                        "{operation} on {endpoint} answered HTTP {status} without an AWS error; it is not the {service} API (or an emulator of it): check --endpoint-url / AWS_ENDPOINT_URL"
+                    ))
                 } else if code.is_empty() {
                     Error::Aws(format!("{operation} on {endpoint} failed: {detail}"))
                 } else {
-                    Error::Aws(format!("{operation} failed ({code}): {message}"))
+                    Error::Aws(format!("{operation} failed ({code}): {}", cut_message(&message)))
                 }
             }
         }
@@ -189,14 +200,43 @@ fn unreachable(endpoint: &str, operation: &str) -> Error {
     ))
 }
 
-/// The first line of an SDK error's text (provider chains list every attempt
-/// on lines of their own); messages stay one line.
-fn first_line(text: &str) -> String {
-    text.lines()
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches(['.', ':', ' '])
-        .to_string()
+/// An SDK error's own text and its sources' (`Display`, never the `Debug`
+/// dump `DisplayErrorContext` ends with), on one line of at most
+/// [`MAX_DETAIL`] characters.
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = e.source();
+    }
+    let text = parts
+        .join(": ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    cut_message(text.trim_end_matches(['.', ':', ' ']))
+}
+
+/// Longest SDK detail quoted in a message.
+const MAX_DETAIL: usize = 200;
+
+fn cut_message(text: &str) -> String {
+    if text.chars().count() <= MAX_DETAIL {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(MAX_DETAIL).collect();
+    format!("{head}...")
+}
+
+/// The HTTP status of a raw response, from the SDK error's debug form
+/// (`StatusCode(404)`), when there was a response.
+fn http_status(debug: &str) -> Option<u16> {
+    let at = debug.find("StatusCode(")? + "StatusCode(".len();
+    debug[at..].split(')').next()?.parse().ok()
 }
 
 fn no_credentials(opts: &AwsOptions, detail: &str) -> Error {

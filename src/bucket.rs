@@ -82,14 +82,18 @@ impl fmt::Display for BucketState {
     }
 }
 
-/// An artifact bucket brought up to standard (encrypted, versioned, private,
-/// old versions expiring).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// An artifact bucket created with streamkit's settings (encrypted,
+/// versioned, private, old versions expiring), or one that existed and was
+/// left as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ensured {
     pub state: BucketState,
     /// A TLS-only bucket policy is in place (not on a plain-HTTP endpoint,
     /// whose clients it would lock out).
     pub tls_only: bool,
+    /// An existing bucket's settings that differ from streamkit's, one line
+    /// each (left unchanged); empty for a created bucket.
+    pub differences: Vec<String>,
 }
 
 #[cfg(test)]

@@ -204,14 +204,25 @@ pub fn parse_error(
     if !(json && usage) {
         err.exit();
     }
-    let message = err
-        .render()
-        .to_string()
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .trim_start_matches("error: ")
-        .to_string();
     let io = io_for(OutputFormat::Json);
-    std::process::ExitCode::from(io.finish(Err(crate::error::Error::BadInput(message))))
+    std::process::ExitCode::from(io.finish(Err(usage_error(&err.render().to_string()))))
+}
+
+/// clap's rendered error as one message (with the arguments it names, e.g.
+/// every missing one) and a hint (its tips, the usage line, where to read more).
+pub fn usage_error(rendered: &str) -> crate::error::Error {
+    let (mut message, mut hint) = (Vec::new(), Vec::new());
+    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(tip) = line.strip_prefix("tip: ") {
+            hint.push(tip.to_string());
+        } else if line.starts_with("Usage:") || line.starts_with("For more information") {
+            hint.push(line.to_string());
+        } else {
+            message.push(line.trim_start_matches("error: ").to_string());
+        }
+    }
+    crate::error::Error::Usage {
+        message: message.join(" "),
+        hint: hint.join("; "),
+    }
 }

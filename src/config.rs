@@ -22,8 +22,8 @@ pub const DEFAULT_FILE: &str = "streamkit.toml";
 #[derive(Debug, Clone, Default, Args, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StackArgs {
-    /// Pattern id: 1, 2, 3, 4 or cross-region (see `streamkit patterns`).
-    #[arg(long)]
+    #[arg(long, help = crate::catalog::pattern_help())]
+    #[serde(default, deserialize_with = "pattern_id")]
     pub pattern: Option<String>,
     /// Stack name (default: `streamkit-<pattern name>`, e.g. streamkit-pattern-3).
     #[arg(long)]
@@ -53,6 +53,10 @@ pub struct StackArgs {
     #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     #[serde(default, deserialize_with = "pairs")]
     pub tags: Vec<(String, String)>,
+    /// Remove this stack tag on update (repeatable); deployed tags are otherwise kept.
+    #[arg(long = "remove-tag", value_name = "KEY")]
+    #[serde(skip)]
+    pub remove_tags: Vec<String>,
     /// Render-time setting, KEY=VALUE (repeatable), e.g. `engine=flink`.
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     #[serde(default, deserialize_with = "pairs")]
@@ -90,7 +94,7 @@ impl BucketArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct StackRef {
     /// Pattern id; the stack name defaults to `streamkit-<pattern name>`.
-    #[arg(long)]
+    #[arg(long, help = crate::catalog::pattern_help())]
     pub pattern: Option<String>,
     /// Stack name.
     #[arg(long)]
@@ -122,6 +126,20 @@ enum Scalar {
     Int(i64),
     Float(f64),
     Bool(bool),
+}
+
+/// `pattern = 3` or `pattern = "3"`: a pattern id as a TOML string or integer.
+fn pattern_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Str(String),
+        Int(u32),
+    }
+    Ok(Some(match Id::deserialize(d)? {
+        Id::Str(s) => s,
+        Id::Int(i) => i.to_string(),
+    }))
 }
 
 fn pairs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
@@ -170,6 +188,16 @@ impl Resolved {
             out.extend(input::regions("--region", std::slice::from_ref(region)));
         }
         out.extend(input::tags(&self.stack.tags, 1));
+        out.extend(input::removed_tags(
+            &self.stack.remove_tags,
+            &self.stack.tags,
+        ));
+        if let Some(url) = &self.aws.endpoint {
+            out.extend(input::endpoint_url(url));
+        }
+        if let Some(profile) = &self.aws.profile {
+            out.extend(crate::profile::problem(profile));
+        }
         if let Some(base) = &self.stack.bucket_base {
             if let Err(e) = crate::bucket::check_base("--bucket-base", base) {
                 out.push(e.to_string());
@@ -229,6 +257,7 @@ pub fn merge(base: StackArgs, over: StackArgs) -> StackArgs {
         version: over.version.or(base.version),
         parameters: pairs(base.parameters, over.parameters),
         tags: pairs(base.tags, over.tags),
+        remove_tags: [base.remove_tags, over.remove_tags].concat(),
         settings: pairs(base.settings, over.settings),
         region: over.region.or(base.region),
         profile: over.profile.or(base.profile),

@@ -11,7 +11,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A value the user gave is not one of the allowed ones.
-    #[error("unknown {what} '{value}'; allowed: {allowed}")]
+    #[error("unknown {what} '{}'; allowed: {allowed}", cut(.value))]
     Unknown {
         what: &'static str,
         value: String,
@@ -21,6 +21,11 @@ pub enum Error {
     /// A malformed user input (flag, setting, parameter).
     #[error("{0}")]
     BadInput(String),
+
+    /// A command line clap could not parse (`--output json`): its message
+    /// with the arguments it names, and its usage and tips as the hint.
+    #[error("{message}")]
+    Usage { message: String, hint: String },
 
     /// Every problem one validation pass found, one line each (never empty).
     #[error("{}", .0.join("\n"))]
@@ -78,6 +83,11 @@ pub enum Error {
     /// The result could not be written to stdout (other than a closed pipe).
     #[error("{0}")]
     Output(String),
+
+    /// `diff --exit-code` found changes in this many stacks: exit 1, and
+    /// nothing more on stderr (the plan is on stdout).
+    #[error("changes in {0} stack(s)")]
+    Changes(usize),
 }
 
 impl Error {
@@ -87,11 +97,12 @@ impl Error {
         match self {
             Error::Unknown { .. }
             | Error::BadInput(_)
+            | Error::Usage { .. }
             | Error::Invalid(_)
             | Error::Write { .. }
             | Error::Output(_) => 2,
             Error::AwsAccess(_) | Error::Local(_) => 3,
-            Error::Aws(_) | Error::Deploy(_) => 1,
+            Error::Aws(_) | Error::Deploy(_) | Error::Changes(_) => 1,
             Error::Interrupted(_) => 130,
             Error::Manifest { .. }
             | Error::Fragment { .. }
@@ -103,7 +114,10 @@ impl Error {
     /// The class of the error, as the JSON error object names it.
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::Unknown { .. } | Error::BadInput(_) | Error::Invalid(_) => "bad_input",
+            Error::Unknown { .. }
+            | Error::BadInput(_)
+            | Error::Usage { .. }
+            | Error::Invalid(_) => "bad_input",
             Error::Manifest { .. } => "manifest",
             Error::Fragment { .. } => "fragment",
             Error::Template { .. } => "template",
@@ -115,6 +129,7 @@ impl Error {
             Error::Interrupted(_) => "interrupted",
             Error::Write { .. } => "write",
             Error::Output(_) => "output",
+            Error::Changes(_) => "changes",
         }
     }
 
@@ -122,6 +137,7 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Write { .. } => Some("choose a writable --out directory".into()),
+            Error::Usage { hint, .. } => Some(hint.clone()),
             _ => None,
         }
     }
@@ -152,5 +168,20 @@ impl Error {
             logical_id: logical_id.into(),
             message: message.into(),
         }
+    }
+}
+
+/// Longest value quoted in a message before it is cut.
+pub const MAX_QUOTED: usize = 80;
+
+/// `value` as quoted in a message: at most [`MAX_QUOTED`] characters, a
+/// longer one cut with `...(N chars)` so one line stays one line.
+pub fn cut(value: &str) -> String {
+    let n = value.chars().count();
+    if n <= MAX_QUOTED {
+        value.to_string()
+    } else {
+        let head: String = value.chars().take(MAX_QUOTED - 20).collect();
+        format!("{head}...({n} chars)")
     }
 }

@@ -34,6 +34,7 @@ pub mod local_url;
 pub mod ops;
 pub mod origins;
 pub mod preflight;
+pub mod profile;
 pub mod progress;
 pub mod render;
 pub mod replication;

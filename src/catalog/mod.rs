@@ -222,6 +222,16 @@ pub fn ids() -> Result<Vec<String>> {
     Ok(all()?.into_iter().map(|m| m.id.into()).collect())
 }
 
+/// `--pattern`'s help: every id of the catalog (so a new stack is listed).
+pub fn pattern_help() -> String {
+    let ids = ids().unwrap_or_default();
+    let list = match ids.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => ids.join(", "),
+    };
+    format!("Pattern id: {list} (see `streamkit patterns`)")
+}
+
 /// Looks a pattern up by id (`2`), by name (`pattern-2`) or by stack suffix.
 pub fn find(id: &str) -> Result<Manifest> {
     let all = all()?;

@@ -72,7 +72,22 @@ pub fn run(ctx: &Context<'_>, args: &BootstrapArgs) -> Result<BootstrapReport> {
 impl fmt::Display for BootstrapReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_lines(f, &self.0, |f, b| {
-            let tls = if b.ensured.tls_only {
+            let e = &b.ensured;
+            if !e.differences.is_empty() {
+                write!(
+                    f,
+                    "{:<8} s3://{} ({}): left as it is; {} setting(s) differ from streamkit's:",
+                    e.state,
+                    b.bucket,
+                    b.region,
+                    e.differences.len()
+                )?;
+                for d in &e.differences {
+                    write!(f, "\n  s3://{} {d}", b.bucket)?;
+                }
+                return Ok(());
+            }
+            let tls = if e.tls_only {
                 ", TLS only"
             } else {
                 " (no TLS-only policy: plain-HTTP endpoint)"
@@ -80,7 +95,7 @@ impl fmt::Display for BootstrapReport {
             write!(
                 f,
                 "{:<8} s3://{} ({}): encrypted, versioned, public access blocked{tls}",
-                b.ensured.state, b.bucket, b.region
+                e.state, b.bucket, b.region
             )
         })
     }

@@ -30,8 +30,13 @@ pub struct BuildDistArgs {
     /// Architecture of the Lambda functions and the producer instance.
     #[arg(long, value_enum, default_value_t = Arch::Arm64)]
     pub arch: Arch,
-    /// Output directory; replaced as a whole, through a temporary directory next to it.
-    #[arg(long, default_value = "deployment")]
+    /// Output directory (what --dist-dir of publish and deploy reads); replaced as a whole, through a temporary directory next to it.
+    #[arg(
+        long = "dist-dir",
+        alias = "out",
+        default_value = "deployment",
+        value_name = "DIR"
+    )]
     pub out: PathBuf,
     /// Package the binaries already built (same --arch and --cargo-profile) instead of running cargo.
     #[arg(long)]

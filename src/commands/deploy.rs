@@ -51,6 +51,9 @@ pub struct DeployArgs {
     /// Stop after the IAM preflight (`streamkit preflight`).
     #[arg(skip)]
     pub preflight_only: bool,
+    /// Create the change set and leave it for review instead of executing it (prints how to execute it).
+    #[arg(long)]
+    pub no_execute: bool,
 }
 
 /// Each region's result, then (region pairs) the active region.
@@ -118,6 +121,9 @@ pub(crate) fn run_with(
         &st.parameters,
         manifest.id.as_str(),
     ));
+    if let Some(dist) = dist.as_ref() {
+        problems.extend(dist.missing_for(&args.dist_dir, &manifest));
+    }
     if let Some(dist) = dist.as_ref().filter(|_| !plan_only) {
         match crate::dist::verify::verify(&args.dist_dir, dist, Some(&manifest.assets)) {
             Ok(()) => {}
@@ -130,7 +136,10 @@ pub(crate) fn run_with(
     }
     let progress = ctx.io.progress();
     let regions = targets(&manifest, st, resolved.aws.region.as_deref())?;
-    let mut tags = vec![("streamkit:pattern".to_string(), manifest.id.to_string())];
+    let mut tags = vec![(
+        crate::validate::input::PATTERN_TAG.to_string(),
+        manifest.id.to_string(),
+    )];
     tags.extend(st.tags.iter().cloned());
 
     aws::block_on(async {
@@ -155,6 +164,7 @@ pub(crate) fn run_with(
                     template: rendered.template.clone(),
                     parameters,
                     tags: tags.clone(),
+                    remove_tags: st.remove_tags.clone(),
                     allow_replacement: args.allow_replacement,
                     yes: args.yes,
                     skip_resources: args.skip_resources.clone(),
@@ -164,6 +174,7 @@ pub(crate) fn run_with(
                     poll: Poll::default(),
                     plan_only,
                     role_arn: args.role_arn.clone(),
+                    no_execute: args.no_execute,
                 };
                 (base.in_region(region), req)
             })

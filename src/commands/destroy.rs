@@ -10,8 +10,9 @@ use serde::Serialize;
 use super::Context;
 use crate::aws::{self, Aws};
 use crate::config::StackRef;
-use crate::deploy::destroy::{self, Destroyed};
+use crate::deploy::destroy::{self, DestroyOutcome, Destroyed};
 use crate::deploy::events::Poll;
+use crate::deploy::retained;
 use crate::deploy::stack;
 use crate::error::{Error, Result};
 use crate::io::{write_lines, JsonForm, Report};
@@ -38,23 +39,19 @@ pub struct DestroyReport {
     pub regions: Vec<Destroyed>,
 }
 
+/// JSON: `{"event":"result","result":"deleted"|"already_deleted"|"nothing_to_delete",...}` per region.
 impl Serialize for DestroyReport {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         #[serde(tag = "event", rename = "result")]
         struct Line<'a> {
-            /// Always `deleted`.
-            result: &'static str,
             #[serde(flatten)]
             destroyed: &'a Destroyed,
         }
         let lines: Vec<Line<'_>> = self
             .regions
             .iter()
-            .map(|destroyed| Line {
-                result: "deleted",
-                destroyed,
-            })
+            .map(|destroyed| Line { destroyed })
             .collect();
         lines.serialize(s)
     }
@@ -72,12 +69,18 @@ pub fn run(ctx: &Context<'_>, args: &DestroyArgs) -> Result<DestroyReport> {
         } else {
             args.regions.clone()
         };
-        // Every region's stack is looked up before anything is deleted.
+        // Every region's stack (or what a deleted one retained) is looked up
+        // before anything is deleted.
         let mut stacks = Vec::new();
         for region in &regions {
             let aws = home.in_region(region);
-            let found = stack::require(&aws.cloudformation(), &aws, &name).await?;
-            let data = destroy::data(&aws, &found).await?;
+            let (found, data) = match stack::describe(&aws.cloudformation(), &aws, &name).await? {
+                Some(found) => {
+                    let data = destroy::data(&aws, &found).await?;
+                    (Some(found), data)
+                }
+                None => (None, retained::left_by_deleted(&aws, &name).await?),
+            };
             stacks.push((aws, found, data));
         }
         let retained = |list: &[destroy::StackBucket]| {
@@ -87,9 +90,11 @@ pub fn run(ctx: &Context<'_>, args: &DestroyArgs) -> Result<DestroyReport> {
                 .collect::<Vec<_>>()
         };
         let (mut buckets, mut tables) = (Vec::new(), Vec::new());
-        for (_, _, data) in &stacks {
-            buckets.extend(retained(&data.buckets));
-            tables.extend(retained(&data.tables));
+        for (_, found, data) in &stacks {
+            if found.is_some() || args.delete_data {
+                buckets.extend(retained(&data.buckets));
+                tables.extend(retained(&data.tables));
+            }
         }
         let mut kept = Vec::new();
         if !buckets.is_empty() {
@@ -98,22 +103,36 @@ pub fn run(ctx: &Context<'_>, args: &DestroyArgs) -> Result<DestroyReport> {
         if !tables.is_empty() {
             kept.push(format!("tables {} (every replica)", tables.join(", ")));
         }
-        let data = match (args.delete_data, kept.is_empty()) {
-            (_, true) => String::new(),
-            (true, false) => format!(" and DELETE the data in {}", kept.join(" and ")),
-            (false, false) => format!("; {} are kept", kept.join(" and ")),
-        };
-        let where_ = stacks
+        let live: Vec<&str> = stacks
             .iter()
+            .filter(|(_, found, _)| found.is_some())
             .map(|(aws, _, _)| aws.region.as_str())
-            .collect::<Vec<_>>()
-            .join(" and ");
+            .collect();
+        let question = if live.is_empty() {
+            (args.delete_data && !kept.is_empty()).then(|| {
+                format!(
+                    "Stack {name} is already deleted; DELETE the data it retained in {}?",
+                    kept.join(" and ")
+                )
+            })
+        } else {
+            let data = match (args.delete_data, kept.is_empty()) {
+                (_, true) => String::new(),
+                (true, false) => format!(" and DELETE the data in {}", kept.join(" and ")),
+                (false, false) => format!("; {} are kept", kept.join(" and ")),
+            };
+            Some(format!(
+                "Delete stack {name} in {}{data}?",
+                live.join(" and ")
+            ))
+        };
         let progress = ctx.io.progress();
-        let question = format!("Delete stack {name} in {where_}{data}?");
-        if !args.yes && !progress.confirm(&question)? {
-            return Err(Error::BadInput(format!(
-                "destroy of {name} cancelled; nothing was changed"
-            )));
+        if let Some(question) = question {
+            if !args.yes && !progress.confirm(&question)? {
+                return Err(Error::BadInput(format!(
+                    "destroy of {name} cancelled; nothing was changed"
+                )));
+            }
         }
         let mut regions = Vec::new();
         for (aws, info, data) in &stacks {
@@ -122,17 +141,36 @@ pub fn run(ctx: &Context<'_>, args: &DestroyArgs) -> Result<DestroyReport> {
             } else {
                 ctx.io.progress()
             };
-            regions.push(
-                destroy::destroy(
-                    aws,
-                    info,
-                    data,
-                    args.delete_data,
-                    Poll::default(),
-                    &progress,
-                )
-                .await?,
-            );
+            let destroyed = match info {
+                Some(info) => {
+                    destroy::destroy(
+                        aws,
+                        info,
+                        data,
+                        args.delete_data,
+                        Poll::default(),
+                        &progress,
+                    )
+                    .await?
+                }
+                None if data.is_empty() => {
+                    Destroyed::new(&name, aws, DestroyOutcome::NothingToDelete)
+                }
+                None => {
+                    let mut d = Destroyed::new(&name, aws, DestroyOutcome::AlreadyDeleted);
+                    destroy::retained(
+                        aws,
+                        data,
+                        args.delete_data,
+                        Poll::default(),
+                        &progress,
+                        &mut d,
+                    )
+                    .await?;
+                    d
+                }
+            };
+            regions.push(destroyed);
         }
         Ok(DestroyReport { regions })
     })
@@ -141,7 +179,17 @@ pub fn run(ctx: &Context<'_>, args: &DestroyArgs) -> Result<DestroyReport> {
 impl fmt::Display for DestroyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_lines(f, &self.regions, |f, d| {
-            write!(f, "{} ({}): deleted", d.stack, d.region)?;
+            match d.result {
+                DestroyOutcome::Deleted => write!(f, "{} ({}): deleted", d.stack, d.region)?,
+                DestroyOutcome::AlreadyDeleted => {
+                    write!(f, "{} ({}): already deleted", d.stack, d.region)?
+                }
+                DestroyOutcome::NothingToDelete => write!(
+                    f,
+                    "{} ({}): nothing to delete (no such stack, and nothing retained by one deleted before)",
+                    d.stack, d.region
+                )?,
+            }
             for b in &d.kept {
                 write!(f, "\n  kept bucket {b} with its data (retained; `destroy --delete-data` removes data buckets too)")?;
             }

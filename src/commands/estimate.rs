@@ -54,6 +54,7 @@ pub fn run(ctx: &Context<'_>, args: &EstimateArgs) -> Result<EstimateReport> {
         },
     )?;
     let mut problems = resolved.problems();
+    problems.extend(unused_flags(&args.stack));
     problems.extend(params::problems(
         &rendered.template,
         &st.parameters,
@@ -81,6 +82,26 @@ pub fn run(ctx: &Context<'_>, args: &EstimateArgs) -> Result<EstimateReport> {
         parameters,
         deployed: previous.is_some(),
     })
+}
+
+/// Flags `estimate` would ignore (it prices one stack from its template and
+/// parameters): refused rather than accepted and dropped.
+fn unused_flags(flags: &StackArgs) -> Vec<String> {
+    let given = [
+        ("--regions", !flags.regions.is_empty()),
+        ("--tag", !flags.tags.is_empty()),
+        ("--remove-tag", !flags.remove_tags.is_empty()),
+        ("--bucket-base", flags.bucket_base.is_some()),
+        ("--solution", flags.solution.is_some()),
+        ("--solution-version", flags.version.is_some()),
+    ];
+    given
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(flag, _)| {
+            format!("{flag}: estimate does not use it (prices come from the pattern, --set and --parameter); leave it out")
+        })
+        .collect()
 }
 
 impl fmt::Display for EstimateReport {

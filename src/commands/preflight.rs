@@ -34,6 +34,7 @@ pub fn run(ctx: &Context<'_>, args: &PreflightArgs) -> Result<DeployReport> {
         role_arn: args.role_arn.clone(),
         skip_preflight: false,
         preflight_only: true,
+        no_execute: false,
     };
     run_with(ctx, &deploy, false)
 }

@@ -16,8 +16,12 @@ use crate::render::{self, RenderOptions, Rendered};
 
 #[derive(Debug, Args)]
 pub struct SynthArgs {
-    /// Pattern id: 1, 2, 3, 4 or cross-region (see `streamkit patterns`).
-    #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+    #[arg(
+        long,
+        help = crate::catalog::pattern_help(),
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
     pub pattern: Option<String>,
     /// Render every pattern (needs --out).
     #[arg(long, requires = "out")]

@@ -35,7 +35,8 @@ pub const SHA_KEY: &str = "sha256";
 /// Uploads in flight at once.
 pub const PARALLEL: usize = 4;
 
-/// Creates (or brings up to standard) one artifact bucket.
+/// Creates one artifact bucket with streamkit's settings, or reports how an
+/// existing one differs from them (never changing it).
 pub async fn ensure_bucket(aws: &Aws, bucket: &str) -> Result<Ensured> {
     let s3 = aws.s3();
     let mut create = s3.create_bucket().bucket(bucket);
@@ -47,15 +48,18 @@ pub async fn ensure_bucket(aws: &Aws, bucket: &str) -> Result<Ensured> {
         );
     }
     // us-east-1 answers 200 to a CreateBucket of a bucket you already own:
-    // ask first, so a second bootstrap says "exists".
+    // ask first, so a second bootstrap says "exists". A bucket that exists is never changed: its settings are compared
+    // with streamkit's and each difference reported (bucket_settings).
+    let plain_http = aws
+        .endpoint
+        .as_deref()
+        .is_some_and(|e| e.starts_with("http://"));
     let owned = s3.head_bucket().bucket(bucket).send().await.is_ok();
-    let state = if owned {
-        BucketState::Exists
-    } else {
-        match create.send().await {
-            Ok(_) => BucketState::Created,
+    let created = !owned
+        && match create.send().await {
+            Ok(_) => true,
             Err(e) => match e.code().unwrap_or_default() {
-                "BucketAlreadyOwnedByYou" => BucketState::Exists,
+                "BucketAlreadyOwnedByYou" => false,
                 "BucketAlreadyExists" => {
                     return Err(Error::BadInput(format!(
                         "bucket {bucket} belongs to another account; choose another --bucket-base"
@@ -63,8 +67,22 @@ pub async fn ensure_bucket(aws: &Aws, bucket: &str) -> Result<Ensured> {
                 }
                 _ => return Err(aws.error("s3", "CreateBucket", e)),
             },
-        }
-    };
+        };
+    if created {
+        return configure(aws, bucket, plain_http).await;
+    }
+    let found = super::bucket_settings::inspect(aws, bucket, !plain_http).await?;
+    Ok(Ensured {
+        state: BucketState::Exists,
+        tls_only: found.tls_only,
+        differences: found.differences,
+    })
+}
+
+/// Applies streamkit's settings to a bucket this run created.
+async fn configure(aws: &Aws, bucket: &str, plain_http: bool) -> Result<Ensured> {
+    let s3 = aws.s3();
+    let state = BucketState::Created;
     let sse = ServerSideEncryptionConfiguration::builder()
         .rules(
             ServerSideEncryptionRule::builder()
@@ -108,12 +126,12 @@ pub async fn ensure_bucket(aws: &Aws, bucket: &str) -> Result<Ensured> {
         .await
         .map_err(s3_error(aws, "PutBucketVersioning"))?;
     let rule = LifecycleRule::builder()
-        .id("expire-old-versions")
+        .id(super::bucket_settings::RULE_ID)
         .status(ExpirationStatus::Enabled)
         .filter(LifecycleRuleFilter::builder().prefix("").build())
         .noncurrent_version_expiration(
             NoncurrentVersionExpiration::builder()
-                .noncurrent_days(30)
+                .noncurrent_days(super::bucket_settings::NONCURRENT_DAYS)
                 .build(),
         )
         .build()
@@ -129,15 +147,12 @@ pub async fn ensure_bucket(aws: &Aws, bucket: &str) -> Result<Ensured> {
         .send()
         .await
         .map_err(s3_error(aws, "PutBucketLifecycleConfiguration"))?;
-    if aws
-        .endpoint
-        .as_deref()
-        .is_some_and(|e| e.starts_with("http://"))
-    {
+    if plain_http {
         // A TLS-only policy would lock out the plain-HTTP endpoint in use (a local emulator).
         return Ok(Ensured {
             state,
             tls_only: false,
+            differences: Vec::new(),
         });
     }
     let policy = serde_json::json!({
@@ -160,6 +175,7 @@ pub async fn ensure_bucket(aws: &Aws, bucket: &str) -> Result<Ensured> {
     Ok(Ensured {
         state,
         tls_only: true,
+        differences: Vec::new(),
     })
 }
 
@@ -170,7 +186,7 @@ fn s3_error<'a, E, R>(
 ) -> impl Fn(SdkError<E, R>) -> Error + 'a
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     move |e| aws.error("s3", operation, e)
 }

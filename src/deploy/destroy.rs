@@ -4,6 +4,7 @@
 //! markers) and retained buckets and tables (with every replica, see
 //! [`super::tables`]) are deleted after the stack.
 
+use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use serde::Serialize;
 
@@ -28,6 +29,7 @@ pub struct StackBucket {
 pub struct Destroyed {
     pub stack: String,
     pub region: String,
+    pub result: DestroyOutcome,
     /// Buckets left in place with their data.
     pub kept: Vec<String>,
     /// Buckets emptied and deleted.
@@ -38,6 +40,34 @@ pub struct Destroyed {
     pub deleted_tables: Vec<String>,
 }
 
+/// What became of the stack in one region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DestroyOutcome {
+    /// This run deleted the stack.
+    Deleted,
+    /// The stack was deleted before; what it retained is listed (and
+    /// deleted with `--delete-data`).
+    AlreadyDeleted,
+    /// No such stack, and nothing retained by one deleted earlier.
+    NothingToDelete,
+}
+
+impl Destroyed {
+    /// An empty result of `outcome` for `stack` in `aws`'s region.
+    pub fn new(stack: &str, aws: &Aws, result: DestroyOutcome) -> Destroyed {
+        Destroyed {
+            stack: stack.to_string(),
+            region: aws.region.clone(),
+            result,
+            kept: vec![],
+            deleted: vec![],
+            kept_tables: vec![],
+            deleted_tables: vec![],
+        }
+    }
+}
+
 /// The stack's buckets and tables, and whether the template retains each.
 #[derive(Debug, Clone, Default)]
 pub struct StackData {
@@ -45,14 +75,26 @@ pub struct StackData {
     pub tables: Vec<StackBucket>,
 }
 
+impl StackData {
+    pub fn is_empty(&self) -> bool {
+        self.buckets.is_empty() && self.tables.is_empty()
+    }
+}
+
 /// Reads the stack's buckets and tables (one template read, one listing).
 pub async fn data(aws: &Aws, info: &StackInfo) -> Result<StackData> {
+    data_of(aws, &info.id).await
+}
+
+/// [`data`] by stack id (also of a deleted stack: CloudFormation keeps its
+/// template and resource list for 90 days).
+pub async fn data_of(aws: &Aws, stack_id: &str) -> Result<StackData> {
     let cfn = aws.cloudformation();
-    let template = stack::template(&cfn, aws, &info.id).await?;
+    let template = stack::template(&cfn, aws, stack_id).await?;
     let mut out = StackData::default();
     let mut pages = cfn
         .list_stack_resources()
-        .stack_name(&info.id)
+        .stack_name(stack_id)
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
@@ -87,9 +129,8 @@ pub async fn destroy(
     progress: &Progress<'_>,
 ) -> Result<Destroyed> {
     let cfn = aws.cloudformation();
-    let (buckets, tables) = (&data.buckets, &data.tables);
     if delete_data {
-        for b in buckets {
+        for b in &data.buckets {
             progress.message(format!("emptying bucket {} ({})", b.name, b.logical_id));
             empty_bucket(aws, &b.name).await?;
         }
@@ -98,29 +139,35 @@ pub async fn destroy(
     if watched.status != Status::DeleteComplete {
         return Err(Error::Deploy(events::failure_message(&info.name, &watched)));
     }
-    let mut result = Destroyed {
-        stack: info.name.clone(),
-        region: aws.region.clone(),
-        kept: vec![],
-        deleted: vec![],
-        kept_tables: vec![],
-        deleted_tables: vec![],
-    };
-    for b in buckets.iter().filter(|b| b.retained) {
+    let mut result = Destroyed::new(&info.name, aws, DestroyOutcome::Deleted);
+    retained(aws, data, delete_data, poll, progress, &mut result).await?;
+    Ok(result)
+}
+
+/// The retained buckets and tables of `data`: deleted with their data
+/// (`delete_data`) or listed as kept, in `result`.
+pub async fn retained(
+    aws: &Aws,
+    data: &StackData,
+    delete_data: bool,
+    poll: Poll,
+    progress: &Progress<'_>,
+    result: &mut Destroyed,
+) -> Result<()> {
+    for b in data.buckets.iter().filter(|b| b.retained) {
         if delete_data {
             empty_bucket(aws, &b.name).await?;
-            aws.s3()
-                .delete_bucket()
-                .bucket(&b.name)
-                .send()
-                .await
-                .map_err(|e| aws.error("s3", "DeleteBucket", e))?;
+            match aws.s3().delete_bucket().bucket(&b.name).send().await {
+                Ok(_) => {}
+                Err(e) if e.code() == Some("NoSuchBucket") => {}
+                Err(e) => return Err(aws.error("s3", "DeleteBucket", e)),
+            }
             result.deleted.push(b.name.clone());
         } else {
             result.kept.push(b.name.clone());
         }
     }
-    for t in tables.iter().filter(|t| t.retained) {
+    for t in data.tables.iter().filter(|t| t.retained) {
         if delete_data {
             super::tables::delete(aws, &t.name, poll, progress).await?;
             result.deleted_tables.push(t.name.clone());
@@ -128,7 +175,7 @@ pub async fn destroy(
             result.kept_tables.push(t.name.clone());
         }
     }
-    Ok(result)
+    Ok(())
 }
 
 /// Deletes every object version and delete marker in a bucket. A page that

@@ -5,12 +5,14 @@
 //! way it prints "no changes" and succeeds.
 
 pub mod assets;
+pub mod bucket_settings;
 pub mod changeset;
 pub mod destroy;
 pub mod events;
 pub mod guard;
 pub mod params;
 mod request;
+pub mod retained;
 mod settle;
 pub mod stack;
 pub mod tables;
@@ -45,6 +47,16 @@ pub struct DeployResult {
     pub changes: Vec<Change>,
     pub outputs: Vec<Output>,
     pub seconds: f64,
+    /// `--no-execute`: the change set left for review (its ARN).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_set: Option<String>,
+    /// Parameters whose value changes (shown as a progress event by
+    /// `deploy`, part of the plan of `diff`).
+    #[serde(skip)]
+    pub parameter_changes: Vec<setting::SettingChange>,
+    /// Stack tags whose value changes.
+    #[serde(skip)]
+    pub tag_changes: Vec<setting::SettingChange>,
 }
 
 /// What became of the stack.
@@ -59,6 +71,9 @@ pub enum Outcome {
     /// `diff`: the change set was shown, then deleted.
     #[serde(rename = "planned")]
     Planned,
+    /// `--no-execute`: the change set was made and left for review.
+    #[serde(rename = "change set created")]
+    ChangeSetCreated,
 }
 
 impl fmt::Display for Outcome {
@@ -68,6 +83,7 @@ impl fmt::Display for Outcome {
             Outcome::Updated => "updated",
             Outcome::NoChanges => "no changes",
             Outcome::Planned => "planned",
+            Outcome::ChangeSetCreated => "change set created",
         })
     }
 }
@@ -81,6 +97,13 @@ impl fmt::Display for DeployResult {
         )?;
         for o in &self.outputs {
             writeln!(f, "  {} = {}", o.key, o.value)?;
+        }
+        if let Some(cs) = &self.change_set {
+            writeln!(
+                f,
+                "  review it, then execute it: aws cloudformation execute-change-set --region {} --change-set-name {cs}",
+                self.region
+            )?;
         }
         Ok(())
     }
@@ -101,6 +124,11 @@ pub async fn deploy(
         .as_ref()
         .filter(|s| s.status != Status::ReviewInProgress)
         .map(|s| &s.parameters);
+    // Deployed tags are kept unless removed with --remove-tag (issue 26, item 4).
+    let req = &DeployRequest {
+        tags: kept_tags(req, existing.as_ref().filter(|_| previous.is_some())),
+        ..req.clone()
+    };
     let done = |result: Outcome, changes: Vec<Change>, outputs: Vec<Output>| DeployResult {
         stack: req.stack.clone(),
         region: aws.region.clone(),
@@ -108,6 +136,9 @@ pub async fn deploy(
         changes,
         outputs,
         seconds: started.elapsed().as_secs_f64(),
+        change_set: None,
+        parameter_changes: Vec::new(),
+        tag_changes: Vec::new(),
     };
 
     let old_template = match &existing {
@@ -153,18 +184,24 @@ pub async fn deploy(
         }
         _ => (Vec::new(), Vec::new()),
     };
-    if !param_changes.is_empty() || !tag_changes.is_empty() {
+    // `diff` carries the changes in its result (stdout), not as progress.
+    if !req.plan_only && (!param_changes.is_empty() || !tag_changes.is_empty()) {
         progress.emit(Event::Settings {
             stack: req.stack.clone(),
-            parameters: param_changes,
+            parameters: param_changes.clone(),
             tags: tag_changes.clone(),
         });
     }
+    let planned = |changes: Vec<Change>, outputs: Vec<Output>| DeployResult {
+        parameter_changes: param_changes.clone(),
+        tag_changes: tag_changes.clone(),
+        ..done(Outcome::Planned, changes, outputs)
+    };
     if cs.empty && !tag_changes.is_empty() {
         if let Some(s) = &existing {
             changeset::delete(&cfn, aws, &cs.id).await?;
             if req.plan_only {
-                return Ok(done(Outcome::Planned, Vec::new(), s.outputs.clone()));
+                return Ok(planned(Vec::new(), s.outputs.clone()));
             }
             tags::apply(&cfn, aws, &s.id, req, &cs_req.parameters, progress).await?;
             let info = stack::require(&cfn, aws, &s.id).await?;
@@ -187,15 +224,15 @@ pub async fn deploy(
         };
         guard::mark_replacements(&mut cs.changes, &sides);
     }
+    if req.plan_only {
+        abandon(&cfn, aws, &cs, create).await?;
+        let outputs = existing.map(|s| s.outputs).unwrap_or_default();
+        return Ok(planned(cs.changes, outputs));
+    }
     progress.emit(Event::Changeset {
         stack: req.stack.clone(),
         changes: cs.changes.clone(),
     });
-    if req.plan_only {
-        abandon(&cfn, aws, &cs, create).await?;
-        let outputs = existing.map(|s| s.outputs).unwrap_or_default();
-        return Ok(done(Outcome::Planned, cs.changes, outputs));
-    }
 
     let refused = guard::refused(&cs.changes);
     if !refused.is_empty() && !req.allow_replacement {
@@ -209,6 +246,13 @@ pub async fn deploy(
             req.stack,
             list.join("; ")
         )));
+    }
+    if req.no_execute {
+        let outputs = existing.map(|s| s.outputs).unwrap_or_default();
+        return Ok(DeployResult {
+            change_set: Some(cs.id.clone()),
+            ..done(Outcome::ChangeSetCreated, cs.changes, outputs)
+        });
     }
     let question = format!(
         "Deploy {} change(s) to {} in {}?",
@@ -281,22 +325,24 @@ pub async fn preflight(aws: &Aws, req: &DeployRequest) -> Result<Option<BTreeMap
     Ok(previous)
 }
 
-/// Same template, same effective parameters, requested tags already set.
+/// The stack's tags after this deploy: the deployed ones (`deployed`), the
+/// given ones over them, less `--remove-tag`; sorted by key.
+fn kept_tags(req: &DeployRequest, deployed: Option<&StackInfo>) -> Vec<(String, String)> {
+    let mut tags: BTreeMap<String, String> = deployed.map(|s| s.tags.clone()).unwrap_or_default();
+    tags.extend(req.tags.iter().cloned());
+    tags.retain(|k, _| !req.remove_tags.contains(k));
+    tags.into_iter().collect()
+}
+
+/// Same template, same effective parameters, same tags.
 fn unchanged(old_template: &Value, s: &StackInfo, req: &DeployRequest) -> bool {
     if old_template != &req.template || s.parameters.values().any(|v| v == "****") {
         return false;
     }
     let old = params::effective(&req.template, &[], Some(&s.parameters));
     let new = params::effective(&req.template, &req.parameters, Some(&s.parameters));
-    let tags: BTreeMap<&str, &str> = req
-        .tags
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    old == new
-        && tags
-            .iter()
-            .all(|(k, v)| s.tags.get(*k).map(String::as_str) == Some(*v))
+    let tags: BTreeMap<String, String> = req.tags.iter().cloned().collect();
+    old == new && tags == s.tags
 }
 
 /// Deletes a change set that will not run; a new stack left in

@@ -20,6 +20,7 @@ pub fn problems(template: &Value, given: &[(String, String)], pattern: &str) -> 
     for (key, value) in given {
         let Some(param) = declared.get(key) else {
             let known: Vec<&str> = declared.keys().map(String::as_str).collect();
+            let key = crate::error::cut(key);
             out.push(format!(
                 "--parameter {key}: unknown parameter of pattern {pattern}; allowed: {}",
                 known.join(", ")
@@ -27,14 +28,18 @@ pub fn problems(template: &Value, given: &[(String, String)], pattern: &str) -> 
             continue;
         };
         let param_type = param["Type"].as_str().unwrap_or("String");
-        let checked =
-            types::check_type(param_type, value).and_then(|()| validate::check_value(param, value));
+        let checked = types::check_type(param_type, value)
+            .and_then(|()| types::check_integer(param, value))
+            .and_then(|()| validate::check_value(param, value));
         if let Err(m) = checked {
             let hint = param["ConstraintDescription"]
                 .as_str()
                 .map(|d| format!(" ({key} {d})"))
                 .unwrap_or_default();
-            out.push(format!("--parameter {key}={value}: {m}{hint}"));
+            out.push(format!(
+                "--parameter {key}={}: {m}{hint}",
+                crate::error::cut(value)
+            ));
         }
     }
     out

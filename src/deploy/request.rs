@@ -13,7 +13,10 @@ pub struct DeployRequest {
     pub stack: String,
     pub template: Value,
     pub parameters: Vec<(String, String)>,
+    /// Tags given (`--tag`); deployed tags not named here are kept.
     pub tags: Vec<(String, String)>,
+    /// Deployed tags to remove (`--remove-tag`).
+    pub remove_tags: Vec<String>,
     pub allow_replacement: bool,
     /// Do not ask before changing the stack (`--yes`).
     pub yes: bool,
@@ -26,4 +29,6 @@ pub struct DeployRequest {
     pub plan_only: bool,
     /// `--role-arn`: the service role CloudFormation performs the change with.
     pub role_arn: Option<String>,
+    /// Create the change set and leave it for review, not executed (`--no-execute`).
+    pub no_execute: bool,
 }

@@ -77,3 +77,48 @@ impl DistManifest {
         serde_json::to_value(schemars::schema_for!(DistManifest)).expect("schema serializes")
     }
 }
+
+impl DistManifest {
+    /// One line per asset `stack` needs that this output lacks (a dist built
+    /// for another pattern), naming the asset and the `build-dist` command
+    /// that makes it together with the patterns already in `dir`.
+    pub fn missing_for(&self, dir: &Path, stack: &crate::catalog::Manifest) -> Vec<String> {
+        let missing: Vec<&String> = stack
+            .assets
+            .iter()
+            .filter(|name| !self.assets.iter().any(|a| &a.name == *name))
+            .collect();
+        if missing.is_empty() {
+            return Vec::new();
+        }
+        let catalog = crate::catalog::all().unwrap_or_default();
+        let mut patterns: Vec<String> = self
+            .templates
+            .iter()
+            .filter_map(|t| catalog.iter().find(|m| m.name == t.stack))
+            .map(|m| m.id.to_string())
+            .collect();
+        if !patterns.contains(&stack.id.to_string()) {
+            patterns.push(stack.id.to_string());
+        }
+        let flags: String = patterns.iter().map(|p| format!(" --pattern {p}")).collect();
+        let command = format!(
+            "streamkit build-dist --bucket-base {} --solution {} --solution-version {} --arch {}{flags} --dist-dir {}",
+            self.bucket_base,
+            self.solution,
+            self.version,
+            self.architecture.name(),
+            dir.display()
+        );
+        missing
+            .into_iter()
+            .map(|name| {
+                format!(
+                    "{}: no `{name}` asset, which pattern {} needs (it was built for other stacks); build it: `{command}`",
+                    dir.join(super::MANIFEST_FILE).display(),
+                    stack.id
+                )
+            })
+            .collect()
+    }
+}

@@ -238,6 +238,9 @@ impl Io {
     /// `--output json` one JSON object (stdout keeps only results, so a
     /// report already written there stays one parseable document).
     pub fn error(&self, e: &Error) {
+        if let Error::Changes(_) = e {
+            return;
+        }
         let lines: Vec<String> = e.lines().iter().map(|l| one_line(l)).collect();
         let hint = e.hint().map(|h| one_line(&h));
         if self.json() {

@@ -42,7 +42,8 @@ pub fn stack_name(name: &str) -> Vec<String> {
         return Vec::new();
     }
     vec![format!(
-        "stack name '{name}': must start with a letter and contain only letters (A-Z, a-z), digits and hyphens, at most 128 characters{}",
+        "stack name '{}': must start with a letter and contain only letters (A-Z, a-z), digits and hyphens, at most 128 characters{}",
+        crate::error::cut(name),
         if len > 128 { format!(" (it has {len})") } else { String::new() }
     )]
 }
@@ -60,7 +61,8 @@ pub fn regions(field: &str, given: &[String]) -> Vec<String> {
             ));
         } else if region.trim() != region {
             problems.push(format!(
-                "{field}: '{region}' has spaces around it; write regions as A,B without spaces"
+                "{field}: '{}' has spaces around it; write regions as A,B without spaces",
+                crate::error::cut(region)
             ));
         } else if !known.contains(region.as_str()) {
             let lower = region.to_ascii_lowercase();
@@ -70,7 +72,8 @@ pub fn regions(field: &str, given: &[String]) -> Vec<String> {
                 String::new()
             };
             problems.push(format!(
-                "{field}: unknown region '{region}'{hint}; known regions: {}",
+                "{field}: unknown region '{}'{hint}; known regions: {}",
+                crate::error::cut(region),
                 known.iter().copied().collect::<Vec<_>>().join(", ")
             ));
         } else if !seen.insert(region.as_str()) {
@@ -86,9 +89,10 @@ pub fn regions(field: &str, given: &[String]) -> Vec<String> {
 /// 256 characters, 50 tags at most (including streamkit's own).
 pub fn tags(given: &[(String, String)], reserved: usize) -> Vec<String> {
     let mut problems = Vec::new();
-    for (key, value) in given {
-        let klen = key.chars().count();
-        if key.to_ascii_lowercase().starts_with("aws:") {
+    for (full_key, value) in given {
+        let key = crate::error::cut(full_key);
+        let klen = full_key.chars().count();
+        if full_key.to_ascii_lowercase().starts_with("aws:") {
             problems.push(format!(
                 "--tag {key}: the aws: prefix is reserved for AWS; use another key"
             ));
@@ -115,12 +119,84 @@ pub fn tags(given: &[(String, String)], reserved: usize) -> Vec<String> {
     problems
 }
 
+/// `--endpoint-url` / `AWS_ENDPOINT_URL`: `http://` or `https://`, a host,
+/// an optional port, no spaces (the SDK would fail on each call otherwise,
+/// with a page of debug output).
+pub fn endpoint_url(url: &str) -> Vec<String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let host_port = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or_default());
+    let ok = host_port.is_some_and(|hp| {
+        let (host, port) = match hp.rsplit_once(':') {
+            Some((h, p)) if !h.ends_with(']') || hp.starts_with('[') => (h, Some(p)),
+            _ => (hp, None),
+        };
+        !host.is_empty()
+            && !host.contains(char::is_whitespace)
+            && port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0))
+    }) && !url.contains(char::is_whitespace);
+    if ok {
+        return Vec::new();
+    }
+    vec![format!(
+        "--endpoint-url '{}' (or AWS_ENDPOINT_URL) is not a URL: give http:// or https://, a host and an optional port, e.g. http://localhost:4566",
+        crate::error::cut(url)
+    )]
+}
+
+/// Problems with `--remove-tag` keys: one also given with `--tag`, or the
+/// tag streamkit sets itself (`streamkit:pattern`).
+pub fn removed_tags(removed: &[String], given: &[(String, String)]) -> Vec<String> {
+    removed
+        .iter()
+        .filter_map(|key| {
+            if key == PATTERN_TAG {
+                Some(format!(
+                    "--remove-tag {key}: streamkit sets this tag on every stack; it cannot be removed"
+                ))
+            } else if given.iter().any(|(k, _)| k == key) {
+                Some(format!(
+                    "--remove-tag {key}: also given as --tag {key}=...; keep one of the two"
+                ))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// The tag streamkit puts on every stack it deploys (the pattern id).
+pub const PATTERN_TAG: &str = "streamkit:pattern";
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn strings(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn endpoint_urls() {
+        for ok in [
+            "http://localhost:4566",
+            "https://s3.example.com",
+            "http://127.0.0.1:5000/",
+            "http://[::1]:4566",
+        ] {
+            assert!(endpoint_url(ok).is_empty(), "{ok}");
+        }
+        for bad in [
+            "notaurl",
+            "localhost:4566",
+            "http://",
+            "http://host:port",
+            "ftp://x",
+            "http://a b",
+        ] {
+            assert_eq!(endpoint_url(bad).len(), 1, "{bad}");
+        }
     }
 
     #[test]

@@ -199,9 +199,15 @@ pub fn check_parameter(id: &str, param: &Value) -> Result<(), String> {
 
 /// Checks a parameter value (as CloudFormation receives it: a string) against
 /// the parameter's declared constraints. Used for defaults and user input.
-pub fn check_value(param: &Value, text: &str) -> Result<(), String> {
+pub fn check_value(param: &Value, full_text: &str) -> Result<(), String> {
+    // Messages quote the value cut to one readable line.
+    let shown = crate::error::cut(full_text);
+    check_value_as(param, full_text, &shown)
+}
+
+fn check_value_as(param: &Value, full: &str, text: &str) -> Result<(), String> {
     if param["Type"] == "Number" {
-        let number: f64 = text
+        let number: f64 = full
             .trim()
             .parse()
             .map_err(|_| format!("'{text}' is not a number"))?;
@@ -218,11 +224,11 @@ pub fn check_value(param: &Value, text: &str) -> Result<(), String> {
     }
     if let Some(allowed) = param["AllowedValues"].as_array() {
         let allowed: Vec<String> = allowed.iter().map(as_name).collect();
-        if !allowed.iter().any(|a| a == text) {
+        if !allowed.iter().any(|a| a == full) {
             return Err(format!("'{text}' is not one of {}", allowed.join(", ")));
         }
     }
-    let length = text.chars().count() as u64;
+    let length = full.chars().count() as u64;
     if param["MinLength"].as_u64().is_some_and(|min| length < min) {
         return Err(format!(
             "'{text}' is shorter than MinLength {}",
@@ -239,7 +245,7 @@ pub fn check_value(param: &Value, text: &str) -> Result<(), String> {
         // CloudFormation matches the whole value.
         let re = Regex::new(&format!("^(?:{pattern})$"))
             .map_err(|e| format!("has an AllowedPattern that does not compile: {e}"))?;
-        if !re.is_match(text) {
+        if !re.is_match(full) {
             return Err(format!("'{text}' does not match AllowedPattern {pattern}"));
         }
     }

@@ -33,7 +33,7 @@ pub fn check_type(param_type: &str, value: &str) -> Result<(), String> {
             .trim()
             .parse::<f64>()
             .map(|_| ())
-            .map_err(|_| format!("'{value}' is not a number"));
+            .map_err(|_| format!("'{}' is not a number", crate::error::cut(value)));
     }
     if let Some((_, prefix)) = EC2_IDS.iter().find(|(t, _)| *t == param_type) {
         let ok = value
@@ -47,9 +47,48 @@ pub fn check_type(param_type: &str, value: &str) -> Result<(), String> {
             });
         if !ok {
             return Err(format!(
-                "'{value}' is not a {param_type}: expected {prefix}- followed by 8 or 17 lower-case hex digits (e.g. {prefix}-0123456789abcdef0)"
+                "'{}' is not a {param_type}: expected {prefix}- followed by 8 or 17 lower-case hex digits (e.g. {prefix}-0123456789abcdef0)",
+                crate::error::cut(value)
             ));
         }
+    }
+    Ok(())
+}
+
+/// Whether a `Number` parameter takes whole numbers only: its `Default`,
+/// `MinValue` and `MaxValue` (those present, at least one) are all integers.
+/// CloudFormation has no integer type; every count, size and duration of
+/// streamkit's templates is declared this way (shards, batch sizes, seconds).
+pub fn is_integer(param: &serde_json::Value) -> bool {
+    if param["Type"] != "Number" {
+        return false;
+    }
+    let bounds: Vec<&serde_json::Value> = ["Default", "MinValue", "MaxValue"]
+        .iter()
+        .filter_map(|k| param.get(*k))
+        .collect();
+    !bounds.is_empty()
+        && bounds.iter().all(|v| match v {
+            serde_json::Value::Number(n) => n.is_i64() || n.is_u64(),
+            serde_json::Value::String(s) => integer_text(s),
+            _ => false,
+        })
+}
+
+/// `value` is a whole number as typed: an optional `-` and digits only (no
+/// spaces, `+`, decimal point or exponent).
+pub fn integer_text(value: &str) -> bool {
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Why `value` is not a valid value of the integer parameter `param`, if not.
+pub fn check_integer(param: &serde_json::Value, value: &str) -> Result<(), String> {
+    if is_integer(param) && !integer_text(value) {
+        return Err(format!(
+            "'{}' is not a whole number (digits only, no spaces, decimal point or exponent)",
+            crate::error::cut(value)
+        ));
     }
     Ok(())
 }
@@ -57,6 +96,23 @@ pub fn check_type(param_type: &str, value: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integer_parameters_take_digits_only() {
+        let p = serde_json::json!({"Type": "Number", "Default": 2, "MinValue": 1, "MaxValue": 200});
+        for ok in ["3", "200", "-1", "007"] {
+            assert!(check_integer(&p, ok).is_ok(), "{ok}");
+        }
+        for bad in ["2.5", "1e2", " 3", "3 ", "+3", "", "3.0", "0x10"] {
+            assert!(check_integer(&p, bad).is_err(), "{bad:?}");
+        }
+        let ratio = serde_json::json!({"Type": "Number", "Default": 0.5});
+        assert!(!is_integer(&ratio));
+        assert!(!is_integer(&serde_json::json!({"Type": "Number"})));
+        assert!(!is_integer(
+            &serde_json::json!({"Type": "String", "Default": 1})
+        ));
+    }
 
     #[test]
     fn ec2_ids_need_their_prefix_and_hex() {

@@ -10,4 +10,7 @@ mod architecture;
 mod binary;
 mod build_dist;
 mod commands;
+mod consistency;
+mod errors;
 mod json_shapes;
+mod local_up_input;

@@ -326,3 +326,95 @@ fn a_deploy_whose_stdout_closes_runs_to_the_end() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("CREATE_COMPLETE"), "{out}");
 }
+
+/// What a deleted stack retained can be removed later (issue 26, item 5):
+/// `destroy` keeps the data bucket and says `destroy --delete-data` removes
+/// it; run after the stack is gone, exactly that finds the bucket (from
+/// CloudFormation's record of the deleted stack), asks, and deletes it with
+/// its objects. A stack that does not exist and retained nothing: exit 0,
+/// `nothing to delete`.
+#[tokio::test(flavor = "multi_thread")]
+async fn destroy_after_the_stack_is_gone_deletes_what_it_retained() {
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let sk = |args: &[&str]| run(streamkit(&emu, dir.path()).args(args).write_stdin(""));
+    let (code, out, err) = sk(&[
+        "deploy",
+        "--pattern",
+        "3",
+        "--stack-name",
+        "sk-gone",
+        "--yes",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let bucket = physical_id(&emu, "sk-gone", "OutputBucket").await;
+    let conf = aws_sdk_s3::config::Builder::from(&emu.sdk_config("us-east-1").await)
+        .force_path_style(true)
+        .build();
+    let s3 = aws_sdk_s3::Client::from_conf(conf);
+    s3.delete_bucket_policy()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    s3.put_object()
+        .bucket(&bucket)
+        .key("data/a.json")
+        .body(b"{}".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+
+    let (code, out, err) = sk(&["destroy", "--stack-name", "sk-gone", "--yes"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(&format!("kept bucket {bucket}")), "{out}");
+
+    // Gone, without --delete-data: what it retained is listed, nothing changes.
+    let (code, out, err) = sk(&["destroy", "--stack-name", "sk-gone", "--yes"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("sk-gone (us-east-1): already deleted"),
+        "{out}"
+    );
+    assert!(out.contains(&format!("kept bucket {bucket}")), "{out}");
+    assert!(bucket_exists(&emu, &bucket).await);
+
+    // --delete-data asks first (no terminal: refused naming --yes).
+    let (code, _, err) = sk(&["destroy", "--stack-name", "sk-gone", "--delete-data"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--yes"), "{err}");
+    assert!(bucket_exists(&emu, &bucket).await);
+
+    let (code, out, err) = sk(&[
+        "destroy",
+        "--stack-name",
+        "sk-gone",
+        "--delete-data",
+        "--yes",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("sk-gone (us-east-1): already deleted"),
+        "{out}"
+    );
+    assert!(out.contains(&format!("deleted bucket {bucket}")), "{out}");
+    assert!(
+        !bucket_exists(&emu, &bucket).await,
+        "the retained bucket is gone"
+    );
+
+    // Nothing left: not an error.
+    for stack in ["sk-gone", "sk-never-deployed"] {
+        let (code, out, err) = sk(&["destroy", "--stack-name", stack, "--delete-data", "--yes"]);
+        assert_eq!(code, 0, "{stack}: {out}{err}");
+        assert_eq!(
+            out.trim(),
+            format!("{stack} (us-east-1): nothing to delete (no such stack, and nothing retained by one deleted before)")
+        );
+    }
+    let (code, out, err) = sk(&["destroy", "--stack-name", "sk-gone", "--output", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let line: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(line["event"], "result");
+    assert_eq!(line["result"], "nothing_to_delete");
+}

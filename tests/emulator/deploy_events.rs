@@ -201,12 +201,14 @@ async fn update_rollback_failed_is_continued_with_skipped_resources() {
         template,
         parameters: vec![],
         tags: vec![("streamkit:pattern".into(), "2".into())],
+        remove_tags: vec![],
         allow_replacement: false,
         yes: false,
         skip_resources: vec!["Processor".into()],
         template_bucket: None,
         poll: fast(),
         plan_only: false,
+        no_execute: false,
     };
     let (io, _, _) = Io::memory(OutputFormat::Json);
     let result = deploy::deploy(&aws, &req, &io.progress()).await.unwrap();

@@ -168,3 +168,89 @@ async fn renaming_the_cross_region_stream_is_refused_in_both_regions() {
         assert_eq!(params["StreamName"], "orders-a", "{region}");
     }
 }
+
+/// `diff` is a plan (issue 26, item 7): the changes go to stdout, a change
+/// the guard would refuse is shown as refused in the guard's own words (the
+/// ones `deploy` then prints), and `--exit-code` exits 1 with changes and 0
+/// without, saying nothing more on stderr.
+#[tokio::test(flavor = "multi_thread")]
+async fn diff_is_a_plan_on_stdout_with_refusals_and_an_exit_code() {
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let stack = ["--pattern", "3", "--stack-name", "sk-plan"];
+    let (code, out, err) = deploy(&emu, dir.path(), &stack);
+    assert_eq!(code, 0, "{out}{err}");
+    let diff = |extra: &[&str]| {
+        run(streamkit(&emu, dir.path())
+            .arg("diff")
+            .args(stack)
+            .args(extra))
+    };
+
+    for extra in [&[][..], &["--exit-code"][..]] {
+        let (code, out, err) = diff(extra);
+        assert_eq!(code, 0, "{extra:?}: {out}{err}");
+        assert_eq!(out.trim(), "sk-plan (us-east-1): no changes", "{extra:?}");
+    }
+
+    let change = [
+        "--parameter",
+        "DynamicPartitioningKey=TICKER",
+        "--parameter",
+        "RetentionHours=48",
+    ];
+    let (code, out, err) = diff(&[&change[..], &["--exit-code"]].concat());
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(!err.contains("error"), "nothing more on stderr: {err}");
+    assert!(!err.contains("ACTION"), "the table is on stdout: {err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("sk-plan (us-east-1): "), "{out}");
+    let row = lines
+        .iter()
+        .find(|l| l.contains("AWS::KinesisFirehose::DeliveryStream"))
+        .unwrap_or_else(|| panic!("no DeliveryStream row: {out}"));
+    assert!(row.starts_with("Modify") && row.ends_with("True"), "{row}");
+    assert!(
+        lines.contains(&"Parameter DynamicPartitioningKey:  -> TICKER"),
+        "{out}"
+    );
+    assert!(
+        lines.contains(&"Parameter RetentionHours: 24 -> 48"),
+        "{out}"
+    );
+    let refused = "refused: DeliveryStream (AWS::KinesisFirehose::DeliveryStream) would be replaced, dropping the records it buffers";
+    assert!(lines.iter().any(|l| l.starts_with(refused)), "{out}");
+
+    // JSON: one result line, the refusal on its change.
+    let (code, out, err) = diff(&[&change[..], &["--output", "json"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    assert_eq!(lines[0]["result"], "changes");
+    let ds = lines[0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["logical_id"] == "DeliveryStream")
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        ds["refused"]
+            .as_str()
+            .unwrap()
+            .starts_with("would be replaced, dropping the records it buffers"),
+        "{ds}"
+    );
+    assert_eq!(
+        lines[0]["parameters"].as_array().map(Vec::len),
+        Some(2),
+        "{out}"
+    );
+
+    // What diff said is what deploy does: refused, in the same words.
+    let (code, out, err) = deploy(&emu, dir.path(), &[&stack[..], &change[..]].concat());
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("DeliveryStream (AWS::KinesisFirehose::DeliveryStream) would be replaced, dropping the records it buffers"), "{err}");
+}

@@ -12,7 +12,7 @@ use aws_sdk_s3::types::ChecksumAlgorithm;
 use streamkit_testkit::proxy::FaultProxy;
 use streamkit_testkit::Emulator;
 
-use crate::support::cli::{fake_dist, run, streamkit, streamkit_process};
+use crate::support::cli::{fake_dist, fake_dist_of, run, streamkit, streamkit_process};
 
 const BASE: &str = "sk-integrity";
 const ZIP: &str = "consumer-0123456789abcdef.zip";
@@ -153,6 +153,42 @@ fn deploy_with_a_corrupt_zip_makes_no_aws_request() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains(ZIP), "{err}");
     assert_eq!(proxy.injected().forwarded_requests, 0, "{err}");
+}
+
+/// A dist built for pattern 1 cannot deploy pattern 2 (issue 26, item 1):
+/// refused before any AWS call, one line per missing asset naming it and the
+/// `build-dist` command that makes it (keeping pattern 1 in the output).
+#[test]
+fn deploy_refuses_a_dist_without_the_stacks_assets() {
+    let emu = Emulator::start();
+    let proxy = FaultProxy::start(emu.port());
+    let dir = tempfile::tempdir().unwrap();
+    fake_dist_of(dir.path(), BASE, &["consumer"], &["pattern-1"]);
+    let mut env = emu.env();
+    env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
+    env.push(("AWS_ENDPOINT_URL", proxy.endpoint()));
+    for cmd in ["deploy", "diff"] {
+        let out = streamkit_process(&env, dir.path())
+            .args([cmd, "--pattern", "2", "--dist-dir", "deployment"])
+            .args(if cmd == "deploy" { &["--yes"][..] } else { &[] })
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
+        let command = format!(
+            "`streamkit build-dist --bucket-base {BASE} --solution streamkit --solution-version test --arch arm64 --pattern 1 --pattern 2 --dist-dir deployment`"
+        );
+        for asset in ["producer", "processor"] {
+            assert!(
+                err.lines().any(|l| l.starts_with("error: ")
+                    && l.contains(&format!("no `{asset}` asset, which pattern 2 needs"))
+                    && l.ends_with(&command)),
+                "{cmd}: {asset} in:\n{err}"
+            );
+        }
+        assert_eq!(err.lines().count(), 2, "{cmd}: one line per asset:\n{err}");
+        assert_eq!(proxy.injected().forwarded_requests, 0, "{cmd}: {err}");
+    }
 }
 
 /// `deploy --pattern 1` uploads its own code only (the consumer), no other

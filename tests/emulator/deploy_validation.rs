@@ -173,3 +173,150 @@ async fn id_types_and_missing_parameters_are_found_before_any_upload() {
     let buckets = s3.list_buckets().send().await.unwrap();
     assert!(buckets.buckets().is_empty(), "no bucket was created");
 }
+
+/// An unknown profile is bad input even with credentials in the environment
+/// (issue 26, item 3): exit 2 naming the profile and both files looked in,
+/// with no AWS request; a profile that exists is used.
+#[test]
+fn an_unknown_profile_is_refused_naming_the_files_looked_in() {
+    let emu = Emulator::start();
+    let proxy = FaultProxy::start(emu.port());
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("aws-config");
+    let credentials = dir.path().join("aws-credentials");
+    std::fs::write(
+        &config,
+        "[default]\nregion = us-east-1\n[profile dev]\nregion = us-east-1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &credentials,
+        "[ops]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .unwrap();
+    let run = |profile_flag: Option<&str>, profile_env: Option<&str>, args: &[&str]| {
+        let mut env = emu.env();
+        env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
+        env.push(("AWS_ENDPOINT_URL", proxy.endpoint()));
+        env.push(("AWS_CONFIG_FILE", config.display().to_string()));
+        env.push((
+            "AWS_SHARED_CREDENTIALS_FILE",
+            credentials.display().to_string(),
+        ));
+        if let Some(p) = profile_env {
+            env.push(("AWS_PROFILE", p.to_string()));
+        }
+        let mut cmd = streamkit_process(&env, dir.path());
+        if let Some(p) = profile_flag {
+            cmd.args(["--profile", p]);
+        }
+        let out = cmd
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let cases = [
+        (
+            Some("nosuchprofile"),
+            None,
+            &["status", "--pattern", "3"][..],
+        ),
+        (
+            None,
+            Some("nosuchprofile"),
+            &["bootstrap", "--bucket-base", "sk-profile"][..],
+        ),
+        (
+            Some("nosuchprofile"),
+            None,
+            &["deploy", "--pattern", "3", "--yes"][..],
+        ),
+    ];
+    for (flag, env, args) in cases {
+        let (code, err) = run(flag, env, args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        let line = format!(
+            "error: profile 'nosuchprofile' (--profile or AWS_PROFILE) is not in {} or {} (profiles there: default, dev, ops)",
+            config.display(),
+            credentials.display()
+        );
+        assert!(err.lines().any(|l| l.starts_with(&line)), "{args:?}: {err}");
+        assert_eq!(error_lines(&err).len(), 1, "{args:?}: {err}");
+    }
+    assert_eq!(proxy.injected().forwarded_requests, 0, "no AWS request");
+    for profile in ["dev", "ops"] {
+        let (code, err) = run(
+            Some(profile),
+            None,
+            &["bootstrap", "--bucket-base", "sk-profile"],
+        );
+        assert_eq!(code, 0, "{profile}: {err}");
+    }
+}
+
+/// Integer parameters take whole numbers only (issue 26, item 6): `2.5`,
+/// `1e2` and `' 3'` are refused by deploy, diff and estimate in the one
+/// validation pass, with no AWS request; `3` passes that pass.
+#[test]
+fn integer_parameters_refuse_fractions_exponents_and_spaces() {
+    let emu = Emulator::start();
+    let proxy = FaultProxy::start(emu.port());
+    let dir = tempfile::tempdir().unwrap();
+    for cmd in ["deploy", "diff", "estimate"] {
+        let args = [
+            cmd,
+            "--pattern",
+            "3",
+            "--parameter",
+            "ShardCount=2.5",
+            "--parameter",
+            "RetentionHours=1e2",
+            "--parameter",
+            "BufferingSize= 3",
+            "--yes",
+        ];
+        let args: Vec<&str> = args
+            .iter()
+            .copied()
+            .filter(|a| cmd == "deploy" || *a != "--yes")
+            .collect();
+        let (code, _, err) = through(&proxy, &emu, dir.path(), &args);
+        assert_eq!(code, 2, "{cmd}: {err}");
+        let lines = error_lines(&err);
+        for want in [
+            "--parameter ShardCount=2.5: '2.5' is not a whole number",
+            "--parameter RetentionHours=1e2: '1e2' is not a whole number",
+            "--parameter BufferingSize= 3: ' 3' is not a whole number",
+        ] {
+            assert!(
+                lines.iter().any(|l| l.contains(want)),
+                "{cmd}: '{want}' in:\n{err}"
+            );
+        }
+        assert_eq!(lines.len(), 3, "{cmd}: {err}");
+        let (code, _, err) = through(
+            &proxy,
+            &emu,
+            dir.path(),
+            &[cmd, "--pattern", "3", "--parameter", "ShardCount= 3"],
+        );
+        assert_eq!(code, 2, "{cmd}: {err}");
+        assert!(
+            err.contains("--parameter ShardCount= 3: ' 3' is not a whole number"),
+            "{cmd}: {err}"
+        );
+    }
+    assert_eq!(proxy.injected().forwarded_requests, 0, "no AWS request");
+    let (code, out, err) = through(
+        &proxy,
+        &emu,
+        dir.path(),
+        &["estimate", "--pattern", "3", "--parameter", "ShardCount=3"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+}

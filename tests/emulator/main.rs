@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod bootstrap_existing;
 mod dashboard_review;
 mod dashboard_review_browser;
 mod dashboard_traffic;

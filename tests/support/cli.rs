@@ -48,25 +48,36 @@ pub fn ndjson(out: &str) -> Vec<serde_json::Value> {
 /// A `build-dist`-shaped output in `dir/deployment` with placeholder code for
 /// every asset (an empty zip each), so stacks with code deploy on the emulator.
 pub fn fake_dist(dir: &Path, bucket_base: &str) {
-    let regional = dir.join("deployment/regional-s3-assets");
-    std::fs::create_dir_all(&regional).unwrap();
-    std::fs::create_dir_all(dir.join("deployment/global-s3-assets")).unwrap();
-    let mut assets = Vec::new();
-    for name in [
+    let all = [
         "consumer",
         "enrichment",
         "fare-api",
         "processor",
         "producer",
         "replicator",
-    ] {
+    ];
+    fake_dist_of(dir, bucket_base, &all, &[]);
+}
+
+/// [`fake_dist`] with only `names` built, for the stacks `stacks` (template
+/// names, e.g. `pattern-1`), as `build-dist --pattern` leaves it.
+pub fn fake_dist_of(dir: &Path, bucket_base: &str, names: &[&str], stacks: &[&str]) {
+    let regional = dir.join("deployment/regional-s3-assets");
+    std::fs::create_dir_all(&regional).unwrap();
+    std::fs::create_dir_all(dir.join("deployment/global-s3-assets")).unwrap();
+    let mut assets = Vec::new();
+    for name in names {
         let file = format!("{name}-0123456789abcdef.zip");
         std::fs::write(regional.join(&file), super::EMPTY_ZIP).unwrap();
         let sha = streamkit::dist::archive::sha256_hex(&super::EMPTY_ZIP);
         let size = super::EMPTY_ZIP.len();
         assets.push(json!({"name": name, "file": file, "sha256": sha, "size": size, "architecture": "arm64", "stacks": []}));
     }
+    let templates: Vec<_> = stacks
+        .iter()
+        .map(|s| json!({"stack": s, "file": format!("{s}.template"), "sha256": "0", "size": 0}))
+        .collect();
     let manifest = json!({"solution": "streamkit", "version": "test", "bucket_base": bucket_base, "key_prefix": "streamkit/test/",
-        "architecture": "arm64", "assets": assets, "templates": []});
+        "architecture": "arm64", "assets": assets, "templates": templates});
     std::fs::write(dir.join("deployment/manifest.json"), manifest.to_string()).unwrap();
 }

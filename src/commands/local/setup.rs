@@ -221,6 +221,7 @@ pub fn deploy(
         } else {
             dist_dir.to_path_buf()
         },
+        no_execute: false,
     };
     let report = deploy::run(&local, &args)?;
     if let Some(e) = report.failure {

@@ -84,6 +84,7 @@ pub fn run(ctx: &Context<'_>, args: &UpArgs) -> Result<UpReport> {
             manifest.id
         )));
     }
+    check_input(&manifest, args)?;
     let dir = StateDir::for_port(args.port)?;
     check_port(&dir, args.port)?;
     if args.interval == 0 {
@@ -256,3 +257,43 @@ fn port_of(endpoint: &str) -> &str {
 }
 
 impl Report for UpReport {}
+
+/// Before the emulator starts (issue 26, item 10): the `--parameter`s are
+/// checked against the stack's template, and `--until-output` is refused for
+/// a stack that writes no output objects (its only buckets receive access
+/// logs), instead of waiting for the whole timeout.
+fn check_input(manifest: &crate::catalog::Manifest, args: &UpArgs) -> Result<()> {
+    let rendered = crate::render::render(manifest, &Default::default())?;
+    let mut problems =
+        crate::deploy::params::problems(&rendered.template, &args.parameters, manifest.id.as_str());
+    if args.until_output && !writes_objects(&rendered.template) {
+        problems.push(format!(
+            "--until-output: pattern {} writes no output objects (no data bucket); run without it (--timeout N stops after N seconds)",
+            manifest.id
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
+
+/// The template has an S3 bucket that is not another bucket's access-log target.
+fn writes_objects(template: &serde_json::Value) -> bool {
+    let Some(resources) = template["Resources"].as_object() else {
+        return false;
+    };
+    let buckets: Vec<&String> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::S3::Bucket")
+        .map(|(id, _)| id)
+        .collect();
+    let log_targets: Vec<&str> = resources
+        .values()
+        .filter_map(|r| {
+            r["Properties"]["LoggingConfiguration"]["DestinationBucketName"]["Ref"].as_str()
+        })
+        .collect();
+    buckets.iter().any(|b| !log_targets.contains(&b.as_str()))
+}

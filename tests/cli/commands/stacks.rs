@@ -85,7 +85,8 @@ fn diff(s: &Stacks) {
     s.step("diff", &s.text(), &["diff", "--pattern", "3"]);
     let r = s.step("diff-json", &s.json(), &["diff", "--pattern", "3"]);
     let last = r.json().pop().unwrap();
-    assert_eq!(last["result"], "planned");
+    assert_eq!(last["result"], "changes");
+    assert!(last["changes"].as_array().is_some_and(|c| !c.is_empty()));
 }
 
 fn deploy(s: &Stacks) {
