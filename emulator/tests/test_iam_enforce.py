@@ -338,3 +338,21 @@ def test_dynamodb_transactions_are_authorized_per_item_action(aws, endpoint):
     assert denied.value.response["Error"]["Message"] == (
         f"User: {arn} is not authorized to perform: dynamodb:DeleteItem on resource: {table_arn} "
         f"because no identity-based policy allows the dynamodb:DeleteItem action")
+
+
+def test_a_statement_removed_with_aws_no_value_is_not_part_of_the_role_policy(aws):
+    template = {"Conditions": {"Never": {"Fn::Equals": ["a", "b"]}}, "Resources": {"R": {
+        "Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": "novalue-role",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "Policies": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+                {"Fn::If": ["Never", {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}, {"Ref": "AWS::NoValue"}]},
+            ]}}]}}}}
+    cfn = aws("cloudformation")
+    cfn.create_stack(StackName="novalue", TemplateBody=json.dumps(template))
+    assert cfn.describe_stacks(StackName="novalue")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    got = aws("iam").simulate_principal_policy(PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:role/novalue-role",
+                                               ActionNames=["s3:GetObject", "s3:PutObject"])
+    assert [r["EvalDecision"] for r in got["EvaluationResults"]] == ["allowed", "implicitDeny"]
