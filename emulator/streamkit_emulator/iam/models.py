@@ -90,6 +90,11 @@ def _roles() -> None:
         for policy in cloudformation_json["Properties"].get("Policies", []) or []:
             check(policy.get("PolicyDocument"), f"policy {policy.get('PolicyName')} of role {resource_name}")
         role = create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        # Stored as JSON text, as the API stores them (moto kept the template's dicts, and
+        # GetRolePolicy then answered their Python repr).
+        for name, document in list(role.policies.items()):
+            if not isinstance(document, str):
+                role.policies[name] = json.dumps(document)
         _attach(role, cloudformation_json["Properties"].get("ManagedPolicyArns"), account_id, region_name)
         enforce.changed()
         return role
