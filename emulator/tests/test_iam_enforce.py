@@ -356,3 +356,16 @@ def test_a_statement_removed_with_aws_no_value_is_not_part_of_the_role_policy(aw
     got = aws("iam").simulate_principal_policy(PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:role/novalue-role",
                                                ActionNames=["s3:GetObject", "s3:PutObject"])
     assert [r["EvalDecision"] for r in got["EvaluationResults"]] == ["allowed", "implicitDeny"]
+
+
+def test_a_secret_is_authorized_by_its_arn_whatever_id_the_caller_names(aws, endpoint):
+    sm = aws("secretsmanager")
+    name = f"key-{uuid.uuid4().hex[:6]}"
+    secret_arn = sm.create_secret(Name=name, SecretString="s3cret")["ARN"]
+    client, arn, _ = user(aws, endpoint, {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                                          "Resource": secret_arn})
+    assert client("secretsmanager").get_secret_value(SecretId=name)["SecretString"] == "s3cret"
+    other = sm.create_secret(Name=name + "-other", SecretString="x")["ARN"]
+    with pytest.raises(ClientError) as denied:
+        client("secretsmanager").get_secret_value(SecretId=other)
+    assert f"secretsmanager:GetSecretValue on resource: {other}" in denied.value.response["Error"]["Message"]
