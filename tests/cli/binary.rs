@@ -295,7 +295,9 @@ fn local_up_refuses_an_unknown_iam_mode_before_doing_anything() {
         .args(["local", "up", "--iam", "maybe", "--port", "4599"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("invalid value 'maybe' for '--iam <IAM>'"))
+        .stderr(predicate::str::contains(
+            "invalid value 'maybe' for '--iam <IAM>'",
+        ))
         .stderr(predicate::str::contains("[possible values: on, off]"));
     // Nothing half-made: no state directory, no emulator.
     assert_eq!(std::fs::read_dir(state.path()).unwrap().count(), 0);
