@@ -369,3 +369,17 @@ def test_a_secret_is_authorized_by_its_arn_whatever_id_the_caller_names(aws, end
     with pytest.raises(ClientError) as denied:
         client("secretsmanager").get_secret_value(SecretId=other)
     assert f"secretsmanager:GetSecretValue on resource: {other}" in denied.value.response["Error"]["Message"]
+
+
+def test_deleting_a_stack_detaches_its_roles_managed_policies(aws):
+    template = {"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {
+        "RoleName": "managed-role",
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "ManagedPolicyArns": ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]}}}}
+    cfn, iam = aws("cloudformation"), aws("iam")
+    cfn.create_stack(StackName="managed", TemplateBody=json.dumps(template))
+    attached = iam.list_attached_role_policies(RoleName="managed-role")["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AmazonSSMManagedInstanceCore"]
+    cfn.delete_stack(StackName="managed")
+    assert "managed-role" not in [r["RoleName"] for r in iam.list_roles()["Roles"]]

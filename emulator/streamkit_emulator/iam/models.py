@@ -120,7 +120,22 @@ def _roles() -> None:
         enforce.changed()
         return role
 
+    delete = Role.delete_from_cloudformation_json.__func__
+
+    def delete_role(cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+                    region_name: str) -> None:
+        """CloudFormation detaches the role's managed policies before deleting it
+        (IAM's DeleteRole refuses a role with attached policies)."""
+        backend = iam_backends[account_id]["aws"]
+        for role in list(backend.roles.values()):
+            if role.name == resource_name:
+                for policy in list(role.managed_policies.values()):
+                    policy.detach_from(role)
+        delete(cls, resource_name, cloudformation_json, account_id, region_name)
+        enforce.changed()
+
     Role.create_from_cloudformation_json = classmethod(create_role)
+    Role.delete_from_cloudformation_json = classmethod(delete_role)
     Role.update_from_cloudformation_json = classmethod(update_role)
 
 
