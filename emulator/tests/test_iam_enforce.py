@@ -338,3 +338,48 @@ def test_dynamodb_transactions_are_authorized_per_item_action(aws, endpoint):
     assert denied.value.response["Error"]["Message"] == (
         f"User: {arn} is not authorized to perform: dynamodb:DeleteItem on resource: {table_arn} "
         f"because no identity-based policy allows the dynamodb:DeleteItem action")
+
+
+def test_a_statement_removed_with_aws_no_value_is_not_part_of_the_role_policy(aws):
+    template = {"Conditions": {"Never": {"Fn::Equals": ["a", "b"]}}, "Resources": {"R": {
+        "Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": "novalue-role",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "Policies": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+                {"Fn::If": ["Never", {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}, {"Ref": "AWS::NoValue"}]},
+            ]}}]}}}}
+    cfn = aws("cloudformation")
+    cfn.create_stack(StackName="novalue", TemplateBody=json.dumps(template))
+    assert cfn.describe_stacks(StackName="novalue")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    got = aws("iam").simulate_principal_policy(PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:role/novalue-role",
+                                               ActionNames=["s3:GetObject", "s3:PutObject"])
+    assert [r["EvalDecision"] for r in got["EvaluationResults"]] == ["allowed", "implicitDeny"]
+
+
+def test_a_secret_is_authorized_by_its_arn_whatever_id_the_caller_names(aws, endpoint):
+    sm = aws("secretsmanager")
+    name = f"key-{uuid.uuid4().hex[:6]}"
+    secret_arn = sm.create_secret(Name=name, SecretString="s3cret")["ARN"]
+    client, arn, _ = user(aws, endpoint, {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                                          "Resource": secret_arn})
+    assert client("secretsmanager").get_secret_value(SecretId=name)["SecretString"] == "s3cret"
+    other = sm.create_secret(Name=name + "-other", SecretString="x")["ARN"]
+    with pytest.raises(ClientError) as denied:
+        client("secretsmanager").get_secret_value(SecretId=other)
+    assert f"secretsmanager:GetSecretValue on resource: {other}" in denied.value.response["Error"]["Message"]
+
+
+def test_deleting_a_stack_detaches_its_roles_managed_policies(aws):
+    template = {"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {
+        "RoleName": "managed-role",
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "ManagedPolicyArns": ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]}}}}
+    cfn, iam = aws("cloudformation"), aws("iam")
+    cfn.create_stack(StackName="managed", TemplateBody=json.dumps(template))
+    attached = iam.list_attached_role_policies(RoleName="managed-role")["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AmazonSSMManagedInstanceCore"]
+    cfn.delete_stack(StackName="managed")
+    assert "managed-role" not in [r["RoleName"] for r in iam.list_roles()["Roles"]]

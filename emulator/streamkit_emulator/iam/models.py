@@ -32,6 +32,15 @@ def check(document: Any, where: str = "") -> None:
                                       f"(emulator/README.md, IAM enforced)") from None
 
 
+def _without_no_value(props: dict[str, Any]) -> None:
+    """`{Ref: AWS::NoValue}` removes a statement ("Pseudo parameters reference");
+    moto's template engine leaves None in its place."""
+    for policy in props.get("Policies", []) or []:
+        document = policy.get("PolicyDocument")
+        if isinstance(document, dict) and isinstance(document.get("Statement"), list):
+            document["Statement"] = [s for s in document["Statement"] if s is not None]
+
+
 def _validated_documents() -> None:
     import inspect
 
@@ -77,9 +86,15 @@ def _roles() -> None:
 
     def create_role(cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
                     region_name: str, **kwargs: Any) -> Any:
+        _without_no_value(cloudformation_json["Properties"])
         for policy in cloudformation_json["Properties"].get("Policies", []) or []:
             check(policy.get("PolicyDocument"), f"policy {policy.get('PolicyName')} of role {resource_name}")
         role = create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        # Stored as JSON text, as the API stores them (moto kept the template's dicts, and
+        # GetRolePolicy then answered their Python repr).
+        for name, document in list(role.policies.items()):
+            if not isinstance(document, str):
+                role.policies[name] = json.dumps(document)
         _attach(role, cloudformation_json["Properties"].get("ManagedPolicyArns"), account_id, region_name)
         enforce.changed()
         return role
@@ -87,6 +102,7 @@ def _roles() -> None:
     def update_role(cls: Any, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
                     account_id: str, region_name: str) -> Any:
         props = cloudformation_json["Properties"]
+        _without_no_value(props)
         role = original_resource
         if props.get("Description") is not None:
             role.description = props["Description"]
@@ -104,7 +120,22 @@ def _roles() -> None:
         enforce.changed()
         return role
 
+    delete = Role.delete_from_cloudformation_json.__func__
+
+    def delete_role(cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+                    region_name: str) -> None:
+        """CloudFormation detaches the role's managed policies before deleting it
+        (IAM's DeleteRole refuses a role with attached policies)."""
+        backend = iam_backends[account_id]["aws"]
+        for role in list(backend.roles.values()):
+            if role.name == resource_name:
+                for policy in list(role.managed_policies.values()):
+                    policy.detach_from(role)
+        delete(cls, resource_name, cloudformation_json, account_id, region_name)
+        enforce.changed()
+
     Role.create_from_cloudformation_json = classmethod(create_role)
+    Role.delete_from_cloudformation_json = classmethod(delete_role)
     Role.update_from_cloudformation_json = classmethod(update_role)
 
 

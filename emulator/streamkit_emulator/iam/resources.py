@@ -5,7 +5,7 @@ and consumers, S3 buckets and objects (moto passes their ARN), DynamoDB
 tables, Lambda functions (resource policy: the function's permissions),
 SQS queues and SNS topics (their policies), KMS keys (the key policy, which
 must itself allow), CloudWatch Logs groups and streams, Firehose delivery
-streams, IAM roles (`sts:AssumeRole`: the trust policy) and CloudWatch
+streams, Secrets Manager secrets, IAM roles (`sts:AssumeRole`: the trust policy) and CloudWatch
 (`cloudwatch:namespace`). Other actions are checked against `*`.
 """
 from __future__ import annotations
@@ -269,8 +269,24 @@ def _iam(r: Any, action: str, region: str, account: str, _: str) -> Target:
     return Target([arn] if arn else ["*"])
 
 
+def _secretsmanager(r: Any, action: str, region: str, account: str, _: str) -> Target:
+    """Secrets by ARN (a name or partial ARN is resolved to the secret's ARN)."""
+    secret_id = _param(r, "SecretId")
+    if not secret_id:
+        return Target(["*"])
+    try:
+        from moto.secretsmanager.models import secretsmanager_backends
+
+        secret = secretsmanager_backends[account][region].describe_secret(secret_id)
+        policy = getattr(secret, "policy", None)
+        return Target([secret.arn], policy=policy or None, owner=account)
+    except Exception:  # noqa: BLE001 - Secrets Manager answers ResourceNotFoundException itself
+        arn = secret_id if secret_id.startswith("arn:") else f"arn:aws:secretsmanager:{region}:{account}:secret:{secret_id}"
+        return Target([arn])
+
+
 _TARGETS = {
     "kinesis": _kinesis, "s3": _s3, "dynamodb": _dynamodb, "lambda": _lambda, "sqs": _sqs, "sns": _sns,
     "kms": _kms, "logs": _logs, "firehose": _firehose, "cloudwatch": _cloudwatch, "monitoring": _cloudwatch,
-    "sts": _sts, "iam": _iam,
+    "sts": _sts, "iam": _iam, "secretsmanager": _secretsmanager,
 }

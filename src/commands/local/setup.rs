@@ -113,19 +113,26 @@ fn host_arch() -> Result<Arch> {
     }
 }
 
+/// Where the emulator listens and whether it enforces IAM.
+#[derive(Debug, Clone, Copy)]
+pub struct Serve {
+    pub port: u16,
+    pub iam: bool,
+}
+
 /// Starts the emulator, writes the state file, and has a signal stop it.
 pub fn start(
     ctx: &Context<'_>,
     python: &Path,
     workspace: &Path,
     dir: &StateDir,
-    port: u16,
-    iam: bool,
+    serve: Serve,
     signals: &Signals,
     progress: &Progress<'_>,
 ) -> Result<Up> {
     let log = dir.log_file();
-    let emulator = Emulator::start(python, workspace, port, iam, &log, &|| {
+    let port = serve.port;
+    let emulator = Emulator::start(python, workspace, port, serve.iam, &log, &|| {
         signals.interrupted()
     })?;
     signals.stop_on_signal(Some(emulator.pid()));

@@ -114,8 +114,10 @@ pub fn run(ctx: &Context<'_>, args: &UpArgs) -> Result<UpReport> {
         &python,
         &workspace,
         &dir,
-        args.port,
-        args.iam == IamMode::On,
+        setup::Serve {
+            port: args.port,
+            iam: args.iam == IamMode::On,
+        },
         &signals,
         &progress,
     )?;
