@@ -180,11 +180,4 @@ async fn the_replicator_lambda_replicates_a_to_b_and_after_failover_b_to_a() {
         "B's own records, once each"
     );
     assert!(config_item(&ca).await.is_some());
-    let rows = live
-        .least_privilege("streamkit-cross-region", "cross-region")
-        .await;
-    eprintln!(
-        "{}",
-        crate::support::least_privilege::table("streamkit-cross-region", &rows)
-    );
 }

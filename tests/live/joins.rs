@@ -210,9 +210,4 @@ async fn the_deployed_join_lambda_writes_the_batch_join_and_reports_the_orders_t
         || log_tail(&c, &processor, 40),
     )
     .await;
-    let rows = live.least_privilege("streamkit-joins", "joins").await;
-    eprintln!(
-        "{}",
-        crate::support::least_privilege::table("streamkit-joins", &rows)
-    );
 }

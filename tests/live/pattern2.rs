@@ -140,11 +140,6 @@ async fn the_producer_s_ticks_become_parquet_aggregates_through_the_processor_la
         || log_tail(&c, processor, 30),
     )
     .await;
-    let rows = live.least_privilege("streamkit-pattern-2", "2").await;
-    eprintln!(
-        "{}",
-        crate::support::least_privilege::table("streamkit-pattern-2", &rows)
-    );
 }
 
 const WINDOW_SECONDS: u64 = 10;

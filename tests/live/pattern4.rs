@@ -295,9 +295,4 @@ async fn every_sampled_ride_is_enriched_or_in_a_failed_batch_when_the_fare_api_f
         done.len(),
         sampled.len() - doomed.len()
     );
-    let rows = live.least_privilege("streamkit-pattern-4", "4").await;
-    eprintln!(
-        "{}",
-        crate::support::least_privilege::table("streamkit-pattern-4", &rows)
-    );
 }

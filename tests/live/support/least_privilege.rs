@@ -71,9 +71,15 @@ fn as_list(v: &Value) -> Vec<String> {
 }
 
 impl Live {
-    /// Checks `stack`'s roles (deployed from `pattern`) against what they
-    /// used; panics listing every violation. Returns each role's row.
-    pub async fn least_privilege(&self, stack: &str, pattern: &str) -> Vec<RoleUse> {
+    /// Checks the `roles` (logical ids) of `stack` (deployed from `pattern`)
+    /// against what they used in this test's pipeline; panics listing every
+    /// violation. Returns each role's row.
+    pub async fn least_privilege(
+        &self,
+        stack: &str,
+        pattern: &str,
+        roles: &[&str],
+    ) -> Vec<RoleUse> {
         let endpoint = self.emu.endpoint();
         let allowed = super::http(
             "GET",
@@ -116,6 +122,9 @@ impl Live {
                 continue;
             }
             let logical = r.logical_resource_id().unwrap_or_default().to_string();
+            if !roles.contains(&logical.as_str()) {
+                continue;
+            }
             let name = r.physical_resource_id().unwrap_or_default().to_string();
             let used = used_by.get(&name).cloned().unwrap_or_default();
             let mut granted = Vec::new();
@@ -180,7 +189,11 @@ impl Live {
                 used,
             });
         }
-        for g in &manifest.least_privilege {
+        for g in manifest
+            .least_privilege
+            .iter()
+            .filter(|g| roles.contains(&g.role.as_str()))
+        {
             assert!(
                 rows.iter().any(|r| r.logical_id == g.role
                     && r.granted.iter().any(|a| a.eq_ignore_ascii_case(&g.action))),
