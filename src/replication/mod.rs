@@ -7,6 +7,7 @@
 //! written to every reachable replica (conditionally), so it takes effect
 //! even where table replication is slow or absent (the local emulator).
 
+pub mod deployed;
 mod retry;
 pub mod runner;
 pub mod status;

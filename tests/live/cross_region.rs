@@ -13,7 +13,8 @@ use streamkit_core::putrecords::OutRecord;
 
 use crate::support::common::cli::streamkit_process;
 use crate::support::common::xr::{
-    by_key, by_key_out, cdc_records, config_item, produce, read_all, A, B, STREAM,
+    by_key, by_key_out, cdc_records, config_item, json_of, pause_replicator, produce, read_all, A,
+    B, STREAM,
 };
 use crate::support::{log_tail, stack_outputs, wait_for, wait_for_eq, Clients, Live};
 
@@ -180,4 +181,142 @@ async fn the_replicator_lambda_replicates_a_to_b_and_after_failover_b_to_a() {
         "B's own records, once each"
     );
     assert!(config_item(&ca).await.is_some());
+}
+
+/// Issue 25: `local replicate` beside the deployed replicator would send
+/// records twice (both read each record before either checkpoints it). It
+/// refuses, naming the function and how to pause it; paused as told, the
+/// local run replicates while records flow, and once resumed the deployed
+/// replicator continues from the shared checkpoints: the destination holds
+/// each source record once, and the duplicate count printed is the true one.
+#[tokio::test(flavor = "multi_thread")]
+async fn local_replicate_never_runs_beside_the_deployed_replicator_and_nothing_is_sent_twice() {
+    let live = Live::start();
+    let regions = format!("{A},{B}");
+    let stream_param = format!("StreamName={STREAM}");
+    live.deploy(
+        "cross-region",
+        &[A, B],
+        &["--regions", &regions, "--parameter", &stream_param],
+    );
+    let (ca, cb) = (
+        Clients::new(&live.emu, A).await,
+        Clients::new(&live.emu, B).await,
+    );
+    let (cfg_a, cfg_b) = (live.emu.sdk_config(A).await, live.emu.sdk_config(B).await);
+    let stack = "streamkit-cross-region";
+    let function_a = stack_outputs(&ca, stack).await["ReplicatorFunctionName"].clone();
+
+    // Records flowing through the deployed replicator.
+    let first = cdc_records(500, "first");
+    produce(&cfg_a, &first).await;
+    wait_for_eq(
+        "the first records in B",
+        Duration::from_secs(120),
+        &readable(by_key_out(&first)),
+        || replicated(&cfg_b, &first),
+        || replicator_logs(&ca),
+    )
+    .await;
+
+    let replicate = || {
+        let mut cmd = streamkit_process(&live.emu.env(), live.dir.path());
+        cmd.args([
+            "--output",
+            "json",
+            "local",
+            "replicate",
+            "--stack-name",
+            stack,
+        ])
+        .args(["--regions", &regions, "--until-idle", "--idle-seconds", "3"]);
+        cmd
+    };
+    let refused = replicate().output().expect("run streamkit local replicate");
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(&function_a) && err.contains("--no-enabled"),
+        "names the deployed replicator and how to pause it: {err}"
+    );
+
+    // Paused as the refusal says: the local run replicates while records flow.
+    for c in [&ca, &cb] {
+        pause_replicator(c, stack).await;
+    }
+    let mut local = replicate()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start streamkit local replicate");
+    let second = cdc_records(2000, "second");
+    produce(&cfg_a, &second).await;
+    let status = wait_for(
+        "local replicate to go idle",
+        Duration::from_secs(180),
+        || {
+            let s = local.try_wait().expect("poll local replicate");
+            async move { s }
+        },
+    )
+    .await;
+    let mut out = String::new();
+    local
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut out)
+        .expect("read stdout");
+    assert!(status.success(), "local replicate failed: {out}");
+    let report = json_of(&out);
+    let a = report["regions"]
+        .as_array()
+        .expect("regions")
+        .iter()
+        .find(|r| r["region"] == A)
+        .expect("region A's run")
+        .clone();
+
+    // Resumed: the deployed replicator continues from the checkpoints.
+    for c in [&ca, &cb] {
+        let uuid = c
+            .cfn
+            .describe_stack_resource()
+            .stack_name(stack)
+            .logical_resource_id("ReplicatorEventSourceMapping")
+            .send()
+            .await
+            .expect("DescribeStackResource")
+            .stack_resource_detail()
+            .and_then(|d| d.physical_resource_id())
+            .expect("the mapping")
+            .to_string();
+        c.lambda
+            .update_event_source_mapping()
+            .uuid(uuid)
+            .enabled(true)
+            .send()
+            .await
+            .expect("UpdateEventSourceMapping Enabled=true");
+    }
+    let third = cdc_records(300, "third");
+    produce(&cfg_a, &third).await;
+    let all: Vec<OutRecord> = [first, second, third].concat();
+    wait_for_eq(
+        "every record in B",
+        Duration::from_secs(180),
+        &readable(by_key_out(&all)),
+        || replicated(&cfg_b, &all),
+        || replicator_logs(&ca),
+    )
+    .await;
+    // Each once: as many records in B as in A, and the printed duplicates true.
+    let (in_a, in_b) = (read_all(&cfg_a).await.len(), read_all(&cfg_b).await.len());
+    assert_eq!(
+        (in_a, in_b),
+        (all.len(), all.len()),
+        "source and destination counts"
+    );
+    assert_eq!(a["duplicates"], 0, "{a}");
+    assert_eq!(a["records_replicated"], 2000, "{a}");
 }

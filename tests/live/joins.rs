@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 
 use crate::support::{
-    log_tail, output, producer_binary, python_script, wait_for_eq, Clients, Live, REGION,
+    log_tail, output, producer_binary, python_script, wait_for, wait_for_eq, Clients, Live, REGION,
 };
 
 const ORDERS: u64 = 300;
@@ -118,11 +118,14 @@ async fn unmatched_lines(c: &Clients, bucket: &str, prefix: &str) -> Vec<(String
 async fn the_deployed_join_lambda_writes_the_batch_join_and_reports_the_orders_that_never_came() {
     let live = Live::start();
     let c = Clients::new(&live.emu, REGION).await;
+    // The README's "Try it": the producer writes products.json and sends the
+    // orders in one run, the products check at its default interval (60 s).
+    // The first invocation may find no file yet: no row is written without
+    // its product, so the table must equal the batch join all the same.
     let params = [
         format!("JoinWindowSeconds={WINDOW_SECONDS}"),
         "AllowedLatenessSeconds=2".into(),
         "IdleShardTimeoutSeconds=2".into(),
-        "ReferenceCheckSeconds=1".into(),
         "ProcessorStartingPosition=TRIM_HORIZON".into(),
     ];
     let outputs = live.deploy_with("joins", &params);
@@ -210,4 +213,115 @@ async fn the_deployed_join_lambda_writes_the_batch_join_and_reports_the_orders_t
         || log_tail(&c, &processor, 40),
     )
     .await;
+}
+
+/// Entries of the rows held in the state table until a products table has
+/// loaded (pk `h`, body `[[orderId, itemId], ...]`).
+async fn held_rows(c: &Clients, state_table: &str) -> usize {
+    let items = c
+        .dynamodb
+        .query()
+        .table_name(state_table)
+        .key_condition_expression("pk = :h")
+        .expression_attribute_values(":h", AttributeValue::S("h".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("Query the held rows");
+    items
+        .items()
+        .iter()
+        .map(|i| {
+            let body = i.get("body").and_then(|b| b.as_s().ok()).expect("a body");
+            serde_json::from_str::<Vec<(u64, u64)>>(body)
+                .expect("held entries")
+                .len()
+        })
+        .sum()
+}
+
+/// Issue 25: products uploaded well after the orders. Until the file exists
+/// no row is written: the joined items wait in the state table; once it is
+/// uploaded the processor (looking for it at every invocation) loads it and
+/// writes them, each with its product: the table ends equal to the batch join.
+#[tokio::test(flavor = "multi_thread")]
+async fn items_wait_for_a_products_file_uploaded_after_the_orders_then_join() {
+    let live = Live::start();
+    let c = Clients::new(&live.emu, REGION).await;
+    let params = [
+        format!("JoinWindowSeconds={WINDOW_SECONDS}"),
+        "AllowedLatenessSeconds=2".into(),
+        "IdleShardTimeoutSeconds=2".into(),
+        "ProcessorStartingPosition=TRIM_HORIZON".into(),
+    ];
+    let outputs = live.deploy_with("joins", &params);
+    let stream = output(&outputs, "StreamName");
+    let table = output(&outputs, "OutputTableName");
+    let state_table = output(&outputs, "StateTableName");
+    let bucket = output(&outputs, "OutputBucketName");
+    let processor = output(&outputs, "ProcessorName");
+
+    let records = live.dir.path().join("records.jsonl");
+    let products = live.dir.path().join("products.json");
+    let run = std::process::Command::new(producer_binary(live.dir.path()))
+        .args(["--stream", &stream, "--kind", "orders", "--seed", "25"])
+        .args(["--count", &ORDERS.to_string(), "--rate", "1000"])
+        .args(["--items-first", "0.3", "--out-of-order", "0.05"])
+        .arg("--products-out")
+        .arg(&products)
+        .arg("--records-out")
+        .arg(&records)
+        .envs(live.emu.env())
+        .output()
+        .expect("run streamkit-producer");
+    assert!(
+        run.status.success(),
+        "the producer failed:\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let (want, _) = batch_join(&records, &products);
+    assert!(
+        want.values().all(|r| r.contains_key("productName")),
+        "every product is in the file"
+    );
+
+    // The items wait: held in the state, none written.
+    let held = wait_for(
+        "joined items held in the state table",
+        Duration::from_secs(180),
+        || async {
+            let n = held_rows(&c, &state_table).await;
+            (n * 2 >= want.len()).then_some(n)
+        },
+    )
+    .await;
+    assert!(
+        scan(&c, &table).await.is_empty(),
+        "no row without its product ({held} items waiting); log:\n{}",
+        log_tail(&c, &processor, 20).await
+    );
+
+    // The file arrives: the waiting items are written with their products.
+    c.s3.put_object()
+        .bucket(&bucket)
+        .key("reference/products.json")
+        .body(std::fs::read(&products).expect("products.json").into())
+        .send()
+        .await
+        .expect("PutObject products.json");
+    wait_for_eq(
+        "the output table to equal the batch join once the products file is uploaded",
+        Duration::from_secs(240),
+        &want,
+        || async {
+            scan(&c, &table)
+                .await
+                .into_iter()
+                .map(|(k, (row, _, _))| (k, row))
+                .collect::<BTreeMap<_, _>>()
+        },
+        || log_tail(&c, &processor, 40),
+    )
+    .await;
+    assert_eq!(held_rows(&c, &state_table).await, 0, "nothing left waiting");
 }

@@ -14,7 +14,7 @@ use streamkit_core::poller::{ShardPoller, StartPosition};
 
 use crate::support::common::{default_subnet, default_vpc};
 use crate::support::{
-    log_tail, producer_binary, python_script, stack_outputs, wait_for_eq, Clients, Live,
+    log_tail, producer_binary, python_script, stack_outputs, wait_for, wait_for_eq, Clients, Live,
 };
 
 const RECORDS: u64 = 600;
@@ -41,6 +41,15 @@ pub(crate) async fn ticks_on_stream(c: &Clients, stream: &str) -> BTreeMap<Strin
 
 /// Per-ticker sums of `count` over every Parquet object under `data/`.
 pub(crate) async fn counts_in_parquet(c: &Clients, bucket: &str) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for ((ticker, _), n) in counts_by_window(c, bucket).await {
+        *out.entry(ticker).or_default() += n;
+    }
+    out
+}
+
+/// `count` per (ticker, window start in ms) over every Parquet object under `data/`.
+async fn counts_by_window(c: &Clients, bucket: &str) -> BTreeMap<(String, i64), u64> {
     let mut out = BTreeMap::new();
     let listed =
         c.s3.list_objects_v2()
@@ -77,13 +86,16 @@ pub(crate) async fn counts_in_parquet(c: &Clients, bucket: &str) -> BTreeMap<Str
                 .position(|f| f.name() == name)
                 .unwrap_or_else(|| panic!("{key}: no {name} column"))
         };
-        let (ticker, count) = (col("ticker"), col("count"));
+        let (ticker, window, count) = (col("ticker"), col("window_start"), col("count"));
         for row in reader.get_row_iter(None).expect("rows") {
             let row = row.expect("a row");
             use parquet::record::RowAccessor;
             let n = row.get_long(count).expect("count is INT64");
-            *out.entry(row.get_string(ticker).expect("ticker is UTF8").clone())
-                .or_default() += n as u64;
+            let start = row
+                .get_timestamp_millis(window)
+                .expect("window_start is TIMESTAMP(MILLIS)");
+            let ticker = row.get_string(ticker).expect("ticker is UTF8").clone();
+            *out.entry((ticker, start)).or_default() += n as u64;
         }
     }
     out
@@ -375,4 +387,96 @@ async fn four_shards_give_one_row_per_ticker_and_window_equal_to_a_duckdb_batch_
         late_found, late_sent,
         "the late ticks, each once, under late/"
     );
+}
+
+/// Event time (ms) of a tick on the stream.
+fn event_ms(line: &str) -> i64 {
+    let tick: serde_json::Value = serde_json::from_str(line).expect("a JSON tick");
+    chrono::DateTime::parse_from_rfc3339(tick["EVENT_TIME"].as_str().expect("EVENT_TIME"))
+        .expect("an RFC 3339 time")
+        .timestamp_millis()
+}
+
+/// Issue 25: nothing the producer puts after the deploy finishes is lost at
+/// start. The producer starts at boot (ProducerAutoStart, as `local up` runs
+/// it), racing the event source mapping; the mapping starts at TRIM_HORIZON
+/// on its first create, so every tick of the producer's first second is in a
+/// row: per ticker, the windows holding that second count exactly the ticks
+/// the stream holds for them (read from TRIM_HORIZON).
+#[tokio::test(flavor = "multi_thread")]
+async fn every_tick_of_the_producer_s_first_second_is_in_a_row() {
+    let live = Live::start();
+    let c = Clients::new(&live.emu, "us-east-1").await;
+    let vpc = format!("ProducerVpcId={}", default_vpc(&c).await);
+    let subnet = format!("ProducerSubnetId={}", default_subnet(&c).await);
+    let mut args = vec!["--parameter", &vpc, "--parameter", &subnet];
+    for p in [
+        "ProducerAutoStart=true",
+        "ProducerRate=50",
+        "ProducerDuration=10m",
+        "WindowSeconds=5",
+        "AllowedLatenessSeconds=1",
+        "IdleShardTimeoutSeconds=3",
+    ] {
+        args.extend(["--parameter", p]);
+    }
+    live.deploy("2", &["us-east-1"], &args);
+    let outputs = stack_outputs(&c, "streamkit-pattern-2").await;
+    let (stream, bucket) = (&outputs["StreamName"], &outputs["OutputBucketName"]);
+
+    // The stream from TRIM_HORIZON, once it spans 12 s of event time.
+    let lines = wait_for(
+        "ticks spanning 12 s on the stream",
+        Duration::from_secs(180),
+        || async {
+            let lines = stream_lines(&c, stream).await;
+            let times: Vec<i64> = lines.iter().map(|l| event_ms(l)).collect();
+            let span = times
+                .iter()
+                .max()
+                .zip(times.iter().min())
+                .map(|(a, b)| a - b);
+            span.is_some_and(|s| s >= 12_000).then_some(lines)
+        },
+    )
+    .await;
+    let first = lines.iter().map(|l| event_ms(l)).min().expect("ticks");
+    let window_ms = 5_000;
+    let windows: std::collections::BTreeSet<i64> = lines
+        .iter()
+        .map(|l| event_ms(l))
+        .filter(|t| *t < first + 1_000)
+        .map(|t| t.div_euclid(window_ms) * window_ms)
+        .collect();
+    let mut want: BTreeMap<(String, i64), u64> = BTreeMap::new();
+    for l in &lines {
+        let start = event_ms(l).div_euclid(window_ms) * window_ms;
+        if windows.contains(&start) {
+            let tick: serde_json::Value = serde_json::from_str(l).expect("a tick");
+            let ticker = tick["TICKER"].as_str().expect("TICKER").to_string();
+            *want.entry((ticker, start)).or_default() += 1;
+        }
+    }
+    let first_second = lines.iter().filter(|l| event_ms(l) < first + 1_000).count();
+    assert!(
+        first_second >= 10,
+        "the producer's first second: {first_second} ticks"
+    );
+
+    let processor = &outputs["ProcessorName"];
+    wait_for_eq(
+        "the rows of the windows holding the producer's first second to count every tick of them",
+        Duration::from_secs(180),
+        &want,
+        || async {
+            counts_by_window(&c, bucket)
+                .await
+                .into_iter()
+                .filter(|((_, start), _)| windows.contains(start))
+                .collect::<BTreeMap<_, _>>()
+        },
+        || log_tail(&c, processor, 30),
+    )
+    .await;
+    live.streamkit(&["destroy", "--pattern", "2", "--yes"]);
 }

@@ -57,8 +57,35 @@ pub async fn deploy_pair(emu: &Emulator) -> (Clients, Clients) {
     }
     for c in [&a, &b] {
         set_config(c, Some(AttributeValue::S(A.into()))).await;
+        // The local runner is the replicator of these tests: `local
+        // replicate` refuses to run beside an enabled deployed one.
+        pause_replicator(c, STACK).await;
     }
     (a, b)
+}
+
+/// Disables the deployed replicator's event source mapping of `stack` in
+/// `c`'s region, as `local replicate`'s refusal tells a user to.
+pub async fn pause_replicator(c: &Clients, stack: &str) {
+    let uuid = c
+        .cfn
+        .describe_stack_resource()
+        .stack_name(stack)
+        .logical_resource_id("ReplicatorEventSourceMapping")
+        .send()
+        .await
+        .expect("DescribeStackResource ReplicatorEventSourceMapping")
+        .stack_resource_detail()
+        .and_then(|d| d.physical_resource_id())
+        .expect("the replicator's mapping")
+        .to_string();
+    c.lambda
+        .update_event_source_mapping()
+        .uuid(&uuid)
+        .enabled(false)
+        .send()
+        .await
+        .expect("UpdateEventSourceMapping Enabled=false");
 }
 
 /// Parses the CLI's JSON result (the first NDJSON line: an error object may

@@ -102,6 +102,16 @@ pub fn object_key(prefix: &str, ride: &RideRequest) -> String {
     }
 }
 
+/// A ride request: a JSON object of that schema (serde would also take an
+/// array of the values, which has no fields to keep).
+fn parse_ride(data: &[u8]) -> Option<RideRequest> {
+    let first = data.iter().find(|b| !b.is_ascii_whitespace())?;
+    if *first != b'{' {
+        return None;
+    }
+    serde_json::from_slice(data).ok()
+}
+
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
@@ -140,7 +150,7 @@ pub async fn enrich_records(
     for r in records {
         for user in kpl::deaggregate(&r.partition_key, None, &r.data) {
             summary.records += 1;
-            let Ok(ride) = serde_json::from_slice::<RideRequest>(&user.data) else {
+            let Some(ride) = parse_ride(&user.data) else {
                 summary.malformed += 1;
                 tracing::warn!(sequence_number = %r.sequence_number, "malformed ride request");
                 continue;
@@ -190,7 +200,7 @@ async fn fare_with_retries(
     fare: &FareClient,
     id: u64,
     deadline: Instant,
-) -> (Vec<f64>, Result<f64, crate::FareError>) {
+) -> (Vec<f64>, Result<crate::Fare, crate::FareError>) {
     let mut latencies = Vec::new();
     let mut backoff = Duration::from_millis(100);
     loop {
@@ -236,12 +246,13 @@ async fn enrich_one(
             return (latencies, Outcome::ApiFailed(e.reason()));
         }
     };
-    // Keep every original field, add the estimate.
-    let mut event: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&raw).unwrap_or_default();
-    event.insert("expected_fare".into(), expected_fare.into());
+    // The ride request's own bytes with the estimate added (every value's
+    // text kept). The ride parsed as an object, so this cannot fail.
+    let Some(body) = crate::splice::with_field(&raw, "expected_fare", expected_fare.text()) else {
+        tracing::error!(ride_request_id = id, "ride request is not a JSON object");
+        return (latencies, Outcome::WriteFailed);
+    };
     let key = object_key(&cfg.prefix, &ride);
-    let body = serde_json::to_vec(&event).unwrap_or_default();
     let outcome = match s3
         .put_object()
         .bucket(&cfg.bucket)

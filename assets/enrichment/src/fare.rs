@@ -5,6 +5,7 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
+use serde_json::value::RawValue;
 use std::time::{Duration, SystemTime};
 use thiserror::Error;
 
@@ -43,6 +44,44 @@ impl FareError {
             FareError::BadBody(_) => "bad_body".into(),
             FareError::Signing(_) => "signing".into(),
         }
+    }
+}
+
+/// A fare as the API answered it: the number's JSON text, kept as is (the
+/// enriched event carries this text), and its value.
+#[derive(Clone, Debug)]
+pub struct Fare {
+    text: Box<RawValue>,
+    value: f64,
+}
+
+impl Fare {
+    /// The `expected_fare` member of an answer body; it must be a finite JSON number.
+    pub fn from_answer(body: &[u8]) -> Result<Fare, FareError> {
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            expected_fare: Box<RawValue>,
+        }
+        let bad = || FareError::BadBody(String::from_utf8_lossy(body).into_owned());
+        let answer: Answer = serde_json::from_slice(body).map_err(|_| bad())?;
+        let text = answer.expected_fare;
+        let number = text
+            .get()
+            .starts_with(|c: char| c == '-' || c.is_ascii_digit());
+        let value = match serde_json::from_str::<f64>(text.get()) {
+            Ok(v) if number && v.is_finite() => v,
+            _ => return Err(bad()),
+        };
+        Ok(Fare { text, value })
+    }
+
+    /// The number as the API wrote it.
+    pub fn text(&self) -> &RawValue {
+        &self.text
+    }
+
+    pub fn value(&self) -> f64 {
+        self.value
     }
 }
 
@@ -85,7 +124,7 @@ impl FareClient {
     }
 
     /// The fare estimate for a ride request (one call, the client's timeout).
-    pub async fn predict_fare(&self, ride_request_id: u64) -> Result<f64, FareError> {
+    pub async fn predict_fare(&self, ride_request_id: u64) -> Result<Fare, FareError> {
         self.predict_fare_within(ride_request_id, self.timeout)
             .await
     }
@@ -95,7 +134,7 @@ impl FareClient {
         &self,
         ride_request_id: u64,
         timeout: Duration,
-    ) -> Result<f64, FareError> {
+    ) -> Result<Fare, FareError> {
         let url = format!(
             "{}/predictFare?ride_request_id={ride_request_id}",
             self.base_url
@@ -137,11 +176,7 @@ impl FareClient {
             return Err(FareError::Status(status));
         }
         let bytes = resp.bytes().await.map_err(|e| self.transport(e, timeout))?;
-        let body: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| FareError::BadBody(e.to_string()))?;
-        body.get("expected_fare")
-            .and_then(|v| v.as_f64())
-            .ok_or_else(|| FareError::BadBody(body.to_string()))
+        Fare::from_answer(&bytes)
     }
 
     fn transport(&self, e: reqwest::Error, timeout: Duration) -> FareError {

@@ -10,7 +10,8 @@ pub mod enrich;
 pub mod fare;
 pub mod metrics;
 pub mod secret;
+pub mod splice;
 
 pub use config::{ConfigError, Settings};
 pub use enrich::{enrich_records, EnrichConfig, EnrichSummary};
-pub use fare::{FareClient, FareError};
+pub use fare::{Fare, FareClient, FareError};

@@ -120,7 +120,10 @@ async fn fare_api() -> (String, Arc<Seen>) {
     (url, seen)
 }
 
+/// Ride requests 1..=n (coordinates with 15-17 significant digits, as the
+/// producer writes them) and one malformed record.
 fn rides(n: u64) -> Vec<StreamRecord> {
+    let mut rng = fastrand::Rng::with_seed(n);
     let mut out: Vec<StreamRecord> = (1..=n)
         .map(|id| {
             let ride = RideRequest {
@@ -128,8 +131,8 @@ fn rides(n: u64) -> Vec<StreamRecord> {
                 ride_request_id: id,
                 vehicle_id: id % 13,
                 pickup_datetime: "2026-11-23T10:15:00.000Z".into(),
-                pickup_latitude: 40.7,
-                pickup_longitude: -73.9,
+                pickup_latitude: 40.60 + rng.f64() * 0.25,
+                pickup_longitude: -74.05 + rng.f64() * 0.30,
                 passenger_count: 1,
             };
             StreamRecord {
@@ -279,26 +282,30 @@ async fn samples_signs_and_persists_and_counts_failures() {
     all.sort_unstable();
     assert_eq!(all, (1..=20).map(|i| i * 20).collect::<Vec<u64>>());
     assert!(keys.contains(&"enriched/year=2026/month=11/day=23/hour=10/ride-20.json".to_string()));
-    let body = s3
-        .get_object()
-        .bucket(BUCKET)
-        .key(&keys[0])
-        .send()
-        .await
-        .unwrap()
-        .body
-        .collect()
-        .await
-        .unwrap()
-        .into_bytes();
-    let event: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    let id = event["ride_request_id"].as_u64().unwrap();
-    assert_eq!(event["expected_fare"].as_f64(), Some(id as f64 / 2.0));
-    assert_eq!(
-        event["vehicle_id"].as_u64(),
-        Some(id % 13),
-        "original fields kept"
-    );
+    // Every enriched object is the input record's bytes with the fare's
+    // text as the API wrote it added: no value re-encoded.
+    let input = rides(400);
+    for (key, id) in keys.iter().zip(&enriched_ids) {
+        let body = s3
+            .get_object()
+            .bucket(BUCKET)
+            .key(key)
+            .send()
+            .await
+            .unwrap()
+            .body
+            .collect()
+            .await
+            .unwrap()
+            .into_bytes();
+        let raw = &input[*id as usize - 1].data;
+        let want = format!(
+            "{},\"expected_fare\":{}}}",
+            std::str::from_utf8(&raw[..raw.len() - 1]).unwrap(),
+            *id as f64 / 2.0
+        );
+        assert_eq!(std::str::from_utf8(&body).unwrap(), want, "{key}");
+    }
 
     // Deterministic keys: the same batch again leaves the same set of objects.
     enrich_records(

@@ -111,6 +111,15 @@ pub fn apply(
     let mut rows = Vec::new();
     let mut dirty: BTreeSet<u64> = BTreeSet::new();
     let mut waiting: BTreeMap<(u64, u64), i64> = BTreeMap::new();
+    // No products table yet: the rows wait in the state (see crate::emit).
+    let mut held: BTreeSet<(u64, u64)> = BTreeSet::new();
+    let mut joined = |rows: &mut Vec<crate::join::EnrichedRow>, row: crate::join::EnrichedRow| {
+        if products.is_loaded() {
+            rows.push(row);
+        } else {
+            held.insert((row.order.order_id, row.item.item_id));
+        }
+    };
     let mut files: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let first = &records[0];
     let first_arrival = first
@@ -176,9 +185,11 @@ pub fn apply(
                 };
                 match state.add_order(stamped, &join, products) {
                     None => counts.duplicates += 1,
-                    Some(joined) => {
+                    Some(rows_of_order) => {
                         dirty.insert(o.order_id);
-                        rows.extend(joined);
+                        for row in rows_of_order {
+                            joined(&mut rows, row);
+                        }
                     }
                 }
             }
@@ -205,7 +216,7 @@ pub fn apply(
                     ItemOutcome::Duplicate => counts.duplicates += 1,
                     ItemOutcome::Joined(row) => {
                         dirty.insert(i.order_id);
-                        rows.push(*row);
+                        joined(&mut rows, *row);
                     }
                     ItemOutcome::Waiting { bucket } => {
                         dirty.insert(i.order_id);
@@ -242,6 +253,10 @@ pub fn apply(
             entries,
             expires_at,
         ));
+    }
+    if !held.is_empty() {
+        counts.items_awaiting_products = held.len() as u64;
+        items.push(state::held_item(&commit_key, &held, expires_at));
     }
     let outbox = (!files.is_empty()).then(|| {
         let sk = commit_key.clone();

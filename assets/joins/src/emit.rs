@@ -6,11 +6,17 @@
 //! unmatched prefix (a deterministic key: a repeated close rewrites it).
 //! Run after every batch and on the schedule (so items are decided while
 //! the stream is quiet).
+//!
+//! Until a products table has loaded, no row is written: the rows a commit
+//! joined wait in the state (`h` items, see [`crate::state`]) and no bucket
+//! is closed; the emitter counts the waiting items
+//! (`ItemsAwaitingProducts`). The first run with a table writes them, as
+//! the state joins them then, and closes the buckets as usual.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use streamkit_core::progress::emit::close_ready;
-use streamkit_core::progress::StateStore;
+use streamkit_core::progress::{StateItem, StateStore};
 
 use crate::ingest::flush_outbox;
 use crate::join::Resolution;
@@ -18,7 +24,7 @@ use crate::lines::{item_json, object_key, to_line, UnmatchedLine};
 use crate::metrics::JoinCounts;
 use crate::products::Products;
 use crate::sink::Sink;
-use crate::state::{self, Outbox, OUTBOX_PK};
+use crate::state::{self, Outbox, HELD_PK, OUTBOX_PK};
 use crate::{JoinsConfig, JoinsError};
 
 /// Buckets decided at once.
@@ -50,6 +56,21 @@ pub async fn emit<S: StateStore, K: Sink>(
         flush_outbox(store, sink, &item.sk, &outbox).await?;
         out.outboxes += 1;
     }
+    let held = store.items(HELD_PK).await?;
+    if !products.is_loaded() {
+        // No products table yet: joined rows wait in the state, and so do
+        // the buckets (closing one could join an item without its product).
+        out.counts.items_awaiting_products = state::parse_waiting(&held)?.len() as u64;
+        tracing::warn!(
+            items = out.counts.items_awaiting_products,
+            "no products table has loaded: joined items wait in the state"
+        );
+        return Ok(out);
+    }
+    if !held.is_empty() {
+        let released = release(store, sink, cfg, products, &held).await?;
+        out.counts.add(&released);
+    }
     let totals = Mutex::new(JoinCounts::default());
     let flush = |bucket: i64| {
         let totals = &totals;
@@ -63,11 +84,47 @@ pub async fn emit<S: StateStore, K: Sink>(
         }
     };
     let closed = close_ready(store, now_ms, cfg.idle_ms(), FLUSH_CONCURRENCY, flush).await?;
-    out.counts = totals.into_inner().unwrap_or_else(|p| p.into_inner());
+    out.counts
+        .add(&totals.into_inner().unwrap_or_else(|p| p.into_inner()));
     out.buckets = closed.flushed.len() as u64;
     out.watermark_ms = closed.watermark_ms;
     out.closed_through = closed.closed_through;
     Ok(out)
+}
+
+/// Writes the rows held while no products table had loaded, as the state
+/// joins them now, then removes the held lists (idempotent: a row is written
+/// only over an older version).
+async fn release<S: StateStore, K: Sink>(
+    store: &S,
+    sink: &K,
+    cfg: &JoinsConfig,
+    products: &Products,
+    held: &[StateItem],
+) -> Result<JoinCounts, JoinsError> {
+    let entries = state::parse_waiting(held)?;
+    let ids: BTreeSet<u64> = entries.iter().map(|(o, _)| *o).collect();
+    let states = state::load(store, &ids).await?;
+    let join = cfg.join();
+    let rows: Vec<_> = entries
+        .iter()
+        .filter_map(|(o, i)| states.get(o)?.row_of(*i, &join, products))
+        .collect();
+    let written = sink.rows(&rows).await?;
+    for item in held {
+        store.remove(&item.pk, &item.sk).await?;
+    }
+    tracing::info!(
+        held = entries.len(),
+        written = written.written,
+        "items held for the products table written"
+    );
+    Ok(JoinCounts {
+        items_enriched: written.written,
+        rows_unchanged: written.unchanged,
+        missing_product: written.missing_product,
+        ..JoinCounts::default()
+    })
 }
 
 /// Decides every item waiting in `bucket` (idempotent).
@@ -138,6 +195,10 @@ pub async fn pending<S: StateStore>(store: &S) -> Result<BTreeMap<String, usize>
     }
     if !store.items(OUTBOX_PK).await?.is_empty() {
         out.insert("outbox".into(), 1);
+    }
+    let held = state::parse_waiting(&store.items(HELD_PK).await?)?;
+    if !held.is_empty() {
+        out.insert("awaiting products".into(), held.len());
     }
     Ok(out)
 }

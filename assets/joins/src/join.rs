@@ -242,6 +242,22 @@ impl OrderState {
     }
 }
 
+impl OrderState {
+    /// The row of `item_id` as the state now joins it (its order within W),
+    /// with `products`: what a row held back while no products table had
+    /// loaded becomes once one has.
+    pub fn row_of(
+        &self,
+        item_id: u64,
+        cfg: &JoinConfig,
+        products: &Products,
+    ) -> Option<EnrichedRow> {
+        let item = self.items.get(&item_id)?;
+        let order = self.order.as_ref()?;
+        within(order, item, cfg).then(|| row(order, item, products))
+    }
+}
+
 fn within(order: &Stamped<Order>, item: &Stamped<Item>, cfg: &JoinConfig) -> bool {
     (item.value.time_ms - order.value.time_ms).abs() <= cfg.window_ms
 }

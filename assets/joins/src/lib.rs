@@ -16,7 +16,9 @@
 //!   (`MissingProduct`). The table is `products.json` in the stack's bucket,
 //!   reloaded when its ETag changes (checked at most every
 //!   `REFERENCE_CHECK_SECONDS`); a file that does not parse keeps the previous
-//!   table, logs the line at fault and counts `ReferenceLoadErrors`.
+//!   table, logs the line at fault and counts `ReferenceLoadErrors`. Until a
+//!   first file has loaded, no row is written: joined items wait in the state
+//!   (`ItemsAwaitingProducts`) and are written once it loads ([`emit`]).
 //! - **Unmatched and late**: an item whose order has not come when the
 //!   watermark passes its window (W plus the allowed lateness L) is written
 //!   under `UNMATCHED_PREFIX` with the reason (`order_not_found`,

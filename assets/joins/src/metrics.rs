@@ -21,6 +21,10 @@ pub struct JoinCounts {
     pub missing_product: u64,
     /// Items that found no order yet and wait for their bucket to close.
     pub items_waiting: u64,
+    /// Joined items held in the state because no products table has
+    /// loaded yet: at the end of a run, how many wait (they are written once
+    /// a table loads). Combined by maximum, not summed.
+    pub items_awaiting_products: u64,
     /// Items written to the unmatched output (no order within the window, or late).
     pub items_unmatched: u64,
     /// Orders that arrived after the items they could join were decided.
@@ -50,6 +54,7 @@ impl JoinCounts {
         self.rows_unchanged += o.rows_unchanged;
         self.missing_product += o.missing_product;
         self.items_waiting += o.items_waiting;
+        self.items_awaiting_products = self.items_awaiting_products.max(o.items_awaiting_products);
         self.items_unmatched += o.items_unmatched;
         self.late_orders += o.late_orders;
         self.duplicates += o.duplicates;
@@ -75,6 +80,7 @@ pub const ITEMS_UNMATCHED: &str = "ItemsUnmatched";
 pub const LATE_ORDERS: &str = "LateOrders";
 pub const REJECTED_RECORDS: &str = "RejectedRecords";
 pub const REFERENCE_LOAD_ERRORS: &str = "ReferenceLoadErrors";
+pub const ITEMS_AWAITING_PRODUCTS: &str = "ItemsAwaitingProducts";
 pub const DIMENSION: &str = "StackName";
 
 /// One datum per metric, all with the `StackName` dimension.
@@ -88,6 +94,7 @@ pub fn metric_data(c: &JoinCounts, stack_name: &str) -> Vec<MetricDatum> {
         (LATE_ORDERS, c.late_orders),
         (REJECTED_RECORDS, c.rejected()),
         (REFERENCE_LOAD_ERRORS, c.reference_errors),
+        (ITEMS_AWAITING_PRODUCTS, c.items_awaiting_products),
     ]
     .into_iter()
     .map(|(name, v)| count(name, v, &dims))

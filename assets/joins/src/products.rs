@@ -24,10 +24,12 @@ pub struct BadProducts {
     pub message: String,
 }
 
-/// The table, by product id.
+/// The table, by product id. The default is no table: no file has loaded
+/// yet ([`Products::is_loaded`] false), and rows wait for one.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Products {
     by_id: HashMap<u64, Product>,
+    loaded: bool,
 }
 
 impl Products {
@@ -73,7 +75,10 @@ impl Products {
             };
             by_id.insert(id, Product { name, price });
         }
-        Ok(Products { by_id })
+        Ok(Products {
+            by_id,
+            loaded: true,
+        })
     }
 
     pub fn get(&self, id: u64) -> Option<&Product> {
@@ -88,10 +93,17 @@ impl Products {
         self.by_id.is_empty()
     }
 
+    /// Whether this is a table read from a file (possibly empty), not the
+    /// absence of one: until a file has loaded, no row is written.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded
+    }
+
     /// A table from explicit entries (tests and benchmarks).
     pub fn from_entries(entries: impl IntoIterator<Item = (u64, Product)>) -> Products {
         Products {
             by_id: entries.into_iter().collect(),
+            loaded: true,
         }
     }
 }

@@ -2,10 +2,12 @@
 //!
 //! At most every `REFERENCE_CHECK_SECONDS` a `HeadObject` compares the
 //! object's ETag with the one loaded; only a new ETag is fetched and parsed.
-//! A file that does not parse (or a missing object) keeps the previous table
-//! (empty before the first good load: items are then written without product
-//! fields and counted), logs why, and counts a `ReferenceLoadErrors` at every
-//! check while it stays, so the alarm holds until the file is fixed.
+//! Until a first file has loaded there is no table ([`Products::is_loaded`]
+//! false): the object is looked for at every call, and the joined rows wait
+//! in the state store until it loads ([`crate::chunk`], [`crate::emit`]).
+//! A file that does not parse (or a missing object) keeps the previous table,
+//! logs why, and counts a `ReferenceLoadErrors` at every check while it
+//! stays, so the alarm holds until the file is fixed.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -107,7 +109,9 @@ impl Reference {
         source: &S,
         now_ms: i64,
     ) -> (Arc<Products>, Checked) {
-        let due = self.checked_ms.is_none_or(|t| now_ms - t >= self.every_ms);
+        // While no table has loaded, rows wait for one: look at every call.
+        let due =
+            !self.table.is_loaded() || self.checked_ms.is_none_or(|t| now_ms - t >= self.every_ms);
         let checked = if due {
             self.checked_ms = Some(now_ms);
             self.check(source).await
@@ -200,16 +204,25 @@ mod tests {
         let f = Fake::default();
         let mut r = Reference::new(Duration::from_secs(10));
         let (t, c) = r.current(&f, 0).await;
-        assert!(t.is_empty() && c.error, "missing object");
+        assert!(!t.is_loaded() && c.error, "missing object");
+        let (t, c) = r.current(&f, 1).await;
+        assert!(
+            !t.is_loaded() && c.error,
+            "no table yet: looked for at every call"
+        );
         set(
             &f,
             "{\"productId\":1,\"productName\":\"A\",\"productPrice\":1}\n",
             "e1",
         );
-        let (t, c) = r.current(&f, 5_000).await;
-        assert!(t.is_empty() && !c.error, "not checked within the interval");
-        let (t, c) = r.current(&f, 10_000).await;
-        assert!(c.reloaded && t.get(1).is_some());
+        let (t, c) = r.current(&f, 2).await;
+        assert!(c.reloaded && t.is_loaded() && t.get(1).is_some());
+        let (_, c) = r.current(&f, 5_000).await;
+        assert_eq!(
+            c,
+            Checked::default(),
+            "loaded: not checked within the interval"
+        );
         let (_, c) = r.current(&f, 20_000).await;
         assert_eq!(c, Checked::default(), "same ETag: no fetch");
         assert_eq!(*f.fetches.lock().unwrap(), 1);

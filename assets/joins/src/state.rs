@@ -6,6 +6,7 @@
 //! | `p#{orderId / 16}` | `s#{shardId}` | a [`page`]: the states ([`OrderState`]) of the page's orders this shard wrote, compressed |
 //! | `b#{bucket}` | `{shardId}#{sequence}` | JSON `[[orderId, itemId], ...]`: items a commit left waiting in this bucket |
 //! | `out` | `{shard}#{sequence}` | records to write to S3 after the commit ([`Outbox`]) |
+//! | `h` | `{shard}#{sequence}` | JSON `[[orderId, itemId], ...]`: rows a commit joined while no products table had loaded, held until one has |
 //!
 //! Both the pages and the waiting lists are written once per commit (a run
 //! of up to a whole batch of records), not once per record: see [`page`] for
@@ -24,6 +25,8 @@ use crate::JoinsError;
 
 /// Partition key of the outbox items.
 pub const OUTBOX_PK: &str = "out";
+/// Partition key of the rows held until a products table has loaded.
+pub const HELD_PK: &str = "h";
 /// Pages read at once.
 const READ_CONCURRENCY: usize = 16;
 
@@ -136,6 +139,15 @@ pub fn waiting_item(
         // Plain data: serializing cannot fail.
         body: serde_json::to_string(entries).unwrap_or_default(),
         expires_at,
+    }
+}
+
+/// The rows a commit (`{shard}#{first sequence}`) holds back until a
+/// products table has loaded: (orderId, itemId), read with [`parse_waiting`].
+pub fn held_item(commit_key: &str, entries: &BTreeSet<(u64, u64)>, expires_at: i64) -> StateItem {
+    StateItem {
+        pk: HELD_PK.to_string(),
+        ..waiting_item(0, commit_key, entries, expires_at)
     }
 }
 

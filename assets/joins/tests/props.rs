@@ -80,6 +80,9 @@ struct Case {
     fail_every: u32,
     /// Products table swapped after this many deliveries.
     swap_at: usize,
+    /// No products table loaded before this many deliveries (0: from the
+    /// start); when not 0, the first table loaded is the last one.
+    load_at: usize,
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -218,12 +221,14 @@ fn case() -> impl Strategy<Value = Case> {
             left[s] -= len;
         }
         let swap_at = rng.usize(0..=plan.len());
+        let load_at = if rng.bool() { 0 } else { swap_at };
         Case {
             shards,
             streams,
             plan,
             fail_every,
             swap_at,
+            load_at,
         }
     })
 }
@@ -269,6 +274,15 @@ fn table(epoch: usize) -> Products {
     }))
 }
 
+/// The table in force at delivery `n`: none before `load_at`.
+fn table_at(case: &Case, n: usize) -> Products {
+    if n < case.load_at {
+        Products::default()
+    } else {
+        table(usize::from(n >= case.swap_at))
+    }
+}
+
 fn config() -> JoinsConfig {
     let mut cfg = JoinsConfig::new("state", "out", "bucket");
     cfg.window = std::time::Duration::from_millis(W as u64);
@@ -304,7 +318,7 @@ fn run(case: &Case) -> Outcome {
         let mut cursor = vec![0usize; case.shards];
         let mut applied_at: BTreeMap<u64, usize> = BTreeMap::new();
         for (n, &(s, len, again)) in case.plan.iter().enumerate() {
-            let products = table(usize::from(n >= case.swap_at));
+            let products = table_at(case, n);
             let target = cursor[s] + len;
             let mut start = cursor[s].saturating_sub(again);
             loop {
@@ -334,8 +348,14 @@ fn run(case: &Case) -> Outcome {
                 // A failed emit is retried by the next run.
                 let _ = emit(&store, &sink, &cfg, &products, T0).await;
             }
+            if !products.is_loaded() {
+                assert!(
+                    sink.inner.all_rows().is_empty(),
+                    "no row is written before a products table has loaded"
+                );
+            }
         }
-        let products = table(usize::from(case.plan.len() >= case.swap_at));
+        let products = table_at(case, case.plan.len());
         for _ in 0..20 {
             let _ = emit(&store, &sink, &cfg, &products, i64::MAX / 4).await;
             if pending(&store).await.unwrap().is_empty() {
@@ -372,7 +392,8 @@ type RowFacts = (u32, u32, Option<String>, u64, u64);
 /// the records before it that were not late; late records join nothing.
 /// Per key the latest (highest sequence) version counts; an item joins its
 /// order when their times are at most W apart; the product is the table in
-/// force when the later of the two was applied.
+/// force when the later of the two was applied, or, if no table had loaded
+/// then, the first table that loads.
 struct Expected {
     rows: BTreeMap<(u64, u64), RowFacts>,
     /// (prefix, reason) → sequence numbers (or "orderId#itemId" for decided items)
@@ -430,7 +451,7 @@ fn expected(case: &Case, applied_at: &BTreeMap<u64, usize>) -> Expected {
                     unreachable!()
                 };
                 let later = applied_at[&order.seq].max(applied_at[&item.seq]);
-                let epoch = usize::from(later >= case.swap_at);
+                let epoch = usize::from(later >= case.swap_at || later < case.load_at);
                 let name = table(epoch).get(*item_id).and_then(|p| p.name.clone());
                 rows.insert(
                     (*order_id, *item_id),

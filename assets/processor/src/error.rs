@@ -27,6 +27,11 @@ pub enum ProcessorError {
     BadPartial(String, String),
     #[error("shard {shard}: the state store kept refusing the commit after {attempts} attempts (concurrent processing of the same shard? ParallelizationFactor must be 1)")]
     Contended { shard: String, attempts: u32 },
+    #[error("Kinesis {operation} failed: {message}")]
+    Kinesis {
+        operation: &'static str,
+        message: String,
+    },
     #[error(transparent)]
     Store(#[from] streamkit_core::progress::StoreError),
     #[error(transparent)]

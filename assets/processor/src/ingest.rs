@@ -41,6 +41,17 @@ pub fn window_pk(close_ms: i64) -> String {
 /// poller locally); asked at a shard's first commit only.
 pub trait Topology: Sync {
     fn shards(&self) -> impl Future<Output = Result<Vec<ShardInfo>, ProcessorError>> + Send;
+
+    /// How many records the shard holds before `sequence_number` (asked at
+    /// a shard's first commit, with the first record the processor got: a
+    /// mapping that started at LATEST skipped them). None known by default.
+    fn records_before(
+        &self,
+        _shard_id: &str,
+        _sequence_number: &str,
+    ) -> impl Future<Output = Result<u64, ProcessorError>> + Send {
+        async { Ok(0) }
+    }
 }
 
 /// A fixed shard graph (shard → parents; every shard listed).
@@ -71,6 +82,10 @@ pub struct Ingested {
     /// Kinesis records skipped as already applied.
     pub skipped: u64,
     pub commits: u64,
+    /// Records the shard held before the first record the processor ever
+    /// got (its mapping started after them, at LATEST): never processed,
+    /// reported here and logged at the shard's first commit.
+    pub before_start: u64,
 }
 
 /// A failure with how far the batch got: records before `first_unapplied`
@@ -114,6 +129,24 @@ pub async fn ingest<S: StateStore, K: Sink, T: Topology>(
         while next < records.len() && progress.applied(&records[next].sequence_number) {
             next += 1;
             out.skipped += 1;
+        }
+        if attempts == 0 && next == 0 && !progress.started() && !records.is_empty() {
+            let first = &records[0].sequence_number;
+            match topology.records_before(shard_id, first).await {
+                Ok(0) => {}
+                Ok(n) => {
+                    out.before_start = n;
+                    tracing::warn!(
+                        shard_id,
+                        records = n,
+                        first_sequence_number = %first,
+                        "records on the shard before the first one this processor got were not processed: its event source mapping started after them (StartingPosition LATEST); use TRIM_HORIZON to read them"
+                    );
+                }
+                Err(e) => {
+                    tracing::warn!(shard_id, error = %e, "cannot tell whether records before the mapping's start were skipped")
+                }
+            }
         }
         let mut refused = false;
         while next < records.len() {

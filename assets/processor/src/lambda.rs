@@ -27,9 +27,62 @@ pub struct KinesisTopology<'a> {
     pub stream: String,
 }
 
+/// GetRecords pages read at most looking for records before a shard's first
+/// delivered one (AWS may return empty pages before the tip).
+const MAX_PAGES_BEFORE_START: usize = 20;
+
 impl Topology for KinesisTopology<'_> {
     async fn shards(&self) -> Result<Vec<ShardInfo>, ProcessorError> {
         Ok(list_shards(self.client, &self.stream).await?)
+    }
+
+    /// Reads the shard from TRIM_HORIZON up to `sequence_number` (at most
+    /// [`MAX_PAGES_BEFORE_START`] pages) and counts the records before it.
+    async fn records_before(
+        &self,
+        shard_id: &str,
+        sequence_number: &str,
+    ) -> Result<u64, ProcessorError> {
+        use aws_sdk_kinesis::types::ShardIteratorType;
+        use streamkit_core::record::cmp_sequence;
+        let call = |op: &'static str, e: String| ProcessorError::Kinesis {
+            operation: op,
+            message: e,
+        };
+        let mut iterator = self
+            .client
+            .get_shard_iterator()
+            .stream_name(&self.stream)
+            .shard_id(shard_id)
+            .shard_iterator_type(ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .map_err(|e| call("GetShardIterator", streamkit_core::error::sdk_message(&e)))?
+            .shard_iterator;
+        let mut before = 0u64;
+        for _ in 0..MAX_PAGES_BEFORE_START {
+            let Some(it) = iterator.take() else { break };
+            let page = self
+                .client
+                .get_records()
+                .shard_iterator(it)
+                .limit(10_000)
+                .send()
+                .await
+                .map_err(|e| call("GetRecords", streamkit_core::error::sdk_message(&e)))?;
+            for r in page.records() {
+                if cmp_sequence(r.sequence_number(), sequence_number).is_lt() {
+                    before += 1;
+                } else {
+                    return Ok(before);
+                }
+            }
+            if page.millis_behind_latest() == Some(0) && page.records().is_empty() {
+                break;
+            }
+            iterator = page.next_shard_iterator().map(String::from);
+        }
+        Ok(before)
     }
 }
 
@@ -88,6 +141,7 @@ pub async fn handle<S: StateStore, K: Sink>(
             handled.counts.records_in = done.counts.records;
             handled.counts.late_records = done.counts.late;
             handled.counts.malformed_records = done.counts.malformed;
+            handled.counts.records_before_start = done.before_start;
             tracing::info!(
                 shard_id,
                 records = records.len(),
@@ -103,6 +157,7 @@ pub async fn handle<S: StateStore, K: Sink>(
             handled.counts.records_in = failure.ingested.counts.records;
             handled.counts.late_records = failure.ingested.counts.late;
             handled.counts.malformed_records = failure.ingested.counts.malformed;
+            handled.counts.records_before_start = failure.ingested.before_start;
             let seq = records[failure.first_unapplied].sequence_number.clone();
             let mut item = KinesisBatchItemFailure::default();
             item.item_identifier = Some(seq);

@@ -19,6 +19,9 @@ pub const WINDOWS_EMITTED: &str = "WindowsEmitted";
 pub const OBJECTS_WRITTEN: &str = "ObjectsWritten";
 /// Bytes of those objects.
 pub const BYTES_WRITTEN: &str = "BytesWritten";
+/// Records a shard held before the first one the processor got (its
+/// mapping started after them, at LATEST): never processed.
+pub const RECORDS_BEFORE_START: &str = "RecordsBeforeStart";
 /// The dimension every datum carries, valued with `STACK_NAME`.
 pub const DIMENSION: &str = "StackName";
 
@@ -31,6 +34,7 @@ pub struct BatchCounts {
     pub windows_emitted: u64,
     pub objects_written: u64,
     pub bytes_written: u64,
+    pub records_before_start: u64,
 }
 
 /// One datum per metric, all with the `StackName` dimension.
@@ -42,6 +46,7 @@ pub fn metric_data(counts: &BatchCounts, stack_name: &str) -> Vec<MetricDatum> {
         count(MALFORMED_RECORDS, counts.malformed_records, &dims),
         count(WINDOWS_EMITTED, counts.windows_emitted, &dims),
         count(OBJECTS_WRITTEN, counts.objects_written, &dims),
+        count(RECORDS_BEFORE_START, counts.records_before_start, &dims),
         datum(
             BYTES_WRITTEN,
             counts.bytes_written as f64,

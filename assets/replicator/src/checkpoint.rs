@@ -100,6 +100,38 @@ pub async fn advance(
     }
 }
 
+/// The last sequence number `source_region` replicated from `shard_id`
+/// (strongly consistent), if any.
+pub async fn last_sequence(
+    ddb: &aws_sdk_dynamodb::Client,
+    table: &str,
+    stream: &str,
+    source_region: &str,
+    shard_id: &str,
+) -> Result<Option<String>, ReplicatorError> {
+    let resp = ddb
+        .get_item()
+        .table_name(table)
+        .key("streamName", AttributeValue::S(stream.into()))
+        .key(
+            "shardId",
+            AttributeValue::S(item_key(source_region, shard_id)),
+        )
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| ReplicatorError::DynamoDb {
+            operation: "GetItem",
+            table: table.into(),
+            message: sdk_message(&e),
+        })?;
+    Ok(resp
+        .item()
+        .map(from_item)
+        .map(|cp| cp.sequence_number)
+        .filter(|s| !s.is_empty()))
+}
+
 /// All shard checkpoints of a stream, of every replicating region (callers
 /// filter by `source_region`).
 pub async fn read_all(

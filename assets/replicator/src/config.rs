@@ -42,31 +42,53 @@ impl ReplicatorConfig {
         }
     }
 
-    /// From the function environment: `STREAM_NAME`, `AWS_REGION`,
-    /// `TARGET_REGION`, `CONFIG_TABLE`, `CHECKPOINT_TABLE`, optional
-    /// `METRIC_NAMESPACE`, `MAX_PUT_ATTEMPTS`.
+    /// From the function environment (see [`ReplicatorConfig::from_lookup`]).
     pub fn from_env() -> Result<Self, ReplicatorError> {
-        let var =
-            |name: &'static str| std::env::var(name).map_err(|_| ReplicatorError::MissingEnv(name));
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// From `lookup` (a variable's value, `None` when unset): `STREAM_NAME`,
+    /// `AWS_REGION`, `TARGET_REGION`, `CONFIG_TABLE`, `CHECKPOINT_TABLE`,
+    /// optional `METRICS_NAMESPACE` (the name every streamkit function reads)
+    /// and `MAX_PUT_ATTEMPTS` (a positive integer: anything else is an error,
+    /// never ignored).
+    pub fn from_lookup(
+        lookup: impl Fn(&'static str) -> Option<String>,
+    ) -> Result<Self, ReplicatorError> {
+        let var = |name: &'static str| lookup(name).ok_or(ReplicatorError::MissingEnv(name));
         let mut cfg = ReplicatorConfig::new(
-            &var("STREAM_NAME")?,
-            &var("AWS_REGION")?,
-            &var("TARGET_REGION")?,
-            &var("CONFIG_TABLE")?,
-            &var("CHECKPOINT_TABLE")?,
+            &var(STREAM_NAME)?,
+            &var(AWS_REGION)?,
+            &var(TARGET_REGION)?,
+            &var(CONFIG_TABLE)?,
+            &var(CHECKPOINT_TABLE)?,
         );
-        if let Ok(ns) = std::env::var("METRIC_NAMESPACE") {
+        if let Some(ns) = lookup(METRICS_NAMESPACE) {
             cfg.metric_namespace = ns;
         }
-        if let Some(n) = std::env::var("MAX_PUT_ATTEMPTS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-        {
-            cfg.retry.max_attempts = n;
+        if let Some(text) = lookup(MAX_PUT_ATTEMPTS) {
+            cfg.retry.max_attempts = match text.trim().parse::<u32>() {
+                Ok(n) if n > 0 => n,
+                _ => {
+                    return Err(ReplicatorError::BadEnv {
+                        name: MAX_PUT_ATTEMPTS,
+                        value: text,
+                        expected: "a positive integer (attempts per record, the first included)",
+                    })
+                }
+            };
         }
         Ok(cfg)
     }
 }
+
+pub const STREAM_NAME: &str = "STREAM_NAME";
+pub const AWS_REGION: &str = "AWS_REGION";
+pub const TARGET_REGION: &str = "TARGET_REGION";
+pub const CONFIG_TABLE: &str = "CONFIG_TABLE";
+pub const CHECKPOINT_TABLE: &str = "CHECKPOINT_TABLE";
+pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
+pub const MAX_PUT_ATTEMPTS: &str = "MAX_PUT_ATTEMPTS";
 
 #[cfg(test)]
 mod tests {
@@ -78,5 +100,55 @@ mod tests {
     fn default_namespace_matches_the_alarms() {
         let cfg = ReplicatorConfig::new("s", "us-east-1", "us-west-2", "c", "k");
         assert_eq!(cfg.metric_namespace, "Streamkit/Replication");
+    }
+
+    fn env(extra: &[(&'static str, &str)]) -> impl Fn(&'static str) -> Option<String> {
+        let mut vars: std::collections::BTreeMap<&'static str, String> = [
+            (STREAM_NAME, "s"),
+            (AWS_REGION, "us-east-1"),
+            (TARGET_REGION, "us-west-2"),
+            (CONFIG_TABLE, "c"),
+            (CHECKPOINT_TABLE, "k"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
+        .collect();
+        vars.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        move |name| vars.get(name).cloned()
+    }
+
+    #[test]
+    fn reads_metrics_namespace_and_a_positive_max_put_attempts() {
+        let cfg = ReplicatorConfig::from_lookup(env(&[
+            (METRICS_NAMESPACE, "My/Ns"),
+            (MAX_PUT_ATTEMPTS, "3"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (cfg.metric_namespace.as_str(), cfg.retry.max_attempts),
+            ("My/Ns", 3)
+        );
+        let cfg = ReplicatorConfig::from_lookup(env(&[("METRIC_NAMESPACE", "Old/Name")])).unwrap();
+        assert_eq!(
+            cfg.metric_namespace, "Streamkit/Replication",
+            "one name: METRICS_NAMESPACE"
+        );
+    }
+
+    #[test]
+    fn a_bad_max_put_attempts_fails_init() {
+        for bad in ["0", "-1", "three", "2.5", ""] {
+            let e = ReplicatorConfig::from_lookup(env(&[(MAX_PUT_ATTEMPTS, bad)])).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("environment variable MAX_PUT_ATTEMPTS must be a positive integer (attempts per record, the first included), got `{bad}`"),
+            );
+        }
+        let e = ReplicatorConfig::from_lookup(|_| None).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("missing environment variable STREAM_NAME"),
+            "{e}"
+        );
     }
 }

@@ -4,6 +4,12 @@ use thiserror::Error;
 pub enum ReplicatorError {
     #[error("missing environment variable {0}: set it in the function configuration (the stack template does)")]
     MissingEnv(&'static str),
+    #[error("environment variable {name} must be {expected}, got `{value}`")]
+    BadEnv {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
     #[error("no active region configured: table `{table}` has no item with streamName = `{stream}` and a string attribute activeRegion; seed it (`streamkit deploy` does) or run `streamkit failover --to REGION`")]
     NoActiveRegion { table: String, stream: String },
     #[error("DynamoDB {operation} on table `{table}` failed: {message}")]

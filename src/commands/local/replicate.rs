@@ -93,6 +93,14 @@ pub fn run(ctx: &Context<'_>, args: &ReplicateArgs) -> Result<ReplicateReport> {
                 "interrupted before replication started; nothing was replicated".into(),
             )),
         };
+        // Never beside an enabled deployed replicator (duplicates).
+        let running = crate::replication::deployed::active_mappings(&xr).await?;
+        if !running.is_empty() {
+            return Err(crate::replication::deployed::refusal(
+                &xr.stack_name,
+                &running,
+            ));
+        }
         let tally = Tally::default();
         let stop = Arc::new(AtomicBool::new(false));
         let opts = RunOptions {

@@ -170,9 +170,14 @@ fn cross_region_commands_text_and_json() {
     };
     deploy_both_regions(&p);
     // The commands run their own runtime; the test's SDK calls get another.
-    tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(produce(&p.emu));
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        // The local runner replicates here: the deployed one is paused.
+        for region in REGIONS.split(',') {
+            let c = crate::support::Clients::new(&p.emu, region).await;
+            crate::support::xr::pause_replicator(&c, STACK).await;
+        }
+        produce(&p.emu).await
+    });
     replicate(&p);
     status(&p);
     failover(&p);
