@@ -32,7 +32,7 @@ from typing import Any, Iterator
 
 from moto.core.exceptions import JsonRESTError
 from moto.kinesis.exceptions import RecordSizeExceedsLimit, TooManyRecords, TotalRecordsSizeExceedsLimit
-from moto.kinesis.models import KinesisBackend
+from moto.kinesis.models import KinesisBackend, kinesis_backends
 from moto.kinesis.utils import decompose_shard_iterator
 
 from streamkit_emulator.cloudwatch import metrics
@@ -205,6 +205,50 @@ def _shard_only(backend: KinesisBackend, stream: Any, shard_id: str, values: dic
         if name in wanted or "ALL" in wanted:
             metrics.put(backend.account_id, backend.region_name, "AWS/Kinesis", name,
                         {"StreamName": stream.stream_name, "ShardId": shard_id}, value, unit)
+
+
+def polled(account_id: str, region: str, stream: Any, shard_id: str, records: list[Any], latency_ms: float,
+           consumer: str | None = None) -> None:
+    """One read of one shard by a reader inside the emulator, published as AWS
+    publishes the call it stands for: a GetRecords call (an event source mapping
+    polling a shard, Firehose reading its source stream) or, with `consumer`, an
+    enhanced fan-out event (SubscribeToShardEvent.*).
+
+    `records` are moto's records the call returned (`data` base64 text or bytes,
+    `partition_key`, `created_at`). Follows "Monitoring the Amazon Kinesis Data
+    Streams Service with Amazon CloudWatch" (Kinesis Developer Guide): the
+    GetRecords.* stream-level metrics count every GetRecords call;
+    IteratorAgeMilliseconds is "the difference between the current time and when
+    the last record of the GetRecords call was written to the stream" (0 when
+    caught up); and "Lambda reads records ... polls each shard ... at a base rate
+    of once per second" ("How Lambda processes records from Amazon Kinesis Data
+    Streams", Lambda Developer Guide), so a mapping's stream has these metrics
+    every second, with traffic or not."""
+    backend = kinesis_backends[account_id][region]
+    nbytes = sum(_record_size(r) for r in records)
+    if consumer:
+        behind = max(0.0, (time.time() - records[-1].created_at) * 1000) if records else 0.0
+        publish(backend, stream, {
+            "SubscribeToShardEvent.Success": (1, "Count"), "SubscribeToShardEvent.Records": (len(records), "Count"),
+            "SubscribeToShardEvent.Bytes": (nbytes, "Bytes"),
+            "SubscribeToShardEvent.MillisBehindLatest": (behind, "Milliseconds"),
+        }, shard_id, consumer)
+        return
+    age = max(0.0, (time.time() - records[-1].created_at) * 1000) if records else 0.0
+    publish(backend, stream, {
+        "GetRecords.Success": (1, "Count"), "GetRecords.Records": (len(records), "Count"),
+        "GetRecords.Bytes": (nbytes, "Bytes"), "GetRecords.Latency": (latency_ms, "Milliseconds"),
+        "GetRecords.IteratorAgeMilliseconds": (age, "Milliseconds"),
+        "ReadProvisionedThroughputExceeded": (0, "Count"),
+    }, shard_id)
+
+
+def _record_size(record: Any) -> int:
+    """Bytes GetRecords.Bytes counts for one record: its data blob (moto keeps
+    base64 text) plus its partition key, as IncomingBytes counts them."""
+    data = record.data
+    size = len(b64decode(data)) if isinstance(data, str) else len(data or b"")
+    return size + len((record.partition_key or "").encode("utf-8"))
 
 
 def get_records(self: KinesisBackend, stream_arn: str | None, shard_iterator: str,
