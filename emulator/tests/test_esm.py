@@ -316,3 +316,30 @@ def test_an_enhanced_fan_out_mapping_publishes_subscribe_events_not_get_records(
         "SubscribeToShardEvent.Records"] >= 1 and s, what="SubscribeToShardEvent.Records")
     assert got["SubscribeToShardEvent.Records"] == 1
     assert _kinesis_sums(aws, {"StreamName": name}, ["GetRecords.Success"])["GetRecords.Success#calls"] == 0
+
+
+def test_a_mapping_whose_function_is_throttled_backs_off_and_delivers_once_lifted(aws, make_function, mappings):
+    """"Configuring reserved concurrency" and "How Lambda processes records from
+    Amazon Kinesis Data Streams" (Lambda Developer Guide): with reserved
+    concurrency 0 the mapping's invocations are throttled (Throttles metric),
+    retried without counting against MaximumRetryAttempts; once the reservation
+    is lifted every record is processed, in order, none lost."""
+    stream = new_stream(aws)
+    fn = make_function("stream")
+    aws("lambda").put_function_concurrency(FunctionName=fn, ReservedConcurrentExecutions=0)
+    mappings(fn, stream, BatchSize=10, MaximumRetryAttempts=0)
+    sent = [f"t{i}" for i in range(15)]
+    put(aws, stream, [("k", d) for d in sent])
+
+    def throttled() -> float:
+        now = time.time()
+        points = aws("cloudwatch").get_metric_statistics(
+            Namespace="AWS/Lambda", MetricName="Throttles", Statistics=["Sum"], Period=60,
+            Dimensions=[{"Name": "FunctionName", "Value": fn}], StartTime=now - 600, EndTime=now + 60)["Datapoints"]
+        return sum(p["Sum"] for p in points)
+
+    wait_for(lambda: throttled() >= 2, what="the mapping's invocations throttled (Throttles >= 2)")
+    assert delivered(aws, fn) == []
+    aws("lambda").delete_function_concurrency(FunctionName=fn)
+    wait_for(lambda: len(delivered(aws, fn)) >= 15, what="the records after the reservation was lifted")
+    assert delivered(aws, fn) == sent
