@@ -60,3 +60,35 @@ def test_concurrent_puts_on_one_shard_lose_nothing(endpoint: str) -> None:
         t.join()
     got = _read_all(kinesis, name)["shardId-000000000000"]
     assert sorted(got) == sorted(sent)
+
+
+def test_arrival_timestamps_are_the_same_millisecond_in_get_records_and_lambda_events(endpoint: str) -> None:
+    """"Record" (Kinesis API Reference): ApproximateArrivalTimestamp has
+    millisecond precision; the Lambda event's approximateArrivalTimestamp
+    ("Using Lambda with Kinesis", Lambda Developer Guide) is the same instant.
+    GetRecords through the API and the event built for a mapping agree for
+    every record."""
+    from datetime import timezone
+
+    from moto.kinesis.models import Shard
+
+    from streamkit_emulator.esm.settings import kinesis_event
+    from streamkit_emulator.kinesis import shards
+
+    kinesis = _client(endpoint)
+    name = f"arrival-{uuid.uuid4().hex[:8]}"
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    for i in range(30):
+        kinesis.put_record(StreamName=name, PartitionKey="k", Data=f"r{i}".encode())
+    it = kinesis.get_shard_iterator(StreamName=name, ShardId="shardId-000000000000",
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    for record in kinesis.get_records(ShardIterator=it)["Records"]:
+        assert record["ApproximateArrivalTimestamp"].microsecond % 1000 == 0, record
+
+    shard = Shard(0, 0, 2**128)
+    for i in range(200):
+        shards.put_record(shard, "k", "eA==", "")
+    events = kinesis_event(list(shard.records.values()), "shardId-000000000000", "arn", "us-east-1", "role")
+    for record, event in zip(shard.records.values(), events["Records"]):
+        api = record.to_json()["ApproximateArrivalTimestamp"].replace(tzinfo=timezone.utc).timestamp()
+        assert event["kinesis"]["approximateArrivalTimestamp"] == round(api, 3) == record.created_at

@@ -256,3 +256,26 @@ def test_function_processes_die_with_the_emulator_even_on_sigkill():
             return True
 
     wait_for(gone, timeout=10, what=f"bootstrap (pid {child}) to die with the emulator")
+
+
+def test_a_function_whose_code_object_is_missing_is_not_created(aws, role):
+    """"CreateFunction" (Lambda API Reference): a Code.S3Key that does not exist
+    is refused with InvalidParameterValueException ("Error occurred while
+    GetObject. S3 Error Code: NoSuchKey ..."); through CloudFormation the
+    function's create fails and the stack rolls back."""
+    s3, lam, cfn = aws("s3"), aws("lambda"), aws("cloudformation")
+    s3.create_bucket(Bucket="code-missing")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException, match="S3 Error Code: NoSuchKey"):
+        lam.create_function(FunctionName="no-code", Runtime="provided.al2023", Handler="bootstrap", Role=role,
+                            Code={"S3Bucket": "code-missing", "S3Key": "nothing.zip"})
+    template = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+        "Runtime": "provided.al2023", "Handler": "bootstrap", "Role": role,
+        "Code": {"S3Bucket": "code-missing", "S3Key": "nothing.zip"}}}}}
+    cfn.create_stack(StackName="code-missing", TemplateBody=json.dumps(template))
+    stack = wait_for(lambda: (s := cfn.describe_stacks(StackName="code-missing")["Stacks"][0])["StackStatus"]
+                     .endswith("COMPLETE") and s, what="the stack to settle")
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    failed = [e for e in cfn.describe_stack_events(StackName="code-missing")["StackEvents"]
+              if e["LogicalResourceId"] == "Fn" and e["ResourceStatus"] == "CREATE_FAILED"]
+    assert failed and "S3 Error Code: NoSuchKey" in failed[0]["ResourceStatusReason"]
+    assert "no-code" not in [f["FunctionName"] for f in lam.list_functions()["Functions"]]

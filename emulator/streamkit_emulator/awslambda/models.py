@@ -250,8 +250,36 @@ def _lambda_permission() -> None:
     awslambda.Permission.physical_resource_id = property(lambda self: self.streamkit_sid)
 
 
+def _code_object(account_id: str, partition: str, data: dict[str, Any]) -> Any:
+    """The deployment package `Code.S3Bucket`/`S3Key` names, or Lambda's refusal
+    ("CreateFunction" and "UpdateFunctionCode", Lambda API Reference:
+    InvalidParameterValueException, 400) when it does not exist; moto 5.2.1
+    created the function with CodeSize 0 when only the key was missing. Through
+    CloudFormation the resource then fails its create and the stack rolls back
+    (`cloudformation/strict.py`)."""
+    from moto.s3.exceptions import MissingBucket, MissingKey
+    from moto.s3.models import s3_backends
+
+    bucket, key = data.get("S3Bucket"), data.get("S3Key")
+    try:
+        found = s3_backends[account_id][partition].get_object(bucket, key, version_id=data.get("S3ObjectVersion"))
+    except MissingBucket:
+        found, kind = None, "bucket"
+    except MissingKey:
+        found, kind = None, "key"
+    else:
+        kind = "key"
+    if found is None:
+        code, text = ("NoSuchBucket", "The specified bucket does not exist") if kind == "bucket" else \
+            ("NoSuchKey", "The specified key does not exist.")
+        raise awslambda.InvalidParameterValueException(
+            f"Error occurred while GetObject. S3 Error Code: {code}. S3 Error Message: {text}")
+    return found
+
+
 def install() -> None:
     """Applies this module's patches to moto (once, from `streamkit_emulator.install`)."""
+    awslambda._validate_s3_bucket_and_key = _code_object
     awslambda.LambdaFunction.create_from_cloudformation_json = classmethod(lambda_create)
     awslambda.LambdaFunction.get_configuration = lambda_get_configuration
     awslambda.LambdaFunction.update_configuration = update_configuration

@@ -23,6 +23,7 @@ import threading
 from operator import attrgetter
 from typing import Any
 
+from moto.core.utils import unix_time
 from moto.kinesis.exceptions import InvalidArgumentError
 from moto.kinesis.models import Record, Shard, Stream
 
@@ -33,8 +34,21 @@ def put_record(self: Shard, partition_key: str, data: str, explicit_hash_key: st
     with _write_lock:
         last = next(reversed(self.records), 0) if self.records else 0
         sequence_number = last + 1
-        self.records[sequence_number] = Record(partition_key, data, sequence_number, explicit_hash_key)
+        record = Record(partition_key, data, sequence_number, explicit_hash_key)
+        _arrival_in_milliseconds(record)
+        self.records[sequence_number] = record
     return str(sequence_number)
+
+
+def _arrival_in_milliseconds(record: Record) -> None:
+    """ApproximateArrivalTimestamp has millisecond precision ("Record", Kinesis
+    API Reference; the Lambda event's `approximateArrivalTimestamp` is "epoch
+    seconds, ms precision"): stored truncated to the millisecond, GetRecords and
+    the event source mappings' events give the same value (moto kept
+    microseconds; GetRecords truncated them, the events rounded them)."""
+    at = record.created_at_datetime
+    record.created_at_datetime = at.replace(microsecond=at.microsecond // 1000 * 1000)
+    record.created_at = unix_time(record.created_at_datetime)
 
 
 def get_max_sequence_number(self: Shard) -> int:
