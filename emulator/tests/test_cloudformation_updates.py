@@ -13,6 +13,7 @@ import uuid
 import os
 
 import boto3
+import pytest
 
 from conftest import wait_for
 
@@ -105,8 +106,9 @@ def test_a_create_only_change_replaces_the_resource_and_its_dependants_follow(aw
     source = firehose.describe_delivery_stream(DeliveryStreamName=after["Delivery"])["DeliveryStreamDescription"][
         "Source"]["KinesisStreamSourceDescription"]["KinesisStreamARN"]
     assert source.endswith(f"stream/{second}")
-    names = kinesis.list_streams()["StreamNames"]
-    assert second in names and first not in names
+    kinesis.describe_stream_summary(StreamName=second)
+    with pytest.raises(kinesis.exceptions.ResourceNotFoundException):
+        kinesis.describe_stream_summary(StreamName=first)
     assert before["Delivery"] not in firehose.list_delivery_streams()["DeliveryStreamNames"]
     cfn.delete_stack(StackName=stack)
 

@@ -124,9 +124,24 @@ _put_record = KinesisBackend.put_record
 _get_records = KinesisBackend.get_records
 
 
+MAX_RECORD_DATA = 1024 * 1024
+
+
+def _data_size(data: str) -> int:
+    return len(b64decode(data or ""))
+
+
 def put_record(self: KinesisBackend, stream_arn: str, stream_name: str, partition_key: str,
                explicit_hash_key: str, data: str) -> tuple[str, str]:
     stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
+    if _data_size(data) > MAX_RECORD_DATA:
+        # "PutRecord" (Kinesis API Reference): the data blob is at most 1 MiB
+        # before base64 encoding (Kinesis quotas: "the maximum size of the data
+        # payload of a record"); over it, a ValidationException.
+        raise JsonRESTError(
+            "ValidationException",
+            "1 validation error detected: Value at 'data' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {MAX_RECORD_DATA}")
     started = time.perf_counter()
     try:
         shard = stream.get_shard_for_key(partition_key, explicit_hash_key)
@@ -159,7 +174,9 @@ def put_records(self: KinesisBackend, stream_arn: str, stream_name: str,
     sizes = [_size(r.get("Data", ""), r.get("PartitionKey", "")) for r in records]
     if sum(sizes) > 5 * 1024 * 1024:
         raise TotalRecordsSizeExceedsLimit
-    too_big = next((i for i, s in enumerate(sizes) if s > 1024 * 1024), None)
+    # "PutRecords" (Kinesis API Reference): up to 500 records, each data blob
+    # up to 1 MiB, 5 MiB for the whole request including partition keys.
+    too_big = next((i for i, r in enumerate(records) if _data_size(r.get("Data", "")) > MAX_RECORD_DATA), None)
     if too_big is not None:
         raise RecordSizeExceedsLimit(position=too_big + 1)
     out: list[dict[str, Any]] = []
