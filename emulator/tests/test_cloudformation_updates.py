@@ -118,3 +118,27 @@ def test_the_create_only_list_is_the_registry_schemas():
     ships (the deploy guard's source, tests/templates.rs)."""
     script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", "create_only.py")
     assert subprocess.run([sys.executable, script, "--check"]).returncode == 0
+
+
+def test_an_update_does_not_create_a_resource_whose_condition_is_false(aws):
+    """"Conditions" (CloudFormation User Guide): a resource whose condition is
+    false is not created, on create or on update (a parameter change elsewhere
+    must not bring it in)."""
+    cfn = aws("cloudformation")
+    body = json.dumps({
+        "Parameters": {"Email": {"Type": "String", "Default": ""}, "Retention": {"Type": "Number", "Default": 1}},
+        "Conditions": {"HasEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "Email"}, ""]}]}},
+        "Resources": {
+            "Topic": {"Type": "AWS::SNS::Topic"},
+            "Sub": {"Type": "AWS::SNS::Subscription", "Condition": "HasEmail",
+                    "Properties": {"TopicArn": {"Ref": "Topic"}, "Protocol": "email", "Endpoint": {"Ref": "Email"}}},
+            "Group": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": {"Ref": "Retention"}}},
+        },
+    })
+    stack = f"cond-{uuid.uuid4().hex[:8]}"
+    cfn.create_stack(StackName=stack, TemplateBody=body)
+    assert "Sub" not in physical_ids(cfn, stack)
+    cfn.update_stack(StackName=stack, TemplateBody=body, Parameters=[
+        {"ParameterKey": "Retention", "ParameterValue": "3"}, {"ParameterKey": "Email", "ParameterValue": ""}])
+    assert "Sub" not in physical_ids(cfn, stack)
+    cfn.delete_stack(StackName=stack)

@@ -82,6 +82,9 @@ def _update_one(logical_id: str, resource_json: dict[str, Any], resources_map: A
     before = (getattr(resources_map, "streamkit_before", None) or {})
     applied = resources_map.__dict__.setdefault("streamkit_applied", {})
     old = resources_map._parsed_resources.get(logical_id)
+    condition = resource_json.get("Condition")
+    if condition and not resources_map.lazy_condition_map.get(condition, True):
+        return None  # a resource whose Condition is false is not in the stack (moto created it)
     if old is None or logical_id not in before:
         return inner(logical_id, resource_json, resources_map, account_id, region_name)
     current = applied.get(logical_id, before[logical_id])
