@@ -10,6 +10,7 @@ mod support;
 mod api;
 mod cross_region;
 mod firehose;
+mod health;
 mod joins;
 mod pattern1;
 mod pattern2;
