@@ -18,13 +18,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-requests", action="store_true",
                         help="log every HTTP request (werkzeug's access log; off by default: a line per "
                              "request was a tenth of the emulator's CPU under a live pipeline)")
+    parser.add_argument("--lambda-concurrency", type=int, default=1000, metavar="N",
+                        help="the account's Lambda concurrency quota per region (default 1000, AWS's default; "
+                             "e.g. 10 as in a new account): unreserved functions share N minus the reservations, "
+                             "and PutFunctionConcurrency keeps 100 unreserved, as on AWS")
     args = parser.parse_args(argv)
+    if args.lambda_concurrency < 0:
+        parser.error("--lambda-concurrency: must be 0 or more")
     if not args.log_requests:
         import logging
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    import os
+
     from streamkit_emulator import install
+    from streamkit_emulator.awslambda import pool
     from streamkit_emulator.core import endpoints
+
+    pool.ACCOUNT_CONCURRENCY = args.lambda_concurrency
+    # moto's PutFunctionConcurrency reads the quota here and refuses a reservation
+    # that leaves fewer than 100 unreserved ("Lambda quotas", Lambda Developer Guide).
+    os.environ["MOTO_LAMBDA_CONCURRENCY_QUOTA"] = str(args.lambda_concurrency)
 
     endpoints.set_base(f"http://{args.host}:{args.port}")
     # An error here is fatal: a silently missing model would make stacks skip resources.

@@ -26,11 +26,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server() -> tuple["subprocess.Popen[bytes]", str]:
-    """A strict emulator server on a free port; (process, endpoint URL)."""
+def start_server(*extra: str) -> tuple["subprocess.Popen[bytes]", str]:
+    """A strict emulator server on a free port (with `extra` arguments); (process, endpoint URL)."""
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, "server.py"), "--port", str(port), "--strict"],
+        [sys.executable, os.path.join(ROOT, "server.py"), "--port", str(port), "--strict", *extra],
         stdout=subprocess.DEVNULL,
         stderr=None if os.environ.get("STREAMKIT_EMULATOR_LOG") else subprocess.DEVNULL,
     )

@@ -257,3 +257,89 @@ def test_strict_mode_refuses_a_property_it_cannot_honour_by_name(aws, make_funct
     with pytest.raises(lam.exceptions.InvalidParameterValueException, match="MetricsConfig"):
         lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=stream, StartingPosition="LATEST",
                                         MetricsConfig={"Metrics": ["EventCount"]})
+
+
+def _kinesis_sums(aws, dims: dict, names: list[str]) -> dict[str, float]:
+    now = time.time()
+    out = {}
+    for name in names:
+        points = aws("cloudwatch").get_metric_statistics(
+            Namespace="AWS/Kinesis", MetricName=name, Statistics=["Sum", "SampleCount"], Period=60,
+            Dimensions=[{"Name": k, "Value": v} for k, v in dims.items()],
+            StartTime=now - 600, EndTime=now + 60)["Datapoints"]
+        out[name] = sum(p["Sum"] for p in points)
+        out[name + "#calls"] = sum(p["SampleCount"] for p in points)
+    return out
+
+
+def test_a_polling_mapping_is_a_get_records_caller_every_second(aws, make_function, mappings):
+    """Lambda Developer Guide, "How Lambda processes records from Amazon Kinesis
+    Data Streams": Lambda polls each shard with GetRecords about once a second;
+    Kinesis Developer Guide, "Monitoring ... with Amazon CloudWatch": every
+    GetRecords call counts in GetRecords.Records/Bytes/Success/Latency/
+    IteratorAgeMilliseconds (StreamName), with traffic or not."""
+    stream = new_stream(aws)
+    name = stream.split("/")[-1]
+    fn = make_function("stream")
+    mappings(fn, stream, BatchSize=10)
+    sent = [f"r{i}" for i in range(25)]
+    put(aws, stream, [("key", d) for d in sent])
+    wait_for(lambda: len(delivered(aws, fn)) >= 25, what="25 records delivered")
+    names = ["GetRecords.Records", "GetRecords.Bytes", "GetRecords.Success", "GetRecords.IteratorAgeMilliseconds",
+             "GetRecords.Latency"]
+    got = wait_for(lambda: (s := _kinesis_sums(aws, {"StreamName": name}, names))["GetRecords.Records"] >= 25 and s,
+                   what="GetRecords.Records of the mapping's reads")
+    assert got["GetRecords.Records"] == 25
+    assert got["GetRecords.Bytes"] == sum(len(d) + len("key") for d in sent)
+    calls = got["GetRecords.Success#calls"]
+    # idle polls count too: a second later there are more calls, each a success
+    wait_for(lambda: _kinesis_sums(aws, {"StreamName": name}, names)["GetRecords.Success#calls"] >= calls + 1,
+             timeout=5, what="an idle poll published as a GetRecords call")
+    again = _kinesis_sums(aws, {"StreamName": name}, names)
+    assert again["GetRecords.Success"] == again["GetRecords.Success#calls"]
+    assert again["GetRecords.Records"] == 25
+
+
+def test_an_enhanced_fan_out_mapping_publishes_subscribe_events_not_get_records(aws, make_function, mappings):
+    """Kinesis Developer Guide, "Monitoring ... with Amazon CloudWatch":
+    SubscribeToShardEvent.* (StreamName, ConsumerName) for enhanced fan-out
+    deliveries; an EFO-only stream has no GetRecords.* data."""
+    stream = new_stream(aws)
+    name = stream.split("/")[-1]
+    consumer = aws("kinesis").register_stream_consumer(StreamARN=stream, ConsumerName="efo")["Consumer"]["ConsumerARN"]
+    fn = make_function("stream")
+    mappings(fn, consumer)
+    put(aws, stream, [("k", "pushed")])
+    wait_for(lambda: delivered(aws, fn) == ["pushed"], what="the record through the consumer")
+    dims = {"StreamName": name, "ConsumerName": "efo"}
+    got = wait_for(lambda: (s := _kinesis_sums(aws, dims, ["SubscribeToShardEvent.Records"]))[
+        "SubscribeToShardEvent.Records"] >= 1 and s, what="SubscribeToShardEvent.Records")
+    assert got["SubscribeToShardEvent.Records"] == 1
+    assert _kinesis_sums(aws, {"StreamName": name}, ["GetRecords.Success"])["GetRecords.Success#calls"] == 0
+
+
+def test_a_mapping_whose_function_is_throttled_backs_off_and_delivers_once_lifted(aws, make_function, mappings):
+    """"Configuring reserved concurrency" and "How Lambda processes records from
+    Amazon Kinesis Data Streams" (Lambda Developer Guide): with reserved
+    concurrency 0 the mapping's invocations are throttled (Throttles metric),
+    retried without counting against MaximumRetryAttempts; once the reservation
+    is lifted every record is processed, in order, none lost."""
+    stream = new_stream(aws)
+    fn = make_function("stream")
+    aws("lambda").put_function_concurrency(FunctionName=fn, ReservedConcurrentExecutions=0)
+    mappings(fn, stream, BatchSize=10, MaximumRetryAttempts=0)
+    sent = [f"t{i}" for i in range(15)]
+    put(aws, stream, [("k", d) for d in sent])
+
+    def throttled() -> float:
+        now = time.time()
+        points = aws("cloudwatch").get_metric_statistics(
+            Namespace="AWS/Lambda", MetricName="Throttles", Statistics=["Sum"], Period=60,
+            Dimensions=[{"Name": "FunctionName", "Value": fn}], StartTime=now - 600, EndTime=now + 60)["Datapoints"]
+        return sum(p["Sum"] for p in points)
+
+    wait_for(lambda: throttled() >= 2, what="the mapping's invocations throttled (Throttles >= 2)")
+    assert delivered(aws, fn) == []
+    aws("lambda").delete_function_concurrency(FunctionName=fn)
+    wait_for(lambda: len(delivered(aws, fn)) >= 15, what="the records after the reservation was lifted")
+    assert delivered(aws, fn) == sent

@@ -1,7 +1,7 @@
 """Resharding: a mapping reads a child shard only after its parents are done
-(the lineage is exercised here on an in-memory stream, through the same
-`esm.Mapping`; kinesis/reshard.py makes the emulator's own resharding and
-tests/test_kinesis_reshard.py checks it)."""
+(a whole lineage of split and merge is exercised here on an in-memory stream,
+through the same `esm.Mapping`; `test_kinesis_shards.py` covers resharding a
+real stream)."""
 from __future__ import annotations
 
 import base64
@@ -32,7 +32,7 @@ def test_children_start_after_their_parents_and_a_merge_after_both():
         shard("c2", ["c2-1"], is_open=False, parent="p"),
         shard("m", ["m1", "m2"], is_open=True, parent="c1", adjacent="c2"),
     ]
-    stream = SimpleNamespace(arn="arn:aws:kinesis:us-east-1:123456789012:stream/s", region="us-east-1",
+    stream = SimpleNamespace(arn="arn:aws:kinesis:us-east-1:123456789012:stream/s", region="us-east-1", stream_name="s",
                              shards={s.shard_id: s for s in reversed(shards)})
     mapping_config = SimpleNamespace(
         uuid="lineage", account_id="123456789012", region="us-east-1", event_source_arn=stream.arn,

@@ -96,6 +96,20 @@ def test_a_kinesis_sourced_delivery_stream_delivers_on_its_own(endpoint: str) ->
     assert wait_for(lambda: stat("DeliveryToS3.Records") >= 20, "DeliveryToS3.Records")
     assert stat("IncomingRecords") == 20 and stat("DeliveryToS3.Bytes") == sum(map(len, sent))
     assert stat("DeliveryToS3.Success") >= 1
+    # Firehose reads its source with GetRecords ("Reading data from Kinesis Data
+    # Streams", Firehose Developer Guide), so the stream has GetRecords.* metrics
+    # (Kinesis Developer Guide, "Monitoring ... with Amazon CloudWatch").
+    def kinesis_sum(name: str) -> float:
+        points = cw.get_metric_statistics(
+            Namespace="AWS/Kinesis", MetricName=name, Statistics=["Sum"], Period=60,
+            Dimensions=[{"Name": "StreamName", "Value": "fh-live"}],
+            StartTime=time.time() - 600, EndTime=time.time() + 60,
+        )["Datapoints"]
+        return sum(p["Sum"] for p in points)
+
+    assert kinesis_sum("GetRecords.Records") == 20
+    assert kinesis_sum("GetRecords.Bytes") == sum(len(d) + len(str(i)) for i, d in enumerate(sent))
+    assert kinesis_sum("GetRecords.Success") >= 2  # one call per shard per poll
     firehose.delete_delivery_stream(DeliveryStreamName="fh-live")
 
 

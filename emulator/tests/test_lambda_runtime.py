@@ -160,6 +160,43 @@ def test_reserved_concurrency_throttles_and_event_invocations_run_in_the_backgro
     assert aws("lambda").invoke(FunctionName=name, InvocationType="DryRun")["StatusCode"] == 204
 
 
+def sample_count(cloudwatch, name: str, metric: str) -> float:
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    points = cloudwatch.get_metric_statistics(
+        Namespace="AWS/Lambda", MetricName=metric, Dimensions=[{"Name": "FunctionName", "Value": name}],
+        StartTime=now - timedelta(minutes=5), EndTime=now + timedelta(minutes=1), Period=300,
+        Statistics=["SampleCount", "Sum"])["Datapoints"]
+    return sum(p["SampleCount"] for p in points)
+
+
+def throttles(cloudwatch, name: str) -> float:
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    points = cloudwatch.get_metric_statistics(
+        Namespace="AWS/Lambda", MetricName="Throttles", Dimensions=[{"Name": "FunctionName", "Value": name}],
+        StartTime=now - timedelta(minutes=5), EndTime=now + timedelta(minutes=1), Period=300,
+        Statistics=["Sum"])["Datapoints"]
+    return sum(p["Sum"] for p in points)
+
+
+def test_reserved_concurrency_zero_throttles_even_a_warm_function(aws, make_function):
+    """"Configuring reserved concurrency" (Lambda Developer Guide): reserved
+    concurrency 0 stops every invocation; Invoke answers 429
+    TooManyRequestsException ("Invoke", Lambda API Reference), counted as
+    Throttles. A warm environment must not be handed out past the limit."""
+    name = make_function("echo")
+    call(aws, name, {})  # a warm environment exists
+    aws("lambda").put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    with pytest.raises(aws("lambda").exceptions.TooManyRequestsException):
+        call(aws, name, {})
+    assert throttles(aws("cloudwatch"), name) >= 1  # the client may retry a 429 once
+    aws("lambda").delete_function_concurrency(FunctionName=name)
+    assert "FunctionError" not in call(aws, name, {})[0]
+
+
 def test_invocations_publish_the_aws_lambda_metrics(aws, make_function):
     name = make_function("echo")
     call(aws, name, {})
@@ -178,6 +215,10 @@ def test_invocations_publish_the_aws_lambda_metrics(aws, make_function):
 
     assert stats("Invocations")["Sum"] == 2
     assert stats("Errors")["Sum"] == 1
+    # "Types of metrics for Lambda functions" (Lambda Developer Guide): Errors
+    # and Throttles exist with value 0 for invocations that did not fail.
+    assert sample_count(cloudwatch, name, "Errors") == 2
+    assert sample_count(cloudwatch, name, "Throttles") == 2 and stats("Throttles")["Sum"] == 0
     assert stats("Duration")["Maximum"] > 0
     assert stats("ConcurrentExecutions")["Maximum"] == 1
 
@@ -215,3 +256,26 @@ def test_function_processes_die_with_the_emulator_even_on_sigkill():
             return True
 
     wait_for(gone, timeout=10, what=f"bootstrap (pid {child}) to die with the emulator")
+
+
+def test_a_function_whose_code_object_is_missing_is_not_created(aws, role):
+    """"CreateFunction" (Lambda API Reference): a Code.S3Key that does not exist
+    is refused with InvalidParameterValueException ("Error occurred while
+    GetObject. S3 Error Code: NoSuchKey ..."); through CloudFormation the
+    function's create fails and the stack rolls back."""
+    s3, lam, cfn = aws("s3"), aws("lambda"), aws("cloudformation")
+    s3.create_bucket(Bucket="code-missing")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException, match="S3 Error Code: NoSuchKey"):
+        lam.create_function(FunctionName="no-code", Runtime="provided.al2023", Handler="bootstrap", Role=role,
+                            Code={"S3Bucket": "code-missing", "S3Key": "nothing.zip"})
+    template = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+        "Runtime": "provided.al2023", "Handler": "bootstrap", "Role": role,
+        "Code": {"S3Bucket": "code-missing", "S3Key": "nothing.zip"}}}}}
+    cfn.create_stack(StackName="code-missing", TemplateBody=json.dumps(template))
+    stack = wait_for(lambda: (s := cfn.describe_stacks(StackName="code-missing")["Stacks"][0])["StackStatus"]
+                     .endswith("COMPLETE") and s, what="the stack to settle")
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    failed = [e for e in cfn.describe_stack_events(StackName="code-missing")["StackEvents"]
+              if e["LogicalResourceId"] == "Fn" and e["ResourceStatus"] == "CREATE_FAILED"]
+    assert failed and "S3 Error Code: NoSuchKey" in failed[0]["ResourceStatusReason"]
+    assert "no-code" not in [f["FunctionName"] for f in lam.list_functions()["Functions"]]

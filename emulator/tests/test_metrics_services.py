@@ -121,3 +121,38 @@ def test_email_subscriptions_are_logged() -> None:
     finally:
         sns.log.removeHandler(keep)
     assert [r.getMessage() for r in records] == ['email to ops@example.com: ALARM: "x": {"AlarmName": "x"}']
+
+
+def test_s3_storage_metrics_are_the_bucket_s_real_contents(endpoint: str) -> None:
+    """"Amazon S3 daily storage metrics for buckets" (S3 User Guide, "Metrics and
+    dimensions"): BucketSizeBytes (StorageType StandardStorage) is the bytes the
+    bucket stores, current and noncurrent versions; NumberOfObjects
+    (AllStorageTypes) counts every version and delete marker; published daily
+    at midnight UTC in the bucket's region."""
+    import boto3
+    from datetime import datetime, timedelta, timezone
+
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    cw = boto3.client("cloudwatch", endpoint_url=endpoint, region_name="us-east-1")
+    s3.create_bucket(Bucket="storage-metrics")
+    bodies = [b"x" * 1000, b"y" * 25_199]
+    for i, body in enumerate(bodies):
+        s3.put_object(Bucket="storage-metrics", Key=f"k{i}", Body=body)
+    s3.put_bucket_versioning(Bucket="storage-metrics", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket="storage-metrics", Key="k0", Body=b"z" * 10)  # a second version of k0
+    s3.delete_object(Bucket="storage-metrics", Key="k1")  # a delete marker; k1's data stays stored
+    now = datetime.now(timezone.utc)
+
+    def value(name: str, storage: str) -> float:
+        points = cw.get_metric_statistics(
+            Namespace="AWS/S3", MetricName=name, Statistics=["Average"], Period=86400,
+            Dimensions=[{"Name": "StorageType", "Value": storage}, {"Name": "BucketName", "Value": "storage-metrics"}],
+            StartTime=now - timedelta(days=2), EndTime=now + timedelta(days=1))["Datapoints"]
+        assert len(points) == 1, points
+        return points[0]["Average"]
+
+    assert value("BucketSizeBytes", "StandardStorage") == 1000 + 25_199 + 10
+    assert value("NumberOfObjects", "AllStorageTypes") == 4
+    west = boto3.client("cloudwatch", endpoint_url=endpoint, region_name="us-west-2")
+    listed = west.list_metrics(Namespace="AWS/S3", Dimensions=[{"Name": "BucketName", "Value": "storage-metrics"}])
+    assert listed["Metrics"] == []  # the bucket's metrics are in its own region only

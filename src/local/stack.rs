@@ -68,10 +68,24 @@ impl Resources {
             }
         }
         r.buckets.retain(|b| !log_targets.contains(b));
+        // Each function's own group: its LoggingConfig.LogGroup, else
+        // Lambda's default `/aws/lambda/<name>` (a function with a LoggingConfig
+        // never writes to the default one).
+        let lambda = aws_sdk_lambda::Client::new(&aws.config);
         for f in &r.functions {
-            let default = format!("/aws/lambda/{f}");
-            if !r.log_groups.iter().any(|g| g.ends_with(f.as_str())) {
-                r.log_groups.push(default);
+            let config = lambda
+                .get_function_configuration()
+                .function_name(f)
+                .send()
+                .await
+                .map_err(|e| aws.error("lambda", "GetFunctionConfiguration", e))?;
+            let group = config
+                .logging_config()
+                .and_then(|l| l.log_group())
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("/aws/lambda/{f}"));
+            if !r.log_groups.contains(&group) {
+                r.log_groups.push(group);
             }
         }
         if r.instances > 0 {

@@ -122,6 +122,10 @@ fn local_up_pattern_2_until_output_prints_parquet_rows_duckdb_agrees_and_stops_e
     // Where to look came first, as events.
     assert!(stdout.contains(r#""what":"bucket""#), "{stdout}");
     assert!(stdout.contains(r#""event":"local_summary""#), "{stdout}");
+    // The processor logs to its LoggingConfig group: that one is shown, not
+    // Lambda's default `/aws/lambda/<name>`, which it never writes to.
+    assert!(stdout.contains("ProcessorLogGroup"), "{stdout}");
+    assert!(!stdout.contains("/aws/lambda/"), "{stdout}");
     let pid = r["pid"].as_u64().unwrap();
     assert!(!alive(pid), "the emulator (pid {pid}) still runs");
     assert!(!state_file(state.path(), port.parse().unwrap()).exists());

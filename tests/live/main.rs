@@ -11,6 +11,7 @@ mod api;
 mod cross_region;
 mod day2;
 mod firehose;
+mod health;
 mod iam;
 mod joins;
 mod pattern1;

@@ -140,6 +140,12 @@ impl Live {
     /// `streamkit bootstrap` for `regions`, then `deploy --pattern P --yes`
     /// with the shared dist and `extra` arguments.
     pub fn deploy(&self, pattern: &str, regions: &[&str], extra: &[&str]) {
+        self.deploy_expecting(pattern, regions, extra, "created");
+    }
+
+    /// `deploy` as [`Live::deploy`], its result (`created`, `updated`, ...)
+    /// expected to be `outcome`.
+    pub fn deploy_expecting(&self, pattern: &str, regions: &[&str], extra: &[&str], outcome: &str) {
         let regions = regions.join(",");
         self.streamkit(&["bootstrap", "--bucket-base", BASE, "--regions", &regions]);
         let dist = dist_dir().to_str().expect("a UTF-8 path").to_string();
@@ -154,7 +160,7 @@ impl Live {
         ]);
         args.extend(extra);
         let out = self.streamkit(&args);
-        assert!(out.contains(": created in "), "{out}");
+        assert!(out.contains(&format!(": {outcome} in ")), "{out}");
     }
 
     /// `deploy` to [`REGION`] with `--parameter` for each of `params`, then

@@ -179,6 +179,43 @@ def _create_kinesis_esm(self: Any, spec: dict[str, Any]) -> Any:
     return _create_esm(self, spec)
 
 
+SYNC_PAYLOAD = 6 * 1024 * 1024
+ASYNC_PAYLOAD = 1024 * 1024
+INVOKE_ASYNC_PAYLOAD = 256 * 1024
+
+
+def _check_payload(payload: bytes, limit: int, operation: str) -> None:
+    """"Lambda quotas" (Lambda Developer Guide): invocation payloads of 6 MB
+    (synchronous), 1 MB (asynchronous), 256 KB through the deprecated
+    InvokeAsync; over it Lambda answers 413 RequestTooLargeException ("Invoke",
+    Lambda API Reference)."""
+    from moto.core.exceptions import JsonRESTError
+
+    if len(payload) > limit:
+        error = JsonRESTError("RequestTooLargeException",
+                              f"Request must be smaller than {limit} bytes for the {operation} operation")
+        error.code = 413
+        raise error
+
+
+def invoke_async(self: Any) -> tuple[int, dict[str, str], str]:
+    """InvokeAsync (deprecated): the payload (at most 256 KB) is invoked as an
+    Event invocation through `lambda_runtime.invoke`; 202 `{"Status": 202}`."""
+    from urllib.parse import unquote
+
+    from moto.awslambda.exceptions import UnknownFunctionException
+
+    from streamkit_emulator.awslambda import runtime as lambda_runtime
+
+    function_name = unquote(self.path.rstrip("/").rsplit("/", 2)[-2])
+    payload = self.body.encode() if isinstance(self.body, str) else (self.body or b"")
+    _check_payload(payload, INVOKE_ASYNC_PAYLOAD, "InvokeAsync")
+    result = lambda_runtime.invoke(self.current_account, self.region, function_name, payload, "Event")
+    if result.status_code == 404:
+        raise UnknownFunctionException(function_name)
+    return 202, {"status": "202"}, json.dumps({"Status": 202})
+
+
 def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> bytes:
     """Invoke through `lambda_runtime.invoke`: status by invocation type,
     `X-Amz-Function-Error`, `X-Amz-Log-Result` (with `LogType: Tail`),
@@ -190,6 +227,7 @@ def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: An
 
     payload = body.encode() if isinstance(body, str) else (body or b"")
     kind = headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+    _check_payload(payload, ASYNC_PAYLOAD if kind == "Event" else SYNC_PAYLOAD, "InvokeFunction")
     if payload.strip():
         try:
             json.loads(payload)
@@ -252,8 +290,39 @@ def _lambda_permission() -> None:
     awslambda.Permission.physical_resource_id = property(lambda self: self.streamkit_sid)
 
 
+def _code_object(account_id: str, partition: str, data: dict[str, Any]) -> Any:
+    """The deployment package `Code.S3Bucket`/`S3Key` names, or Lambda's refusal
+    ("CreateFunction" and "UpdateFunctionCode", Lambda API Reference:
+    InvalidParameterValueException, 400) when it does not exist; moto 5.2.1
+    created the function with CodeSize 0 when only the key was missing. Through
+    CloudFormation the resource then fails its create and the stack rolls back
+    (`cloudformation/strict.py`)."""
+    from moto.s3.exceptions import MissingBucket, MissingKey
+    from moto.s3.models import s3_backends
+
+    bucket, key = data.get("S3Bucket"), data.get("S3Key")
+    try:
+        found = s3_backends[account_id][partition].get_object(bucket, key, version_id=data.get("S3ObjectVersion"))
+    except MissingBucket:
+        found, kind = None, "bucket"
+    except MissingKey:
+        found, kind = None, "key"
+    else:
+        kind = "key"
+    if found is None:
+        code, text = ("NoSuchBucket", "The specified bucket does not exist") if kind == "bucket" else \
+            ("NoSuchKey", "The specified key does not exist.")
+        raise awslambda.InvalidParameterValueException(
+            f"Error occurred while GetObject. S3 Error Code: {code}. S3 Error Message: {text}")
+    return found
+
+
 def install() -> None:
     """Applies this module's patches to moto (once, from `streamkit_emulator.install`)."""
+    awslambda._validate_s3_bucket_and_key = _code_object
+    from moto.awslambda.responses import LambdaResponse
+
+    LambdaResponse.invoke_async = invoke_async
     awslambda.LambdaFunction.create_from_cloudformation_json = classmethod(lambda_create)
     awslambda.LambdaFunction.get_configuration = lambda_get_configuration
     awslambda.LambdaFunction.update_configuration = update_configuration

@@ -18,8 +18,12 @@ killing the environment. Results are reported as Lambda reports them:
   one-line reason naming `streamkit build-dist --arch`;
 * over the concurrency limit: 429 (a throttle); unknown function: 404.
 
-Each invocation publishes AWS/Lambda Invocations, Errors, Duration,
-ConcurrentExecutions (and Throttles) for its function.
+Each invocation publishes AWS/Lambda Invocations, Errors, Throttles, Duration
+and ConcurrentExecutions for its function; Errors and Throttles are 0 when
+nothing failed or was throttled, so each minute with invocations has them, as
+"Types of metrics for Lambda functions" (Lambda Developer Guide) shows them
+(success rate = 100 - 100 * Errors / Invocations needs both). A throttled
+invocation publishes Throttles 1 and no Invocations.
 """
 from __future__ import annotations
 
@@ -103,19 +107,19 @@ def _run(account: str, region: str, fn: Any, payload: bytes, client_context: str
         return Invocation(200, _error(error.error_type, error.message), "Unhandled", error.message)
     spec = FunctionSpec.of(fn, account, region, root)
     functions = pool(account, region, name)
-    env = functions.acquire(spec, limit_of(fn), wait)
+    env = functions.acquire(spec, limit_of(fn, lambda_backends[account][region]), wait)
     if env is None:
         metrics.put(account, region, "AWS/Lambda", "Throttles", dims, 1)
         return Invocation(429, _error("TooManyRequestsException", "Rate Exceeded."), None, "")
     metrics.put(account, region, "AWS/Lambda", "ConcurrentExecutions", dims, functions.concurrent())
+    metrics.put(account, region, "AWS/Lambda", "Throttles", dims, 0)
     begun = time.monotonic()
     try:
         result = _in_environment(env, spec, payload or b"{}", client_context)
     finally:
         functions.release(env)
     metrics.put(account, region, "AWS/Lambda", "Invocations", dims, 1)
-    if result.function_error:
-        metrics.put(account, region, "AWS/Lambda", "Errors", dims, 1)
+    metrics.put(account, region, "AWS/Lambda", "Errors", dims, 1 if result.function_error else 0)
     duration = (time.monotonic() - begun) * 1000
     metrics.put(account, region, "AWS/Lambda", "Duration", dims, duration, unit="Milliseconds")
     return result

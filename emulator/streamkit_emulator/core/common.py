@@ -98,8 +98,11 @@ class StreamkitModel:
         account_id: str,
         region_name: str,
     ) -> Any:
-        # Replacement update: create the new one, then delete the old one.
-        original_resource.delete(account_id, region_name)
+        # A model without an in-place update: delete it and create it again
+        # (`cloudformation/updates.py` calls this only when a property that is
+        # not create-only changed, and leaves unchanged resources alone).
+        if original_resource is not None:
+            original_resource.delete(account_id, region_name)
         return cls.create_from_cloudformation_json(  # type: ignore[attr-defined]
             new_resource_name, cloudformation_json, account_id, region_name
         )

@@ -27,6 +27,7 @@ import threading
 import time
 from typing import Any
 
+from streamkit_emulator.kinesis import metrics as kinesis_metrics
 from streamkit_emulator.kinesis import models as kinesis
 from streamkit_emulator.iam import hooks as iam_hooks
 from streamkit_emulator.esm.delivery import Delivery
@@ -52,6 +53,7 @@ class Lane(threading.Thread):
         self.finished = False
         self._quit = threading.Event()
         self.window: tuple[float, float] | None = None
+        self._read_ms = 0.0  # time the current poll spent reading (GetRecords.Latency)
         self.state: dict[str, Any] = {}
 
     # --- what Delivery needs -------------------------------------------------
@@ -111,10 +113,32 @@ class Lane(threading.Thread):
 
     def _gather(self, settings: Settings) -> tuple[list[Any], int]:
         """The next batch and the position after it (skipped records included)."""
+        self._read_ms = 0.0
+        batch, consumed = self._collect(settings)
+        self._published_read(consumed)
+        return batch, consumed
+
+    def _published_read(self, consumed: int) -> None:
+        """The poll just made, as the GetRecords call (or, for an enhanced
+        fan-out consumer, the SubscribeToShard event) it stands for: the records
+        between the lane's position and `consumed` (`kinesis_metrics.polled`).
+        With `ParallelizationFactor` > 1 the lanes share one poller of the shard
+        on AWS, so only lane 0 publishes."""
+        if self.index != 0:
+            return
+        records = kinesis.read_after(self.shard, self.position, consumed - self.position) if consumed > self.position else []
+        source = self.mapping.esm.event_source_arn
+        consumer = source.split("/consumer/")[1].split(":")[0] if "/consumer/" in source else None
+        kinesis_metrics.polled(self.account, self.region, self.mapping.stream, self.shard_id, records,
+                               self._read_ms, consumer)
+
+    def _collect(self, settings: Settings) -> tuple[list[Any], int]:
         batch: list[Any] = []
         size, consumed, first_seen = 0, self.position, 0.0
         while True:
+            began = time.perf_counter()
             fresh = kinesis.read_after(self.shard, consumed, max(settings.batch_size, 100))
+            self._read_ms += (time.perf_counter() - began) * 1000
             for record in fresh:
                 if lane_of(record.partition_key, self.lanes) != self.index or not settings.record_filter.matches(record.data):
                     consumed = record.sequence_number

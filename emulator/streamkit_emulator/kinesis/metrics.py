@@ -32,7 +32,7 @@ from typing import Any, Iterator
 
 from moto.core.exceptions import JsonRESTError
 from moto.kinesis.exceptions import RecordSizeExceedsLimit, TooManyRecords, TotalRecordsSizeExceedsLimit
-from moto.kinesis.models import KinesisBackend
+from moto.kinesis.models import KinesisBackend, kinesis_backends
 from moto.kinesis.utils import decompose_shard_iterator
 
 from streamkit_emulator.cloudwatch import metrics
@@ -124,9 +124,24 @@ _put_record = KinesisBackend.put_record
 _get_records = KinesisBackend.get_records
 
 
+MAX_RECORD_DATA = 1024 * 1024
+
+
+def _data_size(data: str) -> int:
+    return len(b64decode(data or ""))
+
+
 def put_record(self: KinesisBackend, stream_arn: str, stream_name: str, partition_key: str,
                explicit_hash_key: str, data: str) -> tuple[str, str]:
     stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
+    if _data_size(data) > MAX_RECORD_DATA:
+        # "PutRecord" (Kinesis API Reference): the data blob is at most 1 MiB
+        # before base64 encoding (Kinesis quotas: "the maximum size of the data
+        # payload of a record"); over it, a ValidationException.
+        raise JsonRESTError(
+            "ValidationException",
+            "1 validation error detected: Value at 'data' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {MAX_RECORD_DATA}")
     started = time.perf_counter()
     try:
         shard = stream.get_shard_for_key(partition_key, explicit_hash_key)
@@ -159,7 +174,9 @@ def put_records(self: KinesisBackend, stream_arn: str, stream_name: str,
     sizes = [_size(r.get("Data", ""), r.get("PartitionKey", "")) for r in records]
     if sum(sizes) > 5 * 1024 * 1024:
         raise TotalRecordsSizeExceedsLimit
-    too_big = next((i for i, s in enumerate(sizes) if s > 1024 * 1024), None)
+    # "PutRecords" (Kinesis API Reference): up to 500 records, each data blob
+    # up to 1 MiB, 5 MiB for the whole request including partition keys.
+    too_big = next((i for i, r in enumerate(records) if _data_size(r.get("Data", "")) > MAX_RECORD_DATA), None)
     if too_big is not None:
         raise RecordSizeExceedsLimit(position=too_big + 1)
     out: list[dict[str, Any]] = []
@@ -205,6 +222,50 @@ def _shard_only(backend: KinesisBackend, stream: Any, shard_id: str, values: dic
         if name in wanted or "ALL" in wanted:
             metrics.put(backend.account_id, backend.region_name, "AWS/Kinesis", name,
                         {"StreamName": stream.stream_name, "ShardId": shard_id}, value, unit)
+
+
+def polled(account_id: str, region: str, stream: Any, shard_id: str, records: list[Any], latency_ms: float,
+           consumer: str | None = None) -> None:
+    """One read of one shard by a reader inside the emulator, published as AWS
+    publishes the call it stands for: a GetRecords call (an event source mapping
+    polling a shard, Firehose reading its source stream) or, with `consumer`, an
+    enhanced fan-out event (SubscribeToShardEvent.*).
+
+    `records` are moto's records the call returned (`data` base64 text or bytes,
+    `partition_key`, `created_at`). Follows "Monitoring the Amazon Kinesis Data
+    Streams Service with Amazon CloudWatch" (Kinesis Developer Guide): the
+    GetRecords.* stream-level metrics count every GetRecords call;
+    IteratorAgeMilliseconds is "the difference between the current time and when
+    the last record of the GetRecords call was written to the stream" (0 when
+    caught up); and "Lambda reads records ... polls each shard ... at a base rate
+    of once per second" ("How Lambda processes records from Amazon Kinesis Data
+    Streams", Lambda Developer Guide), so a mapping's stream has these metrics
+    every second, with traffic or not."""
+    backend = kinesis_backends[account_id][region]
+    nbytes = sum(_record_size(r) for r in records)
+    if consumer:
+        behind = max(0.0, (time.time() - records[-1].created_at) * 1000) if records else 0.0
+        publish(backend, stream, {
+            "SubscribeToShardEvent.Success": (1, "Count"), "SubscribeToShardEvent.Records": (len(records), "Count"),
+            "SubscribeToShardEvent.Bytes": (nbytes, "Bytes"),
+            "SubscribeToShardEvent.MillisBehindLatest": (behind, "Milliseconds"),
+        }, shard_id, consumer)
+        return
+    age = max(0.0, (time.time() - records[-1].created_at) * 1000) if records else 0.0
+    publish(backend, stream, {
+        "GetRecords.Success": (1, "Count"), "GetRecords.Records": (len(records), "Count"),
+        "GetRecords.Bytes": (nbytes, "Bytes"), "GetRecords.Latency": (latency_ms, "Milliseconds"),
+        "GetRecords.IteratorAgeMilliseconds": (age, "Milliseconds"),
+        "ReadProvisionedThroughputExceeded": (0, "Count"),
+    }, shard_id)
+
+
+def _record_size(record: Any) -> int:
+    """Bytes GetRecords.Bytes counts for one record: its data blob (moto keeps
+    base64 text) plus its partition key, as IncomingBytes counts them."""
+    data = record.data
+    size = len(b64decode(data)) if isinstance(data, str) else len(data or b"")
+    return size + len((record.partition_key or "").encode("utf-8"))
 
 
 def get_records(self: KinesisBackend, stream_arn: str | None, shard_iterator: str,

@@ -148,5 +148,8 @@ def position_at(shard: Any, timestamp: float) -> int:
 
 def install() -> None:
     """Applies this module's patches to moto (once, from `streamkit_emulator.install`)."""
+    from streamkit_emulator.kinesis import shards
+
     wrap_create(Stream, _stream_after, _stream_before)
+    shards.install()
     kinesis_metrics.install()

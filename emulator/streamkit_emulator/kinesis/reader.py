@@ -11,10 +11,13 @@ back to a scan of a snapshot of the keys.
 from __future__ import annotations
 
 import base64
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from moto.kinesis.models import kinesis_backends
+
+from streamkit_emulator.kinesis import metrics as kinesis_metrics
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,9 @@ class StreamReader:
 
     def read(self, limit_per_shard: int = 10_000) -> tuple[list[StreamRecord], bool]:
         """New records of every shard (in order within a shard), and whether
-        some shard has more than `limit_per_shard` waiting."""
+        some shard has more than `limit_per_shard` waiting. Each shard's read
+        is published as the GetRecords call it stands for
+        (`kinesis_metrics.polled`)."""
         stream = find_stream(self.account_id, self.region, self.stream_arn)
         if stream is None:
             return [], False
@@ -65,6 +70,8 @@ class StreamReader:
                 last = self._initial_position(shard)
             records = shard.records
             taken = 0
+            began = time.perf_counter()
+            raw: list = []
             while taken < limit_per_shard:
                 record = records.get(last + 1)
                 if record is None:
@@ -74,10 +81,13 @@ class StreamReader:
                     record = records[nxt]
                 last = record.sequence_number
                 taken += 1
+                raw.append(record)
                 out.append(_convert(shard.shard_id, record))
             else:
                 more = True
             self.positions[shard.shard_id] = last
+            kinesis_metrics.polled(self.account_id, self.region, stream, shard.shard_id, raw,
+                                   (time.perf_counter() - began) * 1000)
         return out, more
 
     def _initial_position(self, shard) -> int:

@@ -194,5 +194,7 @@ def install() -> None:
     _s3_versioning_response()
     _bucket_policy_with_conditions()
     from streamkit_emulator.s3 import checksums as s3_checksums
+    from streamkit_emulator.s3 import metrics as s3_metrics
 
     s3_checksums.install()
+    s3_metrics.install()

@@ -1,4 +1,4 @@
-"""SQS: queue policies, and (`sqs_metrics`) the AWS/SQS metrics."""
+"""SQS: queue policies, (`sqs_limits`) message sizes, and (`sqs_metrics`) the AWS/SQS metrics."""
 from __future__ import annotations
 
 from moto.core.common_models import CloudFormationModel
@@ -37,4 +37,7 @@ class SqsQueuePolicy(StreamkitModel, CloudFormationModel):
 
 def install() -> None:
     """The models above register themselves with moto when this module is imported."""
-    sqs_metrics.install()
+    from streamkit_emulator.sqs import limits as sqs_limits
+
+    sqs_limits.install()
+    sqs_metrics.install()  # wraps the size check
