@@ -199,6 +199,16 @@ def _credentials(headers: Any, querystring: dict[str, Any]) -> tuple[str, str | 
     return None
 
 
+def loopback_is_tls() -> bool:
+    """Whether a plain-HTTP request from the loopback interface counts as
+    secure transport (default yes; `STREAMKIT_EMULATOR_LOOPBACK_TLS=0` makes
+    it plain HTTP, so a test can show a TLS-only bucket refusing it without
+    leaving loopback)."""
+    import os
+
+    return os.environ.get("STREAMKIT_EMULATOR_LOOPBACK_TLS", "1") != "0"
+
+
 def request_context() -> dict[str, list[str]]:
     """`aws:SecureTransport` and `aws:SourceIp` of the HTTP request being served:
     a request from the loopback interface (or over HTTPS) counts as TLS (see
@@ -206,7 +216,7 @@ def request_context() -> dict[str, list[str]]:
     environ = getattr(_local, "environ", None) or {}
     addr = environ.get("REMOTE_ADDR", "127.0.0.1")
     try:
-        loopback = ipaddress.ip_address(addr).is_loopback
+        loopback = ipaddress.ip_address(addr).is_loopback and loopback_is_tls()
     except ValueError:
         loopback = False
     secure = loopback or environ.get("wsgi.url_scheme") == "https"

@@ -151,7 +151,9 @@ def request_context(request: Any) -> dict[str, str]:
     """The policy condition keys of an HTTP request (lower-case names)."""
     addr = getattr(request, "remote_addr", None) or ""
     try:
-        loopback = ipaddress.ip_address(addr).is_loopback
+        from streamkit_emulator.iam.enforce import loopback_is_tls
+
+        loopback = ipaddress.ip_address(addr).is_loopback and loopback_is_tls()
     except ValueError:
         loopback = False
     secure = loopback or getattr(request, "scheme", "") == "https"
