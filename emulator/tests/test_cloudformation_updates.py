@@ -16,11 +16,12 @@ import boto3
 import pytest
 
 from conftest import wait_for
+from test_firehose_live import firehose_role
 
-ROLE = "arn:aws:iam::123456789012:role/firehose"
 
-
-def template(stream_name: bool) -> str:
+def template(stream_name: bool, role: str) -> str:
+    """A stream, a bucket and a delivery stream reading one into the other
+    with `role` (a real role: Firehose assumes it under IAM)."""
     stream_props = {"ShardCount": {"Ref": "ShardCount"}}
     if stream_name:
         stream_props["Name"] = {"Ref": "StreamName"}
@@ -33,9 +34,9 @@ def template(stream_name: bool) -> str:
             "Delivery": {"Type": "AWS::KinesisFirehose::DeliveryStream", "Properties": {
                 "DeliveryStreamType": "KinesisStreamAsSource",
                 "KinesisStreamSourceConfiguration": {"KinesisStreamARN": {"Fn::GetAtt": ["Stream", "Arn"]},
-                                                     "RoleARN": ROLE},
+                                                     "RoleARN": role},
                 "ExtendedS3DestinationConfiguration": {
-                    "BucketARN": {"Fn::GetAtt": ["Bucket", "Arn"]}, "RoleARN": ROLE, "Prefix": "data/",
+                    "BucketARN": {"Fn::GetAtt": ["Bucket", "Arn"]}, "RoleARN": role, "Prefix": "data/",
                     "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 1}, "CompressionFormat": "GZIP"}}},
         },
         "Outputs": {"Stream": {"Value": {"Ref": "Stream"}}},
@@ -54,14 +55,15 @@ def delivered(s3, bucket: str) -> list[bytes]:
     return lines
 
 
-def test_shard_count_updates_the_stream_in_place_and_leaves_firehose_alone(aws):
+def test_shard_count_updates_the_stream_in_place_and_leaves_firehose_alone(aws, endpoint):
     """ShardCount is not create-only for AWS::Kinesis::Stream: the stream is
     resharded in place (UpdateShardCount); the delivery stream, whose resolved
     properties do not change, is not touched and delivers every record put
     before and after the update."""
     cfn, kinesis, s3 = aws("cloudformation"), aws("kinesis"), aws("s3")
     stack = f"upd-{uuid.uuid4().hex[:8]}"
-    cfn.create_stack(StackName=stack, TemplateBody=template(False),
+    role = firehose_role(endpoint, stack)
+    cfn.create_stack(StackName=stack, TemplateBody=template(False, role),
                      Parameters=[{"ParameterKey": "ShardCount", "ParameterValue": "1"}])
     before = physical_ids(cfn, stack)
     stream, bucket = before["Stream"], before["Bucket"]
@@ -69,7 +71,7 @@ def test_shard_count_updates_the_stream_in_place_and_leaves_firehose_alone(aws):
     for i in range(20):
         sent.append(f"before-{i}".encode())
         kinesis.put_record(StreamName=stream, PartitionKey=f"k{i}", Data=sent[-1] + b"\n")  # one line each
-    cfn.update_stack(StackName=stack, TemplateBody=template(False),
+    cfn.update_stack(StackName=stack, TemplateBody=template(False, role),
                      Parameters=[{"ParameterKey": "ShardCount", "ParameterValue": "2"}])
     assert cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
     assert physical_ids(cfn, stack) == before
@@ -85,7 +87,7 @@ def test_shard_count_updates_the_stream_in_place_and_leaves_firehose_alone(aws):
     cfn.delete_stack(StackName=stack)
 
 
-def test_a_create_only_change_replaces_the_resource_and_its_dependants_follow(aws):
+def test_a_create_only_change_replaces_the_resource_and_its_dependants_follow(aws, endpoint):
     """Name is create-only for AWS::Kinesis::Stream: a new stream (new physical
     ID) is created, the delivery stream that reads it is updated to the new ARN
     (KinesisStreamSourceConfiguration is create-only for Firehose, so it is
@@ -93,12 +95,13 @@ def test_a_create_only_change_replaces_the_resource_and_its_dependants_follow(aw
     delivery stream are deleted after."""
     cfn, kinesis, firehose = aws("cloudformation"), aws("kinesis"), aws("firehose")
     stack = f"rep-{uuid.uuid4().hex[:8]}"
+    role = firehose_role(endpoint, stack)
     first, second = f"{stack}-a", f"{stack}-b"
-    cfn.create_stack(StackName=stack, TemplateBody=template(True),
+    cfn.create_stack(StackName=stack, TemplateBody=template(True, role),
                      Parameters=[{"ParameterKey": "StreamName", "ParameterValue": first}])
     before = physical_ids(cfn, stack)
     assert before["Stream"] == first
-    cfn.update_stack(StackName=stack, TemplateBody=template(True),
+    cfn.update_stack(StackName=stack, TemplateBody=template(True, role),
                      Parameters=[{"ParameterKey": "StreamName", "ParameterValue": second}])
     after = physical_ids(cfn, stack)
     assert after["Stream"] == second and after["Bucket"] == before["Bucket"]

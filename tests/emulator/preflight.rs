@@ -36,10 +36,25 @@ fn administrator() -> Value {
     json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 }
 
-fn as_user(cmd: &mut assert_cmd::Command, keys: &(String, String)) {
+/// `streamkit ARGS` with an IAM user's keys.
+fn run_as(
+    emu: &Emulator,
+    dir: &std::path::Path,
+    keys: &(String, String),
+    args: &[&str],
+) -> (i32, String, String) {
+    let mut cmd = streamkit(emu, dir);
     cmd.env("AWS_ACCESS_KEY_ID", &keys.0)
         .env("AWS_SECRET_ACCESS_KEY", &keys.1)
         .env_remove("AWS_SESSION_TOKEN");
+    run(cmd.args(args))
+}
+
+/// The line of `err` that names `what`.
+fn naming<'a>(err: &'a str, what: &str) -> &'a str {
+    err.lines()
+        .find(|l| l.contains(what))
+        .unwrap_or_else(|| panic!("{what} named: {err}"))
 }
 
 async fn nothing_created(emu: &Emulator, stack: &str) {
@@ -70,14 +85,14 @@ async fn a_user_denied_create_stream_is_refused_before_any_change() {
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = streamkit(&emu, dir.path());
-    as_user(&mut cmd, &keys);
-    let (code, out, err) = run(cmd.args(["deploy", "--pattern", "3", "--yes"]));
+    let (code, out, err) = run_as(
+        &emu,
+        dir.path(),
+        &keys,
+        &["deploy", "--pattern", "3", "--yes"],
+    );
     assert_eq!(code, 2, "{out}{err}");
-    let line = err
-        .lines()
-        .find(|l| l.contains("kinesis:CreateStream"))
-        .unwrap_or_else(|| panic!("kinesis:CreateStream named: {err}"));
+    let line = naming(&err, "kinesis:CreateStream");
     assert!(line.contains("Stream (AWS::Kinesis::Stream)"), "{line}");
     assert!(line.contains("explicit deny"), "{line}");
     assert!(line.contains("user/no-streams"), "{line}");
@@ -85,9 +100,12 @@ async fn a_user_denied_create_stream_is_refused_before_any_change() {
     nothing_created(&emu, "streamkit-pattern-3").await;
 
     // JSON: the denied actions as an array.
-    let mut cmd = streamkit(&emu, dir.path());
-    as_user(&mut cmd, &keys);
-    let (code, out, err) = run(cmd.args(["preflight", "--pattern", "3", "--output", "json"]));
+    let (code, out, err) = run_as(
+        &emu,
+        dir.path(),
+        &keys,
+        &["preflight", "--pattern", "3", "--output", "json"],
+    );
     assert_eq!(code, 2, "{out}{err}");
     let lines = ndjson(&out);
     let report = lines
@@ -114,14 +132,14 @@ async fn a_user_without_pass_role_is_refused_naming_the_role() {
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = streamkit(&emu, dir.path());
-    as_user(&mut cmd, &keys);
-    let (code, out, err) = run(cmd.args(["deploy", "--pattern", "3", "--yes"]));
+    let (code, out, err) = run_as(
+        &emu,
+        dir.path(),
+        &keys,
+        &["deploy", "--pattern", "3", "--yes"],
+    );
     assert_eq!(code, 2, "{out}{err}");
-    let line = err
-        .lines()
-        .find(|l| l.contains("iam:PassRole"))
-        .unwrap_or_else(|| panic!("iam:PassRole named: {err}"));
+    let line = naming(&err, "iam:PassRole");
     assert!(
         line.contains("AWS::KinesisFirehose::DeliveryStream"),
         "{line}"
@@ -161,9 +179,12 @@ async fn a_service_role_lacking_an_action_is_named_and_bad_role_arns_are_refused
         .unwrap();
     let admin = user(&iam, "admin", administrator()).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = streamkit(&emu, dir.path());
-    as_user(&mut cmd, &admin);
-    let (code, out, err) = run(cmd.args(["preflight", "--pattern", "3", "--role-arn", &role_arn]));
+    let (code, out, err) = run_as(
+        &emu,
+        dir.path(),
+        &admin,
+        &["preflight", "--pattern", "3", "--role-arn", &role_arn],
+    );
     assert_eq!(code, 2, "{out}{err}");
     let denied: Vec<&str> = err
         .lines()
@@ -192,15 +213,18 @@ async fn a_service_role_lacking_an_action_is_named_and_bad_role_arns_are_refused
         "{err}"
     );
     // A role that does not exist: one line, exit 2.
-    let mut cmd = streamkit(&emu, dir.path());
-    as_user(&mut cmd, &admin);
-    let (code, out, err) = run(cmd.args([
-        "preflight",
-        "--pattern",
-        "3",
-        "--role-arn",
-        "arn:aws:iam::123456789012:role/no-such-role",
-    ]));
+    let (code, out, err) = run_as(
+        &emu,
+        dir.path(),
+        &admin,
+        &[
+            "preflight",
+            "--pattern",
+            "3",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/no-such-role",
+        ],
+    );
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("no-such-role"), "{err}");
     nothing_created(&emu, "streamkit-pattern-3").await;
@@ -213,9 +237,12 @@ async fn an_allowed_deploy_says_so_and_a_code_update_simulates_only_the_function
     let admin = user(&iam, "admin", administrator()).await;
     let dir = tempfile::tempdir().unwrap();
     fake_dist(dir.path(), "preflight-assets");
-    let mut cmd = streamkit(&emu, dir.path());
-    as_user(&mut cmd, &admin);
-    let (code, out, err) = run(cmd.args(["deploy", "--pattern", "1", "--yes"]));
+    let (code, out, err) = run_as(
+        &emu,
+        dir.path(),
+        &admin,
+        &["deploy", "--pattern", "1", "--yes"],
+    );
     assert_eq!(code, 0, "{out}{err}");
     let line = err
         .lines()
@@ -237,9 +264,12 @@ async fn an_allowed_deploy_says_so_and_a_code_update_simulates_only_the_function
         regional.join("consumer-fedcba9876543210.zip"),
     )
     .unwrap();
-    let mut cmd = streamkit(&emu, dir.path());
-    as_user(&mut cmd, &admin);
-    let (code, out, err) = run(cmd.args(["preflight", "--pattern", "1", "--output", "json"]));
+    let (code, out, err) = run_as(
+        &emu,
+        dir.path(),
+        &admin,
+        &["preflight", "--pattern", "1", "--output", "json"],
+    );
     assert_eq!(code, 0, "{out}{err}");
     let lines = ndjson(&out);
     let report = lines.iter().find(|l| l["event"] == "preflight").unwrap();
@@ -273,9 +303,12 @@ async fn callers_iam_cannot_simulate_get_a_warning_and_the_deploy_goes_on() {
         ]}),
     )
     .await;
-    let mut cmd = streamkit(&emu, dir.path());
-    as_user(&mut cmd, &keys);
-    let (code, out, err) = run(cmd.args(["deploy", "--pattern", "3", "--yes"]));
+    let (code, out, err) = run_as(
+        &emu,
+        dir.path(),
+        &keys,
+        &["deploy", "--pattern", "3", "--yes"],
+    );
     assert_eq!(code, 0, "{out}{err}");
     assert!(
         err.contains("could not run: iam:SimulatePrincipalPolicy was denied"),
