@@ -184,6 +184,18 @@ pub(crate) fn run_with(
         for (aws, req) in &requests {
             deployed.push(deploy::preflight(aws, req).await?);
         }
+        if !plan_only && !args.preflight_only {
+            // On an update, parameters not given keep their deployed values:
+            // priced as they will be (the first region's, as the stack's).
+            let pairs = params::given_or_deployed(
+                &rendered.template,
+                &st.parameters,
+                deployed.first().and_then(Option::as_ref),
+            );
+            let estimate = crate::cost::estimate::estimate(&manifest, &rendered.template, &pairs);
+            progress.emit(Event::CostEstimate { estimate });
+        }
+        // After the estimate, before anything is changed (tables, uploads, change sets).
         if !plan_only && !args.skip_preflight {
             let mut reports = Vec::new();
             for ((aws, req), previous) in requests.iter().zip(&deployed) {
@@ -212,15 +224,6 @@ pub(crate) fn run_with(
             }
         }
         if !plan_only {
-            // On an update, parameters not given keep their deployed values:
-            // priced as they will be (the first region's, as the stack's).
-            let pairs = params::given_or_deployed(
-                &rendered.template,
-                &st.parameters,
-                deployed.first().and_then(Option::as_ref),
-            );
-            let estimate = crate::cost::estimate::estimate(&manifest, &rendered.template, &pairs);
-            progress.emit(Event::CostEstimate { estimate });
             let pairs = requests.iter().zip(deployed.iter().map(Option::is_some));
             tables::clear_leftovers(pairs, args.allow_replacement, &progress).await?;
         }

@@ -124,34 +124,30 @@ impl PreflightReport {
 
 impl fmt::Display for PreflightReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for w in &self.warnings {
-            writeln!(f, "preflight: warning: {w}")?;
-        }
+        let mut lines: Vec<String> = self
+            .warnings
+            .iter()
+            .map(|w| format!("preflight: warning: {w}"))
+            .collect();
         match self.result {
-            Verdict::Allowed => write!(
-                f,
+            // The warning says why.
+            Verdict::NotRun => {}
+            Verdict::Allowed => lines.push(format!(
                 "preflight: {} actions for {} resources allowed ({} in {}, {:.1}s)",
                 self.actions, self.resources, self.stack, self.region, self.seconds
-            ),
-            Verdict::NotRun => write!(
-                f,
-                "preflight: not run for {} in {}",
-                self.stack, self.region
-            ),
+            )),
             Verdict::Denied => {
-                for d in &self.denied {
-                    writeln!(f, "preflight: {d}")?;
-                }
-                write!(
-                    f,
+                lines.extend(self.denied.iter().map(|d| format!("preflight: {d}")));
+                lines.push(format!(
                     "preflight: {} of {} actions denied for {} in {}",
                     self.denied.len(),
                     self.actions,
                     self.stack,
                     self.region
-                )
+                ));
             }
         }
+        f.write_str(&lines.join("\n"))
     }
 }
 
