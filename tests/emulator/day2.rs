@@ -83,3 +83,89 @@ async fn drift_names_a_retention_changed_through_the_api_and_is_clean_after_depl
     assert_eq!(code, 0, "in sync after deploy: {out}{err}");
     assert!(!out.contains(" → "), "{out}");
 }
+
+/// `scale --mode on-demand` then `--mode provisioned --shards 2` through the
+/// binary (UpdateStreamMode, then UpdateShardCount), each with the estimate
+/// before and after; the stream's mode read back through the Kinesis API.
+/// `list --regions` over two regions lists the stack of each.
+#[tokio::test(flavor = "multi_thread")]
+async fn scale_switches_the_capacity_mode_and_list_covers_two_regions() {
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let sk = |args: &[&str]| run(streamkit(&emu, dir.path()).args(args));
+    let (code, out, err) = sk(&["deploy", "--pattern", "3", "--yes"]);
+    assert_eq!(code, 0, "deploy: {out}{err}");
+    let (code, out, err) = sk(&["deploy", "--pattern", "3", "--yes", "--region", "us-west-2"]);
+    assert_eq!(code, 0, "deploy in us-west-2: {out}{err}");
+
+    let config = emu.sdk_config("us-east-1").await;
+    let stream = aws_sdk_cloudformation::Client::new(&config)
+        .describe_stack_resource()
+        .stack_name("streamkit-pattern-3")
+        .logical_resource_id("Stream")
+        .send()
+        .await
+        .expect("DescribeStackResource")
+        .stack_resource_detail()
+        .and_then(|d| d.physical_resource_id())
+        .expect("the stream's name")
+        .to_string();
+    let kinesis = Kinesis::new(&config);
+    let mode = |k: Kinesis, s: String| async move {
+        k.describe_stream_summary()
+            .stream_name(s)
+            .send()
+            .await
+            .expect("DescribeStreamSummary")
+            .stream_description_summary()
+            .and_then(|d| d.stream_mode_details())
+            .map(|m| m.stream_mode().as_str().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(mode(kinesis.clone(), stream.clone()).await, "PROVISIONED");
+
+    let (code, out, err) = sk(&["scale", "--pattern", "3", "--mode", "on-demand", "--yes"]);
+    assert_eq!(code, 0, "scale --mode on-demand: {out}{err}");
+    assert_eq!(mode(kinesis.clone(), stream.clone()).await, "ON_DEMAND");
+    let (code, out, err) = sk(&[
+        "scale",
+        "--pattern",
+        "3",
+        "--mode",
+        "provisioned",
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code, 0, "scale --mode provisioned: {out}{err}");
+    assert_eq!(mode(kinesis.clone(), stream.clone()).await, "PROVISIONED");
+    let lines = ndjson(&out);
+    let report = lines
+        .iter()
+        .find(|l| !l["after"].is_null())
+        .unwrap_or_else(|| panic!("a scale result: {out}"));
+    assert!(
+        report["after"].to_string().contains("provisioned"),
+        "{report}"
+    );
+    assert!(report["before"].to_string().contains("on"), "{report}");
+
+    let (code, out, err) = sk(&[
+        "list",
+        "--regions",
+        "us-east-1,us-west-2",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code, 0, "list: {out}{err}");
+    let regions: std::collections::BTreeSet<String> = ndjson(&out)
+        .iter()
+        .filter(|l| l["stack"] == "streamkit-pattern-3" || l["name"] == "streamkit-pattern-3")
+        .filter_map(|l| l["region"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        regions,
+        ["us-east-1", "us-west-2"].map(String::from).into(),
+        "{out}"
+    );
+}
