@@ -52,14 +52,24 @@ const RECORDS_PER_MONTH: f64 = RECORDS_PER_SECOND * SECONDS_PER_MONTH;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CostLine {
     pub item: String,
+    #[serde(serialize_with = "cents")]
     pub idle_usd: f64,
+    #[serde(serialize_with = "cents")]
     pub at_1mbps_usd: f64,
 }
 
 /// Monthly estimate of one design.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Estimate {
+    #[serde(serialize_with = "cents")]
     pub idle_usd: f64,
+    #[serde(serialize_with = "cents")]
     pub at_1mbps_usd: f64,
     pub lines: Vec<CostLine>,
+}
+
+/// Money in JSON: rounded to cents (the sums' binary fractions, such as
+/// `54.199999999999996`, are not amounts anyone pays).
+fn cents<S: serde::Serializer>(usd: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((usd * 100.0).round() / 100.0)
 }
