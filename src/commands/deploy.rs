@@ -278,8 +278,14 @@ async fn iam_preflight(
     previous: Option<&std::collections::BTreeMap<String, String>>,
     artifacts: Vec<(String, String)>,
 ) -> Result<PreflightReport> {
+    let cfn = aws.cloudformation();
+    if let Some(s) = deploy::stack::describe(&cfn, aws, &req.stack).await? {
+        if s.status.in_progress() {
+            return Ok(preflight::busy(&req.stack, &aws.region, s.status.as_str()));
+        }
+    }
     let deployed = match previous {
-        Some(_) => Some(deploy::stack::template(&aws.cloudformation(), aws, &req.stack).await?),
+        Some(_) => Some(deploy::stack::template(&cfn, aws, &req.stack).await?),
         None => None,
     };
     let params = params::effective(&req.template, &req.parameters, previous);

@@ -255,6 +255,30 @@ pub async fn check(aws: &Aws, req: &Request<'_>) -> Result<PreflightReport> {
     Ok(report)
 }
 
+/// The report for a stack with an operation in progress: its template is
+/// about to change, so what this deploy changes is not known yet (the deploy
+/// waits for the operation, then goes on).
+pub fn busy(stack: &str, region: &str, status: &str) -> PreflightReport {
+    let report = PreflightReport {
+        stack: stack.to_string(),
+        region: region.to_string(),
+        result: Verdict::NotRun,
+        caller: String::new(),
+        principal: None,
+        service_role: None,
+        actions: 0,
+        resources: 0,
+        denied: Vec::new(),
+        warnings: Vec::new(),
+        seconds: 0.0,
+    };
+    not_run(
+        report,
+        &format!("{stack} is {status}, so what this deploy changes is not known until that operation ends (run `streamkit preflight` then)"),
+        Instant::now(),
+    )
+}
+
 fn not_run(mut report: PreflightReport, why: &str, started: Instant) -> PreflightReport {
     report.result = Verdict::NotRun;
     report.warnings.push(format!(

@@ -24,9 +24,12 @@ pub struct Deployed {
 }
 
 /// The replicators of `xr` whose mapping is anything but `Disabled` (a
-/// region whose stack has no such mapping has none).
-pub async fn active_mappings(xr: &XrStack) -> Result<Vec<Deployed>> {
+/// region whose stack has no such mapping has none), and a warning for each
+/// region that could not be asked (unreachable: `local replicate` rides out
+/// outages, so an unreachable region does not stop it).
+pub async fn active_mappings(xr: &XrStack) -> Result<(Vec<Deployed>, Vec<String>)> {
     let mut out = Vec::new();
+    let mut unchecked = Vec::new();
     for region in &xr.regions {
         let aws = xr.aws_of(region)?;
         let found = aws
@@ -42,6 +45,13 @@ pub async fn active_mappings(xr: &XrStack) -> Result<Vec<Deployed>> {
                 .and_then(|d| d.physical_resource_id())
                 .map(str::to_string),
             Err(e) if e.as_service_error().is_some() => None,
+            Err(aws_sdk_cloudformation::error::SdkError::DispatchFailure(_))
+            | Err(aws_sdk_cloudformation::error::SdkError::TimeoutError(_)) => {
+                unchecked.push(format!(
+                    "{region}: unreachable, so whether the stack's deployed replicator runs there is unknown; if it does, pause it (see `streamkit local replicate --help`) or records it replicates are sent twice"
+                ));
+                continue;
+            }
             Err(e) => {
                 return Err(aws.error("cloudformation", "DescribeStackResource", e));
             }
@@ -72,7 +82,7 @@ pub async fn active_mappings(xr: &XrStack) -> Result<Vec<Deployed>> {
             state,
         });
     }
-    Ok(out)
+    Ok((out, unchecked))
 }
 
 /// The refusal: which replicator runs, and how to pause it (and resume it).

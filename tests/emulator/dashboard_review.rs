@@ -437,6 +437,7 @@ async fn patterns_1_2_and_4_check_ok_with_traffic() {
         ("MalformedRecords", Count),
         ("WindowsEmitted", Count),
         ("ObjectsWritten", Count),
+        ("RecordsBeforeStart", Count),
         ("BytesWritten", Bytes),
     ] {
         traffic::put(

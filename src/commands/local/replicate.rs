@@ -94,7 +94,10 @@ pub fn run(ctx: &Context<'_>, args: &ReplicateArgs) -> Result<ReplicateReport> {
             )),
         };
         // Never beside an enabled deployed replicator (duplicates).
-        let running = crate::replication::deployed::active_mappings(&xr).await?;
+        let (running, unchecked) = crate::replication::deployed::active_mappings(&xr).await?;
+        for message in unchecked {
+            progress.emit(Event::Warning { message });
+        }
         if !running.is_empty() {
             return Err(crate::replication::deployed::refusal(
                 &xr.stack_name,
