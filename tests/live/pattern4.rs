@@ -404,7 +404,7 @@ const EXACT_RIDES: u64 = 3000;
 /// digits (the producer's generator): each object is compared byte for byte
 /// with the record put, so every untouched value's text is checked.
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "failed in the final .ci/run of 2026-12-06 (first run of this test; cause not yet read): see the closing note; run with --ignored"]
+#[ignore = "PutRecords is throttled by the per-shard write limit (103 failed entries in the 2026-12-06 run) and the test does not re-put failed entries yet; run with --ignored"]
 async fn enriched_rides_keep_every_input_value_byte_for_byte() {
     let live = Live::start();
     let c = Clients::new(&live.emu, "us-east-1").await;
