@@ -306,16 +306,8 @@ pub fn check_role_arn(arn: &str) -> Result<()> {
     } else {
         Err(Error::BadInput(format!(
             "--role-arn: '{}' is not an IAM role ARN; expected arn:aws:iam::123456789012:role/NAME",
-            short(arn)
+            crate::error::cut(arn)
         )))
-    }
-}
-
-/// A value cut to 120 characters for a message.
-fn short(value: &str) -> String {
-    match value.char_indices().nth(120) {
-        Some((i, _)) => format!("{}...", &value[..i]),
-        None => value.to_string(),
     }
 }
 
