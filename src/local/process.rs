@@ -98,8 +98,9 @@ mod tests {
     fn a_bound_port_is_not_free() {
         let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
+        // Only the bound case is asserted: once released, a port may be
+        // taken at once by any other test binding port 0 in parallel.
         assert!(!port_free(port));
         drop(listener);
-        assert!(port_free(port));
     }
 }
