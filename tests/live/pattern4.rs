@@ -11,11 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::time::Duration;
 
-use aws_sdk_kinesis::primitives::Blob;
-use aws_sdk_kinesis::types::PutRecordsRequestEntry;
-
 use crate::support::common::{default_subnet, default_vpc};
-use crate::support::{log_tail, stack_outputs, wait_for, Clients, Live};
+use crate::support::{log_tail, put_every, stack_outputs, wait_for, Clients, Live};
 
 const RIDES: u64 = 1000;
 const SAMPLE_EVERY: u64 = 20;
@@ -321,27 +318,10 @@ async fn every_sampled_ride_is_enriched_or_in_a_failed_batch_when_the_fare_api_f
         .await
         .expect("UpdateEventSourceMapping");
 
-    for chunk in (1..=RIDES).collect::<Vec<_>>().chunks(250) {
-        let entries: Vec<PutRecordsRequestEntry> = chunk
-            .iter()
-            .map(|id| {
-                PutRecordsRequestEntry::builder()
-                    .partition_key(id.to_string())
-                    .data(Blob::new(ride(*id).to_string()))
-                    .build()
-                    .expect("an entry")
-            })
-            .collect();
-        let out = c
-            .kinesis
-            .put_records()
-            .stream_name(stream)
-            .set_records(Some(entries))
-            .send()
-            .await
-            .expect("PutRecords");
-        assert_eq!(out.failed_record_count(), Some(0));
-    }
+    let entries = (1..=RIDES)
+        .map(|id| (id.to_string(), ride(id).to_string().into_bytes()))
+        .collect();
+    put_every(&c.kinesis, stream, entries).await;
 
     let sampled: BTreeSet<u64> = (1..=RIDES).filter(|id| id % SAMPLE_EVERY == 0).collect();
     let doomed: BTreeSet<u64> = sampled
@@ -404,7 +384,6 @@ const EXACT_RIDES: u64 = 3000;
 /// digits (the producer's generator): each object is compared byte for byte
 /// with the record put, so every untouched value's text is checked.
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "PutRecords is throttled by the per-shard write limit (103 failed entries in the 2026-12-06 run) and the test does not re-put failed entries yet; run with --ignored"]
 async fn enriched_rides_keep_every_input_value_byte_for_byte() {
     let live = Live::start();
     let c = Clients::new(&live.emu, "us-east-1").await;
@@ -491,28 +470,12 @@ async fn enriched_rides_keep_every_input_value_byte_for_byte() {
         in_range as u64 >= 2 * EXACT_RIDES * 95 / 100 && digits.get(&17).is_some_and(|n| *n > 500),
         "coordinates with 15-17 significant digits: {digits:?}"
     );
-    for (n, chunk) in rides.chunks(500).enumerate() {
-        let entries: Vec<PutRecordsRequestEntry> = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, data)| {
-                PutRecordsRequestEntry::builder()
-                    .partition_key((n * 500 + i + 1).to_string())
-                    .data(Blob::new(data.clone()))
-                    .build()
-                    .expect("an entry")
-            })
-            .collect();
-        let out = c
-            .kinesis
-            .put_records()
-            .stream_name(stream)
-            .set_records(Some(entries))
-            .send()
-            .await
-            .expect("PutRecords");
-        assert_eq!(out.failed_record_count(), Some(0));
-    }
+    let entries = rides
+        .iter()
+        .enumerate()
+        .map(|(i, data)| ((i + 1).to_string(), data.clone()))
+        .collect();
+    put_every(&c.kinesis, stream, entries).await;
 
     let started = std::time::Instant::now();
     wait_for("every ride enriched", Duration::from_secs(900), || async {

@@ -59,3 +59,57 @@ pub async fn read_stream(kinesis: &aws_sdk_kinesis::Client, stream: &str) -> Vec
     }
     out
 }
+
+/// Puts every `(partition key, data)` with PutRecords, 500 a call, and puts
+/// again the entries a call reports failed (`ProvisionedThroughputExceeded`
+/// is per entry: "the caller should retry the failed records", PutRecords in
+/// the Kinesis API reference), backing off up to a second between tries, until
+/// all are in or two minutes have passed (then it panics naming the error).
+pub async fn put_every(
+    kinesis: &aws_sdk_kinesis::Client,
+    stream: &str,
+    entries: Vec<(String, Vec<u8>)>,
+) {
+    use aws_sdk_kinesis::primitives::Blob;
+    use aws_sdk_kinesis::types::PutRecordsRequestEntry;
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    for chunk in entries.chunks(500) {
+        let mut pending: Vec<&(String, Vec<u8>)> = chunk.iter().collect();
+        let mut backoff = Duration::from_millis(50);
+        while !pending.is_empty() {
+            let request: Vec<PutRecordsRequestEntry> = pending
+                .iter()
+                .map(|(key, data)| {
+                    PutRecordsRequestEntry::builder()
+                        .partition_key(key)
+                        .data(Blob::new(data.clone()))
+                        .build()
+                        .expect("an entry")
+                })
+                .collect();
+            let out = kinesis
+                .put_records()
+                .stream_name(stream)
+                .set_records(Some(request))
+                .send()
+                .await
+                .expect("PutRecords");
+            let failed: Vec<_> = pending
+                .iter()
+                .zip(out.records())
+                .filter(|(_, r)| r.error_code().is_some())
+                .map(|(e, r)| (*e, r.error_code().unwrap_or_default().to_string()))
+                .collect();
+            if let Some((_, code)) = failed.first() {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{} entries still failed after two minutes: {code}",
+                    failed.len()
+                );
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+            }
+            pending = failed.into_iter().map(|(e, _)| e).collect();
+        }
+    }
+}
