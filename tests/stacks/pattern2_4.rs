@@ -34,7 +34,7 @@ fn of_type<'a>(t: &'a Value, kind: &str) -> Vec<(&'a String, &'a Value)> {
 
 /// Resources that belong to the stream processor of either engine.
 fn is_processor_part(id: &str) -> bool {
-    ["Processor", "Flink", "FailureQueue"]
+    ["Processor", "Flink", "FailureQueue", "RecordsBeforeStart"]
         .iter()
         .any(|p| id.starts_with(p))
 }

@@ -80,6 +80,18 @@ impl Live {
         pattern: &str,
         roles: &[&str],
     ) -> Vec<RoleUse> {
+        self.least_privilege_in(super::REGION, stack, pattern, roles)
+            .await
+    }
+
+    /// [`Live::least_privilege`] for the stack deployed in `region`.
+    pub async fn least_privilege_in(
+        &self,
+        region: &str,
+        stack: &str,
+        pattern: &str,
+        roles: &[&str],
+    ) -> Vec<RoleUse> {
         let endpoint = self.emu.endpoint();
         let allowed = super::http(
             "GET",
@@ -99,7 +111,7 @@ impl Live {
                     .insert(entry["action"].as_str().unwrap_or_default().to_string());
             }
         }
-        let cfg = self.emu.sdk_config(super::REGION).await;
+        let cfg = self.emu.sdk_config(region).await;
         let cfn = aws_sdk_cloudformation::Client::new(&cfg);
         let iam = aws_sdk_iam::Client::new(&cfg);
         let resources = cfn
