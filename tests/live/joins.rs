@@ -93,6 +93,20 @@ async fn scan(c: &Clients, table: &str) -> BTreeMap<String, (Row, String, String
 
 /// Every line of every object under `prefix`: (`orderId#itemId`, reason).
 async fn unmatched_lines(c: &Clients, bucket: &str, prefix: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = raw_lines(c, bucket, prefix)
+        .await
+        .into_iter()
+        .map(|v| {
+            let reason = v["reason"].as_str().unwrap_or_default().to_string();
+            (format!("{}#{}", v["order_id"], v["item_id"]), reason)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Every JSON line of the objects under `prefix`.
+async fn raw_lines(c: &Clients, bucket: &str, prefix: &str) -> Vec<Value> {
     let listed =
         c.s3.list_objects_v2()
             .bucket(bucket)
@@ -105,12 +119,9 @@ async fn unmatched_lines(c: &Clients, bucket: &str, prefix: &str) -> Vec<(String
         let body = c.s3.get_object().bucket(bucket).key(key).send().await;
         let bytes = body.expect("GetObject").body.collect().await.expect("body");
         for line in String::from_utf8_lossy(&bytes.into_bytes()).lines() {
-            let v: Value = serde_json::from_str(line).expect("an unmatched line");
-            let reason = v["reason"].as_str().unwrap_or_default().to_string();
-            out.push((format!("{}#{}", v["order_id"], v["item_id"]), reason));
+            out.push(serde_json::from_str(line).expect("a JSON line"));
         }
     }
-    out.sort();
     out
 }
 
@@ -213,6 +224,36 @@ async fn the_deployed_join_lambda_writes_the_batch_join_and_reports_the_orders_t
         || log_tail(&c, &processor, 40),
     )
     .await;
+
+    // A record that is not JSON is rejected at ingest: its line goes to
+    // rejected/ through the commit's outbox (written, then deleted).
+    c.kinesis
+        .put_record()
+        .stream_name(&stream)
+        .partition_key("poison")
+        .data(aws_sdk_kinesis::primitives::Blob::new(&b"{not json"[..]))
+        .send()
+        .await
+        .expect("PutRecord");
+    let rejected = wait_for(
+        "the malformed record in rejected/",
+        Duration::from_secs(120),
+        || async {
+            let lines = raw_lines(&c, &bucket, "rejected/").await;
+            (!lines.is_empty()).then_some(lines)
+        },
+    )
+    .await;
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(rejected[0]["reason"], "malformed", "{}", rejected[0]);
+    assert_eq!(rejected[0]["data"], "{not json", "{}", rejected[0]);
+    let rows = live
+        .least_privilege("streamkit-joins", "joins", &["ProcessorRole"])
+        .await;
+    eprintln!(
+        "{}",
+        crate::support::least_privilege::table("streamkit-joins", &rows)
+    );
 }
 
 /// Entries of the rows held in the state table until a products table has
