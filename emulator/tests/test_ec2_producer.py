@@ -61,13 +61,24 @@ while True:
     return buf.getvalue()
 
 
-def template() -> dict:
+def template(grant: bool = True) -> dict:
+    """The producer stack's shape: the instance's profile role may read the
+    package object (`aws s3 cp` runs with it), unless `grant` is false."""
     params = {"ProducerAutoStart": {"Type": "String", "Default": "false"},
               "ProducerRate": {"Type": "Number", "Default": 100}, "ProducerDuration": {"Type": "String", "Default": "10m"}}
+    action = "s3:GetObject" if grant else "s3:ListBucket"
     return {"Parameters": params, "Resources": {
         "Stream": {"Type": "AWS::Kinesis::Stream", "Properties": {"ShardCount": 1}},
+        "Role": {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "Policies": [{"PolicyName": "package", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": action,
+                "Resource": "arn:aws:s3:::assets-us-east-1/streamkit/test/producer-1.zip"}]}}]}},
+        "Profile": {"Type": "AWS::IAM::InstanceProfile", "Properties": {"Roles": [{"Ref": "Role"}]}},
         "LaunchTemplate": {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": {
             "ImageId": "ami-12c6146b", "InstanceType": "t3.small",
+            "IamInstanceProfile": {"Arn": {"Fn::GetAtt": ["Profile", "Arn"]}},
             "UserData": {"Fn::Base64": {"Fn::Sub": USER_DATA}}}}},
         "Instance": {"Type": "AWS::EC2::Instance", "Properties": {"LaunchTemplate": {
             "LaunchTemplateId": {"Ref": "LaunchTemplate"},
@@ -75,14 +86,14 @@ def template() -> dict:
     }, "Outputs": {"InstanceId": {"Value": {"Ref": "Instance"}}, "StreamName": {"Value": {"Ref": "Stream"}}}}
 
 
-def deploy(endpoint: str, name: str, autostart: str, tmp_path) -> tuple[dict, str]:
+def deploy(endpoint: str, name: str, autostart: str, tmp_path, grant: bool = True) -> tuple[dict, str]:
     report = str(tmp_path / f"{name}.json")
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
     if "assets-us-east-1" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
         s3.create_bucket(Bucket="assets-us-east-1")
     s3.put_object(Bucket="assets-us-east-1", Key="streamkit/test/producer-1.zip", Body=fake_producer(report))
     cfn = boto3.client("cloudformation", endpoint_url=endpoint, region_name=REGION)
-    cfn.create_stack(StackName=name, TemplateBody=json.dumps(template()), Parameters=[
+    cfn.create_stack(StackName=name, TemplateBody=json.dumps(template(grant)), Capabilities=["CAPABILITY_IAM"], Parameters=[
         {"ParameterKey": "ProducerAutoStart", "ParameterValue": autostart},
         {"ParameterKey": "ProducerRate", "ParameterValue": "37"}])
     stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
@@ -131,6 +142,21 @@ def test_the_producer_runs_with_the_user_data_arguments_and_stops_with_the_stack
     assert alive(started["pid"])
     boto3.client("cloudformation", endpoint_url=endpoint, region_name=REGION).delete_stack(StackName="producer-on")
     wait_for(lambda: not alive(started["pid"]), "the producer to stop with the stack")
+
+
+def test_the_package_is_fetched_with_the_instance_role_and_a_denied_fetch_starts_nothing(endpoint, tmp_path):
+    """`aws s3 cp` in the user data runs with the instance profile's session
+    ("IAM roles for Amazon EC2"): without s3:GetObject on the package it gets
+    AccessDenied, the script stops (set -e) and no producer runs."""
+    out, report = deploy(endpoint, "producer-denied", "true", tmp_path, grant=False)
+    logs = boto3.client("logs", endpoint_url=endpoint, region_name=REGION)
+    stream = f"{out['InstanceId']}/streamkit-producer"
+    events = lambda: logs.filter_log_events(logGroupName="/streamkit/emulator/instances",  # noqa: E731
+                                            logStreamNames=[stream])["events"]
+    message = wait_for(lambda: events(), "the instance log")[0]["message"]
+    assert "did not start" in message and "AccessDenied" in message and "s3:GetObject" in message, message
+    assert read_report(report) is None
+    boto3.client("cloudformation", endpoint_url=endpoint, region_name=REGION).delete_stack(StackName="producer-denied")
 
 
 def test_the_producer_does_not_start_without_auto_start(endpoint, tmp_path):

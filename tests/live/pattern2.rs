@@ -478,5 +478,60 @@ async fn every_tick_of_the_producer_s_first_second_is_in_a_row() {
         || log_tail(&c, processor, 30),
     )
     .await;
+
+    // A record that is not a tick goes to late/ with its reason, through the
+    // commit's late item (written, then deleted).
+    c.kinesis
+        .put_record()
+        .stream_name(stream)
+        .partition_key("poison")
+        .data(aws_sdk_kinesis::primitives::Blob::new(&b"{not a tick"[..]))
+        .send()
+        .await
+        .expect("PutRecord");
+    let late = wait_for(
+        "the malformed record in late/",
+        Duration::from_secs(120),
+        || async {
+            let listed =
+                c.s3.list_objects_v2()
+                    .bucket(bucket)
+                    .prefix("late/")
+                    .send()
+                    .await
+                    .expect("ListObjectsV2");
+            let mut lines = Vec::new();
+            for key in listed.contents().iter().filter_map(|o| o.key()) {
+                let object = c.s3.get_object().bucket(bucket).key(key).send().await;
+                let bytes = object
+                    .expect("GetObject")
+                    .body
+                    .collect()
+                    .await
+                    .expect("body");
+                for line in String::from_utf8_lossy(&bytes.into_bytes()).lines() {
+                    lines.push(
+                        serde_json::from_str::<serde_json::Value>(line).expect("a JSON line"),
+                    );
+                }
+            }
+            (!lines.is_empty()).then_some(lines)
+        },
+    )
+    .await;
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert_eq!(late[0]["reason"], "malformed", "{}", late[0]);
+    assert_eq!(late[0]["data"], "{not a tick", "{}", late[0]);
+    let rows = live
+        .least_privilege(
+            "streamkit-pattern-2",
+            "2",
+            &["ProducerRole", "ProcessorRole"],
+        )
+        .await;
+    eprintln!(
+        "{}",
+        crate::support::least_privilege::table("streamkit-pattern-2", &rows)
+    );
     live.streamkit(&["destroy", "--pattern", "2", "--yes"]);
 }

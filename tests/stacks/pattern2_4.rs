@@ -322,7 +322,7 @@ fn producer_role_only_writes_this_stream() {
             }
         }
         kinesis.sort();
-        assert_eq!(kinesis, ["kinesis:PutRecord", "kinesis:PutRecords"]);
+        assert_eq!(kinesis, ["kinesis:PutRecords"]);
     }
 }
 

@@ -89,6 +89,9 @@ def running(instance_id: str) -> list[Running]:
 def _start(account_id: str, region: str, instance_id: str, service: userdata.Service) -> Running:
     if not (service.bucket and service.key and service.install_dir):
         raise ValueError("the user data does not fetch and unpack a package (aws s3 cp + unzip)")
+    denied = iam_hooks.instance_fetch_denied(account_id, region, instance_id, service.bucket, service.key)
+    if denied:
+        raise PermissionError(f"aws s3 cp s3://{service.bucket}/{service.key}: AccessDenied: {denied}")
     obj = s3_backends[account_id][get_partition(region)].get_object(service.bucket, service.key)
     if obj is None:
         raise ValueError(f"s3://{service.bucket}/{service.key} does not exist")

@@ -196,6 +196,30 @@ def instance_credentials(account_id: str, region: str, instance_id: str) -> dict
         return {}
 
 
+def instance_fetch_denied(account_id: str, region: str, instance_id: str, bucket: str, key: str) -> str | None:
+    """The user data's `aws s3 cp s3://BUCKET/KEY` runs with the instance
+    profile's session ("IAM roles for Amazon EC2"): it needs `s3:GetObject` on
+    the object, and the bucket policy must not deny it (S3 user guide, "How
+    Amazon S3 authorizes a request for an object operation"). None when
+    allowed or IAM is off; the denial otherwise (no profile: no credentials)."""
+    if not enforce.enabled():
+        return None
+    from moto.ec2.models import ec2_backends
+
+    association = ec2_backends[account_id][region].iam_instance_profile_associations.get(instance_id)
+    profile = getattr(association, "iam_instance_profile", None)
+    roles = list(getattr(profile, "roles", []) or [])
+    if not roles:
+        return f"instance {instance_id} has no instance profile: aws s3 cp finds no credentials"
+    if not sessions.trusts(account_id, roles[0].arn, "ec2.amazonaws.com"):
+        return f"ec2.amazonaws.com cannot assume role {roles[0].arn}"
+    who = sessions.principal(account_id, roles[0].arn, instance_id)
+    policy, owner = _destination_policy(account_id, "s3", f"arn:aws:s3:::{bucket}")
+    return enforce.check(who, "s3:GetObject", f"arn:aws:s3:::{bucket}/{key}",
+                         context={"aws:securetransport": ["true"]}, policy=policy, owner=owner,
+                         via=f"instance {instance_id} user data")
+
+
 def execute_api_denied(access_key: str, token: str | None, method_arn: str) -> str | None:
     """A SigV4 caller of an `AWS_IAM` method needs `execute-api:Invoke` on the
     method's ARN ("Control access to a REST API with IAM permissions")."""
