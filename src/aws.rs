@@ -33,6 +33,19 @@ pub struct AwsOptions {
     pub credentials: Option<SharedCredentialsProvider>,
 }
 
+/// Error codes that mean the credentials themselves were refused (unknown,
+/// expired or mis-signed keys): bad input, exit 2, like a missing profile.
+const REJECTED_CREDENTIALS: [&str; 8] = [
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "InvalidAccessKeyId",
+    "MissingAuthenticationToken",
+    "AuthFailure",
+];
+
 /// Error codes that mean "you may not" rather than "this request is wrong".
 const ACCESS_CODES: [&str; 10] = [
     "AccessDenied",
@@ -173,7 +186,12 @@ impl Aws {
                 let code = err.code().unwrap_or_default().to_string();
                 let message = err.message().unwrap_or(&detail).to_string();
                 let forbidden = code.is_empty() && status == Some(403);
-                if ACCESS_CODES.contains(&code.as_str()) || forbidden {
+                if REJECTED_CREDENTIALS.contains(&code.as_str()) {
+                    Error::BadInput(format!(
+                        "{operation} on {endpoint}: the credentials were rejected ({code}): {}; check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN or the profile (--profile, AWS_PROFILE), or run `aws configure`",
+                        cut_message(&message)
+                    ))
+                } else if ACCESS_CODES.contains(&code.as_str()) || forbidden {
                     let code = if forbidden { "HTTP 403".to_string() } else { code };
                     let message = if forbidden { "access denied".to_string() } else { message };
                     Error::AwsAccess(format!(

@@ -227,6 +227,21 @@ async fn a_service_role_lacking_an_action_is_named_and_bad_role_arns_are_refused
     );
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("no-such-role"), "{err}");
+    // Credentials STS does not know: one line naming the cause, exit 2.
+    let unknown = ("AKIANOSUCHKEY0000000".to_string(), "secret".to_string());
+    let (code, out, err) = run_as(
+        &emu,
+        dir.path(),
+        &unknown,
+        &["deploy", "--pattern", "3", "--yes"],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].contains("GetCallerIdentity") || lines[0].contains("credentials"),
+        "{err}"
+    );
     nothing_created(&emu, "streamkit-pattern-3").await;
 }
 

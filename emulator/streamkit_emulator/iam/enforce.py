@@ -242,17 +242,7 @@ def _deny(r: Any, service: str, message: str) -> None:
         raise RESTError("UnauthorizedOperation", message)
     error = RESTError("AccessDenied", message)
     error.code = 403
-    # Query-protocol services (IAM, STS, CloudFormation, SNS, ...) answer
-    # `<ErrorResponse><Error>...</Error><RequestId/></ErrorResponse>` (AWS
-    # Query API error shape); moto's `<Errors>` wrapper hid the code from the
-    # AWS SDK for Rust ("HTTP 403" without `AccessDenied`).
-    from xml.sax.saxutils import escape
-
-    error.description = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type>'
-        f"<Code>AccessDenied</Code><Message>{escape(message)}</Message></Error>"
-        "<RequestId>streamkit-emulator</RequestId></ErrorResponse>"
-    )
+    error.description = _query_error("AccessDenied", message)
     raise error
 
 
@@ -333,7 +323,20 @@ def _invalid(r: Any, service: str) -> None:
         raise error
     error = RESTError("InvalidClientTokenId", message)
     error.code = 403
+    error.description = _query_error("InvalidClientTokenId", message)
     raise error
+
+
+def _query_error(code: str, message: str) -> str:
+    """Query-protocol services (IAM, STS, CloudFormation, SNS, ...) answer
+    `<ErrorResponse><Error>...</Error><RequestId/></ErrorResponse>` (AWS Query
+    API error shape); moto's `<Errors>` wrapper hid the code from the AWS SDK
+    for Rust ("HTTP 403" without the code)."""
+    from xml.sax.saxutils import escape
+
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type>'
+            f"<Code>{code}</Code><Message>{escape(message)}</Message></Error>"
+            "<RequestId>streamkit-emulator</RequestId></ErrorResponse>")
 
 
 def install() -> None:
