@@ -47,18 +47,7 @@ const REJECTED_CREDENTIALS: [&str; 8] = [
 ];
 
 /// Error codes that mean "you may not" rather than "this request is wrong".
-const ACCESS_CODES: [&str; 10] = [
-    "AccessDenied",
-    "AccessDeniedException",
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-    "SignatureDoesNotMatch",
-    "InvalidAccessKeyId",
-    "MissingAuthenticationToken",
-    "AuthFailure",
-];
+const ACCESS_CODES: [&str; 2] = ["AccessDenied", "AccessDeniedException"];
 
 impl Aws {
     /// Loads the SDK config (standard credential chain) and checks that

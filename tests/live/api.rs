@@ -97,15 +97,10 @@ async fn pattern_1_api_puts_signed_records_on_the_stream_and_refuses_bad_request
         3,
         "refused requests put nothing"
     );
-    let rows = live
-        .least_privilege(
-            "streamkit-pattern-1",
-            "1",
-            &["ApiKinesisRole", "ApiGatewayCloudWatchRole"],
-        )
-        .await;
-    eprintln!(
-        "{}",
-        crate::support::least_privilege::table("streamkit-pattern-1", &rows)
-    );
+    live.least_privilege(
+        "streamkit-pattern-1",
+        "1",
+        &["ApiKinesisRole", "ApiGatewayCloudWatchRole"],
+    )
+    .await;
 }

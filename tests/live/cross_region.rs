@@ -182,18 +182,13 @@ async fn the_replicator_lambda_replicates_a_to_b_and_after_failover_b_to_a() {
     );
     assert!(config_item(&ca).await.is_some());
     for region in [A, B] {
-        let rows = live
-            .least_privilege_in(
-                region,
-                "streamkit-cross-region",
-                "cross-region",
-                &["ReplicatorRole"],
-            )
-            .await;
-        eprintln!(
-            "{}",
-            crate::support::least_privilege::table("streamkit-cross-region", &rows)
-        );
+        live.least_privilege_in(
+            region,
+            "streamkit-cross-region",
+            "cross-region",
+            &["ReplicatorRole"],
+        )
+        .await;
     }
 }
 

@@ -98,13 +98,8 @@ async fn pattern_3_delivers_the_records_put_on_its_stream_to_s3() {
     expected.sort();
     got.sort();
     assert_eq!(got, expected, "the delivered records are the ones put");
-    let rows = live
-        .least_privilege("streamkit-pattern-3", "3", &["DeliveryRole"])
+    live.least_privilege("streamkit-pattern-3", "3", &["DeliveryRole"])
         .await;
-    eprintln!(
-        "{}",
-        crate::support::least_privilege::table("streamkit-pattern-3", &rows)
-    );
 }
 
 /// The JSON records of a GZIP object (Firehose concatenates them as they came).

@@ -19,7 +19,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 
 use crate::support::{
-    log_tail, output, producer_binary, python_script, wait_for, wait_for_eq, Clients, Live, REGION,
+    json_lines, log_tail, output, producer_binary, put_one, python_script, wait_for, wait_for_eq,
+    Clients, Live, REGION,
 };
 
 const ORDERS: u64 = 300;
@@ -93,7 +94,7 @@ async fn scan(c: &Clients, table: &str) -> BTreeMap<String, (Row, String, String
 
 /// Every line of every object under `prefix`: (`orderId#itemId`, reason).
 async fn unmatched_lines(c: &Clients, bucket: &str, prefix: &str) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = raw_lines(c, bucket, prefix)
+    let mut out: Vec<(String, String)> = json_lines(&c.s3, bucket, prefix)
         .await
         .into_iter()
         .map(|v| {
@@ -102,26 +103,6 @@ async fn unmatched_lines(c: &Clients, bucket: &str, prefix: &str) -> Vec<(String
         })
         .collect();
     out.sort();
-    out
-}
-
-/// Every JSON line of the objects under `prefix`.
-async fn raw_lines(c: &Clients, bucket: &str, prefix: &str) -> Vec<Value> {
-    let listed =
-        c.s3.list_objects_v2()
-            .bucket(bucket)
-            .prefix(prefix)
-            .send()
-            .await
-            .expect("ListObjectsV2");
-    let mut out = Vec::new();
-    for key in listed.contents().iter().filter_map(|o| o.key()) {
-        let body = c.s3.get_object().bucket(bucket).key(key).send().await;
-        let bytes = body.expect("GetObject").body.collect().await.expect("body");
-        for line in String::from_utf8_lossy(&bytes.into_bytes()).lines() {
-            out.push(serde_json::from_str(line).expect("a JSON line"));
-        }
-    }
     out
 }
 
@@ -227,19 +208,12 @@ async fn the_deployed_join_lambda_writes_the_batch_join_and_reports_the_orders_t
 
     // A record that is not JSON is rejected at ingest: its line goes to
     // rejected/ through the commit's outbox (written, then deleted).
-    c.kinesis
-        .put_record()
-        .stream_name(&stream)
-        .partition_key("poison")
-        .data(aws_sdk_kinesis::primitives::Blob::new(&b"{not json"[..]))
-        .send()
-        .await
-        .expect("PutRecord");
+    put_one(&c.kinesis, &stream, "poison", b"{not json").await;
     let rejected = wait_for(
         "the malformed record in rejected/",
         Duration::from_secs(120),
         || async {
-            let lines = raw_lines(&c, &bucket, "rejected/").await;
+            let lines = json_lines(&c.s3, &bucket, "rejected/").await;
             (!lines.is_empty()).then_some(lines)
         },
     )
@@ -247,13 +221,8 @@ async fn the_deployed_join_lambda_writes_the_batch_join_and_reports_the_orders_t
     assert_eq!(rejected.len(), 1, "{rejected:?}");
     assert_eq!(rejected[0]["reason"], "malformed", "{}", rejected[0]);
     assert_eq!(rejected[0]["data"], "{not json", "{}", rejected[0]);
-    let rows = live
-        .least_privilege("streamkit-joins", "joins", &["ProcessorRole"])
+    live.least_privilege("streamkit-joins", "joins", &["ProcessorRole"])
         .await;
-    eprintln!(
-        "{}",
-        crate::support::least_privilege::table("streamkit-joins", &rows)
-    );
 }
 
 /// Entries of the rows held in the state table until a products table has

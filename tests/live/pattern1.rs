@@ -145,13 +145,8 @@ async fn records_reach_the_consumer_and_a_poison_record_ends_in_the_failure_queu
         "only the poison record failed: {:?}",
         more.messages()
     );
-    let rows = live
-        .least_privilege("streamkit-pattern-1", "1", &["ConsumerRole"])
+    live.least_privilege("streamkit-pattern-1", "1", &["ConsumerRole"])
         .await;
-    eprintln!(
-        "{}",
-        crate::support::least_privilege::table("streamkit-pattern-1", &rows)
-    );
 }
 
 /// The failure-queue-depth alarm driven by a real poison record: ALARM, with

@@ -14,7 +14,8 @@ use streamkit_core::poller::{ShardPoller, StartPosition};
 
 use crate::support::common::{default_subnet, default_vpc};
 use crate::support::{
-    log_tail, producer_binary, python_script, stack_outputs, wait_for, wait_for_eq, Clients, Live,
+    json_lines, log_tail, producer_binary, put_one, python_script, stack_outputs, wait_for,
+    wait_for_eq, Clients, Live,
 };
 
 const RECORDS: u64 = 600;
@@ -481,40 +482,12 @@ async fn every_tick_of_the_producer_s_first_second_is_in_a_row() {
 
     // A record that is not a tick goes to late/ with its reason, through the
     // commit's late item (written, then deleted).
-    c.kinesis
-        .put_record()
-        .stream_name(stream)
-        .partition_key("poison")
-        .data(aws_sdk_kinesis::primitives::Blob::new(&b"{not a tick"[..]))
-        .send()
-        .await
-        .expect("PutRecord");
+    put_one(&c.kinesis, stream, "poison", b"{not a tick").await;
     let late = wait_for(
         "the malformed record in late/",
         Duration::from_secs(120),
         || async {
-            let listed =
-                c.s3.list_objects_v2()
-                    .bucket(bucket)
-                    .prefix("late/")
-                    .send()
-                    .await
-                    .expect("ListObjectsV2");
-            let mut lines = Vec::new();
-            for key in listed.contents().iter().filter_map(|o| o.key()) {
-                let object = c.s3.get_object().bucket(bucket).key(key).send().await;
-                let bytes = object
-                    .expect("GetObject")
-                    .body
-                    .collect()
-                    .await
-                    .expect("body");
-                for line in String::from_utf8_lossy(&bytes.into_bytes()).lines() {
-                    lines.push(
-                        serde_json::from_str::<serde_json::Value>(line).expect("a JSON line"),
-                    );
-                }
-            }
+            let lines = json_lines(&c.s3, bucket, "late/").await;
             (!lines.is_empty()).then_some(lines)
         },
     )
@@ -522,16 +495,11 @@ async fn every_tick_of_the_producer_s_first_second_is_in_a_row() {
     assert_eq!(late.len(), 1, "{late:?}");
     assert_eq!(late[0]["reason"], "malformed", "{}", late[0]);
     assert_eq!(late[0]["data"], "{not a tick", "{}", late[0]);
-    let rows = live
-        .least_privilege(
-            "streamkit-pattern-2",
-            "2",
-            &["ProducerRole", "ProcessorRole"],
-        )
-        .await;
-    eprintln!(
-        "{}",
-        crate::support::least_privilege::table("streamkit-pattern-2", &rows)
-    );
+    live.least_privilege(
+        "streamkit-pattern-2",
+        "2",
+        &["ProducerRole", "ProcessorRole"],
+    )
+    .await;
     live.streamkit(&["destroy", "--pattern", "2", "--yes"]);
 }

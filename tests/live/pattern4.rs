@@ -508,19 +508,14 @@ async fn enriched_rides_keep_every_input_value_byte_for_byte() {
         differ.first(),
         log_tail(&c, processor, 20).await
     );
-    let rows = live
-        .least_privilege(
-            "streamkit-pattern-4",
-            "4",
-            &[
-                "ProcessorRole",
-                "FareFunctionRole",
-                "ApiGatewayCloudWatchRole",
-            ],
-        )
-        .await;
-    eprintln!(
-        "{}",
-        crate::support::least_privilege::table("streamkit-pattern-4", &rows)
-    );
+    live.least_privilege(
+        "streamkit-pattern-4",
+        "4",
+        &[
+            "ProcessorRole",
+            "FareFunctionRole",
+            "ApiGatewayCloudWatchRole",
+        ],
+    )
+    .await;
 }

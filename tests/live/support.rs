@@ -21,7 +21,7 @@ pub mod least_privilege;
 mod streams;
 
 pub use http::{http, signed_post};
-pub use streams::{put_every, read_stream};
+pub use streams::{json_lines, put_every, put_one, read_stream};
 
 /// The region single-region stacks are deployed to.
 pub const REGION: &str = "us-east-1";

@@ -73,7 +73,7 @@ fn as_list(v: &Value) -> Vec<String> {
 impl Live {
     /// Checks the `roles` (logical ids) of `stack` (deployed from `pattern`)
     /// against what they used in this test's pipeline; panics listing every
-    /// violation. Returns each role's row.
+    /// violation. Prints and returns each role's row.
     pub async fn least_privilege(
         &self,
         stack: &str,
@@ -220,6 +220,8 @@ impl Live {
             "least privilege:\n{}",
             problems.join("\n")
         );
+        // The README's table rows (shown with --nocapture).
+        eprintln!("{}", table(stack, &rows));
         rows
     }
 }

@@ -113,3 +113,50 @@ pub async fn put_every(
         }
     }
 }
+
+/// Puts one record; returns its sequence number.
+pub async fn put_one(
+    kinesis: &aws_sdk_kinesis::Client,
+    stream: &str,
+    key: &str,
+    data: &[u8],
+) -> String {
+    kinesis
+        .put_record()
+        .stream_name(stream)
+        .partition_key(key)
+        .data(aws_sdk_kinesis::primitives::Blob::new(data))
+        .send()
+        .await
+        .expect("PutRecord")
+        .sequence_number
+}
+
+/// Every JSON line of every object under `prefix` of `bucket`, in key order.
+pub async fn json_lines(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+) -> Vec<serde_json::Value> {
+    let listed = s3
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .send()
+        .await
+        .expect("ListObjectsV2");
+    let mut out = Vec::new();
+    for key in listed.contents().iter().filter_map(|o| o.key()) {
+        let object = s3.get_object().bucket(bucket).key(key).send().await;
+        let bytes = object
+            .expect("GetObject")
+            .body
+            .collect()
+            .await
+            .expect("body");
+        for line in String::from_utf8_lossy(&bytes.into_bytes()).lines() {
+            out.push(serde_json::from_str(line).expect("a JSON line"));
+        }
+    }
+    out
+}
