@@ -11,9 +11,10 @@ use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU32, Ordering};
 use streamkit_core::progress::MemoryStore;
+use streamkit_core::runner::ingest;
 use streamkit_core::StreamRecord;
 use streamkit_joins::emit::{emit, pending};
-use streamkit_joins::ingest::ingest;
+use streamkit_joins::ingest::Joins;
 use streamkit_joins::join::EnrichedRow;
 use streamkit_joins::products::{Product, Products};
 use streamkit_joins::sink::{MemorySink, RowsWritten, Sink};
@@ -327,10 +328,8 @@ fn run(case: &Case) -> Outcome {
                     .map(Rec::stream_record)
                     .collect();
                 let shard_id = batch[0].shard_id.clone();
-                let result = ingest(
-                    &store, &sink, &topology, &cfg, &products, &shard_id, &batch, T0,
-                )
-                .await;
+                let joins = Joins::new(&store, &sink, &cfg, products.clone());
+                let result = ingest(&joins, &topology, &shard_id, &batch, T0).await;
                 let reached = match &result {
                     Ok(_) => target,
                     Err(f) => start + f.first_unapplied,

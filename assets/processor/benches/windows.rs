@@ -13,9 +13,10 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 use streamkit_core::progress::MemoryStore;
+use streamkit_core::runner::ingest;
 use streamkit_core::StreamRecord;
 use streamkit_processor::emit::emit;
-use streamkit_processor::ingest::ingest;
+use streamkit_processor::ingest::Windows;
 use streamkit_processor::sink::MemorySink;
 use streamkit_processor::ProcessorConfig;
 
@@ -75,10 +76,8 @@ fn main() {
             for (s, shard) in batches.iter().enumerate() {
                 now += 250;
                 ingest(
-                    &store,
-                    &sink,
+                    &Windows::new(&store, &sink, &cfg),
                     &topology,
-                    &cfg,
                     &format!("shardId-{s:012}"),
                     &shard[b],
                     now,

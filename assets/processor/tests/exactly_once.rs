@@ -18,8 +18,9 @@ use proptest::test_runner::{Config, TestRunner};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 use streamkit_core::progress::{dynamo, DynamoStore, MemoryStore, StateStore};
+use streamkit_core::runner::ingest;
 use streamkit_processor::emit::emit;
-use streamkit_processor::ingest::ingest;
+use streamkit_processor::ingest::Windows;
 use streamkit_processor::sink::{
     MemorySink, BEYOND_ALLOWED_LATENESS, MALFORMED, WINDOW_ALREADY_EMITTED,
 };
@@ -75,7 +76,15 @@ async fn deliver<S: StateStore + Send>(
         if jumps && rng.u8(..20) == 0 {
             now += cfg.idle_ms() + 1;
         }
-        match ingest(store, sink, &case.topology, cfg, shard, batch, now).await {
+        match ingest(
+            &Windows::new(store, sink, cfg),
+            &case.topology,
+            shard,
+            batch,
+            now,
+        )
+        .await
+        {
             Ok(_) => {
                 // Now and then the mapping delivers a batch again.
                 if rng.u8(..8) != 0 {
