@@ -32,6 +32,9 @@ pub mod lambda;
 pub mod local;
 pub mod topology;
 
+#[cfg(test)]
+mod tests;
+
 use serde::Serialize;
 use std::fmt::Debug;
 use std::future::Future;
