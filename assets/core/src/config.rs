@@ -30,6 +30,8 @@ pub enum ConfigError {
         min: u64,
         max: u64,
     },
+    #[error("environment variable {name} must be a positive integer, got `{value}`")]
+    NotPositive { name: &'static str, value: String },
 }
 
 /// A variable source: the process environment, or a map in tests.
@@ -89,6 +91,19 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         }
     }
 
+    /// A positive integer variable (no upper bound), `default` when unset.
+    pub fn positive(&self, name: &'static str, default: u64) -> Result<u64, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or(ConfigError::NotPositive { name, value: v }),
+        }
+    }
+
     /// [`Vars::bounded`] in seconds.
     pub fn seconds(
         &self,
@@ -123,7 +138,11 @@ mod tests {
         for name in ["B", "C", "D"] {
             let e = v.bounded(name, (1, 1, 10)).unwrap_err().to_string();
             assert!(e.contains(name) && e.contains("from 1 to 10"), "{e}");
+            let e = v.positive(name, 1).unwrap_err().to_string();
+            assert!(e.contains(name) && e.contains("positive integer"), "{e}");
         }
+        assert_eq!(v.positive("A", 1), Ok(7));
+        assert_eq!(v.positive("Z", 4), Ok(4));
     }
 
     #[test]

@@ -10,12 +10,12 @@
 //! the checkpoint. An emitter failure after a successful ingest is logged,
 //! not reported: the next run retries it.
 
-use aws_lambda_events::event::streams::{KinesisBatchItemFailure, KinesisEventResponse};
+use aws_lambda_events::event::streams::KinesisEventResponse;
 use serde_json::Value;
 
 use super::topology::{stream_name, KinesisTopology};
 use super::{ingest, Processor, Tally};
-use crate::runtime::{classify, Invocation};
+use crate::runtime::{classify, item_failure, Invocation};
 use crate::StreamRecord;
 
 /// What one invocation returns and did.
@@ -27,10 +27,10 @@ pub struct Handled<C> {
 
 /// The response that makes Lambda retry from `sequence_number`.
 pub fn retry_from(sequence_number: &str) -> KinesisEventResponse {
-    let mut item = KinesisBatchItemFailure::default();
-    item.item_identifier = Some(sequence_number.to_string());
     let mut response = KinesisEventResponse::default();
-    response.batch_item_failures.push(item);
+    response
+        .batch_item_failures
+        .push(item_failure(sequence_number));
     response
 }
 
