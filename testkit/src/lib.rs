@@ -10,6 +10,7 @@
 //! faults (rejected PutRecords entries, unreachable regions, throttling).
 
 pub mod proxy;
+pub mod runtime_api;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -3,10 +3,11 @@
 //! reported as a batch item failure (so bisect-on-error isolates it and it
 //! ends in the failure queue); the rest of the batch is processed.
 
-use aws_lambda_events::event::streams::{KinesisBatchItemFailure, KinesisEventResponse};
+use aws_lambda_events::event::streams::KinesisEventResponse;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use streamkit_core::events::StockTick;
+use streamkit_core::runtime::item_failure;
 use streamkit_core::KinesisEvent;
 use streamkit_core::{kpl, StreamRecord};
 
@@ -72,9 +73,9 @@ pub fn process(event: &KinesisEvent) -> (KinesisEventResponse, BatchSummary) {
             }
         }
         if poisoned {
-            let mut failure = KinesisBatchItemFailure::default();
-            failure.item_identifier = Some(r.sequence_number.clone());
-            response.batch_item_failures.push(failure);
+            response
+                .batch_item_failures
+                .push(item_failure(&r.sequence_number));
         }
     }
     tracing::info!(

@@ -11,6 +11,9 @@ pub enum CoreError {
         stream: String,
         message: String,
     },
+    /// A shard's commits kept being refused.
+    #[error("shard {shard}: the state store kept refusing the commit after {attempts} attempts (concurrent processing of the same shard? ParallelizationFactor must be 1)")]
+    Contended { shard: String, attempts: u32 },
     /// An argument was not understood.
     #[error("invalid value `{value}` for {what}: {expected}")]
     Invalid {

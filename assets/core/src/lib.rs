@@ -3,9 +3,12 @@
 //! a shard poller for local runners, SDK, S3 and logging setup, the one
 //! CloudWatch metrics publisher, Lambda runtime helpers (scheduled vs Kinesis
 //! invocations, init errors), and [`progress`]: the per-shard checkpoint and
-//! watermark store that stateful processors build on.
+//! watermark store that stateful processors build on, and [`runner`]: the one
+//! stream runner they share (Lambda entry, local runner, exactly-once ingest),
+//! with [`config`], the settings reader every function uses.
 
 pub mod aws;
+pub mod config;
 pub mod error;
 pub mod events;
 pub mod kpl;
@@ -15,6 +18,7 @@ pub mod poller;
 pub mod progress;
 pub mod putrecords;
 pub mod record;
+pub mod runner;
 pub mod runtime;
 
 pub use error::CoreError;

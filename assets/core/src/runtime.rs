@@ -8,6 +8,7 @@
 //! (`Runtime.ConfigError`) and in the log, instead of a bare exit status.
 
 use crate::lambda_event::KinesisEvent;
+use aws_lambda_events::event::streams::KinesisBatchItemFailure;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -46,6 +47,14 @@ pub fn classify(payload: Value) -> Result<Invocation, CoreError> {
             value: e.to_string(),
             expected: "a Kinesis event (Records) or an EventBridge Scheduled Event",
         })
+}
+
+/// A partial batch failure (`ReportBatchItemFailures`): Lambda retries the
+/// shard from this record (the lowest reported one, when several are).
+pub fn item_failure(sequence_number: &str) -> KinesisBatchItemFailure {
+    let mut item = KinesisBatchItemFailure::default();
+    item.item_identifier = Some(sequence_number.to_string());
+    item
 }
 
 /// Posts an init error to the Runtime API at `runtime_api` (`host:port`):

@@ -5,19 +5,17 @@
 //! `API_TIMEOUT_SECONDS`, `METRICS_NAMESPACE` and `STACK_NAME`.
 
 use std::time::Duration;
-use thiserror::Error;
+pub use streamkit_core::config::ConfigError;
+use streamkit_core::config::Vars;
+pub use streamkit_core::config::{METRICS_NAMESPACE, OUTPUT_BUCKET, OUTPUT_PREFIX, STACK_NAME};
 
 use crate::EnrichConfig;
 
 pub const API_URL: &str = "API_URL";
 pub const API_KEY_SECRET: &str = "API_KEY_SECRET";
-pub const OUTPUT_BUCKET: &str = "OUTPUT_BUCKET";
-pub const OUTPUT_PREFIX: &str = "OUTPUT_PREFIX";
 pub const SAMPLE_EVERY: &str = "SAMPLE_EVERY";
 pub const MAX_IN_FLIGHT: &str = "MAX_IN_FLIGHT";
 pub const API_TIMEOUT_SECONDS: &str = "API_TIMEOUT_SECONDS";
-pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
-pub const STACK_NAME: &str = "STACK_NAME";
 
 /// Every variable the function reads (the template sets exactly these).
 pub const ENV_VARS: &[&str] = &[
@@ -34,15 +32,6 @@ pub const ENV_VARS: &[&str] = &[
 
 /// Default fare API timeout.
 pub const DEFAULT_API_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Why the environment is unusable.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum ConfigError {
-    #[error("missing environment variable {0}: set it in the function configuration")]
-    Missing(&'static str),
-    #[error("environment variable {name} must be a positive integer, got `{value}`")]
-    NotPositive { name: &'static str, value: String },
-}
 
 /// Everything the Lambda entry point needs besides the API key value.
 #[derive(Clone, Debug, PartialEq)]
@@ -67,39 +56,19 @@ impl Settings {
     /// `API_KEY_SECRET`, `OUTPUT_BUCKET`, `STACK_NAME`; the others default to
     /// `enriched/`, 20, 20, 30 and `Streamkit/Enrichment`.
     pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
-        let required = |name: &'static str| {
-            var(name)
-                .filter(|v| !v.trim().is_empty())
-                .ok_or(ConfigError::Missing(name))
-        };
-        let positive = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
-            match var(name) {
-                None => Ok(default),
-                Some(v) => v
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or(ConfigError::NotPositive { name, value: v }),
-            }
-        };
-        let mut enrich = EnrichConfig::new(&required(OUTPUT_BUCKET)?);
-        if let Some(prefix) = var(OUTPUT_PREFIX) {
-            enrich.prefix = prefix;
-        }
-        enrich.sample_every = positive(SAMPLE_EVERY, enrich.sample_every)?;
-        enrich.concurrency = positive(MAX_IN_FLIGHT, enrich.concurrency as u64)? as usize;
-        if let Some(ns) = var(METRICS_NAMESPACE).filter(|v| !v.trim().is_empty()) {
-            enrich.metric_namespace = ns;
-        }
-        enrich.stack_name = required(STACK_NAME)?;
+        let vars = Vars(var);
+        let mut enrich = EnrichConfig::new(&vars.required(OUTPUT_BUCKET)?);
+        enrich.prefix = vars.text(OUTPUT_PREFIX, &enrich.prefix);
+        enrich.sample_every = vars.positive(SAMPLE_EVERY, enrich.sample_every)?;
+        enrich.concurrency = vars.positive(MAX_IN_FLIGHT, enrich.concurrency as u64)? as usize;
+        enrich.metric_namespace = vars.non_blank(METRICS_NAMESPACE, &enrich.metric_namespace);
+        enrich.stack_name = vars.required(STACK_NAME)?;
         Ok(Settings {
-            api_url: required(API_URL)?,
-            api_key_secret: required(API_KEY_SECRET)?,
-            api_timeout: Duration::from_secs(positive(
-                API_TIMEOUT_SECONDS,
-                DEFAULT_API_TIMEOUT.as_secs(),
-            )?),
+            api_url: vars.required(API_URL)?,
+            api_key_secret: vars.required(API_KEY_SECRET)?,
+            api_timeout: Duration::from_secs(
+                vars.positive(API_TIMEOUT_SECONDS, DEFAULT_API_TIMEOUT.as_secs())?,
+            ),
             enrich,
         })
     }

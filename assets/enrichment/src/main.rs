@@ -13,11 +13,11 @@
 //! (bisecting), and after its retries sends the batch's shard and sequence
 //! range to the failure queue for a redrive.
 
-use aws_lambda_events::event::streams::{KinesisBatchItemFailure, KinesisEventResponse};
+use aws_lambda_events::event::streams::KinesisEventResponse;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use streamkit_core::runtime::init_failed;
+use streamkit_core::runtime::{init_failed, item_failure};
 use streamkit_core::KinesisEvent;
 use streamkit_core::StreamRecord;
 use streamkit_enrichment::{enrich, metrics, secret, FareClient, Settings};
@@ -83,9 +83,7 @@ async fn main() -> ExitCode {
             metrics::publish(cw, &cfg.metric_namespace, &cfg.stack_name, &summary).await;
             let mut response = KinesisEventResponse::default();
             if let Some(seq) = summary.first_failure() {
-                let mut item = KinesisBatchItemFailure::default();
-                item.item_identifier = Some(seq.to_string());
-                response.batch_item_failures.push(item);
+                response.batch_item_failures.push(item_failure(seq));
             }
             Ok::<_, Error>(response)
         },

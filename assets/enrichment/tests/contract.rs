@@ -117,7 +117,7 @@ fn required_variables_and_bad_numbers_are_errors() {
     ] {
         let mut env = template_env();
         env.remove(name);
-        assert_eq!(parse(&env), Err(ConfigError::Missing(name)), "{name}");
+        assert_eq!(parse(&env), Err(ConfigError::MissingEnv(name)), "{name}");
     }
     for (name, bad) in [
         (config::SAMPLE_EVERY, "0"),
@@ -139,7 +139,7 @@ fn required_variables_and_bad_numbers_are_errors() {
     env.remove(config::API_URL);
     env.insert("FARE_API_URL", "https://x".into());
     env.insert("FARE_API_KEY", "secret".into());
-    assert_eq!(parse(&env), Err(ConfigError::Missing("API_URL")));
+    assert_eq!(parse(&env), Err(ConfigError::MissingEnv("API_URL")));
 }
 
 fn summary() -> EnrichSummary {

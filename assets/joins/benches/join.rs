@@ -13,9 +13,10 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 use streamkit_core::progress::MemoryStore;
+use streamkit_core::runner::ingest;
 use streamkit_core::StreamRecord;
 use streamkit_joins::emit::emit;
-use streamkit_joins::ingest::ingest;
+use streamkit_joins::ingest::Joins;
 use streamkit_joins::products::Products;
 use streamkit_joins::sink::MemorySink;
 use streamkit_joins::JoinsConfig;
@@ -63,6 +64,7 @@ fn main() {
     let sink = MemorySink::default();
     let cfg = JoinsConfig::new("state", "out", "bucket");
     let topology: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let joins = Joins::new(&store, &sink, &cfg, products.clone());
     let now = start.timestamp_millis() + 3_600_000;
     let began = Instant::now();
     let cpu_began = cpu_seconds();
@@ -77,11 +79,8 @@ fn main() {
                     continue;
                 }
                 let done = ingest(
-                    &store,
-                    &sink,
+                    &joins,
                     &topology,
-                    &cfg,
-                    &products,
                     &records[0].shard_id,
                     &records[from..to],
                     now,

@@ -3,25 +3,23 @@
 //! against the same bounds as the template parameter it comes from.
 
 use std::time::Duration;
+use streamkit_core::config::Vars;
 
 use crate::join::JoinConfig;
 use crate::JoinsError;
 
-pub const STATE_TABLE: &str = "STATE_TABLE";
+pub use streamkit_core::config::{
+    ALLOWED_LATENESS_SECONDS, IDLE_SHARD_TIMEOUT_SECONDS, LATE_PREFIX, METRICS_NAMESPACE,
+    OUTPUT_BUCKET, STACK_NAME, STATE_TABLE,
+};
 pub const OUTPUT_TABLE: &str = "OUTPUT_TABLE";
 pub const OUTPUT_STREAM: &str = "OUTPUT_STREAM";
-pub const OUTPUT_BUCKET: &str = "OUTPUT_BUCKET";
 pub const UNMATCHED_PREFIX: &str = "UNMATCHED_PREFIX";
-pub const LATE_PREFIX: &str = "LATE_PREFIX";
 pub const REJECTED_PREFIX: &str = "REJECTED_PREFIX";
 pub const REFERENCE_KEY: &str = "REFERENCE_KEY";
 pub const REFERENCE_CHECK_SECONDS: &str = "REFERENCE_CHECK_SECONDS";
 pub const JOIN_WINDOW_SECONDS: &str = "JOIN_WINDOW_SECONDS";
-pub const ALLOWED_LATENESS_SECONDS: &str = "ALLOWED_LATENESS_SECONDS";
-pub const IDLE_SHARD_TIMEOUT_SECONDS: &str = "IDLE_SHARD_TIMEOUT_SECONDS";
 pub const STATE_RETENTION_HOURS: &str = "STATE_RETENTION_HOURS";
-pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
-pub const STACK_NAME: &str = "STACK_NAME";
 
 /// Every variable the function reads (the template sets exactly these).
 pub const ENV_VARS: &[&str] = &[
@@ -123,40 +121,17 @@ impl JoinsConfig {
     /// `OUTPUT_BUCKET` and `STACK_NAME` required; the rest default to the
     /// template's values (`OUTPUT_STREAM` empty: no output stream).
     pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, JoinsError> {
-        let required = |name: &'static str| {
-            var(name)
-                .filter(|v| !v.trim().is_empty())
-                .ok_or(JoinsError::MissingEnv(name))
-        };
-        let bounded = |name: &'static str, (default, min, max): (u64, u64, u64)| match var(name) {
-            None => Ok(default),
-            Some(v) => v
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| (min..=max).contains(n))
-                .ok_or(JoinsError::OutOfRange {
-                    name,
-                    value: v,
-                    min,
-                    max,
-                }),
-        };
+        let vars = Vars(var);
         let mut cfg = JoinsConfig::new(
-            &required(STATE_TABLE)?,
-            &required(OUTPUT_TABLE)?,
-            &required(OUTPUT_BUCKET)?,
+            &vars.required(STATE_TABLE)?,
+            &vars.required(OUTPUT_TABLE)?,
+            &vars.required(OUTPUT_BUCKET)?,
         );
-        cfg.output_stream = var(OUTPUT_STREAM).filter(|v| !v.trim().is_empty());
-        let set = |target: &mut String, name: &str| {
-            if let Some(v) = var(name) {
-                *target = v;
-            }
-        };
-        set(&mut cfg.unmatched_prefix, UNMATCHED_PREFIX);
-        set(&mut cfg.late_prefix, LATE_PREFIX);
-        set(&mut cfg.rejected_prefix, REJECTED_PREFIX);
-        set(&mut cfg.reference_key, REFERENCE_KEY);
+        cfg.output_stream = vars.get(OUTPUT_STREAM).filter(|v| !v.trim().is_empty());
+        cfg.unmatched_prefix = vars.text(UNMATCHED_PREFIX, DEFAULT_UNMATCHED_PREFIX);
+        cfg.late_prefix = vars.text(LATE_PREFIX, DEFAULT_LATE_PREFIX);
+        cfg.rejected_prefix = vars.text(REJECTED_PREFIX, DEFAULT_REJECTED_PREFIX);
+        cfg.reference_key = vars.text(REFERENCE_KEY, DEFAULT_REFERENCE_KEY);
         let prefixes = [
             &cfg.unmatched_prefix,
             &cfg.late_prefix,
@@ -169,17 +144,14 @@ impl JoinsConfig {
         if !distinct {
             return Err(JoinsError::Prefixes(format!("{prefixes:?}")));
         }
-        let secs = |name, range| bounded(name, range).map(Duration::from_secs);
-        cfg.reference_check = secs(REFERENCE_CHECK_SECONDS, REFERENCE_CHECK_RANGE)?;
-        cfg.window = secs(JOIN_WINDOW_SECONDS, WINDOW_SECONDS_RANGE)?;
-        cfg.allowed_lateness = secs(ALLOWED_LATENESS_SECONDS, LATENESS_SECONDS_RANGE)?;
-        cfg.idle_shard_timeout = secs(IDLE_SHARD_TIMEOUT_SECONDS, IDLE_SECONDS_RANGE)?;
+        cfg.reference_check = vars.seconds(REFERENCE_CHECK_SECONDS, REFERENCE_CHECK_RANGE)?;
+        cfg.window = vars.seconds(JOIN_WINDOW_SECONDS, WINDOW_SECONDS_RANGE)?;
+        cfg.allowed_lateness = vars.seconds(ALLOWED_LATENESS_SECONDS, LATENESS_SECONDS_RANGE)?;
+        cfg.idle_shard_timeout = vars.seconds(IDLE_SHARD_TIMEOUT_SECONDS, IDLE_SECONDS_RANGE)?;
         cfg.state_retention =
-            Duration::from_secs(bounded(STATE_RETENTION_HOURS, RETENTION_HOURS_RANGE)? * 3600);
-        if let Some(ns) = var(METRICS_NAMESPACE).filter(|v| !v.trim().is_empty()) {
-            cfg.metric_namespace = ns;
-        }
-        cfg.stack_name = required(STACK_NAME)?;
+            Duration::from_secs(vars.bounded(STATE_RETENTION_HOURS, RETENTION_HOURS_RANGE)? * 3600);
+        cfg.metric_namespace = vars.non_blank(METRICS_NAMESPACE, DEFAULT_METRIC_NAMESPACE);
+        cfg.stack_name = vars.required(STACK_NAME)?;
         Ok(cfg)
     }
 }

@@ -4,15 +4,8 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum JoinsError {
-    #[error("missing environment variable {0}: set it in the function configuration")]
-    MissingEnv(&'static str),
-    #[error("environment variable {name} must be an integer from {min} to {max}, got `{value}`")]
-    OutOfRange {
-        name: &'static str,
-        value: String,
-        min: u64,
-        max: u64,
-    },
+    #[error(transparent)]
+    Config(#[from] streamkit_core::config::ConfigError),
     #[error("the output prefixes must differ from each other and be non-empty, got {0}")]
     Prefixes(String),
     #[error("cannot write s3://{bucket}/{key}: {message}")]
@@ -29,8 +22,6 @@ pub enum JoinsError {
     BadState(String, String),
     #[error("state page {key} would hold {bytes} bytes, over DynamoDB's 400 KB item limit: an order with thousands of items does not fit the join state; split such orders upstream")]
     StateTooLarge { key: String, bytes: usize },
-    #[error("shard {shard}: the state store kept refusing the commit after {attempts} attempts (concurrent processing of the same shard? ParallelizationFactor must be 1)")]
-    Contended { shard: String, attempts: u32 },
     #[error(transparent)]
     Store(#[from] streamkit_core::progress::StoreError),
     #[error(transparent)]

@@ -67,9 +67,10 @@
 //! Lambda's own tumbling-window state (1 MB per shard, not sliding) could not
 //! hold a one-minute interval join at volume; this state has no such limit.
 //!
-//! Entry points: [`lambda::handle`] (Kinesis batches and the EventBridge
-//! schedule) and [`local::run_local`] (polls a stream itself); both run the
-//! same [`ingest`] and [`emit`].
+//! The runner is the core's ([`streamkit_core::runner`]): the Lambda entry
+//! (Kinesis batches with partial batch failures, the EventBridge schedule),
+//! the local runner and the exactly-once ingest loop; this crate is the
+//! domain it drives, [`ingest::Joins`] (plan a commit, emit, count).
 
 pub mod chunk;
 pub mod config;
@@ -78,9 +79,7 @@ pub mod emit;
 pub mod error;
 pub mod ingest;
 pub mod join;
-pub mod lambda;
 pub mod lines;
-pub mod local;
 pub mod metrics;
 pub mod output;
 pub mod page;

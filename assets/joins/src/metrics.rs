@@ -43,6 +43,9 @@ pub struct JoinCounts {
     pub reference_errors: u64,
     /// Products in the table in use.
     pub products: u64,
+    /// Records a shard held before the first one the processor got (its
+    /// mapping started after them, at LATEST): never processed.
+    pub records_before_start: u64,
 }
 
 impl JoinCounts {
@@ -64,11 +67,22 @@ impl JoinCounts {
         self.bad_fields += o.bad_fields;
         self.reference_errors += o.reference_errors;
         self.products = self.products.max(o.products);
+        self.records_before_start += o.records_before_start;
     }
 
     /// Records sent to the rejected output.
     pub fn rejected(&self) -> u64 {
         self.malformed + self.unknown_record_type + self.non_numeric_id + self.bad_fields
+    }
+}
+
+impl streamkit_core::runner::Tally for JoinCounts {
+    fn add(&mut self, o: &JoinCounts) {
+        JoinCounts::add(self, o);
+    }
+
+    fn before_start(&mut self, records: u64) {
+        self.records_before_start += records;
     }
 }
 
@@ -81,6 +95,7 @@ pub const LATE_ORDERS: &str = "LateOrders";
 pub const REJECTED_RECORDS: &str = "RejectedRecords";
 pub const REFERENCE_LOAD_ERRORS: &str = "ReferenceLoadErrors";
 pub const ITEMS_AWAITING_PRODUCTS: &str = "ItemsAwaitingProducts";
+pub const RECORDS_BEFORE_START: &str = "RecordsBeforeStart";
 pub const DIMENSION: &str = "StackName";
 
 /// One datum per metric, all with the `StackName` dimension.
@@ -95,6 +110,7 @@ pub fn metric_data(c: &JoinCounts, stack_name: &str) -> Vec<MetricDatum> {
         (REJECTED_RECORDS, c.rejected()),
         (REFERENCE_LOAD_ERRORS, c.reference_errors),
         (ITEMS_AWAITING_PRODUCTS, c.items_awaiting_products),
+        (RECORDS_BEFORE_START, c.records_before_start),
     ]
     .into_iter()
     .map(|(name, v)| count(name, v, &dims))

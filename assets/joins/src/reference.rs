@@ -24,6 +24,23 @@ pub trait Source: Sync {
     fn name(&self) -> String;
 }
 
+/// No file: a fixed products table (tests, benchmarks).
+pub struct NoSource;
+
+impl Source for NoSource {
+    async fn etag(&self) -> Result<Option<String>, String> {
+        Ok(None)
+    }
+
+    async fn fetch(&self) -> Result<(Vec<u8>, Option<String>), String> {
+        Err("no products source".into())
+    }
+
+    fn name(&self) -> String {
+        "(none)".into()
+    }
+}
+
 /// The file in S3.
 pub struct S3Source {
     pub s3: aws_sdk_s3::Client,

@@ -5,9 +5,10 @@
 
 use std::collections::BTreeMap;
 use streamkit_core::progress::MemoryStore;
+use streamkit_core::runner::ingest;
 use streamkit_core::StreamRecord;
 use streamkit_joins::emit::{emit, pending};
-use streamkit_joins::ingest::ingest;
+use streamkit_joins::ingest::Joins;
 use streamkit_joins::products::{Product, Products};
 use streamkit_joins::sink::MemorySink;
 use streamkit_joins::JoinsConfig;
@@ -74,9 +75,15 @@ async fn items_wait_for_the_first_products_table_then_join_it() {
     // Orders with their items, item before order for order 2.
     let batch = [order(1, 1), item(2, 1, 7), item(3, 2, 8), order(4, 2)];
     let shard = batch[0].shard_id.clone();
-    let done = ingest(&store, &sink, &topology, &cfg, &none, &shard, &batch, T0)
-        .await
-        .unwrap();
+    let done = ingest(
+        &Joins::new(&store, &sink, &cfg, none.clone()),
+        &topology,
+        &shard,
+        &batch,
+        T0,
+    )
+    .await
+    .unwrap();
     assert_eq!(done.counts.items_awaiting_products, 2);
     assert_eq!(done.counts.items_enriched, 0);
     assert!(
@@ -119,11 +126,8 @@ async fn items_wait_for_the_first_products_table_then_join_it() {
         .unwrap();
     assert_eq!(e.counts.items_enriched, 0);
     ingest(
-        &store,
-        &sink,
+        &Joins::new(&store, &sink, &cfg, second.clone()),
         &topology,
-        &cfg,
-        &second,
         &shard,
         &[order(5, 3), item(6, 3, 8)],
         T0,

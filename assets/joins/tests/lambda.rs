@@ -1,4 +1,4 @@
-//! The Lambda entry (`lambda::handle`) with the payloads Lambda sends: a
+//! The Lambda entry (the core runner's `lambda::handle` driving the join) with the payloads Lambda sends: a
 //! Kinesis batch whose output write fails part-way reports the first record
 //! it did not commit as the batch item failure, and the retry from there
 //! (what the event source mapping does) ends with every item joined once; a
@@ -10,10 +10,11 @@ use base64::Engine;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU32, Ordering};
 use streamkit_core::progress::MemoryStore;
+use streamkit_core::runner::lambda::handle;
+use streamkit_joins::ingest::Joins;
 use streamkit_joins::join::EnrichedRow;
-use streamkit_joins::lambda::{handle, Env};
 use streamkit_joins::page::PAGE_ORDERS;
-use streamkit_joins::reference::{Reference, Source};
+use streamkit_joins::reference::Source;
 use streamkit_joins::sink::{MemorySink, RowsWritten, Sink};
 use streamkit_joins::{JoinsConfig, JoinsError};
 use streamkit_testkit::Emulator;
@@ -121,18 +122,10 @@ async fn a_failed_write_retries_from_the_first_uncommitted_record_and_the_schedu
     };
     let mut cfg = JoinsConfig::new("state", "out", "bucket");
     cfg.idle_shard_timeout = std::time::Duration::from_secs(1);
-    let reference = tokio::sync::Mutex::new(Reference::new(cfg.reference_check));
-    let env = Env {
-        store: &store,
-        sink: &sink,
-        kinesis: &kinesis,
-        reference: &reference,
-        source: &Fixed,
-        cfg: &cfg,
-    };
+    let joins = Joins::with_source(&store, &sink, &cfg, &Fixed);
     let now = 1_795_946_400_000;
 
-    let handled = handle(json!({ "Records": records }), &env, now)
+    let handled = handle(&joins, json!({ "Records": records }), &kinesis, now)
         .await
         .unwrap();
     let failures = &handled.response.batch_item_failures;
@@ -149,7 +142,7 @@ async fn a_failed_write_retries_from_the_first_uncommitted_record_and_the_schedu
     // Lambda retries the batch from the failed record (and, bisecting, may
     // send records already applied again: they are skipped).
     let retry: Vec<Value> = records[at.saturating_sub(5)..].to_vec();
-    let handled = handle(json!({ "Records": retry }), &env, now)
+    let handled = handle(&joins, json!({ "Records": retry }), &kinesis, now)
         .await
         .unwrap();
     assert!(handled.response.batch_item_failures.is_empty());
@@ -173,7 +166,9 @@ async fn a_failed_write_retries_from_the_first_uncommitted_record_and_the_schedu
         "account": "123456789012", "time": "2026-11-23T10:00:00Z", "region": "us-east-1",
         "resources": ["arn:aws:events:us-east-1:123456789012:rule/emit"], "detail": {}
     });
-    let handled = handle(scheduled, &env, now + 600_000).await.unwrap();
+    let handled = handle(&joins, scheduled, &kinesis, now + 600_000)
+        .await
+        .unwrap();
     assert_eq!(handled.counts.items_unmatched, 1);
     let lines = sink.inner.lines("unmatched/");
     assert_eq!(lines.len(), 1);

@@ -5,15 +5,18 @@
 //! records, duplicate records and re-delivered batches, failing writes,
 //! missing products, the products file swapped mid-run, order updates, items
 //! outside the interval. The expected rows and reports are computed here,
-//! independently, from the generated records.
+//! independently, from the generated records; amounts (up to 18 significant
+//! digits) are compared as text with the records'. Every delivery goes
+//! through the core's one runner (`streamkit_core::runner::ingest`).
 
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU32, Ordering};
 use streamkit_core::progress::MemoryStore;
+use streamkit_core::runner::ingest;
 use streamkit_core::StreamRecord;
 use streamkit_joins::emit::{emit, pending};
-use streamkit_joins::ingest::ingest;
+use streamkit_joins::ingest::Joins;
 use streamkit_joins::join::EnrichedRow;
 use streamkit_joins::products::{Product, Products};
 use streamkit_joins::sink::{MemorySink, RowsWritten, Sink};
@@ -45,12 +48,13 @@ impl Rec {
         let when = chrono::DateTime::from_timestamp_millis(self.time)
             .unwrap()
             .format("%Y-%m-%dT%H:%M:%S%.3fZ");
+        let amount = amount_text(self.seq);
         match &self.what {
             What::Order { id, status } => format!(
-                r#"{{"orderId":{id},"orderAmount":12.30,"orderStatus":"S{status}","orderDateTime":"{when}","shipToName":"A","shipToAddress":"B","shipToCity":"C","shipToState":"D","shipToZip":"E","recordType":"Order"}}"#
+                r#"{{"orderId":{id},"orderAmount":{amount},"orderStatus":"S{status}","orderDateTime":"{when}","shipToName":"A","shipToAddress":"B","shipToCity":"C","shipToState":"D","shipToZip":"E","recordType":"Order"}}"#
             ),
             What::Item { order, item, qty } => format!(
-                r#"{{"orderId":{order},"itemId":{item},"itemAmount":0.10,"itemQuantity":{qty},"itemStatus":"NEW","orderDateTime":"{when}","recordType":"OrderItem"}}"#
+                r#"{{"orderId":{order},"itemId":{item},"itemAmount":{amount},"itemQuantity":{qty},"itemStatus":"NEW","orderDateTime":"{when}","recordType":"OrderItem"}}"#
             ),
             What::Junk => r#"{"orderId":"x1","recordType":"Order"}"#.to_string(),
         }
@@ -327,10 +331,8 @@ fn run(case: &Case) -> Outcome {
                     .map(Rec::stream_record)
                     .collect();
                 let shard_id = batch[0].shard_id.clone();
-                let result = ingest(
-                    &store, &sink, &topology, &cfg, &products, &shard_id, &batch, T0,
-                )
-                .await;
+                let joins = Joins::new(&store, &sink, &cfg, products.clone());
+                let result = ingest(&joins, &topology, &shard_id, &batch, T0).await;
                 let reached = match &result {
                     Ok(_) => target,
                     Err(f) => start + f.first_unapplied,
@@ -380,12 +382,23 @@ fn run(case: &Case) -> Outcome {
     })
 }
 
+/// A record's amount: up to 18 significant digits (more than a double
+/// holds), never a trailing zero, so its text is its exact decimal.
+fn amount_text(seq: u64) -> String {
+    format!(
+        "{}.{:012}7",
+        1 + seq * 7919 % 99_999,
+        seq.wrapping_mul(2_654_435_761) % 1_000_000_000_000
+    )
+}
+
 fn seq_text(seq: u64) -> String {
     (100_000_000_000_000_000_000u128 + seq as u128).to_string()
 }
 
-/// (order status, item quantity, product name, order seq, item seq) of a row.
-type RowFacts = (u32, u32, Option<String>, u64, u64);
+/// (order status, item quantity, product name, order seq, item seq, order
+/// amount, item amount) of a row; amounts as text.
+type RowFacts = (u32, u32, Option<String>, u64, u64, String, String);
 
 /// The expected result, computed from the records alone: per shard, a
 /// record is late when its time is more than L behind the highest time of
@@ -455,7 +468,15 @@ fn expected(case: &Case, applied_at: &BTreeMap<u64, usize>) -> Expected {
                 let name = table(epoch).get(*item_id).and_then(|p| p.name.clone());
                 rows.insert(
                     (*order_id, *item_id),
-                    (status, qty, name, order.seq, item.seq),
+                    (
+                        status,
+                        qty,
+                        name,
+                        order.seq,
+                        item.seq,
+                        amount_text(order.seq),
+                        amount_text(item.seq),
+                    ),
                 );
             }
             // `order_outside_interval` when the order had come by the time the
@@ -486,7 +507,21 @@ proptest! {
                     let digits = &v[3..v.find(':').unwrap()];
                     (digits.parse::<u128>().unwrap() - 100_000_000_000_000_000_000u128) as u64
                 };
-                (*k, (status, qty, name, seq(o), seq(i)))
+                let text = |d: &Option<streamkit_joins::decimal::Decimal>| {
+                    d.as_ref().unwrap().as_str().to_string()
+                };
+                (
+                    *k,
+                    (
+                        status,
+                        qty,
+                        name,
+                        seq(o),
+                        seq(i),
+                        text(&r.order.amount),
+                        text(&r.item.amount),
+                    ),
+                )
             })
             .collect();
         prop_assert_eq!(&got_rows, &want.rows);

@@ -1,21 +1,19 @@
 //! The function's settings, from the environment the template sets (the
 //! local runner reads the same variables). Each numeric setting is checked
-//! against the same bounds as the template parameter it comes from.
+//! against the same bounds as the template parameter it comes from
+//! (through the core's one reader, [`streamkit_core::config`]).
 
 use std::time::Duration;
+use streamkit_core::config::Vars;
 
 use crate::ProcessorError;
 
-pub const OUTPUT_BUCKET: &str = "OUTPUT_BUCKET";
-pub const OUTPUT_PREFIX: &str = "OUTPUT_PREFIX";
-pub const LATE_PREFIX: &str = "LATE_PREFIX";
-pub const STATE_TABLE: &str = "STATE_TABLE";
+pub use streamkit_core::config::{
+    ALLOWED_LATENESS_SECONDS, IDLE_SHARD_TIMEOUT_SECONDS, LATE_PREFIX, METRICS_NAMESPACE,
+    OUTPUT_BUCKET, OUTPUT_PREFIX, STACK_NAME, STATE_TABLE,
+};
 pub const WINDOW_SECONDS: &str = "WINDOW_SECONDS";
-pub const ALLOWED_LATENESS_SECONDS: &str = "ALLOWED_LATENESS_SECONDS";
-pub const IDLE_SHARD_TIMEOUT_SECONDS: &str = "IDLE_SHARD_TIMEOUT_SECONDS";
 pub const EMIT_CONCURRENCY: &str = "EMIT_CONCURRENCY";
-pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
-pub const STACK_NAME: &str = "STACK_NAME";
 
 /// Every variable the function reads (the template sets exactly these).
 pub const ENV_VARS: &[&str] = &[
@@ -103,45 +101,20 @@ impl ProcessorConfig {
     /// From any variable source: `OUTPUT_BUCKET`, `STATE_TABLE` and
     /// `STACK_NAME` required; the rest default to the template's values.
     pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, ProcessorError> {
-        let required = |name: &'static str| {
-            var(name)
-                .filter(|v| !v.trim().is_empty())
-                .ok_or(ProcessorError::MissingEnv(name))
-        };
-        let bounded = |name: &'static str, (default, min, max): (u64, u64, u64)| match var(name) {
-            None => Ok(default),
-            Some(v) => v
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| (min..=max).contains(n))
-                .ok_or(ProcessorError::OutOfRange {
-                    name,
-                    value: v,
-                    min,
-                    max,
-                }),
-        };
-        let mut cfg = ProcessorConfig::new(&required(OUTPUT_BUCKET)?, &required(STATE_TABLE)?);
-        if let Some(prefix) = var(OUTPUT_PREFIX) {
-            cfg.prefix = prefix;
-        }
-        if let Some(prefix) = var(LATE_PREFIX) {
-            cfg.late_prefix = prefix;
-        }
+        let vars = Vars(var);
+        let mut cfg =
+            ProcessorConfig::new(&vars.required(OUTPUT_BUCKET)?, &vars.required(STATE_TABLE)?);
+        cfg.prefix = vars.text(OUTPUT_PREFIX, DEFAULT_PREFIX);
+        cfg.late_prefix = vars.text(LATE_PREFIX, DEFAULT_LATE_PREFIX);
         if cfg.prefix == cfg.late_prefix {
             return Err(ProcessorError::SamePrefix(cfg.prefix));
         }
-        cfg.window = Duration::from_secs(bounded(WINDOW_SECONDS, WINDOW_SECONDS_RANGE)?);
-        cfg.allowed_lateness =
-            Duration::from_secs(bounded(ALLOWED_LATENESS_SECONDS, LATENESS_SECONDS_RANGE)?);
-        cfg.idle_shard_timeout =
-            Duration::from_secs(bounded(IDLE_SHARD_TIMEOUT_SECONDS, IDLE_SECONDS_RANGE)?);
-        cfg.emit_concurrency = bounded(EMIT_CONCURRENCY, EMIT_CONCURRENCY_RANGE)? as usize;
-        if let Some(ns) = var(METRICS_NAMESPACE).filter(|v| !v.trim().is_empty()) {
-            cfg.metric_namespace = ns;
-        }
-        cfg.stack_name = required(STACK_NAME)?;
+        cfg.window = vars.seconds(WINDOW_SECONDS, WINDOW_SECONDS_RANGE)?;
+        cfg.allowed_lateness = vars.seconds(ALLOWED_LATENESS_SECONDS, LATENESS_SECONDS_RANGE)?;
+        cfg.idle_shard_timeout = vars.seconds(IDLE_SHARD_TIMEOUT_SECONDS, IDLE_SECONDS_RANGE)?;
+        cfg.emit_concurrency = vars.bounded(EMIT_CONCURRENCY, EMIT_CONCURRENCY_RANGE)? as usize;
+        cfg.metric_namespace = vars.non_blank(METRICS_NAMESPACE, DEFAULT_METRIC_NAMESPACE);
+        cfg.stack_name = vars.required(STACK_NAME)?;
         Ok(cfg)
     }
 }

@@ -1,25 +1,23 @@
-//! Applying a shard's records to the state store, exactly once.
+//! Applying a shard's records: the domain half of the exactly-once ingest
+//! (the core's [`runner::ingest`] is the other: checkpoint skip, commit,
+//! reload and retry, partial failures).
 //!
-//! Records at or before the shard's checkpoint are skipped (a retried,
-//! bisected or re-read batch). The rest are classified in shard order
-//! against the shard's watermark and the emitter's `closed_through`, and
-//! committed in chunks: each chunk's partial aggregates (one state item per
-//! window), its late and malformed records (one state item), its new
-//! checkpoint and watermark, in one conditional commit. A refused commit
-//! (the progress moved: an emitter closed windows, or another invocation
-//! processed the shard) reloads and recomputes from the stored checkpoint.
-//! After a commit the late records are written out and their item removed
-//! (the emitter writes any left behind by a crash).
+//! The records are classified in shard order against the shard's watermark
+//! and the emitter's `closed_through`, and committed in chunks ([`chunk`]):
+//! each chunk's partial aggregates (one state item per window), its late and
+//! malformed records (one state item), its new checkpoint and watermark, in
+//! one conditional commit. After a commit the late records are written out
+//! and their item removed (the emitter writes any left behind by a crash).
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::time::Duration;
 use streamkit_core::kpl;
-use streamkit_core::poller::ShardInfo;
 use streamkit_core::progress::store::MAX_ITEMS_PER_COMMIT;
-use streamkit_core::progress::{watermark, Commit, Counts, ShardProgress, StateItem, StateStore};
+use streamkit_core::progress::{Commit, Counts, ShardProgress, StateItem, StateStore};
+use streamkit_core::runner::{self, At, Processor};
 use streamkit_core::StreamRecord;
 
+use crate::emit::emit;
+use crate::metrics::BatchCounts;
 use crate::output::late_key;
 use crate::sink::{LateRecord, Sink, BEYOND_ALLOWED_LATENESS, MALFORMED, WINDOW_ALREADY_EMITTED};
 use crate::window::{parse, window_start, Aggregate, Partial};
@@ -27,44 +25,12 @@ use crate::{ProcessorConfig, ProcessorError};
 
 /// Partition key of the late-record items.
 pub const LATE_PK: &str = "late";
-/// Attempts to commit against a moving progress before giving up.
-const MAX_ATTEMPTS: u32 = 12;
 /// Late-record bytes per commit (a DynamoDB item holds 400 KB).
 const MAX_LATE_BYTES: usize = 256 * 1024;
 
 /// Partition key of a window's partials: its close time, zero-padded.
 pub fn window_pk(close_ms: i64) -> String {
     format!("w#{close_ms:020}")
-}
-
-/// The stream's shards with their parents (ListShards in Lambda, the
-/// poller locally); asked at a shard's first commit only.
-pub trait Topology: Sync {
-    fn shards(&self) -> impl Future<Output = Result<Vec<ShardInfo>, ProcessorError>> + Send;
-
-    /// How many records the shard holds before `sequence_number` (asked at
-    /// a shard's first commit, with the first record the processor got: a
-    /// mapping that started at LATEST skipped them). None known by default.
-    fn records_before(
-        &self,
-        _shard_id: &str,
-        _sequence_number: &str,
-    ) -> impl Future<Output = Result<u64, ProcessorError>> + Send {
-        async { Ok(0) }
-    }
-}
-
-/// A fixed shard graph (shard → parents; every shard listed).
-impl Topology for BTreeMap<String, Vec<String>> {
-    async fn shards(&self) -> Result<Vec<ShardInfo>, ProcessorError> {
-        Ok(self
-            .iter()
-            .map(|(id, parents)| ShardInfo {
-                shard_id: id.clone(),
-                parents: parents.clone(),
-            })
-            .collect())
-    }
 }
 
 /// The late-record item body: where the records go and the records.
@@ -74,27 +40,95 @@ pub struct LateItem {
     pub records: Vec<LateRecord>,
 }
 
-/// What one call applied.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Ingested {
-    /// User records applied now (accepted + late + malformed).
-    pub counts: Counts,
-    /// Kinesis records skipped as already applied.
-    pub skipped: u64,
-    pub commits: u64,
-    /// Records the shard held before the first record the processor ever
-    /// got (its mapping started after them, at LATEST): never processed,
-    /// reported here and logged at the shard's first commit.
-    pub before_start: u64,
+/// The pattern 2 processor as the core's runner drives it: [`chunk`]
+/// plans each commit, [`emit`] closes windows.
+pub struct Windows<'a, S, K> {
+    pub store: &'a S,
+    pub sink: &'a K,
+    pub cfg: &'a ProcessorConfig,
 }
 
-/// A failure with how far the batch got: records before `first_unapplied`
-/// are committed (Lambda may resume the batch there).
-#[derive(Debug)]
-pub struct IngestFailure {
-    pub error: ProcessorError,
-    pub first_unapplied: usize,
-    pub ingested: Ingested,
+impl<'a, S, K> Windows<'a, S, K> {
+    pub fn new(store: &'a S, sink: &'a K, cfg: &'a ProcessorConfig) -> Self {
+        Windows { store, sink, cfg }
+    }
+}
+
+impl<S: StateStore, K: Sink> Processor for Windows<'_, S, K> {
+    type Store = S;
+    type Error = ProcessorError;
+    type Counts = BatchCounts;
+    type Batch = ();
+    type Cache = ();
+    type Then = (Counts, Option<(String, LateItem)>);
+
+    fn store(&self) -> &S {
+        self.store
+    }
+
+    fn prepare(&self, _records: &[StreamRecord]) {}
+
+    async fn chunk(
+        &self,
+        _batch: &(),
+        _cache: &mut (),
+        at: At<'_>,
+    ) -> Result<runner::Chunk<Self::Then>, ProcessorError> {
+        let c = chunk(
+            self.cfg,
+            at.expected,
+            at.progress,
+            &at.records[at.from..],
+            at.now_ms,
+        );
+        Ok(runner::Chunk {
+            len: c.len,
+            then: (c.commit.added, c.late),
+            commit: c.commit,
+        })
+    }
+
+    async fn committed(&self, _cache: &mut (), (added, late): Self::Then) -> BatchCounts {
+        if let Some((sk, item)) = late {
+            // Committed: a failure here leaves the item for the emitter.
+            match self.sink.late(&item.key, &item.records).await {
+                Ok(()) => {
+                    if let Err(e) = self.store.remove(LATE_PK, &sk).await {
+                        tracing::warn!(error = %e, "late item left for the emitter");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "late records left for the emitter"),
+            }
+        }
+        BatchCounts {
+            records_in: added.records,
+            late_records: added.late,
+            malformed_records: added.malformed,
+            ..BatchCounts::default()
+        }
+    }
+
+    async fn emit(&self, now_ms: i64) -> Result<BatchCounts, ProcessorError> {
+        let e = emit(self.store, self.sink, self.cfg, now_ms).await?;
+        Ok(BatchCounts {
+            windows_emitted: e.rows,
+            objects_written: e.objects,
+            bytes_written: e.bytes,
+            ..BatchCounts::default()
+        })
+    }
+
+    /// No shard holds an open window and the emitter has nothing pending.
+    async fn settled(&self) -> Result<bool, ProcessorError> {
+        let e = self.store.emit_state().await?;
+        let open = self
+            .store
+            .shards()
+            .await?
+            .iter()
+            .any(|s| !s.open.is_empty());
+        Ok(!open && e.closing.is_empty() && e.ready.is_empty())
+    }
 }
 
 struct Chunk {
@@ -103,152 +137,11 @@ struct Chunk {
     late: Option<(String, LateItem)>,
 }
 
-/// Applies `records` (one shard's, in order) at wall-clock `now_ms`.
-pub async fn ingest<S: StateStore, K: Sink, T: Topology>(
-    store: &S,
-    sink: &K,
-    topology: &T,
-    cfg: &ProcessorConfig,
-    shard_id: &str,
-    records: &[StreamRecord],
-    now_ms: i64,
-) -> Result<Ingested, IngestFailure> {
-    let mut out = Ingested::default();
-    let mut next = 0usize;
-    let mut attempts = 0;
-    loop {
-        let fail = |error: ProcessorError, next: usize, out: &Ingested| IngestFailure {
-            error,
-            first_unapplied: next,
-            ingested: out.clone(),
-        };
-        let (mut expected, mut progress) = match load(store, topology, shard_id, now_ms).await {
-            Ok(x) => x,
-            Err(e) => return Err(fail(e, next, &out)),
-        };
-        while next < records.len() && progress.applied(&records[next].sequence_number) {
-            next += 1;
-            out.skipped += 1;
-        }
-        if attempts == 0 && next == 0 && !progress.started() && !records.is_empty() {
-            let first = &records[0].sequence_number;
-            match topology.records_before(shard_id, first).await {
-                Ok(0) => {}
-                Ok(n) => {
-                    out.before_start = n;
-                    tracing::warn!(
-                        shard_id,
-                        records = n,
-                        first_sequence_number = %first,
-                        "records on the shard before the first one this processor got were not processed: its event source mapping started after them (StartingPosition LATEST); use TRIM_HORIZON to read them"
-                    );
-                }
-                Err(e) => {
-                    tracing::warn!(shard_id, error = %e, "cannot tell whether records before the mapping's start were skipped")
-                }
-            }
-        }
-        let mut refused = false;
-        while next < records.len() {
-            let chunk = chunk(cfg, &expected, &progress, &records[next..], now_ms);
-            match store.commit(&chunk.commit).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    refused = true;
-                    break;
-                }
-                Err(e) => return Err(fail(e.into(), next, &out)),
-            }
-            let c = &chunk.commit;
-            progress.sequence_number = c.sequence_number.clone();
-            progress.watermark_ms = c.watermark_ms;
-            progress.active_ms = c.active_ms;
-            progress.open.extend(&c.open);
-            expected = Some(progress.clone());
-            out.counts.records += c.added.records;
-            out.counts.late += c.added.late;
-            out.counts.malformed += c.added.malformed;
-            out.commits += 1;
-            next += chunk.len;
-            if let Some((sk, item)) = chunk.late {
-                // Committed: a failure here leaves the item for the emitter.
-                match sink.late(&item.key, &item.records).await {
-                    Ok(()) => {
-                        if let Err(e) = store.remove(LATE_PK, &sk).await {
-                            tracing::warn!(error = %e, "late item left for the emitter");
-                        }
-                    }
-                    Err(e) => tracing::warn!(error = %e, "late records left for the emitter"),
-                }
-            }
-        }
-        if !refused {
-            return Ok(out);
-        }
-        attempts += 1;
-        if attempts >= MAX_ATTEMPTS {
-            let error = ProcessorError::Contended {
-                shard: shard_id.to_string(),
-                attempts,
-            };
-            return Err(fail(error, next, &out));
-        }
-        let ms = (10u64 << attempts.min(8)).min(2000);
-        tokio::time::sleep(Duration::from_millis(ms / 2 + fastrand::u64(0..=ms / 2))).await;
-    }
-}
-
-/// The stored progress, or for a shard's first commit a fresh one that
-/// inherits its parents' watermark and the emitter's `closed_through`. The
-/// first time a shard is seen, every shard of the stream that has no
-/// progress yet is registered, so a shard that has not started holds the
-/// watermark back (until it starts or the idle-shard timeout passes).
-async fn load<S: StateStore, T: Topology>(
-    store: &S,
-    topology: &T,
-    shard_id: &str,
-    now_ms: i64,
-) -> Result<(Option<ShardProgress>, ShardProgress), ProcessorError> {
-    let stored = store.shard(shard_id).await?;
-    if let Some(p) = stored.as_ref().filter(|p| p.started()) {
-        return Ok((Some(p.clone()), p.clone()));
-    }
-    let parents = match &stored {
-        Some(p) => p.parents.clone(),
-        None => {
-            let shards = topology.shards().await?;
-            for s in &shards {
-                if s.shard_id != shard_id {
-                    store.register(&s.shard_id, &s.parents, now_ms).await?;
-                }
-            }
-            shards
-                .into_iter()
-                .find(|s| s.shard_id == shard_id)
-                .map(|s| s.parents)
-                .unwrap_or_default()
-        }
-    };
-    let emit = store.emit_state().await?;
-    let mut found = Vec::new();
-    for p in &parents {
-        found.push(store.shard(p).await?);
-    }
-    let fresh = ShardProgress {
-        shard_id: shard_id.to_string(),
-        watermark_ms: watermark::inherited(&found),
-        parents,
-        closed_through: emit.closed_through,
-        ..ShardProgress::default()
-    };
-    Ok((stored, fresh))
-}
-
 /// The next commit: records from the start of `records` while the windows
 /// touched and the late bytes fit one commit (at least one record).
 fn chunk(
     cfg: &ProcessorConfig,
-    expected: &Option<ShardProgress>,
+    expected: Option<&ShardProgress>,
     progress: &ShardProgress,
     records: &[StreamRecord],
     now_ms: i64,
@@ -359,7 +252,7 @@ fn chunk(
     });
     let commit = Commit {
         shard_id: progress.shard_id.clone(),
-        expected: expected.clone(),
+        expected: expected.cloned(),
         expected_closed_through: progress.closed_through,
         sequence_number: records[len - 1].sequence_number.clone(),
         watermark_ms: state.watermark_ms,

@@ -38,16 +38,15 @@
 //!   "Last price" takes the latest event time and, on ties, the highest
 //!   price, so it does not depend on arrival order.
 //!
-//! Entry points: [`lambda::handle`] (Kinesis batches and the EventBridge
-//! schedule) and [`local::run_local`] (polls a stream itself); both run the
-//! same [`ingest`] and [`emit`].
+//! The runner is the core's ([`streamkit_core::runner`]): the Lambda entry
+//! (Kinesis batches with partial batch failures, the EventBridge schedule),
+//! the local runner and the exactly-once ingest loop; this crate is the
+//! domain it drives, [`ingest::Windows`] (plan a commit, emit, count).
 
 pub mod config;
 pub mod emit;
 pub mod error;
 pub mod ingest;
-pub mod lambda;
-pub mod local;
 pub mod metrics;
 pub mod output;
 pub mod sink;

@@ -37,6 +37,22 @@ pub struct BatchCounts {
     pub records_before_start: u64,
 }
 
+impl streamkit_core::runner::Tally for BatchCounts {
+    fn add(&mut self, o: &BatchCounts) {
+        self.records_in += o.records_in;
+        self.late_records += o.late_records;
+        self.malformed_records += o.malformed_records;
+        self.windows_emitted += o.windows_emitted;
+        self.objects_written += o.objects_written;
+        self.bytes_written += o.bytes_written;
+        self.records_before_start += o.records_before_start;
+    }
+
+    fn before_start(&mut self, records: u64) {
+        self.records_before_start += records;
+    }
+}
+
 /// One datum per metric, all with the `StackName` dimension.
 pub fn metric_data(counts: &BatchCounts, stack_name: &str) -> Vec<MetricDatum> {
     let dims = [dimension(DIMENSION, stack_name)];

@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use streamkit_core::poller::ShardInfo;
 use streamkit_core::progress::MemoryStore;
+use streamkit_core::runner::{ingest, Topology};
+use streamkit_core::CoreError;
 use streamkit_core::StreamRecord;
-use streamkit_processor::ingest::{ingest, Topology};
+use streamkit_processor::ingest::Windows;
 use streamkit_processor::sink::MemorySink;
-use streamkit_processor::{ProcessorConfig, ProcessorError};
+use streamkit_processor::ProcessorConfig;
 
 /// One shard; `before` records on it before any the processor gets.
 struct Started {
@@ -18,14 +20,14 @@ struct Started {
 }
 
 impl Topology for Started {
-    async fn shards(&self) -> Result<Vec<ShardInfo>, ProcessorError> {
+    async fn shards(&self) -> Result<Vec<ShardInfo>, CoreError> {
         Ok(vec![ShardInfo {
             shard_id: "shardId-000000000000".into(),
             parents: vec![],
         }])
     }
 
-    async fn records_before(&self, shard_id: &str, seq: &str) -> Result<u64, ProcessorError> {
+    async fn records_before(&self, shard_id: &str, seq: &str) -> Result<u64, CoreError> {
         assert_eq!((shard_id, seq), ("shardId-000000000000", "1000"));
         self.asked.fetch_add(1, Ordering::SeqCst);
         Ok(self.before)
@@ -53,19 +55,12 @@ async fn records_before_the_first_delivered_one_are_reported_once() {
     };
     let shard = "shardId-000000000000";
     let now = 1_795_428_000_000;
-    let first = ingest(
-        &store,
-        &sink,
-        &topology,
-        &cfg,
-        shard,
-        &[tick(1000), tick(1001)],
-        now,
-    )
-    .await
-    .unwrap();
+    let windows = Windows::new(&store, &sink, &cfg);
+    let first = ingest(&windows, &topology, shard, &[tick(1000), tick(1001)], now)
+        .await
+        .unwrap();
     assert_eq!(first.before_start, 10);
-    let second = ingest(&store, &sink, &topology, &cfg, shard, &[tick(1002)], now)
+    let second = ingest(&windows, &topology, shard, &[tick(1002)], now)
         .await
         .unwrap();
     assert_eq!(second.before_start, 0);
@@ -78,8 +73,14 @@ async fn records_before_the_first_delivered_one_are_reported_once() {
     // A fixed topology (the local runner's) knows of none.
     let fixed: BTreeMap<String, Vec<String>> = BTreeMap::from([(shard.to_string(), vec![])]);
     let other = MemoryStore::new();
-    let done = ingest(&other, &sink, &fixed, &cfg, shard, &[tick(1000)], now)
-        .await
-        .unwrap();
+    let done = ingest(
+        &Windows::new(&other, &sink, &cfg),
+        &fixed,
+        shard,
+        &[tick(1000)],
+        now,
+    )
+    .await
+    .unwrap();
     assert_eq!(done.before_start, 0);
 }

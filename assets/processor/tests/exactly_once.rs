@@ -6,7 +6,9 @@
 //! emitter run after batches and at random (the schedule), produce exactly
 //! the batch answer (computed independently in `support`), one row per
 //! (ticker, window); late and malformed records land in the late output
-//! once each, with their reason.
+//! once each, with their reason. Prices carry up to 17 significant digits
+//! and are compared as text with the input records'. Every delivery goes
+//! through the core's one runner (`streamkit_core::runner::ingest`).
 //!
 //! Run against the in-memory store (many cases) and the DynamoDB store on
 //! the emulator (fewer cases): both implement the same conditional writes.
@@ -18,8 +20,9 @@ use proptest::test_runner::{Config, TestRunner};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 use streamkit_core::progress::{dynamo, DynamoStore, MemoryStore, StateStore};
+use streamkit_core::runner::ingest;
 use streamkit_processor::emit::emit;
-use streamkit_processor::ingest::ingest;
+use streamkit_processor::ingest::Windows;
 use streamkit_processor::sink::{
     MemorySink, BEYOND_ALLOWED_LATENESS, MALFORMED, WINDOW_ALREADY_EMITTED,
 };
@@ -75,7 +78,15 @@ async fn deliver<S: StateStore + Send>(
         if jumps && rng.u8(..20) == 0 {
             now += cfg.idle_ms() + 1;
         }
-        match ingest(store, sink, &case.topology, cfg, shard, batch, now).await {
+        match ingest(
+            &Windows::new(store, sink, cfg),
+            &case.topology,
+            shard,
+            batch,
+            now,
+        )
+        .await
+        {
             Ok(_) => {
                 // Now and then the mapping delivers a batch again.
                 if rng.u8(..8) != 0 {
@@ -119,9 +130,23 @@ fn assert_rows(sink: &MemorySink, expected: &BTreeMap<(String, i64), support::Ex
     );
     for (key, e) in expected {
         let a = &got[key].agg;
+        // Prices compared as text: the row's double printed shortest is
+        // the input record's text (up to 17 significant digits).
         assert_eq!(
-            (a.count, a.min, a.max, a.last_time_ms, a.last_price),
-            (e.count, e.min, e.max, e.last_t, e.last_price),
+            (
+                a.count,
+                a.min.to_string(),
+                a.max.to_string(),
+                a.last_time_ms,
+                a.last_price.to_string()
+            ),
+            (
+                e.count,
+                e.min_text.clone(),
+                e.max_text.clone(),
+                e.last_t,
+                e.last_text.clone()
+            ),
             "{key:?}"
         );
         assert!(

@@ -1,5 +1,6 @@
 //! Replicator settings, from the Lambda environment or from a caller.
 
+use streamkit_core::config::{ConfigError, Vars};
 use streamkit_core::putrecords::RetryPolicy;
 
 use crate::ReplicatorError;
@@ -52,32 +53,21 @@ impl ReplicatorConfig {
     /// optional `METRICS_NAMESPACE` (the name every streamkit function reads)
     /// and `MAX_PUT_ATTEMPTS` (a positive integer: anything else is an error,
     /// never ignored).
-    pub fn from_lookup(
-        lookup: impl Fn(&'static str) -> Option<String>,
-    ) -> Result<Self, ReplicatorError> {
-        let var = |name: &'static str| lookup(name).ok_or(ReplicatorError::MissingEnv(name));
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ReplicatorError> {
+        let vars = Vars(lookup);
         let mut cfg = ReplicatorConfig::new(
-            &var(STREAM_NAME)?,
-            &var(AWS_REGION)?,
-            &var(TARGET_REGION)?,
-            &var(CONFIG_TABLE)?,
-            &var(CHECKPOINT_TABLE)?,
+            &vars.required(STREAM_NAME)?,
+            &vars.required(AWS_REGION)?,
+            &vars.required(TARGET_REGION)?,
+            &vars.required(CONFIG_TABLE)?,
+            &vars.required(CHECKPOINT_TABLE)?,
         );
-        if let Some(ns) = lookup(METRICS_NAMESPACE) {
-            cfg.metric_namespace = ns;
-        }
-        if let Some(text) = lookup(MAX_PUT_ATTEMPTS) {
-            cfg.retry.max_attempts = match text.trim().parse::<u32>() {
-                Ok(n) if n > 0 => n,
-                _ => {
-                    return Err(ReplicatorError::BadEnv {
-                        name: MAX_PUT_ATTEMPTS,
-                        value: text,
-                        expected: "a positive integer (attempts per record, the first included)",
-                    })
-                }
-            };
-        }
+        cfg.metric_namespace = vars.non_blank(METRICS_NAMESPACE, &cfg.metric_namespace);
+        let attempts = vars.positive(MAX_PUT_ATTEMPTS, cfg.retry.max_attempts.into())?;
+        cfg.retry.max_attempts = u32::try_from(attempts).map_err(|_| ConfigError::NotPositive {
+            name: MAX_PUT_ATTEMPTS,
+            value: attempts.to_string(),
+        })?;
         Ok(cfg)
     }
 }
@@ -87,7 +77,7 @@ pub const AWS_REGION: &str = "AWS_REGION";
 pub const TARGET_REGION: &str = "TARGET_REGION";
 pub const CONFIG_TABLE: &str = "CONFIG_TABLE";
 pub const CHECKPOINT_TABLE: &str = "CHECKPOINT_TABLE";
-pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
+pub use streamkit_core::config::METRICS_NAMESPACE;
 pub const MAX_PUT_ATTEMPTS: &str = "MAX_PUT_ATTEMPTS";
 
 #[cfg(test)]
@@ -102,7 +92,7 @@ mod tests {
         assert_eq!(cfg.metric_namespace, "Streamkit/Replication");
     }
 
-    fn env(extra: &[(&'static str, &str)]) -> impl Fn(&'static str) -> Option<String> {
+    fn env(extra: &[(&'static str, &str)]) -> impl Fn(&str) -> Option<String> {
         let mut vars: std::collections::BTreeMap<&'static str, String> = [
             (STREAM_NAME, "s"),
             (AWS_REGION, "us-east-1"),
@@ -114,7 +104,7 @@ mod tests {
         .map(|(k, v)| (k, v.to_string()))
         .collect();
         vars.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
-        move |name| vars.get(name).cloned()
+        move |name: &str| vars.get(name).cloned()
     }
 
     #[test]
@@ -141,7 +131,9 @@ mod tests {
             let e = ReplicatorConfig::from_lookup(env(&[(MAX_PUT_ATTEMPTS, bad)])).unwrap_err();
             assert_eq!(
                 e.to_string(),
-                format!("environment variable MAX_PUT_ATTEMPTS must be a positive integer (attempts per record, the first included), got `{bad}`"),
+                format!(
+                    "environment variable MAX_PUT_ATTEMPTS must be a positive integer, got `{bad}`"
+                ),
             );
         }
         let e = ReplicatorConfig::from_lookup(|_| None).unwrap_err();

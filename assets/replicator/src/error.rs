@@ -2,14 +2,8 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum ReplicatorError {
-    #[error("missing environment variable {0}: set it in the function configuration (the stack template does)")]
-    MissingEnv(&'static str),
-    #[error("environment variable {name} must be {expected}, got `{value}`")]
-    BadEnv {
-        name: &'static str,
-        value: String,
-        expected: &'static str,
-    },
+    #[error(transparent)]
+    Config(#[from] streamkit_core::config::ConfigError),
     #[error("no active region configured: table `{table}` has no item with streamName = `{stream}` and a string attribute activeRegion; seed it (`streamkit deploy` does) or run `streamkit failover --to REGION`")]
     NoActiveRegion { table: String, stream: String },
     #[error("DynamoDB {operation} on table `{table}` failed: {message}")]

@@ -1,6 +1,7 @@
 //! The Lambda handler: one Kinesis batch in, partial batch failures out.
 
-use aws_lambda_events::event::streams::{KinesisBatchItemFailure, KinesisEventResponse};
+use aws_lambda_events::event::streams::KinesisEventResponse;
+use streamkit_core::runtime::item_failure;
 use streamkit_core::KinesisEvent;
 use streamkit_core::StreamRecord;
 
@@ -26,9 +27,9 @@ pub async fn handle(
         let records = &records[done..];
         let report = replicator.replicate_shard(shard_id, records).await?;
         if let Some(i) = report.first_unconfirmed {
-            let mut failure = KinesisBatchItemFailure::default();
-            failure.item_identifier = Some(records[i].sequence_number.clone());
-            response.batch_item_failures.push(failure);
+            response
+                .batch_item_failures
+                .push(item_failure(&records[i].sequence_number));
         }
     }
     Ok(response)

@@ -19,7 +19,7 @@ pub struct Tick {
     pub price: f64,
 }
 
-/// The batch answer of one (ticker, window).
+/// The batch answer of one (ticker, window); prices as the input's text.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expected {
     pub count: u64,
@@ -28,6 +28,10 @@ pub struct Expected {
     pub sum: f64,
     pub last_t: i64,
     pub last_price: f64,
+    /// The texts of the records holding the min, max and last price.
+    pub min_text: String,
+    pub max_text: String,
+    pub last_text: String,
 }
 
 /// GROUP BY ticker, window over `ticks`, in plain Rust.
@@ -42,17 +46,35 @@ pub fn batch_answer(ticks: &[Tick], window_ms: i64) -> BTreeMap<(String, i64), E
             sum: 0.0,
             last_t: i64::MIN,
             last_price: f64::MIN,
+            min_text: String::new(),
+            max_text: String::new(),
+            last_text: String::new(),
         });
         e.count += 1;
-        e.min = e.min.min(tick.price);
-        e.max = e.max.max(tick.price);
+        if tick.price < e.min {
+            e.min = tick.price;
+            e.min_text = tick.price_text();
+        }
+        if tick.price > e.max {
+            e.max = tick.price;
+            e.max_text = tick.price_text();
+        }
         e.sum += tick.price;
         if tick.t > e.last_t || (tick.t == e.last_t && tick.price > e.last_price) {
             e.last_t = tick.t;
             e.last_price = tick.price;
+            e.last_text = tick.price_text();
         }
     }
     out
+}
+
+impl Tick {
+    /// The price's text in the record (the shortest text that reads back
+    /// as the same double, up to 17 significant digits).
+    pub fn price_text(&self) -> String {
+        self.price.to_string()
+    }
 }
 
 /// The JSON of a tick as producers write it.
@@ -62,7 +84,8 @@ pub fn tick_json(tick: &Tick) -> Vec<u8> {
         .format("%Y-%m-%dT%H:%M:%S%.3fZ");
     format!(
         r#"{{"EVENT_TIME": "{time}", "TICKER": "{}", "PRICE": {}}}"#,
-        tick.ticker, tick.price
+        tick.ticker,
+        tick.price_text()
     )
     .into_bytes()
 }
