@@ -17,6 +17,7 @@ mod deploy_events;
 mod deploy_faults;
 mod deploy_guard;
 mod deploy_integrity;
+mod deploy_interrupt;
 mod deploy_stacks;
 mod deploy_stuck;
 mod deploy_validation;
