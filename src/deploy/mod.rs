@@ -47,6 +47,7 @@ pub struct DeployResult {
     pub region: String,
     pub result: Outcome,
     pub changes: Vec<Change>,
+    #[serde(serialize_with = "stack::outputs_as_map")]
     pub outputs: Vec<Output>,
     pub seconds: f64,
     /// `--no-execute`: the change set left for review (its ARN).

@@ -35,6 +35,14 @@ pub struct Output {
     pub description: Option<String>,
 }
 
+/// Outputs in JSON as every result carries them: an object of key to value.
+pub fn outputs_as_map<S: serde::Serializer>(
+    outputs: &[Output],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_map(outputs.iter().map(|o| (&o.key, &o.value)))
+}
+
 /// DescribeStacks; `None` when the stack does not exist.
 pub async fn describe(cfn: &Client, aws: &Aws, name: &str) -> Result<Option<StackInfo>> {
     let resp = match cfn.describe_stacks().stack_name(name).send().await {

@@ -101,6 +101,7 @@ fn local_up_pattern_2_until_output_prints_parquet_rows_duckdb_agrees_and_stops_e
     );
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let r = report(&stdout);
+    assert_eq!(r["event"], "result", "a result line like every other: {r}");
     assert_eq!(r["ended"], "output", "{r}");
     assert_eq!(r["kept"], false, "{r}");
     let parquet: Vec<&Value> = r["objects"]
@@ -153,6 +154,7 @@ fn local_up_keep_then_down_and_a_busy_port_is_refused_in_one_line() {
     );
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let r = report(&stdout);
+    assert_eq!(r["event"], "result", "a result line like every other: {r}");
     assert_eq!(
         (r["kept"].clone(), r["ended"].clone()),
         (true.into(), "deployed".into()),

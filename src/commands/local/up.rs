@@ -60,8 +60,10 @@ pub enum IamMode {
     Off,
 }
 
-/// How `local up` ended (JSON: one object, after the event stream).
+/// How `local up` ended (JSON: one object, `"event": "result"` like every
+/// result that follows an event stream).
 #[derive(Debug, Serialize)]
+#[serde(tag = "event", rename = "result")]
 pub struct UpReport {
     pub stack: String,
     pub region: String,
