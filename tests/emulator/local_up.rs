@@ -273,3 +273,61 @@ fn ctrl_c_in_the_live_summary_stops_the_emulator_by_pid() {
     assert!(!alive(pid), "the emulator (pid {pid}) still runs");
     assert!(!state_file(state.path(), port).exists());
 }
+
+/// A quiet stack's summary line is printed once, not every --interval (issue
+/// 26, item 10), and a stack with a stream says how to send it a record: a
+/// ready `aws kinesis put-record` line naming the stream and the endpoint.
+#[test]
+fn local_up_prints_an_unchanged_summary_once_and_a_ready_put_record_line() {
+    let state = tempfile::tempdir().unwrap();
+    let port = streamkit_testkit::free_port().to_string();
+    let (code, stdout, stderr) = run(
+        state.path(),
+        &[
+            "--output",
+            "json",
+            "local",
+            "up",
+            "--pattern",
+            "3",
+            "--port",
+            &port,
+            "--interval",
+            "1",
+            "--timeout",
+            "8",
+        ],
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let events: Vec<Value> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let summaries = events
+        .iter()
+        .filter(|e| e["event"] == "local_summary")
+        .count();
+    assert_eq!(
+        summaries, 1,
+        "no traffic: one summary line over 8 polls: {stdout}"
+    );
+    let send: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "local_place" && e["what"] == "send")
+        .filter_map(|e| e["value"].as_str())
+        .collect();
+    let stream = events
+        .iter()
+        .find(|e| e["event"] == "local_place" && e["name"] == "StreamName")
+        .and_then(|e| e["value"].as_str())
+        .unwrap_or_else(|| panic!("the StreamName output: {stdout}"));
+    assert_eq!(send.len(), 1, "{stdout}");
+    assert!(
+        send[0].contains("aws kinesis put-record")
+            && send[0].contains(&format!("--stream-name {stream} "))
+            && send[0].contains(&format!("--endpoint-url http://127.0.0.1:{port} ")),
+        "{}",
+        send[0]
+    );
+    assert_eq!(report(&stdout)["ended"], "timeout");
+}
