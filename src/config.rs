@@ -227,7 +227,7 @@ pub fn resolve(global: &GlobalArgs, flags: &StackArgs) -> Result<Resolved> {
     let file = load(global.config.as_deref(), global.env.as_deref())?.unwrap_or_default();
     let stack = merge(file, flags.clone());
     let aws = AwsOptions {
-        region: global.region.clone().or_else(|| stack.region.clone()),
+        region: global.region().or_else(|| stack.region.clone()),
         profile: global.profile.clone().or_else(|| stack.profile.clone()),
         endpoint: global.endpoint_url.clone().filter(|e| !e.is_empty()),
         credentials: None,

@@ -111,6 +111,13 @@ pub(crate) fn run_with(
     )?;
     // One validation pass before any AWS call: every problem at once.
     let mut problems = resolved.problems();
+    // Both would leave one of them unused (the deploy went to --regions only).
+    if let (Some(region), false) = (&ctx.global.region, st.regions.is_empty()) {
+        problems.push(format!(
+            "--region {region} with --regions {}: give the regions in --regions alone (--region is the region of a single-region deploy)",
+            st.regions.join(",")
+        ));
+    }
     if let Some(role) = &args.role_arn {
         if let Err(e) = preflight::check_role_arn(role) {
             problems.push(e.to_string());

@@ -144,9 +144,7 @@ pub fn start(
     });
     let region = ctx
         .global
-        .region
-        .clone()
-        .filter(|r| !r.is_empty())
+        .region()
         .unwrap_or_else(|| DEFAULT_REGION.to_string());
     let state = State {
         pid: emulator.pid(),
