@@ -22,6 +22,7 @@ mod deploy_stacks;
 mod deploy_stuck;
 mod deploy_validation;
 mod deploy_xr_lifecycle;
+mod destroy_stuck;
 mod estimate;
 mod joins;
 mod local_up;
