@@ -54,6 +54,9 @@ pub struct DeployArgs {
     /// Create the change set and leave it for review instead of executing it (prints how to execute it).
     #[arg(long)]
     pub no_execute: bool,
+    /// Turn on termination protection once deployed (DeleteStack then fails; `destroy` refuses the stack and says how to turn it off).
+    #[arg(long)]
+    pub termination_protection: bool,
 }
 
 /// Each region's result, then (region pairs) the active region.
@@ -182,6 +185,7 @@ pub(crate) fn run_with(
                     plan_only,
                     role_arn: args.role_arn.clone(),
                     no_execute: args.no_execute,
+                    termination_protection: args.termination_protection,
                 };
                 (base.in_region(region), req)
             })

@@ -75,6 +75,7 @@ pub fn run(ctx: &Context<'_>, args: &DiffArgs) -> Result<DiffReport> {
         skip_preflight: true,
         preflight_only: false,
         no_execute: false,
+        termination_protection: false,
     };
     let report = run_with(ctx, &deploy, true)?;
     Ok(DiffReport {

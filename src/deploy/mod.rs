@@ -112,12 +112,34 @@ impl fmt::Display for DeployResult {
     }
 }
 
-/// Deploys one stack in `aws`'s region.
+/// Deploys one stack in `aws`'s region; with `--termination-protection`
+/// turns it on once the stack is deployed (also when nothing else changed).
 pub async fn deploy(
     aws: &Aws,
     req: &DeployRequest,
     progress: &Progress<'_>,
 ) -> Result<DeployResult> {
+    let result = apply(aws, req, progress).await?;
+    let deployed = matches!(
+        result.result,
+        Outcome::Created | Outcome::Updated | Outcome::NoChanges
+    );
+    if req.termination_protection && deployed {
+        let cfn = aws.cloudformation();
+        let info = stack::require(&cfn, aws, &req.stack).await?;
+        if !info.termination_protection {
+            stack::protect(&cfn, aws, &info.id).await?;
+            progress.message(format!(
+                "{}: termination protection on (destroy refuses the stack until it is turned off)",
+                req.stack
+            ));
+        }
+    }
+    Ok(result)
+}
+
+/// Plan, show, guard, confirm, execute, watch.
+async fn apply(aws: &Aws, req: &DeployRequest, progress: &Progress<'_>) -> Result<DeployResult> {
     let started = Instant::now();
     // Listened for from here on: a press at the prompt or while a call is in
     // flight is acted on (see `ctrl_c`), never a silent exit.

@@ -282,7 +282,8 @@ def install() -> None:
     _updates_without_handler()
     _parameter_changes_listed()
     _dynamic_references()
-    from streamkit_emulator.cloudformation import limits, updates
+    from streamkit_emulator.cloudformation import limits, protection, updates
 
+    protection.install()
     updates.install()
     limits.install()  # wraps _updates_without_handler's parse_and_update_resource

@@ -227,6 +227,7 @@ pub fn deploy(
             dist_dir.to_path_buf()
         },
         no_execute: false,
+        termination_protection: false,
     };
     let report = deploy::run(&local, &args)?;
     if let Some(e) = report.failure {
