@@ -50,6 +50,7 @@ pub struct Plan {
     pub stack: String,
     pub region: String,
     /// `changes` or `no changes`.
+    #[serde(rename = "outcome")]
     pub result: &'static str,
     pub changes: Vec<PlannedChange>,
     pub parameters: Vec<SettingChange>,

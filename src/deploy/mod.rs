@@ -45,6 +45,7 @@ pub use request::{DeployRequest, MAX_BODY};
 pub struct DeployResult {
     pub stack: String,
     pub region: String,
+    #[serde(rename = "outcome")]
     pub result: Outcome,
     pub changes: Vec<Change>,
     #[serde(serialize_with = "stack::outputs_as_map")]

@@ -102,7 +102,7 @@ fn local_up_pattern_2_until_output_prints_parquet_rows_duckdb_agrees_and_stops_e
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let r = report(&stdout);
     assert_eq!(r["event"], "result", "a result line like every other: {r}");
-    assert_eq!(r["ended"], "output", "{r}");
+    assert_eq!(r["outcome"], "output", "{r}");
     assert_eq!(r["kept"], false, "{r}");
     let parquet: Vec<&Value> = r["objects"]
         .as_array()
@@ -156,7 +156,7 @@ fn local_up_keep_then_down_and_a_busy_port_is_refused_in_one_line() {
     let r = report(&stdout);
     assert_eq!(r["event"], "result", "a result line like every other: {r}");
     assert_eq!(
-        (r["kept"].clone(), r["ended"].clone()),
+        (r["kept"].clone(), r["outcome"].clone()),
         (true.into(), "deployed".into()),
         "{r}"
     );
@@ -329,5 +329,5 @@ fn local_up_prints_an_unchanged_summary_once_and_a_ready_put_record_line() {
         "{}",
         send[0]
     );
-    assert_eq!(report(&stdout)["ended"], "timeout");
+    assert_eq!(report(&stdout)["outcome"], "timeout");
 }

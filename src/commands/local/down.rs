@@ -25,6 +25,7 @@ pub struct DownReport {
     pub port: u16,
     /// `stopped`, `stale` (the state file named a process that is gone) or
     /// `not_running` (no state file).
+    #[serde(rename = "outcome")]
     pub result: DownResult,
     pub pid: Option<u32>,
 }

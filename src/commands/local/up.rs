@@ -69,6 +69,7 @@ pub struct UpReport {
     pub region: String,
     pub endpoint: String,
     pub pid: u32,
+    #[serde(rename = "outcome")]
     pub ended: Ended,
     /// The emulator still runs (`--keep`).
     pub kept: bool,

@@ -80,7 +80,9 @@ pub fn run(setup: &Setup, args: &[&str]) -> Run {
     argv.extend(["--config".into(), "/dev/null".into()]);
     if let Some(endpoint) = &setup.endpoint {
         argv.extend(["--endpoint-url".into(), endpoint.clone()]);
-        if !args.contains(&"--region") {
+        // In place of AWS_REGION (which is never a conflict); `deploy` refuses
+        // the flag with --regions.
+        if !args.contains(&"--region") && !args.contains(&"--regions") {
             argv.extend(["--region".into(), "us-east-1".into()]);
         }
     }
