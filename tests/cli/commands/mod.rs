@@ -106,6 +106,9 @@ pub fn run(setup: &Setup, args: &[&str]) -> Run {
 /// Compares a run (exit code, stdout, stderr) with `tests/cli/expected/NAME`
 /// after filtering volatile parts; `tmp` paths print as `<tmp>`.
 pub fn expect(name: &str, run: &Run, tmp: Option<&Path>) {
+    if name.ends_with(".json") && run.code == 0 {
+        crate::json_schemas::check(name, &run.stdout);
+    }
     let actual = format!(
         "exit: {}\n--- stdout\n{}--- stderr\n{}",
         run.code,
