@@ -43,6 +43,21 @@ fn report(stdout: &str) -> Value {
     serde_json::from_str(last).unwrap_or_else(|e| panic!("{last}: {e}"))
 }
 
+/// `local up`'s result against its JSON Schema (tests/cli/schemas/local-up.schema.json).
+fn conforms(result: &Value) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/cli/schemas/local-up.schema.json"
+    );
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let problems: Vec<String> = validator
+        .iter_errors(result)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(problems.is_empty(), "{path}: {problems:#?}\n{result}");
+}
+
 fn alive(pid: u64) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
         !s.rsplit_once(')')
@@ -102,6 +117,7 @@ fn local_up_pattern_2_until_output_prints_parquet_rows_duckdb_agrees_and_stops_e
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let r = report(&stdout);
     assert_eq!(r["event"], "result", "a result line like every other: {r}");
+    conforms(&r);
     assert_eq!(r["outcome"], "output", "{r}");
     assert_eq!(r["kept"], false, "{r}");
     let parquet: Vec<&Value> = r["objects"]
@@ -155,6 +171,7 @@ fn local_up_keep_then_down_and_a_busy_port_is_refused_in_one_line() {
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let r = report(&stdout);
     assert_eq!(r["event"], "result", "a result line like every other: {r}");
+    conforms(&r);
     assert_eq!(
         (r["kept"].clone(), r["outcome"].clone()),
         (true.into(), "deployed".into()),
@@ -329,5 +346,7 @@ fn local_up_prints_an_unchanged_summary_once_and_a_ready_put_record_line() {
         "{}",
         send[0]
     );
-    assert_eq!(report(&stdout)["outcome"], "timeout");
+    let r = report(&stdout);
+    conforms(&r);
+    assert_eq!(r["outcome"], "timeout");
 }
