@@ -236,10 +236,18 @@ pub async fn follow(
 /// Ctrl-C once an operation runs: the stack's state (read now) and the
 /// command that re-attaches to it.
 pub async fn interrupted(cfn: &Client, aws: &Aws, stack_id: &str, name: &str) -> Error {
-    let state = match super::stack::describe(cfn, aws, stack_id).await {
-        Ok(Some(s)) => format!(" is {} and", s.status),
-        _ => String::new(),
-    };
+    // DescribeStacks here (not `stack::describe`, which imports this module).
+    let state = cfn
+        .describe_stacks()
+        .stack_name(stack_id)
+        .send()
+        .await
+        .ok()
+        .and_then(|r| {
+            let status = r.stacks().first()?.stack_status()?.as_str().to_string();
+            Some(format!(" is {status} and"))
+        })
+        .unwrap_or_default();
     let region = &aws.region;
     Error::Interrupted(format!(
         "interrupted: stack {name}{state} keeps going in CloudFormation ({region}); re-attach with `streamkit status --watch --stack-name {name} --region {region}`"
