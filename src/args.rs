@@ -10,8 +10,10 @@ use clap::{Args, ValueEnum};
 /// Flags every command accepts.
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {
-    /// AWS region (default: the profile's region or AWS_REGION).
-    #[arg(long, global = true, env = "AWS_REGION")]
+    /// AWS region (default: AWS_REGION, else the profile's region).
+    /// AWS_REGION is read by [`GlobalArgs::region`], so this field is the flag
+    /// alone (`deploy` refuses `--region` with `--regions`).
+    #[arg(long, global = true)]
     pub region: Option<String>,
     /// Named AWS profile from the shared config files.
     #[arg(long, global = true, env = "AWS_PROFILE")]
@@ -28,6 +30,16 @@ pub struct GlobalArgs {
     /// Environment section of the settings file to use (default: `default`).
     #[arg(long, global = true, env = "STREAMKIT_ENV", value_name = "NAME")]
     pub env: Option<String>,
+}
+
+impl GlobalArgs {
+    /// The region: `--region`, else `AWS_REGION` (empty values are unset).
+    pub fn region(&self) -> Option<String> {
+        self.region
+            .clone()
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .filter(|r| !r.is_empty())
+    }
 }
 
 /// What stdout carries: text for people, or JSON (NDJSON) for programs.

@@ -87,6 +87,7 @@ impl fmt::Display for BucketState {
 /// left as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ensured {
+    #[serde(rename = "outcome")]
     pub state: BucketState,
     /// A TLS-only bucket policy is in place (not on a plain-HTTP endpoint,
     /// whose clients it would lock out).

@@ -227,7 +227,11 @@ pub fn resolve(global: &GlobalArgs, flags: &StackArgs) -> Result<Resolved> {
     let file = load(global.config.as_deref(), global.env.as_deref())?.unwrap_or_default();
     let stack = merge(file, flags.clone());
     let aws = AwsOptions {
-        region: global.region.clone().or_else(|| stack.region.clone()),
+        // Else the first of --regions: a multi-region command needs no other.
+        region: global
+            .region()
+            .or_else(|| stack.region.clone())
+            .or_else(|| stack.regions.first().cloned()),
         profile: global.profile.clone().or_else(|| stack.profile.clone()),
         endpoint: global.endpoint_url.clone().filter(|e| !e.is_empty()),
         credentials: None,

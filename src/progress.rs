@@ -25,7 +25,7 @@
 //! | `retry` | `message` |
 //! | `replication_progress` | `progress`: `seconds`, `regions` (per region as in `local replicate`'s result) |
 //! | `local_emulator` | `endpoint`, `pid`, `log` (`local up` started the emulator) |
-//! | `local_place` | `what` (`output`, `api`, `bucket`, `log group`), `name`, `value` |
+//! | `local_place` | `what` (`output`, `api`, `bucket`, `log group`, `env`, `send`: a ready `aws kinesis put-record` line per stream), `name`, `value` |
 //! | `local_summary` | `summary`: `seconds`, `streams`/`buckets` [`name`, `count`], `functions` [`name`, `invocations`, `errors`, `iterator_age_ms`], `alarms` |
 //!
 //! `operation` and `operation_end` (a stack operation starts and ends: the live

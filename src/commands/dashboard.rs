@@ -45,6 +45,7 @@ pub struct DashboardArgs {
 pub enum DashboardReport {
     Url {
         stack: String,
+        region: String,
         dashboard: String,
         url: String,
     },
@@ -54,7 +55,11 @@ pub enum DashboardReport {
         stack: String,
         file: String,
     },
-    Checked(CheckReport),
+    Checked {
+        #[serde(flatten)]
+        report: CheckReport,
+        region: String,
+    },
 }
 
 pub fn run(ctx: &Context<'_>, args: &DashboardArgs) -> Result<DashboardReport> {
@@ -107,10 +112,14 @@ pub fn run(ctx: &Context<'_>, args: &DashboardArgs) -> Result<DashboardReport> {
                 .collect();
             let report =
                 review::check_dashboard(&fetcher, &name, &dashboard, &alarms, window).await?;
-            return Ok(DashboardReport::Checked(report));
+            return Ok(DashboardReport::Checked {
+                report,
+                region: aws.region.clone(),
+            });
         }
         Ok(DashboardReport::Url {
             url: url(&aws.region, &dashboard),
+            region: aws.region.clone(),
             stack: name,
             dashboard,
         })
@@ -153,7 +162,7 @@ impl fmt::Display for DashboardReport {
                 "wrote {file} ({} widgets, {} series, {} datapoints)",
                 rendered.widgets, rendered.series, rendered.datapoints
             ),
-            DashboardReport::Checked(report) => write!(f, "{report}"),
+            DashboardReport::Checked { report, .. } => write!(f, "{report}"),
         }
     }
 }
@@ -162,7 +171,7 @@ impl Report for DashboardReport {
     /// `--check` with a metric that does not exist: exit 1 after the table.
     fn outcome(self) -> Result<()> {
         match self {
-            DashboardReport::Checked(report) if !report.passed => Err(Error::template(
+            DashboardReport::Checked { report, .. } if !report.passed => Err(Error::template(
                 format!("dashboard {}", report.dashboard),
                 "check",
                 format!(

@@ -54,6 +54,9 @@ pub struct DeployArgs {
     /// Create the change set and leave it for review instead of executing it (prints how to execute it).
     #[arg(long)]
     pub no_execute: bool,
+    /// Turn on termination protection once deployed (DeleteStack then fails; `destroy` refuses the stack and says how to turn it off).
+    #[arg(long)]
+    pub termination_protection: bool,
 }
 
 /// Each region's result, then (region pairs) the active region.
@@ -111,6 +114,13 @@ pub(crate) fn run_with(
     )?;
     // One validation pass before any AWS call: every problem at once.
     let mut problems = resolved.problems();
+    // Both would leave one of them unused (the deploy went to --regions only).
+    if let (Some(region), false) = (&ctx.global.region, st.regions.is_empty()) {
+        problems.push(format!(
+            "--region {region} with --regions {}: give the regions in --regions alone (--region is the region of a single-region deploy)",
+            st.regions.join(",")
+        ));
+    }
     if let Some(role) = &args.role_arn {
         if let Err(e) = preflight::check_role_arn(role) {
             problems.push(e.to_string());
@@ -175,6 +185,7 @@ pub(crate) fn run_with(
                     plan_only,
                     role_arn: args.role_arn.clone(),
                     no_execute: args.no_execute,
+                    termination_protection: args.termination_protection,
                 };
                 (base.in_region(region), req)
             })

@@ -83,6 +83,20 @@ pub fn run(ctx: &Context<'_>, args: &DestroyArgs) -> Result<DestroyReport> {
             };
             stacks.push((aws, found, data));
         }
+        // A protected stack: refused before anything is emptied or deleted.
+        let protected: Vec<String> = stacks
+            .iter()
+            .filter(|(_, found, _)| found.as_ref().is_some_and(|s| s.termination_protection))
+            .map(|(aws, _, _)| {
+                format!(
+                    "stack {name} in {} has termination protection; nothing was deleted. Turn it off first: aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name {name} --region {}",
+                    aws.region, aws.region
+                )
+            })
+            .collect();
+        if !protected.is_empty() {
+            return Err(Error::Invalid(protected));
+        }
         let retained = |list: &[destroy::StackBucket]| {
             list.iter()
                 .filter(|r| r.retained)

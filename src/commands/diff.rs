@@ -50,6 +50,7 @@ pub struct Plan {
     pub stack: String,
     pub region: String,
     /// `changes` or `no changes`.
+    #[serde(rename = "outcome")]
     pub result: &'static str,
     pub changes: Vec<PlannedChange>,
     pub parameters: Vec<SettingChange>,
@@ -75,6 +76,7 @@ pub fn run(ctx: &Context<'_>, args: &DiffArgs) -> Result<DiffReport> {
         skip_preflight: true,
         preflight_only: false,
         no_execute: false,
+        termination_protection: false,
     };
     let report = run_with(ctx, &deploy, true)?;
     Ok(DiffReport {

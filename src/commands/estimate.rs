@@ -31,6 +31,8 @@ pub struct EstimateArgs {
 /// The estimate and the parameter values it was computed with.
 #[derive(Debug, Serialize)]
 pub struct EstimateReport {
+    /// The region whose list prices the estimate uses (`cost::PRICES_REGION`).
+    pub region: &'static str,
     pub estimate: Comparison,
     pub parameters: BTreeMap<String, String>,
     /// Whether deployed values were used (`--deployed` and the stack exists).
@@ -78,6 +80,7 @@ pub fn run(ctx: &Context<'_>, args: &EstimateArgs) -> Result<EstimateReport> {
     // own), exactly as `deploy` passes them for the same input.
     let pairs = params::given_or_deployed(&rendered.template, &st.parameters, previous.as_ref());
     Ok(EstimateReport {
+        region: crate::cost::PRICES_REGION,
         estimate: estimate(&manifest, &rendered.template, &pairs),
         parameters,
         deployed: previous.is_some(),

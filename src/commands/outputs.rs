@@ -3,7 +3,7 @@
 use std::fmt;
 
 use clap::Args;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use super::Context;
 use crate::aws;
@@ -26,7 +26,7 @@ pub struct OutputsReport {
     pub stack: String,
     pub region: String,
     pub status: Status,
-    #[serde(serialize_with = "as_object")]
+    #[serde(serialize_with = "crate::deploy::stack::outputs_as_map")]
     pub outputs: Vec<Output>,
 }
 
@@ -49,10 +49,6 @@ pub fn run(ctx: &Context<'_>, args: &OutputsArgs) -> Result<OutputsReport> {
             outputs,
         })
     })
-}
-
-fn as_object<S: Serializer>(outputs: &[Output], s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.collect_map(outputs.iter().map(|o| (&o.key, &o.value)))
 }
 
 impl fmt::Display for OutputsReport {

@@ -35,6 +35,7 @@ pub fn run(ctx: &Context<'_>, args: &PreflightArgs) -> Result<DeployReport> {
         skip_preflight: false,
         preflight_only: true,
         no_execute: false,
+        termination_protection: false,
     };
     run_with(ctx, &deploy, false)
 }

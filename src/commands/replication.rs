@@ -44,6 +44,8 @@ pub struct StatusArgs {
 pub struct ReplicationReport {
     #[serde(flatten)]
     pub status: Status,
+    /// JSON `outcome`: `healthy` or `unhealthy` (lag over `--max-lag`).
+    #[serde(rename = "outcome", serialize_with = "crate::io::outcome::healthy")]
     pub healthy: bool,
     pub max_lag_seconds: Option<f64>,
 }

@@ -11,6 +11,7 @@ use super::Context;
 use crate::aws;
 use crate::cfn::status::Status;
 use crate::config::StackRef;
+use crate::deploy::ctrl_c::CtrlC;
 use crate::deploy::events::{self, Poll};
 use crate::deploy::stack;
 use crate::error::{Error, Result};
@@ -60,6 +61,7 @@ pub fn run(ctx: &Context<'_>, args: &StatusArgs) -> Result<StatusReport> {
                 None,
                 Poll::default(),
                 &progress,
+                &CtrlC::listen(),
             )
             .await?;
             if watched.failed() {

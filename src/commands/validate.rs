@@ -29,6 +29,8 @@ pub struct Validated {
     pub pattern: PatternId,
     pub settings: BTreeMap<String, String>,
     pub resources: usize,
+    /// JSON `outcome`: `valid` or `invalid`.
+    #[serde(rename = "outcome", serialize_with = "crate::io::outcome::valid")]
     pub ok: bool,
 }
 

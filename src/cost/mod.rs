@@ -14,6 +14,9 @@
 
 use serde::Serialize;
 
+/// The region whose list prices these are.
+pub const PRICES_REGION: &str = "us-east-1";
+
 /// When the prices below were taken (AWS public pricing pages, us-east-1).
 pub const PRICES_AS_OF: &str = "2025-06";
 

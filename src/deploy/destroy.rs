@@ -29,6 +29,7 @@ pub struct StackBucket {
 pub struct Destroyed {
     pub stack: String,
     pub region: String,
+    #[serde(rename = "outcome")]
     pub result: DestroyOutcome,
     /// Buckets left in place with their data.
     pub kept: Vec<String>,

@@ -13,6 +13,8 @@ use crate::error::{Error, Result};
 use crate::io::Progress;
 use crate::progress::Event;
 
+use super::ctrl_c::CtrlC;
+
 /// Poll delays: the first poll is immediate, then `initial`, growing by half
 /// each time up to `max`.
 #[derive(Debug, Clone, Copy)]
@@ -208,7 +210,10 @@ pub fn failure_message(stack: &str, watched: &Watched) -> String {
     )
 }
 
-/// Follows an operation; Ctrl-C stops watching (not the stack) and says how to re-attach.
+/// Follows an operation; Ctrl-C (`ctrl_c`, also a press before this was
+/// called) stops watching (not the stack) and says, in one line, the stack's
+/// state and how to re-attach.
+#[allow(clippy::too_many_arguments)]
 pub async fn follow(
     cfn: &Client,
     aws: &Aws,
@@ -217,14 +222,34 @@ pub async fn follow(
     marker: Option<String>,
     poll: Poll,
     progress: &Progress<'_>,
+    ctrl_c: &CtrlC,
 ) -> Result<Watched> {
     let result = tokio::select! {
+        biased;
+        _ = ctrl_c.wait() => Err(interrupted(cfn, aws, stack_id, name).await),
         r = watch(cfn, aws, stack_id, marker, poll, progress) => r,
-        _ = tokio::signal::ctrl_c() => Err(Error::Interrupted(format!(
-            "interrupted: stack {name} keeps going in CloudFormation ({}); re-attach with `streamkit status --watch --stack-name {name} --region {}`",
-            aws.region, aws.region
-        ))),
     };
     progress.emit(Event::OperationEnd);
     result
+}
+
+/// Ctrl-C once an operation runs: the stack's state (read now) and the
+/// command that re-attaches to it.
+pub async fn interrupted(cfn: &Client, aws: &Aws, stack_id: &str, name: &str) -> Error {
+    // DescribeStacks here (not `stack::describe`, which imports this module).
+    let state = cfn
+        .describe_stacks()
+        .stack_name(stack_id)
+        .send()
+        .await
+        .ok()
+        .and_then(|r| {
+            let status = r.stacks().first()?.stack_status()?.as_str().to_string();
+            Some(format!(" is {status} and"))
+        })
+        .unwrap_or_default();
+    let region = &aws.region;
+    Error::Interrupted(format!(
+        "interrupted: stack {name}{state} keeps going in CloudFormation ({region}); re-attach with `streamkit status --watch --stack-name {name} --region {region}`"
+    ))
 }

@@ -7,6 +7,7 @@
 pub mod assets;
 pub mod bucket_settings;
 pub mod changeset;
+pub mod ctrl_c;
 pub mod destroy;
 pub mod events;
 pub mod guard;
@@ -34,6 +35,7 @@ use crate::error::{Error, Result};
 use crate::io::Progress;
 use crate::progress::Event;
 use changeset::{ChangeSetRequest, TemplateSource};
+use ctrl_c::CtrlC;
 use stack::{Output, StackInfo};
 
 pub use request::{DeployRequest, MAX_BODY};
@@ -43,8 +45,10 @@ pub use request::{DeployRequest, MAX_BODY};
 pub struct DeployResult {
     pub stack: String,
     pub region: String,
+    #[serde(rename = "outcome")]
     pub result: Outcome,
     pub changes: Vec<Change>,
+    #[serde(serialize_with = "stack::outputs_as_map")]
     pub outputs: Vec<Output>,
     pub seconds: f64,
     /// `--no-execute`: the change set left for review (its ARN).
@@ -109,15 +113,40 @@ impl fmt::Display for DeployResult {
     }
 }
 
-/// Deploys one stack in `aws`'s region.
+/// Deploys one stack in `aws`'s region; with `--termination-protection`
+/// turns it on once the stack is deployed (also when nothing else changed).
 pub async fn deploy(
     aws: &Aws,
     req: &DeployRequest,
     progress: &Progress<'_>,
 ) -> Result<DeployResult> {
+    let result = apply(aws, req, progress).await?;
+    let deployed = matches!(
+        result.result,
+        Outcome::Created | Outcome::Updated | Outcome::NoChanges
+    );
+    if req.termination_protection && deployed {
+        let cfn = aws.cloudformation();
+        let info = stack::require(&cfn, aws, &req.stack).await?;
+        if !info.termination_protection {
+            stack::protect(&cfn, aws, &info.id).await?;
+            progress.message(format!(
+                "{}: termination protection on (destroy refuses the stack until it is turned off)",
+                req.stack
+            ));
+        }
+    }
+    Ok(result)
+}
+
+/// Plan, show, guard, confirm, execute, watch.
+async fn apply(aws: &Aws, req: &DeployRequest, progress: &Progress<'_>) -> Result<DeployResult> {
     let started = Instant::now();
+    // Listened for from here on: a press at the prompt or while a call is in
+    // flight is acted on (see `ctrl_c`), never a silent exit.
+    let ctrl_c = CtrlC::listen();
     let cfn = aws.cloudformation();
-    let existing = settle::settle(&cfn, aws, req, progress).await?;
+    let existing = settle::settle(&cfn, aws, req, progress, &ctrl_c).await?;
     let body = serde_json::to_string(&req.template).map_err(|e| Error::Aws(e.to_string()))?;
     // A stack that was never created has no previous values to keep.
     let previous = existing
@@ -173,6 +202,17 @@ pub async fn deploy(
         role_arn: req.role_arn.clone(),
     };
     let mut cs = changeset::create(&cfn, aws, &cs_req, req.poll).await?;
+    if ctrl_c.pressed() {
+        return Err(cancelled(
+            &cfn,
+            aws,
+            &cs,
+            existing.as_ref(),
+            &req.stack,
+            "while its change set was made",
+        )
+        .await);
+    }
     let (param_changes, tag_changes) = match (&existing, previous) {
         (Some(s), Some(prev)) => {
             let new_params = params::effective(&req.template, &req.parameters, previous);
@@ -203,7 +243,7 @@ pub async fn deploy(
             if req.plan_only {
                 return Ok(planned(Vec::new(), s.outputs.clone()));
             }
-            tags::apply(&cfn, aws, &s.id, req, &cs_req.parameters, progress).await?;
+            tags::apply(&cfn, aws, &s.id, req, &cs_req.parameters, progress, &ctrl_c).await?;
             let info = stack::require(&cfn, aws, &s.id).await?;
             return Ok(done(Outcome::Updated, Vec::new(), info.outputs));
         }
@@ -261,18 +301,29 @@ pub async fn deploy(
         aws.region
     );
     let confirmed = if req.yes {
-        Ok(true)
+        Ok(Some(true))
     } else {
-        progress.confirm(&question)
+        progress.confirm_or(&question, ctrl_c.wait()).await
     };
     match confirmed {
-        Ok(true) => {}
-        Ok(false) => {
+        Ok(Some(true)) if !ctrl_c.pressed() => {}
+        Ok(Some(false)) => {
             abandon(&cfn, aws, &cs, create).await?;
             return Err(Error::BadInput(format!(
                 "deploy of {} cancelled; nothing was changed",
                 req.stack
             )));
+        }
+        Ok(_) => {
+            return Err(cancelled(
+                &cfn,
+                aws,
+                &cs,
+                existing.as_ref(),
+                &req.stack,
+                "before its change set ran",
+            )
+            .await)
         }
         Err(e) => {
             abandon(&cfn, aws, &cs, create).await?;
@@ -281,6 +332,19 @@ pub async fn deploy(
     }
 
     let marker = events::latest_event_id(&cfn, aws, &cs.stack_id).await?;
+    if ctrl_c.pressed() {
+        return Err(cancelled(
+            &cfn,
+            aws,
+            &cs,
+            existing.as_ref(),
+            &req.stack,
+            "before its change set ran",
+        )
+        .await);
+    }
+    // Not cut short by Ctrl-C: once sent, the stack changes whatever this
+    // process does; a press now is answered by `follow` (state, re-attach).
     cfn.execute_change_set()
         .change_set_name(&cs.id)
         .send()
@@ -297,6 +361,7 @@ pub async fn deploy(
         marker,
         req.poll,
         progress,
+        &ctrl_c,
     )
     .await?;
     if watched.failed() {
@@ -357,4 +422,31 @@ async fn abandon(cfn: &Client, aws: &Aws, cs: &changeset::ChangeSet, create: boo
             .map_err(|e| aws.error("cloudformation", "DeleteStack", e))?;
     }
     Ok(())
+}
+
+/// Ctrl-C before the change set ran: it is deleted (with the stack a first
+/// create left in REVIEW_IN_PROGRESS), and one line says so, with the
+/// stack's state and how to look at it.
+async fn cancelled(
+    cfn: &Client,
+    aws: &Aws,
+    cs: &changeset::ChangeSet,
+    existing: Option<&StackInfo>,
+    stack: &str,
+    when: &str,
+) -> Error {
+    let region = &aws.region;
+    // A stack that was never created (or only reviewed) goes with the change set.
+    let create = existing.is_none_or(|s| s.status == Status::ReviewInProgress);
+    let cleanup = match abandon(cfn, aws, cs, create).await {
+        Ok(()) => "its change set was deleted".to_string(),
+        Err(e) => format!("deleting its change set failed ({e}); delete it with `aws cloudformation delete-change-set --change-set-name {}`", cs.id),
+    };
+    let state = match existing.filter(|_| !create) {
+        Some(s) => format!("stack {stack} is unchanged ({})", s.status),
+        None => format!("stack {stack} was not created"),
+    };
+    Error::Interrupted(format!(
+        "interrupted: deploy of {stack} cancelled {when}; nothing was deployed, {cleanup}; {state}; check with `streamkit status --stack-name {stack} --region {region}`"
+    ))
 }

@@ -31,4 +31,6 @@ pub struct DeployRequest {
     pub role_arn: Option<String>,
     /// Create the change set and leave it for review, not executed (`--no-execute`).
     pub no_execute: bool,
+    /// Turn termination protection on once deployed (`--termination-protection`).
+    pub termination_protection: bool,
 }

@@ -5,6 +5,7 @@
 
 use aws_sdk_cloudformation::Client;
 
+use super::ctrl_c::CtrlC;
 use super::events::{self, follow};
 use super::request::DeployRequest;
 use super::stack::{self, StackInfo};
@@ -21,6 +22,7 @@ pub(super) async fn settle(
     aws: &Aws,
     req: &DeployRequest,
     progress: &Progress<'_>,
+    ctrl_c: &CtrlC,
 ) -> Result<Option<StackInfo>> {
     let Some(mut s) = stack::describe(cfn, aws, &req.stack).await? else {
         return Ok(None);
@@ -30,7 +32,7 @@ pub(super) async fn settle(
             "{} is {}; waiting for that operation to finish",
             s.name, s.status
         ));
-        follow(cfn, aws, &s.id, &s.name, None, req.poll, progress).await?;
+        follow(cfn, aws, &s.id, &s.name, None, req.poll, progress, ctrl_c).await?;
         s = stack::require(cfn, aws, &s.id).await?;
     }
     let stuck = s.status.is_failed_create() || s.status == Status::UpdateRollbackFailed;
@@ -91,7 +93,8 @@ pub(super) async fn settle(
                 .send()
                 .await
                 .map_err(|e| aws.error("cloudformation", "ContinueUpdateRollback", e))?;
-            let watched = follow(cfn, aws, &s.id, &s.name, marker, req.poll, progress).await?;
+            let watched =
+                follow(cfn, aws, &s.id, &s.name, marker, req.poll, progress, ctrl_c).await?;
             if watched.status != Status::UpdateRollbackComplete {
                 return Err(Error::Deploy(events::failure_message(&s.name, &watched)));
             }

@@ -26,6 +26,8 @@ pub struct StackInfo {
     pub parameters: BTreeMap<String, String>,
     pub tags: BTreeMap<String, String>,
     pub outputs: Vec<Output>,
+    /// Termination protection is on (DeleteStack fails).
+    pub termination_protection: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -33,6 +35,25 @@ pub struct Output {
     pub key: String,
     pub value: String,
     pub description: Option<String>,
+}
+
+/// Turns termination protection on (UpdateTerminationProtection).
+pub async fn protect(cfn: &Client, aws: &Aws, stack_id: &str) -> Result<()> {
+    cfn.update_termination_protection()
+        .stack_name(stack_id)
+        .enable_termination_protection(true)
+        .send()
+        .await
+        .map_err(|e| aws.error("cloudformation", "UpdateTerminationProtection", e))?;
+    Ok(())
+}
+
+/// Outputs in JSON as every result carries them: an object of key to value.
+pub fn outputs_as_map<S: serde::Serializer>(
+    outputs: &[Output],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_map(outputs.iter().map(|o| (&o.key, &o.value)))
 }
 
 /// DescribeStacks; `None` when the stack does not exist.
@@ -59,6 +80,7 @@ pub async fn describe(cfn: &Client, aws: &Aws, name: &str) -> Result<Option<Stac
         name: s.stack_name().unwrap_or(name).to_string(),
         status,
         reason: s.stack_status_reason().map(str::to_string),
+        termination_protection: s.enable_termination_protection().unwrap_or(false),
         parameters: s
             .parameters()
             .iter()

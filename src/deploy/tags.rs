@@ -7,6 +7,7 @@
 use aws_sdk_cloudformation::types::{Capability, Parameter, Tag};
 use aws_sdk_cloudformation::Client;
 
+use super::ctrl_c::CtrlC;
 use super::events::{self, follow};
 use super::request::DeployRequest;
 use crate::aws::Aws;
@@ -23,9 +24,20 @@ pub(super) async fn apply(
     req: &DeployRequest,
     parameters: &[(String, Option<String>)],
     progress: &Progress<'_>,
+    ctrl_c: &CtrlC,
 ) -> Result<()> {
     let question = format!("Change the tags of {} in {}?", req.stack, aws.region);
-    if !req.yes && !progress.confirm(&question)? {
+    let answer = match req.yes {
+        true => Some(true),
+        false => progress.confirm_or(&question, ctrl_c.wait()).await?,
+    };
+    if answer.is_none() || ctrl_c.pressed() {
+        return Err(Error::Interrupted(format!(
+            "interrupted: the tags of {} were not changed; nothing was deployed; check with `streamkit status --stack-name {} --region {}`",
+            req.stack, req.stack, aws.region
+        )));
+    }
+    if answer == Some(false) {
         return Err(Error::BadInput(format!(
             "deploy of {} cancelled; nothing was changed",
             req.stack
@@ -55,7 +67,10 @@ pub(super) async fn apply(
     progress.emit(Event::Operation {
         what: format!("updating the tags of {} in {}", req.stack, aws.region),
     });
-    let watched = follow(cfn, aws, stack_id, &req.stack, marker, req.poll, progress).await?;
+    let watched = follow(
+        cfn, aws, stack_id, &req.stack, marker, req.poll, progress, ctrl_c,
+    )
+    .await?;
     if watched.failed() {
         return Err(Error::Deploy(events::failure_message(&req.stack, &watched)));
     }

@@ -226,6 +226,15 @@ pub fn build(
     for spec in specs {
         cmd.args(["-p", spec.package, "--bin", spec.bin]);
     }
+    if profile == "dev" && tc.target.is_none() {
+        // Cargo resolves features over the packages one build selects: with
+        // the CLI's library in the selection every shared dependency (the AWS
+        // SDK, tokio, serde) gets the CLI's features (a superset of the
+        // functions', Cargo.toml) and the artifacts `cargo run` made are
+        // reused, so `local up` compiles only the functions' own crates
+        // (issue 26, "the first run": each dependency compiles once).
+        cmd.args(["-p", env!("CARGO_PKG_NAME"), "--lib"]);
+    }
     cmd.envs(tc.env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::piped())
         .stderr(if capture_stderr {

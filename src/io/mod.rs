@@ -26,5 +26,5 @@ mod term;
 
 pub use object::{Io, Streams, Terminal};
 pub use progress::Progress;
-pub use report::{write_lines, JsonForm, Report};
+pub use report::{outcome, write_lines, JsonForm, Report};
 pub use term::Buffer;

@@ -187,22 +187,60 @@ impl Io {
     /// Asks a yes/no question on stderr and reads the answer from stdin. Never
     /// waits on a stdin that is not a terminal: that fails, naming `--yes`.
     pub fn confirm(&self, question: &str) -> Result<bool> {
+        self.ask(question)?;
+        let mut answer = String::new();
+        lock(&self.stdin)
+            .read_line(&mut answer)
+            .map_err(|e| Error::BadInput(format!("cannot read the answer: {e}")))?;
+        Ok(is_yes(&answer))
+    }
+
+    /// [`Io::confirm`] that `stop` (e.g. Ctrl-C) can end: `Ok(None)` when
+    /// `stop` came before the answer. The answer is read on a thread of its
+    /// own, which a stop leaves blocked until the process ends (stdin is not
+    /// read again in that run).
+    pub async fn confirm_or(
+        &self,
+        question: &str,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<Option<bool>> {
+        self.ask(question)?;
+        let mut reader = std::mem::replace(&mut *lock(&self.stdin), Box::new(std::io::empty()));
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let mut answer = String::new();
+            let read = reader.read_line(&mut answer).map(|_| answer);
+            let _ = tx.send((read, reader));
+        });
+        tokio::select! {
+            biased;
+            () = stop => {
+                // The report that follows starts on a line of its own.
+                let _ = writeln!(lock(&self.stderr));
+                Ok(None)
+            }
+            got = rx => {
+                let (read, reader) = got
+                    .map_err(|_| Error::BadInput("cannot read the answer: the reader stopped".into()))?;
+                *lock(&self.stdin) = reader;
+                let answer = read.map_err(|e| Error::BadInput(format!("cannot read the answer: {e}")))?;
+                Ok(Some(is_yes(&answer)))
+            }
+        }
+    }
+
+    /// Writes the question (fails naming `--yes` when stdin is not a terminal).
+    fn ask(&self, question: &str) -> Result<()> {
         if !self.terminal.stdin {
             return Err(Error::BadInput(format!(
                 "{question} needs confirmation but stdin is not a terminal; pass --yes to confirm"
             )));
         }
         lock(&self.live).clear();
-        {
-            let mut err = lock(&self.stderr);
-            let _ = write!(err, "{question} [y/N] ");
-            let _ = err.flush();
-        }
-        let mut answer = String::new();
-        lock(&self.stdin)
-            .read_line(&mut answer)
-            .map_err(|e| Error::BadInput(format!("cannot read the answer: {e}")))?;
-        Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+        let mut err = lock(&self.stderr);
+        let _ = write!(err, "{question} [y/N] ");
+        let _ = err.flush();
+        Ok(())
     }
 
     /// Ends the run: clears the live view, reports the error (if any) as text on
@@ -276,4 +314,8 @@ impl Io {
 /// Error text on one line, whatever the source put in it.
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn is_yes(answer: &str) -> bool {
+    matches!(answer.trim(), "y" | "Y" | "yes" | "Yes")
 }

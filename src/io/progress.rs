@@ -111,4 +111,13 @@ impl<'a> Progress<'a> {
     pub fn confirm(&self, question: &str) -> Result<bool> {
         self.io.confirm(question)
     }
+
+    /// Asks before a change; `Ok(None)` when `stop` came first (see [`Io::confirm_or`]).
+    pub async fn confirm_or(
+        &self,
+        question: &str,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<Option<bool>> {
+        self.io.confirm_or(question, stop).await
+    }
 }

@@ -52,3 +52,27 @@ pub fn write_lines<I: IntoIterator>(
     }
     Ok(())
 }
+
+/// A yes/no result as the word every JSON result's `outcome` carries.
+pub mod outcome {
+    use serde::Serializer;
+
+    fn word<S: Serializer>(yes: bool, words: (&str, &str), s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(if yes { words.0 } else { words.1 })
+    }
+
+    /// `validate`: `valid` or `invalid`.
+    pub fn valid<S: Serializer>(ok: &bool, s: S) -> Result<S::Ok, S::Error> {
+        word(*ok, ("valid", "invalid"), s)
+    }
+
+    /// `dashboard --check`: `passed` or `failed`.
+    pub fn passed<S: Serializer>(ok: &bool, s: S) -> Result<S::Ok, S::Error> {
+        word(*ok, ("passed", "failed"), s)
+    }
+
+    /// `replication status`: `healthy` or `unhealthy`.
+    pub fn healthy<S: Serializer>(ok: &bool, s: S) -> Result<S::Ok, S::Error> {
+        word(*ok, ("healthy", "unhealthy"), s)
+    }
+}

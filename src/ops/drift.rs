@@ -33,6 +33,7 @@ pub struct Drifted {
 #[derive(Debug, Clone, Serialize)]
 pub struct Detection {
     /// IN_SYNC or DRIFTED.
+    #[serde(rename = "outcome")]
     pub status: String,
     pub drifted: Vec<Drifted>,
     /// Resources checked and in sync.

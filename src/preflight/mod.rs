@@ -86,6 +86,7 @@ impl fmt::Display for Denied {
 pub struct PreflightReport {
     pub stack: String,
     pub region: String,
+    #[serde(rename = "outcome")]
     pub result: Verdict,
     /// Who the credentials are (`sts:GetCallerIdentity`).
     pub caller: String,

@@ -30,7 +30,9 @@ pub struct CheckReport {
     pub dashboard: String,
     pub window_seconds: i64,
     pub rows: Vec<Row>,
-    /// False when a metric does not exist (the command then exits 1).
+    /// False when a metric does not exist (the command then exits 1); JSON
+    /// `outcome`: `passed` or `failed`.
+    #[serde(rename = "outcome", serialize_with = "crate::io::outcome::passed")]
     pub passed: bool,
 }
 /// The report from targets and what was observed for each (same order).

@@ -19,6 +19,8 @@
 //!   forwarded: awsJson (`x-amz-target`) 400 `ThrottlingException`, awsQuery
 //!   (CloudFormation, form body with `Action=`) 400 `Throttling`, S3 503
 //!   `SlowDown`. rpc-v2-cbor requests (`smithy-protocol` header) pass through.
+//! - [`FaultProxy::hold`]: the requests of one awsQuery action wait until
+//!   [`FaultProxy::release`] (a call kept in flight, to interrupt a client in it).
 //!
 //! ```no_run
 //! use streamkit_testkit::{proxy::{FaultProxy, Throttle}, Emulator};
@@ -30,6 +32,7 @@
 //! ```
 
 mod faults;
+mod hold;
 mod http;
 
 use std::net::TcpListener as StdListener;
@@ -41,11 +44,13 @@ use tokio::sync::oneshot;
 
 pub use faults::{Faults, Injected, Reject, Throttle, Unreachable};
 use faults::{State, Verdict};
+use hold::Hold;
 
 /// A running proxy; dropping it stops it.
 pub struct FaultProxy {
     port: u16,
     state: Arc<State>,
+    hold: Arc<Hold>,
     server: Server,
 }
 
@@ -53,11 +58,14 @@ impl FaultProxy {
     /// Starts forwarding to `127.0.0.1:upstream_port` (the emulator), no faults.
     pub fn start(upstream_port: u16) -> FaultProxy {
         let state = Arc::new(State::default());
-        let shared = state.clone();
-        let server = Server::start(move |sock| serve(sock, upstream_port, shared.clone()));
+        let hold = Arc::new(Hold::default());
+        let (shared, held) = (state.clone(), hold.clone());
+        let server =
+            Server::start(move |sock| serve(sock, upstream_port, shared.clone(), held.clone()));
         FaultProxy {
             port: server.port,
             state,
+            hold,
             server,
         }
     }
@@ -97,15 +105,33 @@ impl FaultProxy {
         self.state.injected()
     }
 
+    /// Holds back every request of the awsQuery `action` (e.g.
+    /// `ExecuteChangeSet`) until [`FaultProxy::release`]; [`FaultProxy::held`]
+    /// counts those that arrived.
+    pub fn hold(&self, action: &str) {
+        self.hold.hold(action);
+    }
+
+    /// Lets the held requests (and later ones of that action) through.
+    pub fn release(&self) {
+        self.hold.release();
+    }
+
+    /// How many requests of the held action arrived.
+    pub fn held(&self) -> usize {
+        self.hold.held()
+    }
+
     /// Stops the proxy (also done on drop).
     pub fn stop(self) {
         drop(self.server);
     }
 }
 
-async fn serve(mut sock: TcpStream, upstream: u16, state: Arc<State>) {
+async fn serve(mut sock: TcpStream, upstream: u16, state: Arc<State>, hold: Arc<Hold>) {
     let mut buf = Vec::new();
     while let Some(req) = http::read_request(&mut sock, &mut buf).await {
+        hold.pass(&req).await;
         let resp = match state.verdict(&req) {
             Verdict::Drop => return,
             Verdict::Answer(resp) => resp,

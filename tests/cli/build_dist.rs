@@ -434,3 +434,76 @@ fn real_build_of_one_stack() {
     assert_eq!(manifest.assets.len(), 1);
     check_zips(&out, &manifest, 62);
 }
+
+/// Each shared dependency's features as cargo resolves them for building
+/// `packages` together (normal and build dependencies, host target).
+fn resolved_features(packages: &[&str]) -> std::collections::BTreeMap<String, String> {
+    let host = std::process::Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .expect("rustc -vV");
+    let host = String::from_utf8_lossy(&host.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .expect("host triple");
+    let mut cmd = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "tree",
+            "--offline",
+            "--locked",
+            "-e",
+            "normal,build,features",
+        ])
+        .args(["--target", &host, "--prefix", "none", "-f", "{p}|{f}"]);
+    for p in packages {
+        cmd.args(["-p", p]);
+    }
+    let out = cmd.output().expect("cargo tree");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut features = std::collections::BTreeMap::new();
+    for (p, f) in String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once('|'))
+    {
+        // A package printed again is marked `(*)` after its features.
+        let p = p.split(" (").next().unwrap_or(p);
+        let f = f.trim().trim_end_matches("(*)").trim();
+        features
+            .entry(p.to_string())
+            .or_insert_with(|| f.to_string());
+    }
+    features
+}
+
+/// The first run (issue 26): `local up` builds the functions in the dev
+/// profile in one cargo invocation with the CLI's library
+/// (`src/dist/cargo.rs`), so every shared dependency must resolve to exactly
+/// the features `cargo run` built it with, or cargo compiles it again (the
+/// AWS SDK twice). The CLI's features are therefore a superset of every
+/// function's (Cargo.toml, "the first run"): the CLI alone and the CLI with
+/// every asset crate resolve every crate they share alike.
+#[test]
+fn the_functions_dev_build_resolves_shared_crates_as_the_cli_does() {
+    let mut all: Vec<&str> = ASSETS.iter().map(|a| a.package).collect();
+    all.sort();
+    all.dedup();
+    let cli = resolved_features(&["streamkit"]);
+    let together = resolved_features(&[&["streamkit"], all.as_slice()].concat());
+    let differ: Vec<String> = cli
+        .iter()
+        .filter_map(|(p, f)| {
+            let g = together.get(p)?;
+            (g != f).then(|| format!("{p}: CLI [{f}], with the functions [{g}]"))
+        })
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "add the functions' features to the CLI's dependencies: {differ:#?}"
+    );
+    assert!(cli.keys().any(|p| p.starts_with("aws-sdk-s3 ")), "{cli:?}");
+}

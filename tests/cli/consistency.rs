@@ -111,3 +111,53 @@ fn a_toml_integer_pattern_is_a_pattern_id() {
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["estimate"]["pattern"], "3", "{v}");
 }
+
+/// README.md and templates/CONVENTIONS.md name only files that exist (they
+/// named `src/validate.rs` after it became the folder `src/validate/`), and
+/// the README has its "Adding a stack" recipe beside the one for commands.
+#[test]
+fn docs_name_files_that_exist_and_the_recipes_are_there() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let roots = [
+        "src/",
+        "templates/",
+        "patterns/",
+        "tests/",
+        "assets/",
+        "docs/",
+        "bench/",
+        "emulator/",
+        "scripts/",
+        "testkit/",
+    ];
+    let mut missing = Vec::new();
+    for doc in ["README.md", "templates/CONVENTIONS.md"] {
+        let text = std::fs::read_to_string(root.join(doc)).unwrap();
+        for (i, token) in text.split('`').enumerate() {
+            let path = token.trim_end_matches(['.', ',', ':', ')']);
+            let named = i % 2 == 1
+                && roots.iter().any(|r| path.starts_with(r))
+                && !path.contains([' ', '<', '*', '{', '$', '|']);
+            // `templates/**.yaml`-style globs and `file:line` are not paths.
+            let path = path.split(':').next().unwrap_or(path);
+            if named && !root.join(path).exists() {
+                missing.push(format!("{doc}: `{token}`"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "named but not there: {missing:#?}");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains("\n### Adding a stack\n"),
+        "the stack recipe"
+    );
+    assert!(
+        readme.contains("[Adding a stack](#adding-a-stack)"),
+        "linked from Where things are"
+    );
+    let commands = std::fs::read_to_string(root.join("src/commands/mod.rs")).unwrap();
+    assert!(
+        commands.contains("# Adding a command"),
+        "the command recipe"
+    );
+}

@@ -182,3 +182,37 @@ fn very_long_values_are_cut() {
         );
     }
 }
+
+/// `--region X --regions Y` deployed to Y alone, silently (issue 26, item
+/// 12): refused before any AWS call (exit 2, one line naming both). AWS_REGION
+/// with `--regions` is not a conflict (the environment is not a choice made
+/// for this command): that deploy goes on to its first call.
+#[test]
+fn deploy_refuses_region_with_regions() {
+    let dir = tempfile::tempdir().unwrap();
+    let deploy = [
+        "--endpoint-url",
+        "http://127.0.0.1:1",
+        "deploy",
+        "--pattern",
+        "3",
+        "--yes",
+        "--regions",
+        "us-west-2",
+    ];
+    let (code, out, err) = run(with_keys(&mut streamkit(dir.path()))
+        .args(deploy)
+        .args(["--region", "us-east-1"]));
+    assert_eq!(code, 2, "{out}{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(
+        err.starts_with("error: --region us-east-1 with --regions us-west-2: give the regions in --regions alone"),
+        "{err}"
+    );
+    let (code, out, err) = run(with_keys(&mut streamkit(dir.path())).args(deploy));
+    assert_eq!(
+        code, 3,
+        "AWS_REGION is no conflict: it reached the endpoint: {out}{err}"
+    );
+    assert!(err.contains("http://127.0.0.1:1"), "{err}");
+}

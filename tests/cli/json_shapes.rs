@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 /// Expected file -> the command as the README table's first column names it.
-const FILES: [(&str, &str); 19] = [
+pub(crate) const FILES: [(&str, &str); 20] = [
     ("bootstrap-again.json", "bootstrap"),
     ("build-dist.json", "build-dist"),
     ("dashboard.json", "dashboard"),
@@ -18,6 +18,7 @@ const FILES: [(&str, &str); 19] = [
     ("diff-json.json", "diff"),
     ("docs-drifted.json", "docs"),
     ("drift.json", "drift"),
+    ("estimate.json", "estimate"),
     ("list.json", "list"),
     ("failover-back.json", "failover"),
     ("local-replicate-again.json", "local replicate"),

@@ -1,7 +1,7 @@
 //! `local up` does not waste the user's time (issue 26, item 10), through the
 //! real binary: a bad `--parameter` and `--until-output` for a stack that
 //! writes no output objects (pattern 1: its consumer only logs) are refused
-//! before anything starts (exit 2; no state directory, so no emulator and no
+//! (as is `--port 0`) before anything starts (exit 2; no state directory, so no emulator and no
 //! build), instead of after the emulator started or the whole timeout.
 
 use assert_cmd::Command;
@@ -61,6 +61,14 @@ fn bad_local_up_input_is_refused_before_anything_starts() {
     );
     assert!(
         lines[1].contains("--parameter Nope: unknown parameter"),
+        "{err}"
+    );
+    assert!(!state.exists(), "nothing was started");
+    // --port 0 is refused at once (it failed after 90 s), naming the range.
+    let (code, err) = run(&["local", "up", "--pattern", "3", "--port", "0"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("invalid value '0' for '--port <PORT>'") && err.contains("1..=65535"),
         "{err}"
     );
     assert!(!state.exists(), "nothing was started");

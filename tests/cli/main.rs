@@ -12,5 +12,6 @@ mod build_dist;
 mod commands;
 mod consistency;
 mod errors;
+mod json_schemas;
 mod json_shapes;
 mod local_up_input;

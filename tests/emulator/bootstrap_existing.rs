@@ -135,7 +135,7 @@ async fn bootstrap_reports_an_existing_buckets_differences_and_changes_nothing()
     ]));
     assert_eq!(code, 0, "{err}");
     let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
-    assert_eq!(first["state"], "exists");
+    assert_eq!(first["outcome"], "exists");
     assert_eq!(
         first["differences"].as_array().map(Vec::len),
         Some(4),

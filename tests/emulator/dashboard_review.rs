@@ -66,7 +66,7 @@ fn check_until_passing(
         let left = unexpected(&report, allowed);
         if left.is_empty() {
             assert_eq!(code, 0, "{err}");
-            assert_eq!(report["passed"], true);
+            assert_eq!(report["outcome"], "passed");
             return report;
         }
         assert!(
@@ -180,7 +180,7 @@ async fn pattern_3_checks_ok_renders_and_a_renamed_dimension_does_not_exist() {
         .unwrap();
     let (code, report, err) = check(&emu, dir.path(), &["--pattern", "3"]);
     assert_eq!(code, 1, "{err}");
-    assert_eq!(report["passed"], false);
+    assert_eq!(report["outcome"], "failed");
     let missing: Vec<&Value> = report["rows"]
         .as_array()
         .unwrap()

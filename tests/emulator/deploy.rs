@@ -123,7 +123,7 @@ async fn pattern_3_deploy_noop_update_guard_outputs_destroy() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("NDJSON"))
         .collect();
-    assert_eq!(lines.last().unwrap()["result"], "updated", "{out}");
+    assert_eq!(lines.last().unwrap()["outcome"], "updated", "{out}");
     assert!(lines.iter().any(|l| l["event"] == "changeset"), "{out}");
 
     // A previous value is kept when the flag is not repeated: still no changes.
@@ -416,5 +416,5 @@ async fn destroy_after_the_stack_is_gone_deletes_what_it_retained() {
     assert_eq!(code, 0, "{err}");
     let line: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(line["event"], "result");
-    assert_eq!(line["result"], "nothing_to_delete");
+    assert_eq!(line["outcome"], "nothing_to_delete");
 }

@@ -209,6 +209,7 @@ async fn update_rollback_failed_is_continued_with_skipped_resources() {
         poll: fast(),
         plan_only: false,
         no_execute: false,
+        termination_protection: false,
     };
     let (io, _, _) = Io::memory(OutputFormat::Json);
     let result = deploy::deploy(&aws, &req, &io.progress()).await.unwrap();

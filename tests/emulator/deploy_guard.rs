@@ -229,7 +229,7 @@ async fn diff_is_a_plan_on_stdout_with_refusals_and_an_exit_code() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines.len(), 1, "{out}");
-    assert_eq!(lines[0]["result"], "changes");
+    assert_eq!(lines[0]["outcome"], "changes");
     let ds = lines[0]["changes"]
         .as_array()
         .unwrap()

@@ -242,7 +242,10 @@ async fn cross_region_deploys_both_regions_in_parallel_and_seeds_the_active_regi
     let lines = ndjson(&out);
     let results: Vec<&Value> = lines.iter().filter(|l| l["event"] == "result").collect();
     assert_eq!(results.len(), 2, "{out}");
-    assert!(results.iter().all(|r| r["result"] == "no changes"), "{out}");
+    assert!(
+        results.iter().all(|r| r["outcome"] == "no changes"),
+        "{out}"
+    );
     let active = lines
         .iter()
         .find(|l| l["event"] == "active_region")

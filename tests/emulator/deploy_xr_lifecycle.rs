@@ -89,7 +89,7 @@ async fn destroy_keeps_then_deletes_the_global_tables_and_a_redeploy_reports_the
     let lines = result_lines(&out);
     assert_eq!(lines.len(), 2, "one result per region: {out}");
     let primary = lines.iter().find(|l| l["region"] == A).expect("primary");
-    assert_eq!(primary["result"], "deleted");
+    assert_eq!(primary["outcome"], "deleted");
     assert_eq!(primary["kept_tables"], serde_json::json!(TABLES), "{out}");
     for region in [A, B] {
         assert!(!stack_exists(&emu, region).await, "{region}");

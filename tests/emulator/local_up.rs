@@ -43,6 +43,21 @@ fn report(stdout: &str) -> Value {
     serde_json::from_str(last).unwrap_or_else(|e| panic!("{last}: {e}"))
 }
 
+/// `local up`'s result against its JSON Schema (tests/cli/schemas/local-up.schema.json).
+fn conforms(result: &Value) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/cli/schemas/local-up.schema.json"
+    );
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let problems: Vec<String> = validator
+        .iter_errors(result)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(problems.is_empty(), "{path}: {problems:#?}\n{result}");
+}
+
 fn alive(pid: u64) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
         !s.rsplit_once(')')
@@ -101,7 +116,9 @@ fn local_up_pattern_2_until_output_prints_parquet_rows_duckdb_agrees_and_stops_e
     );
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let r = report(&stdout);
-    assert_eq!(r["ended"], "output", "{r}");
+    assert_eq!(r["event"], "result", "a result line like every other: {r}");
+    conforms(&r);
+    assert_eq!(r["outcome"], "output", "{r}");
     assert_eq!(r["kept"], false, "{r}");
     let parquet: Vec<&Value> = r["objects"]
         .as_array()
@@ -153,8 +170,10 @@ fn local_up_keep_then_down_and_a_busy_port_is_refused_in_one_line() {
     );
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let r = report(&stdout);
+    assert_eq!(r["event"], "result", "a result line like every other: {r}");
+    conforms(&r);
     assert_eq!(
-        (r["kept"].clone(), r["ended"].clone()),
+        (r["kept"].clone(), r["outcome"].clone()),
         (true.into(), "deployed".into()),
         "{r}"
     );
@@ -270,4 +289,64 @@ fn ctrl_c_in_the_live_summary_stops_the_emulator_by_pid() {
     );
     assert!(!alive(pid), "the emulator (pid {pid}) still runs");
     assert!(!state_file(state.path(), port).exists());
+}
+
+/// A quiet stack's summary line is printed once, not every --interval (issue
+/// 26, item 10), and a stack with a stream says how to send it a record: a
+/// ready `aws kinesis put-record` line naming the stream and the endpoint.
+#[test]
+fn local_up_prints_an_unchanged_summary_once_and_a_ready_put_record_line() {
+    let state = tempfile::tempdir().unwrap();
+    let port = streamkit_testkit::free_port().to_string();
+    let (code, stdout, stderr) = run(
+        state.path(),
+        &[
+            "--output",
+            "json",
+            "local",
+            "up",
+            "--pattern",
+            "3",
+            "--port",
+            &port,
+            "--interval",
+            "1",
+            "--timeout",
+            "8",
+        ],
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let events: Vec<Value> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let summaries = events
+        .iter()
+        .filter(|e| e["event"] == "local_summary")
+        .count();
+    assert_eq!(
+        summaries, 1,
+        "no traffic: one summary line over 8 polls: {stdout}"
+    );
+    let send: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "local_place" && e["what"] == "send")
+        .filter_map(|e| e["value"].as_str())
+        .collect();
+    let stream = events
+        .iter()
+        .find(|e| e["event"] == "local_place" && e["name"] == "StreamName")
+        .and_then(|e| e["value"].as_str())
+        .unwrap_or_else(|| panic!("the StreamName output: {stdout}"));
+    assert_eq!(send.len(), 1, "{stdout}");
+    assert!(
+        send[0].contains("aws kinesis put-record")
+            && send[0].contains(&format!("--stream-name {stream} "))
+            && send[0].contains(&format!("--endpoint-url http://127.0.0.1:{port} ")),
+        "{}",
+        send[0]
+    );
+    let r = report(&stdout);
+    conforms(&r);
+    assert_eq!(r["outcome"], "timeout");
 }

@@ -112,7 +112,7 @@ async fn a_user_denied_create_stream_is_refused_before_any_change() {
         .iter()
         .find(|l| l["event"] == "preflight")
         .unwrap_or_else(|| panic!("a preflight line: {out}"));
-    assert_eq!(report["result"], "denied");
+    assert_eq!(report["outcome"], "denied");
     let denied = report["denied"].as_array().unwrap();
     assert_eq!(denied.len(), 1, "{denied:?}");
     assert_eq!(denied[0]["action"], "kinesis:CreateStream");
@@ -288,7 +288,7 @@ async fn an_allowed_deploy_says_so_and_a_code_update_simulates_only_the_function
     assert_eq!(code, 0, "{out}{err}");
     let lines = ndjson(&out);
     let report = lines.iter().find(|l| l["event"] == "preflight").unwrap();
-    assert_eq!(report["result"], "allowed", "{report}");
+    assert_eq!(report["outcome"], "allowed", "{report}");
     assert_eq!(
         report["resources"], 1,
         "only the consumer function: {report}"

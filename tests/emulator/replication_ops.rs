@@ -193,7 +193,7 @@ async fn status_caught_up_then_behind(sc: &mut Scenario) {
     assert_eq!(s["active_region"], A);
     assert_eq!(s["records_behind"], 0);
     assert_eq!(s["lag_seconds"], 0.0);
-    assert_eq!(s["healthy"], true);
+    assert_eq!(s["outcome"], "healthy");
     let (code, text, _) = run(sk().args([
         "replication",
         "status",
@@ -227,7 +227,7 @@ async fn status_caught_up_then_behind(sc: &mut Scenario) {
     let s = json_of(&out);
     assert_eq!(s["records_behind"], 50);
     assert!(s["lag_seconds"].as_f64().unwrap() >= 1.0);
-    assert_eq!(s["healthy"], false);
+    assert_eq!(s["outcome"], "unhealthy");
     sc.pending = pending;
 }
 

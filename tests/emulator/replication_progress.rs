@@ -96,7 +96,7 @@ async fn local_replicate_reports_progress_and_stops_on_ctrl_c() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "Ctrl-C after the start: exit 0");
     let report = json_of(&String::from_utf8_lossy(&out.stdout));
-    assert_eq!(report["ended"], "interrupted", "{report}");
+    assert_eq!(report["outcome"], "interrupted", "{report}");
     assert_eq!(report["regions"][0]["records_replicated"], 400);
     assert_eq!(report["regions"][0]["unconfirmed_at_stop"], 0);
     assert_eq!(

@@ -48,10 +48,22 @@ def _outputs_guard() -> None:
 
 def _stack_resources_without_skipped() -> None:
     """ListStackResources: resources whose Condition is false are not in the stack
-    (moto lists them as empty entries)."""
+    (moto lists them as empty entries). A stack whose create failed lists only
+    what was created before the failure, and after its rollback (ROLLBACK_COMPLETE)
+    nothing live: moto's lazy resource map created the resources anew when listed,
+    so the failing one failed again and the call answered HTTP 400, where AWS
+    answers (ListStackResources, AWS CloudFormation API Reference:
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListStackResources.html;
+    a stack in ROLLBACK_COMPLETE can only be deleted: "Troubleshooting
+    CloudFormation", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/troubleshooting.html)."""
     from moto.cloudformation.models import Stack
 
     def stack_resources(self: Any) -> Any:
+        if self.status == "ROLLBACK_COMPLETE":
+            return []
+        if self.status in ("CREATE_FAILED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_FAILED"):
+            parsed = getattr(self.resource_map, "_parsed_resources", {})
+            return [r for r in parsed.values() if r is not None and hasattr(r, "logical_resource_id")]
         return [r for r in self.resource_map.values() if r is not None]
 
     Stack.stack_resources = property(stack_resources)
@@ -270,7 +282,8 @@ def install() -> None:
     _updates_without_handler()
     _parameter_changes_listed()
     _dynamic_references()
-    from streamkit_emulator.cloudformation import limits, updates
+    from streamkit_emulator.cloudformation import limits, protection, updates
 
+    protection.install()
     updates.install()
     limits.install()  # wraps _updates_without_handler's parse_and_update_resource

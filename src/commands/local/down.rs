@@ -14,8 +14,8 @@ use crate::local::state::{is_emulator, StateDir};
 
 #[derive(Debug, Args)]
 pub struct DownArgs {
-    /// The port `local up` ran the emulator on.
-    #[arg(long, default_value_t = 4566)]
+    /// The port `local up` ran the emulator on (1-65535).
+    #[arg(long, default_value_t = 4566, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
 }
 
@@ -25,6 +25,7 @@ pub struct DownReport {
     pub port: u16,
     /// `stopped`, `stale` (the state file named a process that is gone) or
     /// `not_running` (no state file).
+    #[serde(rename = "outcome")]
     pub result: DownResult,
     pub pid: Option<u32>,
 }

@@ -12,9 +12,10 @@ use crate::aws::Aws;
 use crate::deploy::stack as cfn_stack;
 use crate::error::{Error, Result};
 use crate::io::Progress;
+use crate::local::denials;
 use crate::local::outputs::{self, OutputObject};
 use crate::local::stack::Resources;
-use crate::local::{denials, summary};
+use crate::local::summary::{self, Summary};
 use crate::local_url::localize;
 use crate::progress::Event;
 
@@ -58,12 +59,23 @@ pub async fn follow(
     let since = SystemTime::now();
     let started = Instant::now();
     let deadline = opts.timeout.map(|t| started + Duration::from_secs(t));
+    // The last summary shown, less its elapsed time: an unchanged one is not
+    // printed again (a quiet stack printed the same line every --interval).
+    let mut shown: Option<String> = None;
     loop {
         let seconds = started.elapsed().as_secs();
         let mut summary = summary::read(aws, &resources, stack, since, seconds).await?;
         summary.denials = opts.iam.then(|| denials::count(log));
         let objects = summary.objects();
-        progress.emit(Event::LocalSummary { summary });
+        let content = Summary {
+            seconds: 0,
+            ..summary.clone()
+        }
+        .to_string();
+        if shown.as_ref() != Some(&content) {
+            shown = Some(content);
+            progress.emit(Event::LocalSummary { summary });
+        }
         if opts.until_output && objects > 0 {
             let written = outputs::read(aws, &resources.buckets, opts.save).await?;
             return Ok((Ended::Output, written));
@@ -121,5 +133,17 @@ async fn point_at(aws: &Aws, stack: &str, r: &Resources, progress: &Progress<'_>
             aws.region
         ),
     );
+    // A ready command to send a record yourself (pattern 3 has no producer).
+    for s in &r.streams {
+        place(
+            "send",
+            "",
+            &format!(
+                "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws kinesis put-record --endpoint-url {} --region {} --stream-name {s} --partition-key demo --cli-binary-format raw-in-base64-out --data '{{\"hello\":\"streamkit\"}}'",
+                endpoint.unwrap_or_default(),
+                aws.region
+            ),
+        );
+    }
     Ok(())
 }

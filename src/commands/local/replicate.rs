@@ -66,6 +66,7 @@ pub enum Ended {
 pub struct ReplicateReport {
     pub stack: String,
     pub stream: String,
+    #[serde(rename = "outcome")]
     pub ended: Ended,
     pub seconds: f64,
     pub regions: Vec<RegionRun>,

@@ -144,9 +144,7 @@ pub fn start(
     });
     let region = ctx
         .global
-        .region
-        .clone()
-        .filter(|r| !r.is_empty())
+        .region()
         .unwrap_or_else(|| DEFAULT_REGION.to_string());
     let state = State {
         pid: emulator.pid(),
@@ -229,6 +227,7 @@ pub fn deploy(
             dist_dir.to_path_buf()
         },
         no_execute: false,
+        termination_protection: false,
     };
     let report = deploy::run(&local, &args)?;
     if let Some(e) = report.failure {

@@ -27,8 +27,8 @@ pub struct UpArgs {
     /// Pattern id, as in `streamkit patterns` (single-region stacks).
     #[arg(long, default_value = "2")]
     pub pattern: String,
-    /// Port of the emulator on 127.0.0.1.
-    #[arg(long, default_value_t = 4566)]
+    /// Port of the emulator on 127.0.0.1 (1-65535: a fixed port, so `local down --port` finds it again; 0 is refused).
+    #[arg(long, default_value_t = 4566, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
     /// Leave the emulator running when `local up` ends by itself (right after the deploy, or after the first output with --until-output); stop it with `streamkit local down`.
     #[arg(long)]
@@ -60,13 +60,16 @@ pub enum IamMode {
     Off,
 }
 
-/// How `local up` ended (JSON: one object, after the event stream).
+/// How `local up` ended (JSON: one object, `"event": "result"` like every
+/// result that follows an event stream).
 #[derive(Debug, Serialize)]
+#[serde(tag = "event", rename = "result")]
 pub struct UpReport {
     pub stack: String,
     pub region: String,
     pub endpoint: String,
     pub pid: u32,
+    #[serde(rename = "outcome")]
     pub ended: Ended,
     /// The emulator still runs (`--keep`).
     pub kept: bool,

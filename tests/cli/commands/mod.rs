@@ -80,7 +80,9 @@ pub fn run(setup: &Setup, args: &[&str]) -> Run {
     argv.extend(["--config".into(), "/dev/null".into()]);
     if let Some(endpoint) = &setup.endpoint {
         argv.extend(["--endpoint-url".into(), endpoint.clone()]);
-        if !args.contains(&"--region") {
+        // In place of AWS_REGION (which is never a conflict); `deploy` refuses
+        // the flag with --regions.
+        if !args.contains(&"--region") && !args.contains(&"--regions") {
             argv.extend(["--region".into(), "us-east-1".into()]);
         }
     }
@@ -104,6 +106,9 @@ pub fn run(setup: &Setup, args: &[&str]) -> Run {
 /// Compares a run (exit code, stdout, stderr) with `tests/cli/expected/NAME`
 /// after filtering volatile parts; `tmp` paths print as `<tmp>`.
 pub fn expect(name: &str, run: &Run, tmp: Option<&Path>) {
+    if name.ends_with(".json") && run.code == 0 {
+        crate::json_schemas::check(name, &run.stdout);
+    }
     let actual = format!(
         "exit: {}\n--- stdout\n{}--- stderr\n{}",
         run.code,

@@ -25,6 +25,15 @@ fn patterns() {
     expect("patterns.json", &r, None);
 }
 
+/// `estimate` (no AWS without `--deployed`): its JSON has the prices' region
+/// and dollars in cents (tests/cli/schemas/estimate.schema.json).
+#[test]
+fn estimate() {
+    let args = ["estimate", "--pattern", "3", "--parameter", "ShardCount=3"];
+    expect("estimate.txt", &run(&text(), &args), None);
+    expect("estimate.json", &run(&json(), &args), None);
+}
+
 #[test]
 fn validate() {
     expect("validate.txt", &run(&text(), &["validate"]), None);

@@ -85,7 +85,7 @@ fn diff(s: &Stacks) {
     s.step("diff", &s.text(), &["diff", "--pattern", "3"]);
     let r = s.step("diff-json", &s.json(), &["diff", "--pattern", "3"]);
     let last = r.json().pop().unwrap();
-    assert_eq!(last["result"], "changes");
+    assert_eq!(last["outcome"], "changes");
     assert!(last["changes"].as_array().is_some_and(|c| !c.is_empty()));
 }
 
@@ -105,7 +105,7 @@ fn deploy(s: &Stacks) {
         lines[0]["event"], "cost_estimate",
         "the estimate comes first"
     );
-    assert_eq!(lines.last().unwrap()["result"], "updated");
+    assert_eq!(lines.last().unwrap()["outcome"], "updated");
     s.step(
         "deploy-no-changes",
         &s.text(),
