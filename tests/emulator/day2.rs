@@ -64,7 +64,7 @@ async fn drift_names_a_retention_changed_through_the_api_and_is_clean_after_depl
     let (code, out, _) = sk(&["drift", "--pattern", "3", "--output", "json"]);
     assert_eq!(code, 1);
     let report: &Value = &ndjson(&out)[0];
-    assert_eq!(report["status"], "DRIFTED", "{report}");
+    assert_eq!(report["outcome"], "DRIFTED", "{report}");
     assert_eq!(report["drifted"][0]["property"], "RetentionPeriodHours");
     assert_eq!(report["drifted"][0]["expected"], "24");
     assert_eq!(report["drifted"][0]["actual"], "48");
