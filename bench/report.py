@@ -389,7 +389,9 @@ def iam(table):
         "",
         "`bench/iam_overhead.py`: two emulators (`--iam on`, `--iam off`), the same calls",
         "as an assumed-role session whose role has a policy of the stacks' shape, one client,",
-        "serially, runs alternating on/off; calls/s median (min-max); goal: at most 10% cost.",
+        "serially, runs alternating on/off; calls/s and the emulator's own CPU time per call",
+        "(its process's user + system time, /proc), median (min-max); goal: at most 10% cost.",
+        "On a machine shared with other work the CPU per call is the steadier figure.",
         "",
     ] + table + [
         "",

@@ -21,6 +21,7 @@ at most a second.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import sys
@@ -215,12 +216,17 @@ def request_context() -> dict[str, list[str]]:
     emulator/README.md, TLS-only buckets)."""
     environ = getattr(_local, "environ", None) or {}
     addr = environ.get("REMOTE_ADDR", "127.0.0.1")
-    try:
-        loopback = ipaddress.ip_address(addr).is_loopback and loopback_is_tls()
-    except ValueError:
-        loopback = False
-    secure = loopback or environ.get("wsgi.url_scheme") == "https"
+    secure = (_is_loopback(addr) and loopback_is_tls()) or environ.get("wsgi.url_scheme") == "https"
     return {"aws:securetransport": ["true" if secure else "false"], "aws:sourceip": [addr]}
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_loopback(addr: str) -> bool:
+    """Whether a client address is on the loopback interface (parsed once per address)."""
+    try:
+        return ipaddress.ip_address(addr).is_loopback
+    except ValueError:
+        return False
 
 
 def _deny(r: Any, service: str, message: str) -> None:
