@@ -324,7 +324,7 @@ def _joins_rows(j):
     load = j.get("load_average")
     return [
         ("items joined and stored / expected", f"{j['items_stored']} / {j['items_expected']}"),
-        (f"records put ({j['records']}) at", f"{j['put_rate']} records/s ({j['produce_s']} s)"),
+        (f"records put ({j['records']}) at", f"{j['put_rate']} records/s ({j['produce_s']} s; producer --rate {j['send_rate']})"),
         ("end to end", f"**{j['items_per_s']} items/s**, all stored {j['done_s']} s after the first put"),
         ("latency per item (arrival of the later of item and order → row written)",
          f"p50 {lat['p50']:.2f} s, **p99 {lat['p99']:.2f} s**, max {lat['max']:.2f} s"),
