@@ -15,6 +15,11 @@ per row is most of the emulator's requests).
   item is checked once, against the same limit, when all its attributes are
   set ("Item size and item size calculation", DynamoDB Developer Guide:
   400 KB). Later changes to an item (UpdateItem) still check on each set.
+* DescribeTable's ItemCount counted the table's items while other requests
+  were adding some: moto answered 500 ("dictionary changed size during
+  iteration") to a DescribeTable polled beside a pipeline's PutItems. It
+  counts a snapshot of the partitions ("DescribeTable", DynamoDB API
+  Reference: ItemCount).
 """
 from __future__ import annotations
 
@@ -107,6 +112,11 @@ def _item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) 
         dict.__setitem__(self.attrs, key, converted)
 
 
+def _table_len(self: Any) -> int:
+    partitions = list(self.items.values())  # one C-level copy: no other thread runs meanwhile
+    return sum(len(p) for p in partitions) if self.has_range_key else len(partitions)
+
+
 def install() -> None:
     from moto.dynamodb import models
     from moto.dynamodb.models import table
@@ -121,3 +131,4 @@ def install() -> None:
     table.get_filter_expression = get_filter_expression
     transactions.get_filter_expression = get_filter_expression  # type: ignore[attr-defined]
     dynamo_type.Item.__init__ = _item_init  # type: ignore[method-assign]
+    table.Table.__len__ = _table_len  # type: ignore[method-assign]
