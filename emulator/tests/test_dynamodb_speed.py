@@ -73,3 +73,17 @@ def test_an_oversized_item_is_refused(ddb):
     assert e.value.response["Error"]["Code"] == "ValidationException"
     assert "size has exceeded" in e.value.response["Error"]["Message"]
     ddb.put_item(TableName="t", Item={"pk": {"S": "ok"}, "a": {"S": "x" * 300_000}})
+
+
+def test_item_count_counts_every_item(ddb):
+    for i in range(7):
+        ddb.put_item(TableName="t", Item={"pk": {"S": f"k{i}"}})
+    assert ddb.describe_table(TableName="t")["Table"]["ItemCount"] == 7
+    ddb.create_table(
+        TableName="r", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST")
+    for p in range(3):
+        for s in range(p + 1):
+            ddb.put_item(TableName="r", Item={"pk": {"S": f"p{p}"}, "sk": {"S": f"s{s}"}})
+    assert ddb.describe_table(TableName="r")["Table"]["ItemCount"] == 6
