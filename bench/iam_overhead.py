@@ -8,7 +8,10 @@ the end. On each, as an assumed-role session whose role has a policy of the
 stacks' shape (statements with resources and a condition): N PutRecord calls,
 N S3 PutObject calls and N DynamoDB PutItem calls, one client, serially.
 Runs alternate on/off; each figure is calls per second, median with min and
-max over the runs, and the cost is 1 - on/off of the medians. Decisions are
+max over the runs, and the cost is 1 - on/off of the medians. Beside it the
+emulator's own CPU time per call (user + system of its process over the run,
+/proc): on a machine shared with other work the wall-clock rate varies with
+the load, the CPU per call much less; its cost is on/off - 1 of the medians. Decisions are
 cached per (principal, action, resources, context) for up to a second
 (emulator/streamkit_emulator/iam/enforce.py), so this measures the steady
 state a pipeline sees."""
@@ -80,7 +83,14 @@ def setup(url: str):
     return lambda svc: s.client(svc, endpoint_url=url, config=cfg)  # noqa: E731
 
 
-def once(client, calls: int) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:13]) / os.sysconf("SC_CLK_TCK")
+
+
+def once(client, calls: int, pid: int) -> dict[str, tuple[float, float]]:
+    """Per call kind: (calls/s, emulator CPU ms per call)."""
     kinesis, s3, ddb = client("kinesis"), client("s3"), client("dynamodb")
     out = {}
     for name, call in (
@@ -89,10 +99,10 @@ def once(client, calls: int) -> dict[str, float]:
         ("dynamodb PutItem", lambda i: ddb.put_item(TableName="bench", Item={"pk": {"S": str(i)}})),
     ):
         call(-1)  # warm the connection
-        t0 = time.perf_counter()
+        c0, t0 = cpu_seconds(pid), time.perf_counter()
         for i in range(calls):
             call(i)
-        out[name] = calls / (time.perf_counter() - t0)
+        out[name] = (calls / (time.perf_counter() - t0), (cpu_seconds(pid) - c0) * 1000 / calls)
     return out
 
 
@@ -108,21 +118,30 @@ def main() -> int:
             procs[mode], url = start(mode)
             clients[mode] = setup(url)
         results: dict[str, dict[str, list[float]]] = {"on": {}, "off": {}}
+        cpu: dict[str, dict[str, list[float]]] = {"on": {}, "off": {}}
         for _ in range(args.runs):
             for mode in ("on", "off"):
-                for name, rate in once(clients[mode], args.calls).items():
+                for name, (rate, ms) in once(clients[mode], args.calls, procs[mode].pid).items():
                     results[mode].setdefault(name, []).append(rate)
+                    cpu[mode].setdefault(name, []).append(ms)
     finally:
         for proc in procs.values():
             proc.kill()
             proc.wait()
-    print(f"| call ({args.calls} per run, {args.runs} runs, alternating) | IAM off calls/s | IAM on calls/s | cost |")
-    print("|---|---|---|---|")
+    print(f"| call ({args.calls} per run, {args.runs} runs, alternating) | IAM off calls/s | IAM on calls/s | cost "
+          "| IAM off emulator CPU ms/call | IAM on emulator CPU ms/call | CPU cost |")
+    print("|---|---|---|---|---|---|---|")
+    med = statistics.median
     for name in results["on"]:
         on, off = results["on"][name], results["off"][name]
-        cost = 1 - statistics.median(on) / statistics.median(off)
-        fmt = lambda v: f"{statistics.median(v):.0f} ({min(v):.0f}-{max(v):.0f})"  # noqa: E731
-        print(f"| {name} | {fmt(off)} | {fmt(on)} | {cost * 100:+.1f}% |")
+        cost = 1 - med(on) / med(off)
+        cpu_cost = med(cpu["on"][name]) / med(cpu["off"][name]) - 1
+        fmt = lambda v: f"{med(v):.0f} ({min(v):.0f}-{max(v):.0f})"  # noqa: E731
+        fms = lambda v: f"{med(v):.2f} ({min(v):.2f}-{max(v):.2f})"  # noqa: E731
+        print(f"| {name} | {fmt(off)} | {fmt(on)} | {cost * 100:+.1f}% | {fms(cpu['off'][name])} "
+              f"| {fms(cpu['on'][name])} | {cpu_cost * 100:+.1f}% |")
+    with open("/proc/loadavg") as f:
+        print(f"\nMachine load (1-minute load average) at the end: {f.read().split()[0]} on {os.cpu_count()} cores.")
     return 0
 
 

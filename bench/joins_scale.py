@@ -6,6 +6,12 @@ from ingestion to DynamoDB) scaled to this machine.
 
 Usage (the venv's Python: boto3): bench/joins_scale.py [--orders N] [--rate R]
     [--exe streamkit] [--producer streamkit-producer] [--dist-dir DIR] [--out FILE]
+    [--baseline REF]
+
+With --baseline REF (a git commit or branch) the same experiment runs twice,
+back to back in the same conditions: first on the emulator as it was at REF
+(`git archive REF emulator`), then on this checkout's; the first run's
+figures are kept under "baseline" (with the REF and its commit).
 
 It starts a strict emulator on a free port (stopped by PID at the end),
 `streamkit deploy --pattern joins` (ShardCount 2, the template's defaults:
@@ -44,6 +50,7 @@ import tempfile
 import time
 
 import boto3
+from botocore.exceptions import ClientError
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare  # noqa: E402
@@ -126,9 +133,25 @@ def scan_rows(ddb, table: str) -> list[tuple[float, float]]:
     return rows
 
 
-def run(exe: str, producer: str, dist: str, orders: int, rate: int) -> dict:
+def load_average() -> list[float]:
+    with open("/proc/loadavg") as f:
+        return [float(x) for x in f.read().split()[:3]]
+
+
+def baseline_emulator(ref: str, work: str) -> tuple[str, str]:
+    """The emulator/ folder of commit `ref`, extracted under `work`; (its path, the commit)."""
+    commit = subprocess.run(["git", "rev-parse", "--short", ref], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    archive = subprocess.run(["git", "archive", commit, "emulator"], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", work], input=archive, check=True)
+    return os.path.join(work, "emulator"), commit
+
+
+def run(exe: str, producer: str, dist: str, orders: int, rate: int, emulator_dir: str | None = None) -> dict:
     python = compare.venv_python()
-    emu = compare.Emulator(python)
+    load0 = load_average()
+    emu = compare.Emulator(python, emulator_dir)
     env = emu.env()
     work = tempfile.mkdtemp(prefix="streamkit-bench-joins-")
     try:
@@ -154,9 +177,14 @@ def run(exe: str, producer: str, dist: str, orders: int, rate: int) -> dict:
         if f"failed=0 " not in produced:
             raise RuntimeError(f"the producer did not deliver every record: {produced}")
         want = 2 * orders
-        seen, last_change, count = -1, time.time(), 0
+        seen, last_change, count, failed_polls = -1, time.time(), 0, 0
         while True:
-            count = ddb.describe_table(TableName=o["OutputTableName"])["Table"]["ItemCount"]
+            try:
+                count = ddb.describe_table(TableName=o["OutputTableName"])["Table"]["ItemCount"]
+            except ClientError:  # the baseline emulator's DescribeTable could fail under PutItems (a 500)
+                failed_polls += 1
+                time.sleep(1.0)
+                continue
             if count != seen:
                 seen, last_change = count, time.time()
             if count >= want or time.time() - last_change > STALL_S:
@@ -213,6 +241,10 @@ def run(exe: str, producer: str, dist: str, orders: int, rate: int) -> dict:
             },
             "cpu_s": {"emulator": round(emu_cpu, 1), "functions_and_rest": round(cpu - emu_cpu, 1),
                       "wall": round(done_s, 1)},
+            # The machine's 1-minute load average at the start and the end: other
+            # work on the machine takes CPU from the emulator and the function.
+            "load_average": {"start": load0[0], "end": load_average()[0]},
+            "failed_polls": failed_polls,
         }
     finally:
         emu.stop()
@@ -227,6 +259,8 @@ def main() -> int:
     ap.add_argument("--producer")
     ap.add_argument("--dist-dir")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "joins-scale.json"))
+    ap.add_argument("--baseline", metavar="REF",
+                    help="first run the same experiment on the emulator of this git commit or branch")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="streamkit-bench-joins-dist-")
     try:
@@ -234,7 +268,14 @@ def main() -> int:
             exe, producer, dist = args.exe, args.producer, args.dist_dir
         else:
             exe, producer, dist = build(work)
+        baseline = None
+        if args.baseline:
+            emulator_dir, commit = baseline_emulator(args.baseline, work)
+            baseline = run(exe, producer, dist, args.orders, args.rate, emulator_dir)
+            baseline["ref"], baseline["commit"] = args.baseline, commit
         result = run(exe, producer, dist, args.orders, args.rate)
+        if baseline:
+            result["baseline"] = baseline
     finally:
         shutil.rmtree(work, ignore_errors=True)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)

@@ -13,6 +13,7 @@ from moto.dynamodb.models.table import Table
 from streamkit_emulator.dynamodb import metrics as dynamodb_metrics
 from streamkit_emulator.dynamodb import query as dynamodb_query
 from streamkit_emulator.dynamodb import replicas as dynamodb_replicas
+from streamkit_emulator.dynamodb import speed as dynamodb_speed
 from streamkit_emulator.dynamodb import transactions as dynamodb_transactions
 from streamkit_emulator.core.common import MODULE, StreamkitModel, as_bool, tag_list, wrap_create
 
@@ -167,3 +168,4 @@ def install() -> None:
     dynamodb_transactions.install()
     dynamodb_query.install()
     dynamodb_replicas.install()
+    dynamodb_speed.install()

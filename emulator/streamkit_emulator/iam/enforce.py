@@ -21,6 +21,7 @@ at most a second.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import sys
@@ -104,8 +105,26 @@ def allowed() -> list[tuple[str, str, str]]:
         return sorted(_allowed)
 
 
+_base_contexts: dict[tuple[Principal, str], tuple[int, dict[str, list[str]]]] = {}
+
+
 def base_context(principal: Principal, region: str) -> dict[str, list[str]]:
-    now = datetime.now(timezone.utc)
+    """The global condition keys of a request by `principal` in `region`
+    ("AWS global condition context keys", IAM User Guide). The times have
+    whole-second resolution, so the keys are made once per principal, region
+    and second (a fresh copy each call: callers add to it)."""
+    second = int(time.time())
+    hit = _base_contexts.get((principal, region))
+    if hit is not None and hit[0] == second:
+        return dict(hit[1])
+    ctx = _make_base_context(principal, region, datetime.fromtimestamp(second, timezone.utc))
+    if len(_base_contexts) > 10_000:
+        _base_contexts.clear()
+    _base_contexts[(principal, region)] = (second, ctx)
+    return dict(ctx)
+
+
+def _make_base_context(principal: Principal, region: str, now: datetime) -> dict[str, list[str]]:
     ctx = {
         "aws:currenttime": [now.strftime("%Y-%m-%dT%H:%M:%SZ")],
         "aws:epochtime": [str(int(now.timestamp()))],
@@ -215,12 +234,17 @@ def request_context() -> dict[str, list[str]]:
     emulator/README.md, TLS-only buckets)."""
     environ = getattr(_local, "environ", None) or {}
     addr = environ.get("REMOTE_ADDR", "127.0.0.1")
-    try:
-        loopback = ipaddress.ip_address(addr).is_loopback and loopback_is_tls()
-    except ValueError:
-        loopback = False
-    secure = loopback or environ.get("wsgi.url_scheme") == "https"
+    secure = (_is_loopback(addr) and loopback_is_tls()) or environ.get("wsgi.url_scheme") == "https"
     return {"aws:securetransport": ["true" if secure else "false"], "aws:sourceip": [addr]}
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_loopback(addr: str) -> bool:
+    """Whether a client address is on the loopback interface (parsed once per address)."""
+    try:
+        return ipaddress.ip_address(addr).is_loopback
+    except ValueError:
+        return False
 
 
 def _deny(r: Any, service: str, message: str) -> None:

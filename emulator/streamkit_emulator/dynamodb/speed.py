@@ -1,0 +1,134 @@
+"""DynamoDB request costs that do not change what a request does (found with
+py-spy: under the joins pipeline the join function's conditional PutItem
+per row is most of the emulator's requests).
+
+* Condition and filter expressions: moto lexes and parses the expression
+  text on every request (about a fifth of a conditional PutItem's CPU). The
+  parsed tree depends on the text, the attribute names and which value
+  placeholders occur, not on the values themselves: it is parsed once per
+  (expression, names, placeholders and their types) and each request gets a
+  copy with its own values bound. An expression moto refuses is not cached,
+  so every such request is refused as before ("Condition expressions",
+  DynamoDB Developer Guide).
+* Item size: moto's item dictionary re-adds the sizes of every attribute
+  already set on each attribute it sets (quadratic in the attributes); a new
+  item is checked once, against the same limit, when all its attributes are
+  set ("Item size and item size calculation", DynamoDB Developer Guide:
+  400 KB). Later changes to an item (UpdateItem) still check on each set.
+* DescribeTable's ItemCount counted the table's items while other requests
+  were adding some: moto answered 500 ("dictionary changed size during
+  iteration") to a DescribeTable polled beside a pipeline's PutItems. It
+  counts a snapshot of the partitions ("DescribeTable", DynamoDB API
+  Reference: ItemCount).
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from moto.dynamodb import comparisons
+from moto.dynamodb.models import dynamo_type
+
+_MAX_CACHED = 2_000
+_cache: dict[tuple, tuple[Any, list[tuple[int, str]], list[str], list[str]]] = {}
+_original_get_filter_expression = comparisons.get_filter_expression
+
+
+class _Recording(comparisons.ConditionExpressionParser):
+    """moto's parser, remembering which operand each value placeholder became."""
+
+    def __init__(self, *args: Any):
+        super().__init__(*args)
+        self.bound: list[tuple[Any, str]] = []
+
+    def _make_operand(self, node: Any) -> Any:
+        operand = super()._make_operand(node)
+        if node.kind == self.Kind.EXPRESSION_ATTRIBUTE_VALUE:
+            self.bound.append((operand, node.text))
+        return operand
+
+
+def _key(expr: str | None, names: dict[str, str] | None, values: dict[str, Any] | None) -> tuple | None:
+    if not expr:
+        return None
+    try:
+        shape = tuple(sorted((k, tuple(sorted(v))) for k, v in (values or {}).items()))
+        return expr, tuple(sorted((names or {}).items())), shape
+    except (TypeError, AttributeError):
+        return None  # not the wire shape (moto answers it itself)
+
+
+class CachedParser:
+    """Stands in for `ConditionExpressionParser` where moto creates one: the
+    same `parse()` result and `expr_attr_names_found` / `expr_attr_values_found`."""
+
+    def __init__(self, expr: str | None, names: dict[str, str] | None, values: dict[str, Any] | None):
+        self.args = (expr, names, values)
+        self.expr_attr_names_found: list[str] = []
+        self.expr_attr_values_found: list[str] = []
+
+    def parse(self) -> Any:
+        expr, names, values = self.args
+        key = _key(expr, names, values)
+        if key is None:
+            parser = comparisons.ConditionExpressionParser(expr, names, values)
+            tree = parser.parse()
+            self.expr_attr_names_found, self.expr_attr_values_found = parser.expr_attr_names_found, \
+                parser.expr_attr_values_found
+            return tree
+        hit = _cache.get(key)
+        if hit is None:
+            parser = _Recording(expr, names, values)
+            tree = parser.parse()  # a refused expression raises here and is not cached
+            if len(_cache) >= _MAX_CACHED:
+                _cache.clear()
+            # The operands stay referenced by the tree, so their ids stay theirs.
+            hit = (tree, [(id(operand), text) for operand, text in parser.bound],
+                   list(parser.expr_attr_names_found), list(parser.expr_attr_values_found))
+            _cache[key] = hit
+        tree, bound, names_found, values_found = hit
+        self.expr_attr_names_found, self.expr_attr_values_found = list(names_found), list(values_found)
+        memo = {ident: comparisons.AttributeValue(values[text]) for ident, text in bound}  # type: ignore[index]
+        return copy.deepcopy(tree, memo)
+
+
+def get_filter_expression(expr: str | None, names: dict[str, str] | None,
+                          values: dict[str, dict[str, str]] | None) -> Any:
+    """`moto.dynamodb.comparisons.get_filter_expression`, parsed once per shape."""
+    return CachedParser(expr, names, values).parse()
+
+
+def _item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+    self.hash_key = hash_key
+    self.range_key = range_key
+    self.attrs = dynamo_type.LimitedSizeDict()
+    size = 0
+    for key, value in attrs.items():
+        converted = dynamo_type.DynamoType(value)
+        # The sum LimitedSizeDict makes on each set (names plus values), kept as it grows.
+        size += dynamo_type.bytesize(key) + converted.size()
+        if size > 405000:  # moto's limit (between 409 and 410 KB measured on AWS)
+            raise dynamo_type.ItemSizeTooLarge
+        dict.__setitem__(self.attrs, key, converted)
+
+
+def _table_len(self: Any) -> int:
+    partitions = list(self.items.values())  # one C-level copy: no other thread runs meanwhile
+    return sum(len(p) for p in partitions) if self.has_range_key else len(partitions)
+
+
+def install() -> None:
+    from moto.dynamodb import models
+    from moto.dynamodb.models import table
+
+    from streamkit_emulator.dynamodb import transactions
+
+    from moto.dynamodb import responses
+
+    comparisons.get_filter_expression = get_filter_expression
+    responses.create_condition_expression_parser = CachedParser  # type: ignore[assignment]
+    models.get_filter_expression = get_filter_expression
+    table.get_filter_expression = get_filter_expression
+    transactions.get_filter_expression = get_filter_expression  # type: ignore[attr-defined]
+    dynamo_type.Item.__init__ = _item_init  # type: ignore[method-assign]
+    table.Table.__len__ = _table_len  # type: ignore[method-assign]
