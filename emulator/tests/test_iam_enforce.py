@@ -71,6 +71,28 @@ def test_a_user_gets_exactly_its_policies_and_a_json_service_answers_access_deni
     assert client("sts").get_caller_identity()["Arn"] == arn  # always allowed
 
 
+def test_get_records_is_authorized_on_the_stream_its_iterator_reads(aws, endpoint):
+    """GetRecords carries only a shard iterator; a grant on the stream's ARN
+    allows it, and a grant on another stream does not."""
+    stream = new_stream(aws)
+    name = stream.rsplit("/", 1)[-1]
+    other = new_stream(aws)
+    read = ["kinesis:GetShardIterator", "kinesis:GetRecords", "kinesis:ListShards"]
+    allowed, _, _ = user(aws, endpoint, {"Effect": "Allow", "Action": read, "Resource": stream})
+    kinesis = allowed("kinesis")
+    shard = kinesis.list_shards(StreamName=name)["Shards"][0]["ShardId"]
+    iterator = kinesis.get_shard_iterator(StreamName=name, ShardId=shard,
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    assert kinesis.get_records(ShardIterator=iterator)["Records"] == []
+    elsewhere, _, _ = user(aws, endpoint, {"Effect": "Allow", "Action": read, "Resource": other},
+                           {"Effect": "Allow", "Action": "kinesis:GetShardIterator", "Resource": stream})
+    iterator = elsewhere("kinesis").get_shard_iterator(StreamName=name, ShardId=shard,
+                                                       ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    with pytest.raises(ClientError) as denied:
+        elsewhere("kinesis").get_records(ShardIterator=iterator)
+    assert f"kinesis:GetRecords on resource: {stream} " in denied.value.response["Error"]["Message"]
+
+
 def test_an_explicit_deny_wins_and_s3_answers_access_denied_in_xml(aws, endpoint):
     bucket = f"iam-{uuid.uuid4().hex[:8]}"
     aws("s3").create_bucket(Bucket=bucket)

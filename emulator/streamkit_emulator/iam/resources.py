@@ -60,11 +60,27 @@ def _kinesis(r: Any, action: str, region: str, account: str, _: str) -> Target:
         return Target([consumer])
     arn = _param(r, "StreamARN") or _param(r, "ResourceARN")
     if not arn:
-        name = _param(r, "StreamName")
+        name = _param(r, "StreamName") or (_iterator_stream(_param(r, "ShardIterator"))
+                                           if action == "GetRecords" else None)
         if not name:
             return Target(["*"])
         arn = f"arn:aws:kinesis:{region}:{account}:stream/{name}"
     return Target([arn], owner=_arn_account(arn, account), context={"kinesis:streamname": [arn.rsplit("/", 1)[-1]]})
+
+
+def _iterator_stream(iterator: str | None) -> str | None:
+    """GetRecords names no stream: it is authorized on the stream its shard
+    iterator reads ("Actions, resources, and condition keys for Amazon Kinesis
+    Data Streams": GetRecords, resource type stream). None for an iterator
+    that does not decode (Kinesis answers it InvalidArgument)."""
+    if not iterator:
+        return None
+    from moto.kinesis.utils import decompose_shard_iterator
+
+    try:
+        return decompose_shard_iterator(iterator)[0] or None
+    except Exception:  # noqa: BLE001 - not one of ours: Kinesis refuses it
+        return None
 
 
 def _s3(r: Any, action: str, region: str, account: str, resource: str) -> Target:
