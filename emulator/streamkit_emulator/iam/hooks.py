@@ -172,6 +172,16 @@ def kms_denied(who: Any, account_id: str, region: str, key_id: str, action: str,
     return enforce.record(who, action, key.arn, decision.reason, via)
 
 
+def _instance_role(account_id: str, region: str, instance_id: str) -> Any:
+    """The role of the instance's profile (its association), or None."""
+    from moto.ec2.models import ec2_backends
+
+    association = ec2_backends[account_id][region].iam_instance_profile_associations.get(instance_id)
+    profile = getattr(association, "iam_instance_profile", None)
+    roles = list(getattr(profile, "roles", []) or [])
+    return roles[0] if roles else None
+
+
 STATIC_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
@@ -182,15 +192,11 @@ def instance_credentials(account_id: str, region: str, instance_id: str) -> dict
     static test keys with IAM off."""
     if not enforce.enabled():
         return dict(STATIC_CREDENTIALS)
-    from moto.ec2.models import ec2_backends
-
-    association = ec2_backends[account_id][region].iam_instance_profile_associations.get(instance_id)
-    profile = getattr(association, "iam_instance_profile", None)
-    roles = list(getattr(profile, "roles", []) or [])
-    if not roles:
+    role = _instance_role(account_id, region, instance_id)
+    if role is None:
         return {}
     try:
-        return sessions.assume(account_id, region, roles[0].arn, "ec2.amazonaws.com", instance_id).environment()
+        return sessions.assume(account_id, region, role.arn, "ec2.amazonaws.com", instance_id).environment()
     except sessions.CannotAssume as error:
         print(f"streamkit_emulator.iam: instance {instance_id}: {error}", file=sys.stderr, flush=True)
         return {}
@@ -204,16 +210,12 @@ def instance_fetch_denied(account_id: str, region: str, instance_id: str, bucket
     allowed or IAM is off; the denial otherwise (no profile: no credentials)."""
     if not enforce.enabled():
         return None
-    from moto.ec2.models import ec2_backends
-
-    association = ec2_backends[account_id][region].iam_instance_profile_associations.get(instance_id)
-    profile = getattr(association, "iam_instance_profile", None)
-    roles = list(getattr(profile, "roles", []) or [])
-    if not roles:
+    role = _instance_role(account_id, region, instance_id)
+    if role is None:
         return f"instance {instance_id} has no instance profile: aws s3 cp finds no credentials"
-    if not sessions.trusts(account_id, roles[0].arn, "ec2.amazonaws.com"):
-        return f"ec2.amazonaws.com cannot assume role {roles[0].arn}"
-    who = sessions.principal(account_id, roles[0].arn, instance_id)
+    if not sessions.trusts(account_id, role.arn, "ec2.amazonaws.com"):
+        return f"ec2.amazonaws.com cannot assume role {role.arn}"
+    who = sessions.principal(account_id, role.arn, instance_id)
     policy, owner = _destination_policy(account_id, "s3", f"arn:aws:s3:::{bucket}")
     return enforce.check(who, "s3:GetObject", f"arn:aws:s3:::{bucket}/{key}",
                          context={"aws:securetransport": ["true"]}, policy=policy, owner=owner,
