@@ -20,6 +20,7 @@ pub mod putrecords;
 pub mod record;
 pub mod runner;
 pub mod runtime;
+pub mod time;
 
 pub use error::CoreError;
 pub use lambda_event::KinesisEvent;

@@ -5,7 +5,6 @@
 //! be null or absent (the attribute is then left out of the output). Anything
 //! else is a [`Reject`] with a reason, never silently dropped.
 
-use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -139,9 +138,7 @@ pub fn parse(data: &[u8]) -> Result<Input, Reject> {
 
 /// `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` (any RFC 3339 time) as ms since the epoch.
 pub fn time_ms(text: &str) -> Option<i64> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.timestamp_millis())
+    streamkit_core::time::rfc3339_millis(text)
 }
 
 fn string(raw: &RawValue) -> Option<String> {

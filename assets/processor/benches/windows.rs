@@ -25,7 +25,6 @@ use streamkit_processor::ProcessorConfig;
 const SHARDS: usize = 4;
 const BATCH: usize = 1000;
 const BATCHES_PER_SHARD: usize = 25;
-const RUNS: usize = 15;
 const TICKERS: [&str; 5] = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"];
 /// us-east-1 prices (as in src/cost/price.rs).
 const READS_PER_MILLION: f64 = 0.125;
@@ -71,10 +70,11 @@ fn main() {
         .map(|s| (format!("shardId-{s:012}"), Vec::new()))
         .collect();
     let cfg = ProcessorConfig::new("bench", "bench");
+    let runs_wanted = runs();
     let records = (SHARDS * BATCH * BATCHES_PER_SHARD) as f64;
     // The whole workload RUNS times on a fresh store: the figure is the
     // median run by CPU time (per core), the wall-time median beside it.
-    let mut runs: Vec<(f64, f64, MemoryStore, MemorySink)> = (0..RUNS)
+    let mut runs: Vec<(f64, f64, MemoryStore, MemorySink)> = (0..runs_wanted)
         .map(|_| {
             let (store, sink) = (MemoryStore::new(), MemorySink::default());
             let (started, cpu) = (Instant::now(), cpu_seconds());
@@ -104,8 +104,8 @@ fn main() {
     let mut walls: Vec<f64> = runs.iter().map(|r| r.1).collect();
     walls.sort_by(f64::total_cmp);
     runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let (fastest, slowest) = (runs[0].0, runs[RUNS - 1].0);
-    let (secs, _, store, sink) = runs.swap_remove(RUNS / 2);
+    let (fastest, slowest) = (runs[0].0, runs[runs_wanted - 1].0);
+    let (secs, _, store, sink) = runs.swap_remove(runs_wanted / 2);
     let usage = store.usage();
     let per_million = 1e6 / records;
     let (r, w) = (
@@ -117,13 +117,24 @@ fn main() {
     let lambda_usd = secs / records * 1e6 * 0.5 * ARM_GB_SECOND
         + invocations * LAMBDA_REQUESTS_PER_MILLION / 1e6;
     println!(
-        "processor records_per_s={:.0} read_units_per_million={r:.0} write_units_per_million={w:.0} state_usd_per_million={state_usd:.4} lambda_usd_per_million={lambda_usd:.4} rows={} (per core by CPU time, median of {RUNS} runs, min {:.0}, max {:.0}; by wall time median {:.0})",
+        "processor records_per_s={:.0} read_units_per_million={r:.0} write_units_per_million={w:.0} state_usd_per_million={state_usd:.4} lambda_usd_per_million={lambda_usd:.4} rows={} (per core by CPU time, median of {runs_wanted} runs, min {:.0}, max {:.0}; by wall time median {:.0})",
         records / secs,
         sink.all_rows().len(),
         records / slowest,
         records / fastest,
-        records / walls[RUNS / 2]
+        records / walls[runs_wanted / 2]
     );
+}
+
+/// How many times the workload runs: `BENCH_RUNS` (default 15; 1 under
+/// `valgrind --tool=cachegrind`, whose instruction count is the machine-load
+/// independent figure `bench/run` compares).
+fn runs() -> usize {
+    std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(15)
 }
 
 /// CPU time of this thread (the bench's only one: a current-thread

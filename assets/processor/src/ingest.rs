@@ -211,11 +211,13 @@ fn chunk(
                 end_ms: start + window_ms,
                 ..Partial::default()
             });
-            partial
-                .tickers
-                .entry(tick.ticker)
-                .and_modify(|a| a.add(t, tick.price))
-                .or_insert_with(|| Aggregate::of(t, tick.price));
+            match partial.tickers.get_mut(tick.ticker.as_ref()) {
+                Some(a) => a.add(t, tick.price),
+                None => {
+                    let first = Aggregate::of(t, tick.price);
+                    partial.tickers.insert(tick.ticker.into_owned(), first);
+                }
+            }
         }
     }
     let first = &records[0];

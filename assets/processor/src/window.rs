@@ -2,8 +2,8 @@
 //! aggregates the ingest stores (one state item per window per commit).
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use streamkit_core::events::StockTick;
 
 /// Count, min, max, sum and last price of one ticker in one window (or of
 /// part of it). "Last" is the price of the latest event time; among records
@@ -95,14 +95,40 @@ pub fn window_start(t: i64, window_ms: i64) -> i64 {
     t.div_euclid(window_ms) * window_ms
 }
 
+/// A stock tick's ticker and price, borrowed from the record's bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tick<'a> {
+    pub ticker: Cow<'a, str>,
+    pub price: f64,
+}
+
+/// The fields of `streamkit_core::events::StockTick` as the record holds
+/// them (the same names and rules: serde's derive for both), the strings
+/// borrowed unless they hold escapes.
+#[derive(Deserialize)]
+struct TickText<'a> {
+    #[serde(rename = "EVENT_TIME", borrow)]
+    event_time: Cow<'a, str>,
+    #[serde(rename = "TICKER", borrow)]
+    ticker: Cow<'a, str>,
+    #[serde(rename = "PRICE")]
+    price: f64,
+}
+
 /// A stock tick with its event time (ms), or `None` when the bytes are not one.
-pub fn parse(data: &[u8]) -> Option<(StockTick, i64)> {
-    let tick: StockTick = serde_json::from_slice(data).ok()?;
+pub fn parse(data: &[u8]) -> Option<(Tick<'_>, i64)> {
+    let tick: TickText = serde_json::from_slice(data).ok()?;
     if !tick.price.is_finite() || tick.ticker.is_empty() {
         return None;
     }
-    let t = tick.event_time()?.timestamp_millis();
-    Some((tick, t))
+    let t = streamkit_core::time::rfc3339_millis(&tick.event_time)?;
+    Some((
+        Tick {
+            ticker: tick.ticker,
+            price: tick.price,
+        },
+        t,
+    ))
 }
 
 #[cfg(test)]
@@ -144,5 +170,81 @@ mod tests {
             );
             assert_eq!(format!("{:?}", tick.price), text);
         }
+    }
+
+    /// The borrowed parse reads every record as the owned `StockTick` and
+    /// chrono do: escapes, unknown and duplicate fields, arrays, other
+    /// time forms, bad values.
+    #[test]
+    fn the_borrowed_parse_reads_what_stock_tick_reads() {
+        use streamkit_core::events::StockTick;
+        let reference = |data: &[u8]| -> Option<(String, u64, i64)> {
+            let tick: StockTick = serde_json::from_slice(data).ok()?;
+            if !tick.price.is_finite() || tick.ticker.is_empty() {
+                return None;
+            }
+            let t = tick.event_time()?.timestamp_millis();
+            Some((tick.ticker, tick.price.to_bits(), t))
+        };
+        let times = [
+            r#""2026-11-23T10:00:00.123Z""#,
+            r#""2026-11-23T10:00:00Z""#,
+            r#""2026-11-23T10:00:00.123+02:00""#,
+            r#""2026-11-23T10:00:00.1234567Z""#,
+            r#""2026-02-30T10:00:00.123Z""#,
+            r#""2026-11-23T10:00:00.123Z\u0000""#,
+            r#""2026\u002d11-23T10:00:00.123Z""#,
+            "17",
+            "null",
+        ];
+        let tickers = [
+            r#""AMZN""#,
+            r#""A\"M""#,
+            r#""\u00e9t\u00e9""#,
+            r#""""#,
+            "1",
+            "null",
+        ];
+        let prices = [
+            "12.5",
+            "-0.0",
+            "1e400",
+            "\"3\"",
+            "40.656150594195964",
+            "null",
+        ];
+        let mut rng = fastrand::Rng::with_seed(7);
+        let mut ticks = 0;
+        for _ in 0..20_000 {
+            let (t, k, p) = (
+                times[rng.usize(..times.len())],
+                tickers[rng.usize(..tickers.len())],
+                prices[rng.usize(..prices.len())],
+            );
+            let mut fields = vec![
+                format!(r#""EVENT_TIME":{t}"#),
+                format!(r#""TICKER":{k}"#),
+                format!(r#""PRICE":{p}"#),
+            ];
+            match rng.usize(..6) {
+                0 => fields.push(r#""EXTRA":[1,{"a":2}]"#.into()),
+                1 => fields.push(format!(r#""TICKER":{k}"#)),
+                2 => {
+                    fields.pop();
+                }
+                _ => {}
+            }
+            rng.shuffle(&mut fields);
+            let data = if rng.usize(..10) == 0 {
+                format!("[{t},{k},{p}]")
+            } else {
+                format!("{{{}}}", fields.join(","))
+            };
+            let ours = parse(data.as_bytes())
+                .map(|(tick, t)| (tick.ticker.into_owned(), tick.price.to_bits(), t));
+            ticks += usize::from(ours.is_some());
+            assert_eq!(ours, reference(data.as_bytes()), "{data}");
+        }
+        assert!(ticks > 1_000, "some inputs are ticks: {ticks}");
     }
 }
