@@ -189,3 +189,26 @@ def test_aws_managed_policies_have_their_real_documents():
     assert not decide(ROLE, "kinesis:GetRecords", stream, [basic]).allowed
     with pytest.raises(Unsupported):
         managed.document("arn:aws:iam::aws:policy/NoSuchPolicy")
+
+
+def test_text_policies_parsed_once_and_decided_as_before():
+    """Policies stored as text (the IAM API's PutRolePolicy) are parsed once per
+    distinct text; every request is still decided by "Policy evaluation logic":
+    actions case-insensitive with wildcards, resources case-sensitive
+    ("IAM JSON policy elements: Action", "IAM JSON policy elements: Resource"),
+    and a document the evaluator cannot read is refused on every request."""
+    import json
+
+    from streamkit_emulator.iam.evaluator import statements
+
+    text = json.dumps(allow(["kinesis:PutRecord", "S3:PUT*"], "arn:aws:s3:::b/data/*"))
+    assert statements(text) is statements(text.encode())
+    for key in range(3):  # a new object key per request: each one a fresh decision
+        assert decide(ROLE, "s3:PutObject", f"arn:aws:s3:::b/data/{key}", [text]).allowed
+        assert not decide(ROLE, "s3:PutObject", f"arn:aws:s3:::B/data/{key}", [text]).allowed
+    assert decide(ROLE, "KINESIS:putrecord", "arn:aws:s3:::b/data/x", [text]).allowed
+    assert not decide(ROLE, "kinesis:PutRecords", "arn:aws:s3:::b/data/x", [text]).allowed
+    broken = json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Bogus": 1}]})
+    for _ in range(2):
+        with pytest.raises(Unsupported, match="Bogus"):
+            decide(ROLE, "s3:PutObject", BUCKET_OBJ, [broken])

@@ -8,6 +8,7 @@ the session's role, the role's permissions boundary and the session policy.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 from typing import Any
@@ -22,7 +23,12 @@ ANONYMOUS = Principal("anonymous", "anonymous", "")
 def static_keys() -> dict[str, str]:
     """`STREAMKIT_EMULATOR_ACCESS_KEYS` (`AKID:SECRET,...`, default
     `testing:testing`): the account root of 123456789012, an administrator."""
-    raw = os.environ.get("STREAMKIT_EMULATOR_ACCESS_KEYS", "testing:testing")
+    return _static_keys(os.environ.get("STREAMKIT_EMULATOR_ACCESS_KEYS", "testing:testing"))
+
+
+@functools.lru_cache(maxsize=8)
+def _static_keys(raw: str) -> dict[str, str]:
+    """Parsed once per value of the variable (read on every request); read-only."""
     return dict(pair.split(":", 1) for pair in raw.split(",") if ":" in pair)
 
 
