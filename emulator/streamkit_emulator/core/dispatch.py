@@ -13,7 +13,16 @@ patches are installed, so the list is made once per class.
 
 werkzeug formats each request's access-log line (path decoding, escaping)
 before its logger drops it; without `--log-requests` the logger is at
-WARNING, so the line is not made at all (2-3% of a request's CPU)."""
+WARNING, so the line is not made at all (2-3% of a request's CPU).
+
+moto's Flask apps run with `debug = True`, so Flask's `Request._load_form_data`
+calls `debughelpers.attach_enctype_error_multidict` on every request that reads
+its body without files: it defines a new subclass of the (empty) `files`
+multidict, only to reword the KeyError of a missing file key in HTML-form
+debugging (5% of a DynamoDB PutItem's CPU, most of it `typing`'s
+`__init_subclass__`). moto reads `request.files[...]` only when `files` is not
+empty, when the helper is not applied anyway, so it never changes an answer:
+it is skipped."""
 from __future__ import annotations
 
 import functools
@@ -40,6 +49,13 @@ def install() -> None:
             log_request(self, code, size)
 
     WSGIRequestHandler.log_request = quiet_log_request  # type: ignore[method-assign]
+    from flask import debughelpers
+
+    debughelpers.attach_enctype_error_multidict = _no_files_helper  # type: ignore[assignment]
+
+
+def _no_files_helper(request: object) -> None:
+    """In place of Flask's debug-mode `attach_enctype_error_multidict` (see above)."""
 
 
 @functools.lru_cache(maxsize=None)
