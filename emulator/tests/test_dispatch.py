@@ -78,3 +78,13 @@ def test_an_empty_json_answer_is_moto_s_byte_for_byte() -> None:
             assert fast == moto, (service, name)
             checked += cls is JSONSerializer
     assert checked > 200
+
+
+def test_one_service_model_per_service() -> None:
+    from moto.core import responses, utils
+
+    dispatch.install()
+    assert responses.get_service_model("dynamodb") is utils.get_service_model("dynamodb")
+    model = responses.get_service_model("kinesis")
+    assert model.service_name == "kinesis" and model.metadata["protocol"] == "json"
+    assert model.operation_model("PutRecords").input_shape is model.operation_model("PutRecords").input_shape

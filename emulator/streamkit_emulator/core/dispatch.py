@@ -30,7 +30,13 @@ with one `choices` call from moto's same random source (still seeded by
 `/moto-api/seed`). An answer with no members in a JSON protocol (PutItem,
 DeleteItem, UpdateItem without return values) is `{}`: moto's serializer
 walked the operation's output shape to find nothing (7% of a PutItem's CPU);
-it is written directly, with the same status and Content-Type."""
+it is written directly, with the same status and Content-Type.
+
+moto builds a new botocore `ServiceModel` from the service's model file on
+every request, twice (to parse the request and to serialize its answer:
+26 us each, and the operation's shapes are resolved again each time): the
+models are static data, so one `ServiceModel` per service is kept (botocore
+caches its operations and shapes on it)."""
 from __future__ import annotations
 
 import functools
@@ -63,6 +69,8 @@ def install() -> None:
 
     debughelpers.attach_enctype_error_multidict = _no_files_helper  # type: ignore[assignment]
     responses.gen_amzn_requestid_long = request_id  # type: ignore[assignment]
+    responses.get_service_model = service_model  # type: ignore[assignment]
+    utils.get_service_model = service_model  # type: ignore[assignment]
     if responses.ActionResult.execute_result is not _execute_result:
         global _moto_execute_result
         _moto_execute_result = responses.ActionResult.execute_result
@@ -70,6 +78,13 @@ def install() -> None:
 
 
 _ID_CHARACTERS = string.ascii_letters + string.digits
+_moto_service_model = utils.get_service_model
+
+
+@functools.lru_cache(maxsize=None)
+def service_model(service_name: str) -> Any:
+    """`moto.core.utils.get_service_model`, made once per service (see above)."""
+    return _moto_service_model(service_name)
 _moto_execute_result: Any = None
 
 
