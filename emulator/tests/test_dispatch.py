@@ -78,6 +78,12 @@ def test_an_empty_json_answer_is_moto_s_byte_for_byte() -> None:
             assert fast == moto, (service, name)
             checked += cls is JSONSerializer
     assert checked > 200
+    from moto.dynamodb.responses import DynamoResult
+
+    model = responses.get_service_model("dynamodb")
+    context = responses.ActionContext(model, model.operation_model("PutItem"), JSONSerializer, None)
+    assert DynamoResult({}).execute_result(context) == (200, {"Content-Type": "application/x-amz-json-1.0"}, "{}")
+    assert DynamoResult({}).execute_result(context) == dispatch._moto_execute_result(DynamoResult({}), context)
 
 
 def test_one_service_model_per_service() -> None:

@@ -101,11 +101,12 @@ def request_id(headerdict: dict[str, Any] | None = None) -> str:
 
 def _execute_result(self: Any, context: Any) -> Any:
     """moto's `ActionResult.execute_result`, with an empty result in plain
-    JSON written directly (see above)."""
+    JSON written directly (see above), for every result class that does not
+    write its answer itself (DynamoDB's `DynamoResult` only converts values)."""
     from moto import settings
     from moto.core.serialize import JSONSerializer
 
-    if (type(self) is responses.ActionResult and type(self.result) is dict and not self.result
+    if (type(self).execute_result is _execute_result and type(self.result) is dict and not self.result
             and context.serializer_class is JSONSerializer):
         serializer = JSONSerializer(operation_model=context.operation_model, pretty_print=settings.PRETTIFY_RESPONSES)
         status = context.operation_model.http.get("responseCode", serializer.DEFAULT_RESPONSE_CODE)
