@@ -212,3 +212,30 @@ def test_text_policies_parsed_once_and_decided_as_before():
     for _ in range(2):
         with pytest.raises(Unsupported, match="Bogus"):
             decide(ROLE, "s3:PutObject", BUCKET_OBJ, [broken])
+
+
+def test_a_session_key_resolves_while_its_session_lives(monkeypatch):
+    """An assumed-role key is the session's principal, with its own session
+    token only ("Temporary security credentials in IAM", IAM User Guide); a
+    key whose session is gone (a reset emulator) is not recognized, even
+    after it was resolved once."""
+    from types import SimpleNamespace
+
+    from moto.sts import models as sts_models
+
+    from streamkit_emulator.iam import principals
+
+    session = SimpleNamespace(access_key_id="ASIAEXAMPLE", session_token="tok", session_name="s",
+                              role_arn=f"arn:aws:iam::{ACCT}:role/R")
+    live = {ACCT: {"aws": SimpleNamespace(assumed_roles=[session])}}
+    monkeypatch.setattr(sts_models, "sts_backends", live)
+    principals._sessions.clear()
+    for _ in range(2):  # found, then from the cache
+        p = principals.resolve("ASIAEXAMPLE", "tok")
+        assert (p.kind, p.arn, p.role_arn) == ("assumed-role", f"arn:aws:sts::{ACCT}:assumed-role/R/s",
+                                               f"arn:aws:iam::{ACCT}:role/R")
+        with pytest.raises(principals.InvalidToken):
+            principals.resolve("ASIAEXAMPLE", "other-token")
+    live[ACCT]["aws"] = SimpleNamespace(assumed_roles=[])  # reset: the session is gone
+    with pytest.raises(principals.InvalidToken):
+        principals.resolve("ASIAEXAMPLE", "tok")

@@ -41,6 +41,11 @@ def service(name: str, account_id: str) -> Principal:
     return Principal("service", name, account_id, service=name)
 
 
+# An assumed-role session's key -> (account, moto's session, principal): found
+# once, checked on each use to still be a live session of that account.
+_sessions: dict[str, tuple[str, Any, Principal]] = {}
+
+
 def resolve(access_key: str, token: str | None) -> Principal:
     """The principal of an access key (and the request's session token)."""
     if access_key in static_keys():
@@ -49,15 +54,28 @@ def resolve(access_key: str, token: str | None) -> Principal:
     from moto.iam.models import iam_backends
     from moto.sts.models import sts_backends
 
+    hit = _sessions.get(access_key)
+    if hit is not None:
+        acct, role, found = hit
+        # Still the live session (a moto reset makes new backends and lists).
+        if acct in sts_backends and role in sts_backends[acct]["aws"].assumed_roles:
+            if token != role.session_token:
+                raise InvalidToken(access_key)
+            return found
+        _sessions.pop(access_key, None)
     for acct in list(sts_backends.keys()):
         for role in list(sts_backends[acct]["aws"].assumed_roles):
             if role.access_key_id == access_key:
                 if token != role.session_token:
                     raise InvalidToken(access_key)
                 role_name = role.role_arn.rsplit("/", 1)[-1]
-                return Principal("assumed-role", f"arn:aws:sts::{acct}:assumed-role/{role_name}/{role.session_name}",
-                                 acct, name=role_name, role_arn=role.role_arn,
-                                 user_id=f"{role_name}:{role.session_name}")
+                found = Principal("assumed-role", f"arn:aws:sts::{acct}:assumed-role/{role_name}/{role.session_name}",
+                                  acct, name=role_name, role_arn=role.role_arn,
+                                  user_id=f"{role_name}:{role.session_name}")
+                if len(_sessions) > 10_000:
+                    _sessions.clear()
+                _sessions[access_key] = (acct, role, found)
+                return found
     for acct in list(iam_backends.keys()):
         for user in list(iam_backends[acct]["aws"].users.values()):
             for key in list(user.access_keys):
