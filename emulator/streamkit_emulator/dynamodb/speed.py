@@ -12,8 +12,8 @@ per row is most of the emulator's requests).
   DynamoDB Developer Guide). The copy is a path copy: only the nodes between
   the root and a bound value are new, the rest (attribute paths, functions
   without values) is shared, as moto's condition nodes are not changed by
-  evaluating them (`copy.deepcopy` of the whole tree was a tenth of a
-  conditional PutItem's CPU). A tree whose values the walk cannot reach
+  evaluating them (`copy.deepcopy` of the join function's condition took
+  47 us, the path copy 6 us, timeit). A tree whose values the walk cannot reach
   (a node type without `__dict__`) is deep-copied as before.
 * Item size: moto's item dictionary re-adds the sizes of every attribute
   already set on each attribute it sets (quadratic in the attributes); a new
