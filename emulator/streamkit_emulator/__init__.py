@@ -42,6 +42,7 @@ def install(strict: bool = False, iam: bool = False) -> None:
     from streamkit_emulator.cloudformation import drift
     from streamkit_emulator.cloudwatch import models as cloudwatch
     from streamkit_emulator.core import dispatch
+    from streamkit_emulator.core import jsonparse
     from streamkit_emulator.core import keepalive
     from streamkit_emulator.dynamodb import models as dynamodb
     from streamkit_emulator.ec2 import models as ec2
@@ -87,6 +88,7 @@ def install(strict: bool = False, iam: bool = False) -> None:
         apigw_router,  # after cbor: the router sits in front of it
         schedules,
         dispatch,
+        jsonparse,
         keepalive,
     ):
         module.install()

@@ -18,3 +18,79 @@ def test_the_module_list_is_read_once_and_unchanged(monkeypatch) -> None:
     monkeypatch.setattr(os, "listdir", no_listing)
     assert list(backends.list_of_moto_modules()) == want
     assert "dynamodb" in want and "kinesis" in want
+
+
+def test_bodies_read_without_a_class_per_request() -> None:
+    """moto's apps run in Flask debug mode; reading a body no longer makes a new
+    `files` class per request, and form uploads (S3 "POST Object", the one
+    place moto reads `request.files`) still see their file."""
+    import io
+
+    import flask
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    dispatch.install()
+    app = flask.Flask("t")
+    app.debug = True
+    with app.test_request_context("/", method="POST", data=b'{"TableName":"t"}',
+                                  content_type="application/x-amz-json-1.0"):
+        assert flask.request.data == b'{"TableName":"t"}'
+        assert type(flask.request.files) is ImmutableMultiDict
+    with app.test_request_context("/", method="POST", content_type="multipart/form-data",
+                                  data={"key": "k", "file": (io.BytesIO(b"x"), "f.txt")}):
+        assert flask.request.form["key"] == "k"
+        assert flask.request.files["file"].read() == b"x"
+
+
+def test_request_ids_keep_their_form_and_seed() -> None:
+    """A request id is 52 letters and digits (DynamoDB's x-amzn-RequestId), from
+    moto's random source: the same seed gives the same ids."""
+    import re
+
+    from moto.moto_api._internal import mock_random
+
+    dispatch.install()
+    headers: dict = {}
+    first = dispatch.request_id(headers)
+    assert re.fullmatch(r"[A-Za-z0-9]{52}", first) and headers == {"x-amzn-requestid": first}
+    mock_random.seed(7)
+    a = [dispatch.request_id() for _ in range(3)]
+    mock_random.seed(7)
+    assert a == [dispatch.request_id() for _ in range(3)] and len(set(a)) == 3
+
+
+def test_an_empty_json_answer_is_moto_s_byte_for_byte() -> None:
+    """Every operation of the JSON services the pipelines use, answering no
+    members: the direct `{}` is what moto's serializer writes (status,
+    Content-Type, body)."""
+    from moto.core import responses
+    from moto.core.serialize import JSONSerializer, get_serializer_class
+
+    dispatch.install()
+    checked = 0
+    for service in ("dynamodb", "kinesis", "logs", "firehose", "sqs", "kms", "secretsmanager", "ssm", "events"):
+        model = responses.get_service_model(service)
+        cls = get_serializer_class(service, model.metadata["protocol"])
+        for name in model.operation_names:
+            context = responses.ActionContext(model, model.operation_model(name), cls, None)
+            fast = responses.ActionResult({}).execute_result(context)
+            moto = dispatch._moto_execute_result(responses.ActionResult({}), context)
+            assert fast == moto, (service, name)
+            checked += cls is JSONSerializer
+    assert checked > 200
+    from moto.dynamodb.responses import DynamoResult
+
+    model = responses.get_service_model("dynamodb")
+    context = responses.ActionContext(model, model.operation_model("PutItem"), JSONSerializer, None)
+    assert DynamoResult({}).execute_result(context) == (200, {"Content-Type": "application/x-amz-json-1.0"}, "{}")
+    assert DynamoResult({}).execute_result(context) == dispatch._moto_execute_result(DynamoResult({}), context)
+
+
+def test_one_service_model_per_service() -> None:
+    from moto.core import responses, utils
+
+    dispatch.install()
+    assert responses.get_service_model("dynamodb") is utils.get_service_model("dynamodb")
+    model = responses.get_service_model("kinesis")
+    assert model.service_name == "kinesis" and model.metadata["protocol"] == "json"
+    assert model.operation_model("PutRecords").input_shape is model.operation_model("PutRecords").input_shape

@@ -87,3 +87,37 @@ def test_item_count_counts_every_item(ddb):
         for s in range(p + 1):
             ddb.put_item(TableName="r", Item={"pk": {"S": f"p{p}"}, "sk": {"S": f"s{s}"}})
     assert ddb.describe_table(TableName="r")["Table"]["ItemCount"] == 6
+
+
+def test_the_cached_tree_is_copied_only_along_its_values(ddb):
+    """Each request's tree has its own value nodes (and the nodes above them);
+    the parts without values are shared and never changed by evaluating them
+    ("Comparison operator and function reference", DynamoDB Developer Guide)."""
+    speed._cache.clear()
+    expr, values_a, values_b = "attribute_exists(pk) AND (v < :v OR n BETWEEN :lo AND :hi)", \
+        {":v": {"S": "1"}, ":lo": {"N": "1"}, ":hi": {"N": "9"}}, {":v": {"S": "2"}, ":lo": {"N": "3"}, ":hi": {"N": "4"}}
+    a = speed.CachedParser(expr, {}, values_a).parse()
+    b = speed.CachedParser(expr, {}, values_b).parse()
+    assert a is not b and a.lhs is b.lhs  # attribute_exists(pk): no value, shared
+    assert (a.rhs.lhs.rhs.value, b.rhs.lhs.rhs.value) == ("1", "2")
+    assert (a.rhs.rhs.start.value, a.rhs.rhs.end.value, b.rhs.rhs.start.value, b.rhs.rhs.end.value) == ("1", "9", "3", "4")
+    assert a.rhs.rhs.attr is b.rhs.rhs.attr
+    tree = next(iter(speed._cache.values()))[0]
+    assert tree.rhs.lhs.rhs.value == "1" and tree.rhs.rhs.end.value == "9"  # the cached tree unchanged
+
+
+def test_conditions_with_functions_and_sets_decide_per_request(ddb):
+    ddb.put_item(TableName="t", Item={"pk": {"S": "a"}, "tags": {"SS": ["x", "y"]}, "n": {"N": "5"}})
+    cond = "contains(tags, :t) AND size(tags) = :two AND n IN (:a, :b)"
+
+    def ok(t, a, b):
+        try:
+            ddb.put_item(TableName="t", Item={"pk": {"S": "a"}, "tags": {"SS": ["x", "y"]}, "n": {"N": "5"}},
+                         ConditionExpression=cond, ExpressionAttributeValues={
+                             ":t": {"S": t}, ":two": {"N": "2"}, ":a": {"N": a}, ":b": {"N": b}})
+            return True
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "ConditionalCheckFailedException"
+            return False
+
+    assert [ok("x", "5", "6"), ok("z", "5", "6"), ok("y", "1", "2"), ok("y", "4", "5")] == [True, False, False, True]

@@ -392,3 +392,30 @@ def test_deleting_a_stack_detaches_its_roles_managed_policies(aws):
     assert [p["PolicyName"] for p in attached] == ["AmazonSSMManagedInstanceCore"]
     cfn.delete_stack(StackName="managed")
     assert "managed-role" not in [r["RoleName"] for r in iam.list_roles()["Roles"]]
+
+
+def test_batch_writes_are_authorized_on_every_table_they_name(aws, endpoint):
+    """BatchWriteItem's resources are the tables of its RequestItems ("Actions,
+    resources, and condition keys for Amazon DynamoDB": BatchWriteItem, table);
+    a PutItem is authorized on its TableName only."""
+    ddb_admin = aws("dynamodb")
+    tables = []
+    for _ in range(2):
+        name = f"t-{uuid.uuid4().hex[:8]}"
+        ddb_admin.create_table(TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                               AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                               BillingMode="PAY_PER_REQUEST")
+        tables.append(name)
+    allowed = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{tables[0]}"
+    client, arn, _ = user(aws, endpoint, {"Effect": "Allow", "Action": ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+                                          "Resource": allowed})
+    ddb = client("dynamodb")
+    write = lambda table: {table: [{"PutRequest": {"Item": {"pk": {"S": "a"}}}}]}  # noqa: E731
+    assert ddb.batch_write_item(RequestItems=write(tables[0]))["UnprocessedItems"] == {}
+    with pytest.raises(ClientError) as denied:
+        ddb.batch_write_item(RequestItems={**write(tables[0]), **write(tables[1])})
+    assert f"dynamodb:BatchWriteItem on resource: arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{tables[1]}" in \
+        denied.value.response["Error"]["Message"]
+    ddb.put_item(TableName=tables[0], Item={"pk": {"S": "b"}})
+    with pytest.raises(ClientError):
+        ddb.put_item(TableName=tables[1], Item={"pk": {"S": "b"}})

@@ -189,3 +189,53 @@ def test_aws_managed_policies_have_their_real_documents():
     assert not decide(ROLE, "kinesis:GetRecords", stream, [basic]).allowed
     with pytest.raises(Unsupported):
         managed.document("arn:aws:iam::aws:policy/NoSuchPolicy")
+
+
+def test_text_policies_parsed_once_and_decided_as_before():
+    """Policies stored as text (the IAM API's PutRolePolicy) are parsed once per
+    distinct text; every request is still decided by "Policy evaluation logic":
+    actions case-insensitive with wildcards, resources case-sensitive
+    ("IAM JSON policy elements: Action", "IAM JSON policy elements: Resource"),
+    and a document the evaluator cannot read is refused on every request."""
+    import json
+
+    from streamkit_emulator.iam.evaluator import statements
+
+    text = json.dumps(allow(["kinesis:PutRecord", "S3:PUT*"], "arn:aws:s3:::b/data/*"))
+    assert statements(text) is statements(text.encode())
+    for key in range(3):  # a new object key per request: each one a fresh decision
+        assert decide(ROLE, "s3:PutObject", f"arn:aws:s3:::b/data/{key}", [text]).allowed
+        assert not decide(ROLE, "s3:PutObject", f"arn:aws:s3:::B/data/{key}", [text]).allowed
+    assert decide(ROLE, "KINESIS:putrecord", "arn:aws:s3:::b/data/x", [text]).allowed
+    assert not decide(ROLE, "kinesis:PutRecords", "arn:aws:s3:::b/data/x", [text]).allowed
+    broken = json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Bogus": 1}]})
+    for _ in range(2):
+        with pytest.raises(Unsupported, match="Bogus"):
+            decide(ROLE, "s3:PutObject", BUCKET_OBJ, [broken])
+
+
+def test_a_session_key_resolves_while_its_session_lives(monkeypatch):
+    """An assumed-role key is the session's principal, with its own session
+    token only ("Temporary security credentials in IAM", IAM User Guide); a
+    key whose session is gone (a reset emulator) is not recognized, even
+    after it was resolved once."""
+    from types import SimpleNamespace
+
+    from moto.sts import models as sts_models
+
+    from streamkit_emulator.iam import principals
+
+    session = SimpleNamespace(access_key_id="ASIAEXAMPLE", session_token="tok", session_name="s",
+                              role_arn=f"arn:aws:iam::{ACCT}:role/R")
+    live = {ACCT: {"aws": SimpleNamespace(assumed_roles=[session])}}
+    monkeypatch.setattr(sts_models, "sts_backends", live)
+    principals._sessions.clear()
+    for _ in range(2):  # found, then from the cache
+        p = principals.resolve("ASIAEXAMPLE", "tok")
+        assert (p.kind, p.arn, p.role_arn) == ("assumed-role", f"arn:aws:sts::{ACCT}:assumed-role/R/s",
+                                               f"arn:aws:iam::{ACCT}:role/R")
+        with pytest.raises(principals.InvalidToken):
+            principals.resolve("ASIAEXAMPLE", "other-token")
+    live[ACCT]["aws"] = SimpleNamespace(assumed_roles=[])  # reset: the session is gone
+    with pytest.raises(principals.InvalidToken):
+        principals.resolve("ASIAEXAMPLE", "tok")

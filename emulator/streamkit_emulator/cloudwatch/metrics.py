@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timezone
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from moto.cloudwatch.models import cloudwatch_backends
 
@@ -35,12 +35,23 @@ def put(
 ) -> None:
     """Records one datapoint (e.g. `put(acct, "us-east-1", "AWS/Lambda",
     "Invocations", {"FunctionName": fn}, 1)`)."""
-    datum = {
-        "MetricName": name,
-        "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
-        "Value": float(value),
-        "Unit": unit,
-        "Timestamp": _naive_utc(timestamp or datetime.now(timezone.utc)),
-    }
+    put_many(account_id, region, namespace, [(name, dimensions, value, unit)], timestamp)
+
+
+def put_many(
+    account_id: str,
+    region: str,
+    namespace: str,
+    points: Iterable[tuple[str, Mapping[str, str], float, str]],
+    timestamp: datetime | None = None,
+) -> None:
+    """Records several datapoints of one namespace at one time (name,
+    dimensions, value, unit each): one PutMetricData of several data, as a
+    service reporting one request's metrics together."""
+    at = _naive_utc(timestamp or datetime.now(timezone.utc))
+    data = [{"MetricName": name, "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+             "Value": float(value), "Unit": unit, "Timestamp": at} for name, dimensions, value, unit in points]
+    if not data:
+        return
     with _lock:
-        cloudwatch_backends[account_id][region].put_metric_data(namespace, [datum])
+        cloudwatch_backends[account_id][region].put_metric_data(namespace, data)

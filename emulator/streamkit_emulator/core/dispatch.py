@@ -13,11 +13,36 @@ patches are installed, so the list is made once per class.
 
 werkzeug formats each request's access-log line (path decoding, escaping)
 before its logger drops it; without `--log-requests` the logger is at
-WARNING, so the line is not made at all (2-3% of a request's CPU)."""
+WARNING, so the line is not made at all (2-3% of a request's CPU).
+
+moto's Flask apps run with `debug = True`, so Flask's `Request._load_form_data`
+calls `debughelpers.attach_enctype_error_multidict` on every request that reads
+its body without files: it defines a new subclass of the (empty) `files`
+multidict, only to reword the KeyError of a missing file key in HTML-form
+debugging (13 us a request, timeit; py-spy's `--gil` samples put it at 5% of a
+PutItem, an overstatement seen for several small costs on the loaded machine).
+moto reads `request.files[...]` only when `files` is not empty, when the
+helper is not applied anyway, so it never changes an answer: it is skipped.
+
+Every answer carries a request id, 52 random letters and digits; moto drew
+them one `random.choice` at a time (21 us, timeit; now 8 us): they are drawn
+with one `choices` call from moto's same random source (still seeded by
+`/moto-api/seed`). An answer with no members in a JSON protocol (PutItem,
+DeleteItem, UpdateItem without return values) is `{}`: moto's serializer
+walked the operation's output shape to find nothing (7% of a PutItem's CPU);
+it is written directly, with the same status and Content-Type.
+
+moto builds a new botocore `ServiceModel` from the service's model file on
+every request, twice (to parse the request and to serialize its answer:
+26 us each, and the operation's shapes are resolved again each time): the
+models are static data, so one `ServiceModel` per service is kept (botocore
+caches its operations and shapes on it)."""
 from __future__ import annotations
 
 import functools
 import logging
+import string
+from typing import Any
 
 from moto import backends
 from moto.core import responses, utils
@@ -40,6 +65,58 @@ def install() -> None:
             log_request(self, code, size)
 
     WSGIRequestHandler.log_request = quiet_log_request  # type: ignore[method-assign]
+    from flask import debughelpers
+
+    debughelpers.attach_enctype_error_multidict = _no_files_helper  # type: ignore[assignment]
+    responses.gen_amzn_requestid_long = request_id  # type: ignore[assignment]
+    responses.get_service_model = service_model  # type: ignore[assignment]
+    utils.get_service_model = service_model  # type: ignore[assignment]
+    if responses.ActionResult.execute_result is not _execute_result:
+        global _moto_execute_result
+        _moto_execute_result = responses.ActionResult.execute_result
+        responses.ActionResult.execute_result = _execute_result  # type: ignore[method-assign]
+
+
+_ID_CHARACTERS = string.ascii_letters + string.digits
+_moto_service_model = utils.get_service_model
+
+
+@functools.lru_cache(maxsize=None)
+def service_model(service_name: str) -> Any:
+    """`moto.core.utils.get_service_model`, made once per service (see above)."""
+    return _moto_service_model(service_name)
+_moto_execute_result: Any = None
+
+
+def request_id(headerdict: dict[str, Any] | None = None) -> str:
+    """`moto.utilities.aws_headers.gen_amzn_requestid_long`: the same 52
+    characters from the same pool and random source, drawn in one call."""
+    from moto.moto_api._internal import mock_random
+
+    req_id = "".join(mock_random.choices(_ID_CHARACTERS, k=52))
+    if headerdict is not None and isinstance(headerdict, dict):
+        headerdict.update({"x-amzn-requestid": req_id})
+    return req_id
+
+
+def _execute_result(self: Any, context: Any) -> Any:
+    """moto's `ActionResult.execute_result`, with an empty result in plain
+    JSON written directly (see above), for every result class that does not
+    write its answer itself (DynamoDB's `DynamoResult` only converts values)."""
+    from moto import settings
+    from moto.core.serialize import JSONSerializer
+
+    if (type(self).execute_result is _execute_result and type(self.result) is dict and not self.result
+            and context.serializer_class is JSONSerializer):
+        serializer = JSONSerializer(operation_model=context.operation_model, pretty_print=settings.PRETTIFY_RESPONSES)
+        status = context.operation_model.http.get("responseCode", serializer.DEFAULT_RESPONSE_CODE)
+        return status, {"Content-Type": serializer._get_protocol_specific_content_type()}, \
+            serializer._serialize_body({})
+    return _moto_execute_result(self, context)
+
+
+def _no_files_helper(request: object) -> None:
+    """In place of Flask's debug-mode `attach_enctype_error_multidict` (see above)."""
 
 
 @functools.lru_cache(maxsize=None)

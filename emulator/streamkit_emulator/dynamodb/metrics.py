@@ -95,11 +95,12 @@ def _wrap(method: str, operation: str) -> Callable[[DynamoHandler], Any]:
         latency = (time.perf_counter() - started) * 1000
         result = getattr(response, "result", None)
         result = result if isinstance(result, dict) else {}
-        for table in _tables(operation, self.body):
-            put("SuccessfulRequestLatency", {"TableName": table, "Operation": operation}, latency, "Milliseconds")
-        for table, units in _units(operation, self.body, result).items():
-            name = "ConsumedReadCapacityUnits" if operation in READS else "ConsumedWriteCapacityUnits"
-            put(name, {"TableName": table}, units)
+        points = [("SuccessfulRequestLatency", {"TableName": table, "Operation": operation}, latency, "Milliseconds")
+                  for table in _tables(operation, self.body)]
+        name = "ConsumedReadCapacityUnits" if operation in READS else "ConsumedWriteCapacityUnits"
+        points += [(name, {"TableName": table}, units, "Count")
+                   for table, units in _units(operation, self.body, result).items()]
+        metrics.put_many(backend.account_id, backend.region_name, "AWS/DynamoDB", points)
         return response
 
     return handler

@@ -285,7 +285,7 @@ def authorize(r: Any, iam_request_cls: Any = None, resource: str = "*") -> None:
     signing = scope_parts[3] if len(scope_parts) > 3 else (r.service_name or "")
     service = SIGNING_TO_IAM.get(signing, signing)
     region = scope_parts[2] if len(scope_parts) > 2 else getattr(r, "region", "us-east-1")
-    if any(word in action_name for word in POLICY_CHANGES) and not action_name.startswith(("Get", "List", "Describe")):
+    if _changes_policy(action_name):
         changed()
     if service == "sts" and action_name == "GetCallerIdentity":
         return  # always allowed, even with an explicit deny ("GetCallerIdentity", STS API Reference)
@@ -320,6 +320,13 @@ def authorize(r: Any, iam_request_cls: Any = None, resource: str = "*") -> None:
         decision, denied_on = decide(principal, checked, one, context)
         if not decision.allowed:
             _deny(r, service, record(principal, checked, denied_on, decision.reason, "request"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _changes_policy(action_name: str) -> bool:
+    """Whether a request of this operation may change a policy (decided once per name)."""
+    return any(word in action_name for word in POLICY_CHANGES) and not action_name.startswith(
+        ("Get", "List", "Describe"))
 
 
 def _iam_action(service: str, name: str, r: Any) -> str:

@@ -22,6 +22,7 @@ never silently read as allowing.
 from __future__ import annotations
 
 import base64
+import functools
 import ipaddress
 import json
 import re
@@ -130,6 +131,23 @@ def document(policy: Any) -> dict[str, Any]:
 
 
 def statements(policy: Any) -> list[dict[str, Any]]:
+    """The checked statements of a policy (read-only: a policy stored as text,
+    as the IAM API stores it, is parsed and checked once per distinct text and
+    the same statements are returned after; a document that cannot be
+    evaluated raises `Unsupported` every time)."""
+    if isinstance(policy, (bytes, bytearray)):
+        policy = policy.decode("utf-8")
+    if isinstance(policy, str):
+        return _text_statements(policy)
+    return _statements(policy)
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_statements(text: str) -> list[dict[str, Any]]:
+    return _statements(text)
+
+
+def _statements(policy: Any) -> list[dict[str, Any]]:
     doc = document(policy)
     raw = doc.get("Statement")
     if raw is None:
@@ -165,8 +183,16 @@ def _as_list(value: Any) -> list[Any]:
 
 def _wild(pattern: str, value: str, ignore_case: bool = False) -> bool:
     """`*` and `?` wildcards (fnmatch without its `[...]` classes)."""
+    if not ignore_case and "*" not in pattern and "?" not in pattern:
+        return pattern == value
+    return _wild_regex(pattern, ignore_case).fullmatch(value) is not None
+
+
+@functools.lru_cache(maxsize=8192)
+def _wild_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    """A wildcard pattern compiled once (policies repeat the same few patterns)."""
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL) is not None
+    return re.compile(regex, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 
 def _substitute(pattern: str, context: dict[str, list[str]]) -> str:
@@ -190,8 +216,20 @@ def _substitute(pattern: str, context: dict[str, list[str]]) -> str:
 
 
 def action_matches(patterns: Any, action: str) -> bool:
-    """Action names are case-insensitive ("IAM JSON policy elements: Action")."""
-    return any(_wild(str(p), action, ignore_case=True) for p in _as_list(patterns))
+    """Action names are case-insensitive ("IAM JSON policy elements: Action").
+    Decided once per (patterns, action): a policy's Action element is a string
+    or a list of strings, and a request's action one of a few."""
+    key = tuple(patterns) if isinstance(patterns, list) else patterns
+    try:
+        return _action_matches(key, action)
+    except TypeError:  # an element that is not hashable (not a string): matched as it is
+        return any(_wild(str(p), action, ignore_case=True) for p in _as_list(patterns))
+
+
+@functools.lru_cache(maxsize=16384)
+def _action_matches(patterns: Any, action: str) -> bool:
+    return any(_wild(str(p), action, ignore_case=True) for p in (patterns if isinstance(patterns, tuple)
+                                                                  else [patterns]))
 
 
 def resource_matches(patterns: Any, resource: str, context: dict[str, list[str]]) -> bool:

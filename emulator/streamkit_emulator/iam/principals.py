@@ -8,6 +8,7 @@ the session's role, the role's permissions boundary and the session policy.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 from typing import Any
@@ -22,7 +23,12 @@ ANONYMOUS = Principal("anonymous", "anonymous", "")
 def static_keys() -> dict[str, str]:
     """`STREAMKIT_EMULATOR_ACCESS_KEYS` (`AKID:SECRET,...`, default
     `testing:testing`): the account root of 123456789012, an administrator."""
-    raw = os.environ.get("STREAMKIT_EMULATOR_ACCESS_KEYS", "testing:testing")
+    return _static_keys(os.environ.get("STREAMKIT_EMULATOR_ACCESS_KEYS", "testing:testing"))
+
+
+@functools.lru_cache(maxsize=8)
+def _static_keys(raw: str) -> dict[str, str]:
+    """Parsed once per value of the variable (read on every request); read-only."""
     return dict(pair.split(":", 1) for pair in raw.split(",") if ":" in pair)
 
 
@@ -35,6 +41,11 @@ def service(name: str, account_id: str) -> Principal:
     return Principal("service", name, account_id, service=name)
 
 
+# An assumed-role session's key -> (account, moto's session, principal): found
+# once, checked on each use to still be a live session of that account.
+_sessions: dict[str, tuple[str, Any, Principal]] = {}
+
+
 def resolve(access_key: str, token: str | None) -> Principal:
     """The principal of an access key (and the request's session token)."""
     if access_key in static_keys():
@@ -43,15 +54,28 @@ def resolve(access_key: str, token: str | None) -> Principal:
     from moto.iam.models import iam_backends
     from moto.sts.models import sts_backends
 
+    hit = _sessions.get(access_key)
+    if hit is not None:
+        acct, role, found = hit
+        # Still the live session (a moto reset makes new backends and lists).
+        if acct in sts_backends and role in sts_backends[acct]["aws"].assumed_roles:
+            if token != role.session_token:
+                raise InvalidToken(access_key)
+            return found
+        _sessions.pop(access_key, None)
     for acct in list(sts_backends.keys()):
         for role in list(sts_backends[acct]["aws"].assumed_roles):
             if role.access_key_id == access_key:
                 if token != role.session_token:
                     raise InvalidToken(access_key)
                 role_name = role.role_arn.rsplit("/", 1)[-1]
-                return Principal("assumed-role", f"arn:aws:sts::{acct}:assumed-role/{role_name}/{role.session_name}",
-                                 acct, name=role_name, role_arn=role.role_arn,
-                                 user_id=f"{role_name}:{role.session_name}")
+                found = Principal("assumed-role", f"arn:aws:sts::{acct}:assumed-role/{role_name}/{role.session_name}",
+                                  acct, name=role_name, role_arn=role.role_arn,
+                                  user_id=f"{role_name}:{role.session_name}")
+                if len(_sessions) > 10_000:
+                    _sessions.clear()
+                _sessions[access_key] = (acct, role, found)
+                return found
     for acct in list(iam_backends.keys()):
         for user in list(iam_backends[acct]["aws"].users.values()):
             for key in list(user.access_keys):

@@ -138,7 +138,8 @@ def _dynamodb(r: Any, action: str, region: str, account: str, _: str) -> Target:
     name = _param(r, "TableName") or _param(r, "TableArn") or _param(r, "ResourceArn")
     if name:
         names.append(name)
-    names += list((_body(r).get("RequestItems") or {}).keys())
+    if action in ("BatchGetItem", "BatchWriteItem"):  # the operations with RequestItems (one body parse)
+        names += list((_body(r).get("RequestItems") or {}).keys())
     if not names:
         return Target(["*"])
     return Target(sorted({arn(n) for n in names}))

@@ -148,8 +148,9 @@ def position_at(shard: Any, timestamp: float) -> int:
 
 def install() -> None:
     """Applies this module's patches to moto (once, from `streamkit_emulator.install`)."""
-    from streamkit_emulator.kinesis import shards
+    from streamkit_emulator.kinesis import answers, shards
 
     wrap_create(Stream, _stream_after, _stream_before)
     shards.install()
+    answers.install()
     kinesis_metrics.install()
