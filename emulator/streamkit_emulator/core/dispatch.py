@@ -79,13 +79,13 @@ def install() -> None:
 
 _ID_CHARACTERS = string.ascii_letters + string.digits
 _moto_service_model = utils.get_service_model
+_moto_execute_result: Any = None
 
 
 @functools.lru_cache(maxsize=None)
 def service_model(service_name: str) -> Any:
     """`moto.core.utils.get_service_model`, made once per service (see above)."""
     return _moto_service_model(service_name)
-_moto_execute_result: Any = None
 
 
 def request_id(headerdict: dict[str, Any] | None = None) -> str:
@@ -103,16 +103,26 @@ def _execute_result(self: Any, context: Any) -> Any:
     """moto's `ActionResult.execute_result`, with an empty result in plain
     JSON written directly (see above), for every result class that does not
     write its answer itself (DynamoDB's `DynamoResult` only converts values)."""
+    if type(self).execute_result is _execute_result and type(self.result) is dict and not self.result:
+        answer = json_answer(context, {})
+        if answer is not None:
+            return answer
+    return _moto_execute_result(self, context)
+
+
+def json_answer(context: Any, body: dict[str, Any]) -> tuple[int, dict[str, str], str] | None:
+    """An answer whose members are already in the output shape's order and
+    form, written as moto's `JSONSerializer` writes it (status, Content-Type,
+    body), without walking the shape; None for a protocol other than plain
+    JSON (the caller lets moto's serializer write it)."""
     from moto import settings
     from moto.core.serialize import JSONSerializer
 
-    if (type(self).execute_result is _execute_result and type(self.result) is dict and not self.result
-            and context.serializer_class is JSONSerializer):
-        serializer = JSONSerializer(operation_model=context.operation_model, pretty_print=settings.PRETTIFY_RESPONSES)
-        status = context.operation_model.http.get("responseCode", serializer.DEFAULT_RESPONSE_CODE)
-        return status, {"Content-Type": serializer._get_protocol_specific_content_type()}, \
-            serializer._serialize_body({})
-    return _moto_execute_result(self, context)
+    if context.serializer_class is not JSONSerializer:
+        return None
+    serializer = JSONSerializer(operation_model=context.operation_model, pretty_print=settings.PRETTIFY_RESPONSES)
+    status = context.operation_model.http.get("responseCode", serializer.DEFAULT_RESPONSE_CODE)
+    return status, {"Content-Type": serializer._get_protocol_specific_content_type()}, serializer._serialize_body(body)
 
 
 def _no_files_helper(request: object) -> None:

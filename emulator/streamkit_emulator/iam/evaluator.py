@@ -177,8 +177,9 @@ def validate(policy: Any) -> None:
                 _check_key(key)
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
+def _as_list(value: Any) -> list[Any] | tuple[Any, ...]:
+    """A policy element's values (a list, or the tuple a cache key holds), or the one value."""
+    return value if isinstance(value, (list, tuple)) else [value]
 
 
 def _wild(pattern: str, value: str, ignore_case: bool = False) -> bool:
@@ -228,8 +229,7 @@ def action_matches(patterns: Any, action: str) -> bool:
 
 @functools.lru_cache(maxsize=16384)
 def _action_matches(patterns: Any, action: str) -> bool:
-    return any(_wild(str(p), action, ignore_case=True) for p in (patterns if isinstance(patterns, tuple)
-                                                                  else [patterns]))
+    return any(_wild(str(p), action, ignore_case=True) for p in _as_list(patterns))
 
 
 def resource_matches(patterns: Any, resource: str, context: dict[str, list[str]]) -> bool:

@@ -54,28 +54,12 @@ def resolve(access_key: str, token: str | None) -> Principal:
     from moto.iam.models import iam_backends
     from moto.sts.models import sts_backends
 
-    hit = _sessions.get(access_key)
-    if hit is not None:
-        acct, role, found = hit
-        # Still the live session (a moto reset makes new backends and lists).
-        if acct in sts_backends and role in sts_backends[acct]["aws"].assumed_roles:
-            if token != role.session_token:
-                raise InvalidToken(access_key)
-            return found
-        _sessions.pop(access_key, None)
-    for acct in list(sts_backends.keys()):
-        for role in list(sts_backends[acct]["aws"].assumed_roles):
-            if role.access_key_id == access_key:
-                if token != role.session_token:
-                    raise InvalidToken(access_key)
-                role_name = role.role_arn.rsplit("/", 1)[-1]
-                found = Principal("assumed-role", f"arn:aws:sts::{acct}:assumed-role/{role_name}/{role.session_name}",
-                                  acct, name=role_name, role_arn=role.role_arn,
-                                  user_id=f"{role_name}:{role.session_name}")
-                if len(_sessions) > 10_000:
-                    _sessions.clear()
-                _sessions[access_key] = (acct, role, found)
-                return found
+    session = _session(access_key, sts_backends)
+    if session is not None:
+        role, found = session
+        if token != role.session_token:
+            raise InvalidToken(access_key)
+        return found
     for acct in list(iam_backends.keys()):
         for user in list(iam_backends[acct]["aws"].users.values()):
             for key in list(user.access_keys):
@@ -85,6 +69,29 @@ def resolve(access_key: str, token: str | None) -> Principal:
                     return Principal("user", user.arn, acct, name=user.name, user_id=user.id)
     raise InvalidToken(access_key)
 
+
+def _session(access_key: str, sts_backends: Any) -> tuple[Any, Principal] | None:
+    """moto's assumed-role session of `access_key` and its principal: found by
+    a scan once, then from `_sessions` while it is still the live session of
+    its account (a moto reset makes new backends and lists)."""
+    hit = _sessions.get(access_key)
+    if hit is not None:
+        acct, role, found = hit
+        if acct in sts_backends and role in sts_backends[acct]["aws"].assumed_roles:
+            return role, found
+        _sessions.pop(access_key, None)
+    for acct in list(sts_backends.keys()):
+        for role in list(sts_backends[acct]["aws"].assumed_roles):
+            if role.access_key_id == access_key:
+                role_name = role.role_arn.rsplit("/", 1)[-1]
+                found = Principal("assumed-role", f"arn:aws:sts::{acct}:assumed-role/{role_name}/{role.session_name}",
+                                  acct, name=role_name, role_arn=role.role_arn,
+                                  user_id=f"{role_name}:{role.session_name}")
+                if len(_sessions) > 10_000:
+                    _sessions.clear()
+                _sessions[access_key] = (acct, role, found)
+                return role, found
+    return None
 
 def managed_document(policy: Any) -> Any:
     version = next((v for v in policy.versions if v.is_default), None)

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto import settings
 from moto.core import responses as core_responses
-from moto.core.serialize import JSONSerializer
 from moto.kinesis.responses import KinesisResponse
+
+from streamkit_emulator.core import dispatch
 
 RESULT_MEMBERS = ("FailedRecordCount", "Records")
 ENTRY_MEMBERS = ("SequenceNumber", "ShardId", "ErrorCode", "ErrorMessage")
@@ -50,13 +50,9 @@ def ordered(result: Any) -> dict[str, Any] | None:
 
 class PutRecordsResult(core_responses.ActionResult):
     def execute_result(self, context: Any) -> Any:
-        answer = ordered(self.result)
-        if answer is None or context.serializer_class is not JSONSerializer:
-            return super().execute_result(context)
-        serializer = JSONSerializer(operation_model=context.operation_model, pretty_print=settings.PRETTIFY_RESPONSES)
-        status = context.operation_model.http.get("responseCode", serializer.DEFAULT_RESPONSE_CODE)
-        headers = {"Content-Type": serializer._get_protocol_specific_content_type()}
-        return status, headers, serializer._serialize_body(answer)
+        body = ordered(self.result)
+        answer = None if body is None else dispatch.json_answer(context, body)
+        return super().execute_result(context) if answer is None else answer
 
 
 def _put_records(self: KinesisResponse) -> PutRecordsResult:
