@@ -42,6 +42,7 @@ def install(strict: bool = False, iam: bool = False) -> None:
     from streamkit_emulator.cloudformation import drift
     from streamkit_emulator.cloudwatch import models as cloudwatch
     from streamkit_emulator.core import dispatch
+    from streamkit_emulator.core import fastpath
     from streamkit_emulator.core import jsonparse
     from streamkit_emulator.core import keepalive
     from streamkit_emulator.dynamodb import models as dynamodb
@@ -85,6 +86,7 @@ def install(strict: bool = False, iam: bool = False) -> None:
         secretsmanager,
         iam_models,
         cbor,
+        fastpath,  # after cbor: DynamoDB and Kinesis JSON calls never match cbor's paths
         apigw_router,  # after cbor: the router sits in front of it
         schedules,
         dispatch,

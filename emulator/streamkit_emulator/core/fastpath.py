@@ -1,0 +1,130 @@
+"""JSON-protocol requests served without Flask's per-request machinery.
+
+Every request moto server answers goes through a Flask app per service:
+a request context pushed and popped, the URL map bound and matched, the
+`before_request` hook (gzip bodies), the view wrapper
+(`convert_to_flask_response`), Flask's response object, the
+`after_request` hooks (flask-cors) and the session machinery. For the
+join pipeline's hottest requests, DynamoDB's and Kinesis's JSON calls
+(`POST /` with `X-Amz-Target`), that was about a third of the emulator's
+CPU per conditional PutItem (`bench/joins_scale.py`, BENCHMARKS.md).
+
+Here such a request goes straight to the same view callback the app's URL
+map names for `POST /` (moto's `DynamoHandler.dispatch`,
+`KinesisResponse.dispatch`), with a werkzeug request over the same WSGI
+environment, the same arguments `convert_to_flask_response` passes, and an
+answer built as that wrapper and flask-cors build it (the same status,
+headers and body: `emulator/tests/test_fastpath.py` compares both paths
+request by request on two live emulators).
+
+A request the fast path does not reproduce exactly goes through Flask as
+before: any other service, method, path or query string, a compressed body
+(the app's `before_request` decompresses it), a CORS request (`Origin`),
+a chunked body, or moto's request recorder switched on.
+`STREAMKIT_EMULATOR_FAST_PATH=0` turns it off (the comparison test's
+reference emulator)."""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any, Callable
+
+from moto.moto_server import werkzeug_app
+
+SERVICES = {"dynamodb": "DynamoDB_20120810.", "kinesis": "Kinesis_20131202."}
+_JSON = "application/x-amz-json-1."
+_CORS_ORIGIN = "Access-Control-Allow-Origin"
+
+_views: dict[int, Callable[..., Any] | None] = {}
+_views_lock = threading.Lock()
+
+
+def enabled() -> bool:
+    return os.environ.get("STREAMKIT_EMULATOR_FAST_PATH", "1") != "0"
+
+
+def eligible(environ: dict[str, Any]) -> bool:
+    """The request is one the fast path answers as Flask would (see above)."""
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if not target or environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != "/":
+        return False
+    if environ.get("QUERY_STRING") or "HTTP_ORIGIN" in environ or "HTTP_CONTENT_ENCODING" in environ:
+        return False
+    if environ.get("wsgi.input_terminated") or "HTTP_HOST" not in environ:
+        return False
+    if not environ.get("CONTENT_TYPE", "").startswith(_JSON):
+        return False
+    return target.startswith(("DynamoDB_20120810.", "Kinesis_20131202."))
+
+
+def _view(app: Any) -> Callable[..., Any] | None:
+    """The callback the app's URL map runs for `POST /` (moto's
+    `ResponseClass.dispatch`), found once per app; None if it is not moto's
+    usual view wrapper or the app has hooks the fast path does not copy."""
+    key = id(app)
+    if key in _views:
+        return _views[key]
+    with _views_lock:
+        if key not in _views:
+            from moto.core.utils import convert_to_flask_response
+
+            view = None
+            try:
+                endpoint, args = app.url_map.bind("localhost").match("/", "POST")
+                wrapper = app.view_functions.get(endpoint)
+                hooks = {k: [f.__name__ for f in v] for k, v in app.before_request_funcs.items()}
+                after = {k: [f.__name__ for f in v] for k, v in app.after_request_funcs.items()}
+                if (not args and isinstance(wrapper, convert_to_flask_response)
+                        and hooks == {None: ["decompress_request_body"]}
+                        and after == {None: ["cors_after_request"]}
+                        and not app.teardown_request_funcs.get(None)):
+                    view = wrapper.callback
+            except Exception:  # no rule for POST /: Flask answers it
+                view = None
+            _views[key] = view
+    return _views[key]
+
+
+def serve(app: Any, environ: dict[str, Any], start_response: Callable) -> Any:
+    """The answer Flask would give, or None when the app is not one of the
+    fast path's (the caller lets Flask serve it)."""
+    if getattr(app, "service", None) not in SERVICES:
+        return None
+    from moto.moto_api import recorder
+
+    if getattr(recorder, "_enabled", False):
+        return None
+    view = _view(app)
+    if view is None:
+        return None
+    from botocore.exceptions import ClientError
+    from flask.wrappers import Request, Response
+
+    request = Request(environ)
+    try:
+        result = view(request, request.url, dict(request.headers))
+    except ClientError as exc:  # as convert_to_flask_response answers it
+        result = 400, {}, exc.response["Error"]["Message"]
+    if len(result) == 3:
+        status, headers, content = result
+    else:
+        status, headers, content = 200, {}, result
+    response = Response(response=content, status=status, headers=headers)
+    # flask-cors (moto's CORS(app), always_send, origins "*"): a request without
+    # an Origin header gets the wildcard unless the answer names an origin.
+    if not response.headers.get(_CORS_ORIGIN):
+        response.headers.add(_CORS_ORIGIN, "*")
+    return response(environ, start_response)
+
+
+def install() -> None:
+    following: Callable[..., Any] = werkzeug_app.DomainDispatcherApplication.__call__
+
+    def __call__(self: Any, environ: dict[str, Any], start_response: Callable) -> Any:
+        if eligible(environ) and enabled():
+            answer = serve(self.get_application(environ), environ, start_response)
+            if answer is not None:
+                return answer
+        return following(self, environ, start_response)
+
+    werkzeug_app.DomainDispatcherApplication.__call__ = __call__
