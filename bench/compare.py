@@ -55,9 +55,10 @@ def timed(cmd, env, cwd=ROOT, accept=None):
 
 
 class Emulator:
-    def __init__(self, python, emulator_dir=None):
+    def __init__(self, python, emulator_dir=None, extra=()):
         """`emulator_dir`: the emulator/ folder to run (default this checkout's;
-        bench/joins_scale.py --baseline runs an earlier commit's beside it)."""
+        bench/joins_scale.py --baseline runs an earlier commit's beside it);
+        `extra`: more emulator arguments (`--profile FILE`)."""
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -65,7 +66,7 @@ class Emulator:
         self.log = tempfile.NamedTemporaryFile(prefix="streamkit-bench-emulator-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
             [python, os.path.join(emulator_dir or os.path.join(ROOT, "emulator"), "server.py"), "--host", "127.0.0.1",
-             "--port", str(self.port), "--strict"],
+             "--port", str(self.port), "--strict", *extra],
             stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(300):
             if self.proc.poll() is not None:

@@ -6,7 +6,7 @@ from ingestion to DynamoDB) scaled to this machine.
 
 Usage (the venv's Python: boto3): bench/joins_scale.py [--orders N] [--rate R]
     [--exe streamkit] [--producer streamkit-producer] [--dist-dir DIR] [--out FILE]
-    [--baseline REF]
+    [--baseline REF] [--profile FILE]
 
 With --baseline REF (a git commit or branch) the same experiment runs twice,
 back to back in the same conditions: first on the emulator as it was at REF
@@ -148,10 +148,11 @@ def baseline_emulator(ref: str, work: str) -> tuple[str, str]:
     return os.path.join(work, "emulator"), commit
 
 
-def run(exe: str, producer: str, dist: str, orders: int, rate: int, emulator_dir: str | None = None) -> dict:
+def run(exe: str, producer: str, dist: str, orders: int, rate: int, emulator_dir: str | None = None,
+        profile: str | None = None) -> dict:
     python = compare.venv_python()
     load0 = load_average()
-    emu = compare.Emulator(python, emulator_dir)
+    emu = compare.Emulator(python, emulator_dir, ["--profile", profile] if profile else [])
     env = emu.env()
     work = tempfile.mkdtemp(prefix="streamkit-bench-joins-")
     try:
@@ -259,6 +260,8 @@ def main() -> int:
     ap.add_argument("--producer")
     ap.add_argument("--dist-dir")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "joins-scale.json"))
+    ap.add_argument("--profile", metavar="FILE",
+                    help="profile this checkout's emulator (per-thread CPU, cProfile) into FILE: python -m pstats FILE")
     ap.add_argument("--baseline", metavar="REF",
                     help="first run the same experiment on the emulator of this git commit or branch")
     args = ap.parse_args()
@@ -273,7 +276,7 @@ def main() -> int:
             emulator_dir, commit = baseline_emulator(args.baseline, work)
             baseline = run(exe, producer, dist, args.orders, args.rate, emulator_dir)
             baseline["ref"], baseline["commit"] = args.baseline, commit
-        result = run(exe, producer, dist, args.orders, args.rate)
+        result = run(exe, producer, dist, args.orders, args.rate, profile=args.profile)
         if baseline:
             result["baseline"] = baseline
     finally:

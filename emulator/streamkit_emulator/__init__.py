@@ -43,6 +43,7 @@ def install(strict: bool = False, iam: bool = False) -> None:
     from streamkit_emulator.cloudwatch import models as cloudwatch
     from streamkit_emulator.core import dispatch
     from streamkit_emulator.core import fastpath
+    from streamkit_emulator.core import headers
     from streamkit_emulator.core import jsonparse
     from streamkit_emulator.core import keepalive
     from streamkit_emulator.dynamodb import models as dynamodb
@@ -92,6 +93,7 @@ def install(strict: bool = False, iam: bool = False) -> None:
         dispatch,
         jsonparse,
         keepalive,
+        headers,
     ):
         module.install()
     iam_enforce.install_endpoint()  # outermost: in front of the router

@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the account's Lambda concurrency quota per region (default 1000, AWS's default; "
                              "e.g. 10 as in a new account): unreserved functions share N minus the reservations, "
                              "and PutFunctionConcurrency keeps 100 unreserved, as on AWS")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="profile every thread's CPU time (cProfile) and write the merged pstats to FILE at exit")
     args = parser.parse_args(argv)
     if args.lambda_concurrency < 0:
         parser.error("--lambda-concurrency: must be 0 or more")
@@ -35,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     from streamkit_emulator.awslambda import pool
     from streamkit_emulator.core import endpoints
 
+    if args.profile:
+        from streamkit_emulator.core import profile
+
+        profile.install(args.profile)
     pool.ACCOUNT_CONCURRENCY = args.lambda_concurrency
     # moto's PutFunctionConcurrency reads the quota here and refuses a reservation
     # that leaves fewer than 100 unreserved ("Lambda quotas", Lambda Developer Guide).

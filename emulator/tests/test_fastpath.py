@@ -216,3 +216,20 @@ def test_cors_requests_answer_alike(servers):
     status, headers, got = both(servers, "dynamodb", D + "GetItem", body, extra={"Origin": "http://localhost:3000"})
     assert status == 200 and got["Item"]["pk"] == {"S": "a"}
     assert headers["access-control-allow-origin"] == "http://localhost:3000"
+
+
+def test_the_url_is_werkzeug_s():
+    from flask.wrappers import Request
+
+    base = {"REQUEST_METHOD": "POST", "PATH_INFO": "/", "SCRIPT_NAME": "", "QUERY_STRING": "",
+            "wsgi.url_scheme": "http", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "4566"}
+    for host in ("127.0.0.1:4566", "localhost", "localhost:80", "dynamodb.us-east-1.amazonaws.com",
+                 "LocalHost:8000", "xn--bcher-kva.example:4566", "[::1]:4566", "h_x:1"):
+        environ = dict(base, HTTP_HOST=host)
+        fast = fastpath.url(environ)
+        assert fast is None or fast == Request(environ).url, host
+    assert fastpath.url(dict(base, HTTP_HOST="127.0.0.1:4566")) == "http://127.0.0.1:4566/"
+    assert fastpath.url(dict(base, HTTP_HOST="localhost:80")) == "http://localhost/"
+    for change in ({"wsgi.url_scheme": "https"}, {"SCRIPT_NAME": "/x"}, {"HTTP_HOST": "xn--bcher-kva.example"}):
+        assert fastpath.url(dict(base, HTTP_HOST="h", **change) if "HTTP_HOST" not in change
+                            else dict(base, **change)) is None

@@ -26,6 +26,7 @@ reference emulator)."""
 from __future__ import annotations
 
 import os
+import re
 import threading
 from typing import Any, Callable
 
@@ -101,20 +102,90 @@ def serve(app: Any, environ: dict[str, Any], start_response: Callable) -> Any:
     from flask.wrappers import Request, Response
 
     request = Request(environ)
+    # What werkzeug's `_load_form_data` sets for a body that is not a form
+    # (every JSON-protocol body): empty `form` and `files`.
+    request.__dict__["form"] = request.parameter_storage_class()
+    request.__dict__["files"] = request.parameter_storage_class()
     try:
-        result = view(request, request.url, dict(request.headers))
+        result = view(request, url(environ) or request.url, dict(request.headers))
     except ClientError as exc:  # as convert_to_flask_response answers it
         result = 400, {}, exc.response["Error"]["Message"]
     if len(result) == 3:
         status, headers, content = result
     else:
         status, headers, content = 200, {}, result
+    answer = _direct(status, headers, content)
+    if answer is not None:
+        start_response(answer[0], answer[1])
+        return [answer[2]]
     response = Response(response=content, status=status, headers=headers)
     # flask-cors (moto's CORS(app), always_send, origins "*"): a request without
     # an Origin header gets the wildcard unless the answer names an origin.
     if not response.headers.get(_CORS_ORIGIN):
         response.headers.add(_CORS_ORIGIN, "*")
     return response(environ, start_response)
+
+
+_status_lines: dict[int, str] = {}
+_PLAIN_HOST = re.compile(r"[A-Za-z0-9.\-]+(?::[0-9]+)?\Z")
+
+
+def url(environ: dict[str, Any]) -> str | None:
+    """`request.url` of a `POST /` without a query string, as werkzeug makes it
+    (`get_current_url`: scheme, host in lower case without the scheme's default
+    port, `/`),
+    for a plain ASCII host; None otherwise (werkzeug's own answer is used)."""
+    host = environ["HTTP_HOST"].lower()
+    if environ.get("wsgi.url_scheme") != "http" or environ.get("SCRIPT_NAME") or not _PLAIN_HOST.match(host):
+        return None
+    if "xn--" in host:  # an IDNA host: werkzeug writes it in Unicode
+        return None
+    return f"http://{host[:-3] if host.endswith(':80') else host}/"
+
+
+def _direct(status: Any, headers: Any, content: Any) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    """The status line, header list and body Flask's `Response` and flask-cors
+    make of moto's (status, headers, body), built without them for the usual
+    case: an int status with a body (not 1xx, 204 or 304), a dict of
+    single-valued headers without newlines or case-duplicates, a str or bytes
+    body. Werkzeug's order: the given headers, then a default Content-Type,
+    then Content-Length (replaced in place if given), then the CORS header.
+    None for anything else (the caller builds the `Response`)."""
+    if type(status) is not int or status < 200 or status in (204, 304) or type(headers) is not dict:
+        return None
+    if type(content) is str:
+        body = content.encode("utf-8")
+    elif type(content) is bytes:
+        body = content
+    else:
+        return None
+    items: list[tuple[str, str]] = []
+    names = set()
+    length = str(len(body))
+    for name, value in headers.items():
+        if type(name) is not str or isinstance(value, (list, tuple, set)):
+            return None
+        value = value if type(value) is str else str(value)
+        if "\n" in value or "\r" in value:
+            return None
+        lower = name.lower()
+        if lower in names:
+            return None
+        names.add(lower)
+        items.append((name, length if lower == "content-length" else value))
+    if "content-type" not in names:
+        items.append(("Content-Type", "text/html; charset=utf-8"))
+    if "content-length" not in names:
+        items.append(("Content-Length", length))
+    if "access-control-allow-origin" in names:
+        return None
+    items.append((_CORS_ORIGIN, "*"))
+    line = _status_lines.get(status)
+    if line is None:
+        from werkzeug.wrappers import Response as Plain
+
+        line = _status_lines[status] = Plain(status=status).status
+    return line, items, body
 
 
 def install() -> None:
