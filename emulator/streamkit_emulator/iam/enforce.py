@@ -141,11 +141,15 @@ def _make_base_context(principal: Principal, region: str, now: datetime) -> dict
     return ctx
 
 
-def decide(principal: Principal, action: str, target: resources.Target, context: dict[str, list[str]]) -> tuple[
-        Decision, str]:
-    """The decision for every resource of `target`; (decision, the resource denied or the first)."""
-    key = (principal, action, tuple(target.resources), tuple(sorted((k, tuple(v)) for k, v in context.items()
-                                                                   if k not in ("aws:currenttime", "aws:epochtime"))))
+def decide(principal: Principal, action: str, target: resources.Target, context: dict[str, list[str]],
+           context_key: tuple | None = None) -> tuple[Decision, str]:
+    """The decision for every resource of `target`; (decision, the resource denied or the first).
+    `context_key`: what `context` is made of, less the times (`authorize` knows
+    it without sorting the keys); by default the context's own items."""
+    if context_key is None:
+        context_key = tuple(sorted((k, tuple(v)) for k, v in context.items()
+                                   if k not in ("aws:currenttime", "aws:epochtime")))
+    key = (principal, action, tuple(target.resources), context_key)
     now = time.monotonic()
     with _lock:
         hit = _cache.get(key)
@@ -206,10 +210,19 @@ def check(principal: Principal, action: str, resource: str, context: dict[str, l
 
 
 def _credentials(headers: Any, querystring: dict[str, Any]) -> tuple[str, str | None] | None:
-    auth = headers.get("Authorization") or headers.get("authorization") or ""
+    environ = getattr(_local, "environ", None)
+    if environ is not None and getattr(headers, "environ", None) is environ:
+        # werkzeug's headers of the request being served: read its WSGI environment
+        # directly (each EnvironHeaders lookup rebuilds the variable's name).
+        auth = environ.get("HTTP_AUTHORIZATION") or ""
+        token = environ.get("HTTP_X_AMZ_SECURITY_TOKEN")
+    else:
+        auth = headers.get("Authorization") or headers.get("authorization") or ""
+        token = None if "Credential=" not in auth else (
+            headers.get("X-Amz-Security-Token") or headers.get("x-amz-security-token"))
     if "Credential=" in auth:
         scope = auth.split("Credential=", 1)[1].split(",", 1)[0].strip()
-        return scope, headers.get("X-Amz-Security-Token") or headers.get("x-amz-security-token")
+        return scope, token or None
     credential = querystring.get("X-Amz-Credential")
     if credential:
         token = querystring.get("X-Amz-Security-Token")
@@ -223,6 +236,12 @@ def loopback_is_tls() -> bool:
     secure transport (default yes; `STREAMKIT_EMULATOR_LOOPBACK_TLS=0` makes
     it plain HTTP, so a test can show a TLS-only bucket refusing it without
     leaving loopback)."""
+    return _loopback_tls_setting()
+
+
+@functools.lru_cache(maxsize=1)
+def _loopback_tls_setting() -> bool:
+    """Read once: the variable is set when the emulator starts."""
     import os
 
     return os.environ.get("STREAMKIT_EMULATOR_LOOPBACK_TLS", "1") != "0"
@@ -231,10 +250,16 @@ def loopback_is_tls() -> bool:
 def request_context() -> dict[str, list[str]]:
     """`aws:SecureTransport` and `aws:SourceIp` of the HTTP request being served:
     a request from the loopback interface (or over HTTPS) counts as TLS (see
-    emulator/README.md, TLS-only buckets)."""
+    emulator/README.md, TLS-only buckets). A fresh dict each call (callers add
+    to it), made from one kept per client address, scheme and setting."""
     environ = getattr(_local, "environ", None) or {}
-    addr = environ.get("REMOTE_ADDR", "127.0.0.1")
-    secure = (_is_loopback(addr) and loopback_is_tls()) or environ.get("wsgi.url_scheme") == "https"
+    return dict(_request_context(environ.get("REMOTE_ADDR", "127.0.0.1"), environ.get("wsgi.url_scheme"),
+                                 loopback_is_tls()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _request_context(addr: str, scheme: str | None, loopback_tls: bool) -> dict[str, list[str]]:
+    secure = (_is_loopback(addr) and loopback_tls) or scheme == "https"
     return {"aws:securetransport": ["true" if secure else "false"], "aws:sourceip": [addr]}
 
 
@@ -311,13 +336,19 @@ def authorize(r: Any, iam_request_cls: Any = None, resource: str = "*") -> None:
                                      "request"))
         principal = Principal("anonymous", "anonymous", "")
     context = base_context(principal, region)
-    context.update(request_context())
+    environ = getattr(_local, "environ", None) or {}
+    client = (environ.get("REMOTE_ADDR", "127.0.0.1"), environ.get("wsgi.url_scheme"), loopback_is_tls())
+    context.update(_request_context(*client))
     context.update(target.context)
+    # The context is the principal's and region's keys (base_context), the
+    # client's (_request_context) and the target's: named by those, not sorted.
+    context_key = ("authorize", region, client,
+                   tuple(sorted((k, tuple(v)) for k, v in target.context.items())) if target.context else ())
     checks = target.checks or [(action, None)]
     for checked, resource_arn in checks:
         one = target if resource_arn is None else resources.Target([resource_arn], policy=target.policy,
                                                                    owner=target.owner, context=target.context)
-        decision, denied_on = decide(principal, checked, one, context)
+        decision, denied_on = decide(principal, checked, one, context, context_key)
         if not decision.allowed:
             _deny(r, service, record(principal, checked, denied_on, decision.reason, "request"))
 

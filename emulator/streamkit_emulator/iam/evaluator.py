@@ -84,6 +84,16 @@ class Principal:
     def display(self) -> str:
         return self.service if self.kind == "service" else self.arn
 
+    def __hash__(self) -> int:
+        # The dataclass's hash of the same fields, kept: every decision looks
+        # a principal up (a session's principal is one object for its life).
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash((self.kind, self.arn, self.account_id, self.name, self.role_arn, self.service,
+                           self.user_id))
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
 
 @dataclass
 class Policies:

@@ -22,13 +22,19 @@ ANONYMOUS = Principal("anonymous", "anonymous", "")
 
 def static_keys() -> dict[str, str]:
     """`STREAMKIT_EMULATOR_ACCESS_KEYS` (`AKID:SECRET,...`, default
-    `testing:testing`): the account root of 123456789012, an administrator."""
+    `testing:testing`): the account root of 123456789012, an administrator.
+    Read once: the variable is set when the emulator starts."""
+    return _static_keys_setting()
+
+
+@functools.lru_cache(maxsize=1)
+def _static_keys_setting() -> dict[str, str]:
     return _static_keys(os.environ.get("STREAMKIT_EMULATOR_ACCESS_KEYS", "testing:testing"))
 
 
 @functools.lru_cache(maxsize=8)
 def _static_keys(raw: str) -> dict[str, str]:
-    """Parsed once per value of the variable (read on every request); read-only."""
+    """Parsed once per value of the variable; read-only."""
     return dict(pair.split(":", 1) for pair in raw.split(",") if ":" in pair)
 
 
@@ -49,8 +55,7 @@ _sessions: dict[str, tuple[str, Any, Principal]] = {}
 def resolve(access_key: str, token: str | None) -> Principal:
     """The principal of an access key (and the request's session token)."""
     if access_key in static_keys():
-        acct = DEFAULT_ACCOUNT_ID
-        return Principal("root", f"arn:aws:iam::{acct}:root", acct, name="root", user_id=acct)
+        return _root(DEFAULT_ACCOUNT_ID)
     from moto.iam.models import iam_backends
     from moto.sts.models import sts_backends
 
@@ -70,6 +75,11 @@ def resolve(access_key: str, token: str | None) -> Principal:
     raise InvalidToken(access_key)
 
 
+@functools.lru_cache(maxsize=64)
+def _root(acct: str) -> Principal:
+    return Principal("root", f"arn:aws:iam::{acct}:root", acct, name="root", user_id=acct)
+
+
 def _session(access_key: str, sts_backends: Any) -> tuple[Any, Principal] | None:
     """moto's assumed-role session of `access_key` and its principal: found by
     a scan once, then from `_sessions` while it is still the live session of
@@ -77,7 +87,12 @@ def _session(access_key: str, sts_backends: Any) -> tuple[Any, Principal] | None
     hit = _sessions.get(access_key)
     if hit is not None:
         acct, role, found = hit
-        if acct in sts_backends and role in sts_backends[acct]["aws"].assumed_roles:
+        # moto's backends are dicts made on first use: dict.get sees whether the
+        # account's and its partition's backends are still the ones the session
+        # was found in (a moto reset makes new ones) without making any.
+        account_backends = dict.get(sts_backends, acct)
+        backend = dict.get(account_backends, "aws") if account_backends is not None else None
+        if backend is not None and role in backend.assumed_roles:
             return role, found
         _sessions.pop(access_key, None)
     for acct in list(sts_backends.keys()):

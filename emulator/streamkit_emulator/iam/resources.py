@@ -124,25 +124,28 @@ def _dynamodb(r: Any, action: str, region: str, account: str, _: str) -> Target:
     """TransactWriteItems / TransactGetItems are authorized per item as
     PutItem, UpdateItem, DeleteItem, ConditionCheckItem, GetItem on each table
     ("Using IAM with DynamoDB transactions"): there is no IAM action of their own."""
-    def arn(name: str) -> str:
-        return name if name.startswith("arn:") else f"arn:aws:dynamodb:{region}:{account}:table/{name}"
-
     if action in ("TransactWriteItems", "TransactGetItems"):
+        def arn(name: str) -> str:
+            return _table_arn(name, region, account)
+
         checks = []
         for item in _body(r).get("TransactItems") or []:
             for op, spec in item.items():
                 if isinstance(spec, dict) and op in TRANSACT_ACTIONS:
                     checks.append((f"dynamodb:{TRANSACT_ACTIONS[op]}", arn(str(spec.get("TableName", "")))))
         return Target(sorted({res for _, res in checks}) or ["*"], checks=checks)
-    names: list[str] = []
     name = _param(r, "TableName") or _param(r, "TableArn") or _param(r, "ResourceArn")
-    if name:
-        names.append(name)
-    if action in ("BatchGetItem", "BatchWriteItem"):  # the operations with RequestItems (one body parse)
-        names += list((_body(r).get("RequestItems") or {}).keys())
+    if action not in ("BatchGetItem", "BatchWriteItem"):  # the operations with RequestItems (one body parse)
+        return Target([_table_arn(name, region, account)] if name else ["*"])
+    names = [name] if name else []
+    names += list((_body(r).get("RequestItems") or {}).keys())
     if not names:
         return Target(["*"])
-    return Target(sorted({arn(n) for n in names}))
+    return Target(sorted({_table_arn(n, region, account) for n in names}))
+
+
+def _table_arn(name: str, region: str, account: str) -> str:
+    return name if name.startswith("arn:") else f"arn:aws:dynamodb:{region}:{account}:table/{name}"
 
 
 def _lambda(r: Any, action: str, region: str, account: str, _: str) -> Target:
