@@ -121,3 +121,38 @@ def test_conditions_with_functions_and_sets_decide_per_request(ddb):
             return False
 
     assert [ok("x", "5", "6"), ok("z", "5", "6"), ok("y", "1", "2"), ok("y", "4", "5")] == [True, False, False, True]
+
+
+def test_put_checks_answer_as_moto_s(ddb):
+    """The empty-key and empty-set checks raise exactly where moto's own do,
+    with the same message, on a table with a range key and a global index."""
+    import random
+
+    from moto.dynamodb.models import dynamodb_backends
+
+    ddb.create_table(
+        TableName="g", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "gk")],
+        GlobalSecondaryIndexes=[{"IndexName": "by-g", "KeySchema": [{"AttributeName": "gk", "KeyType": "HASH"}],
+                                 "Projection": {"ProjectionType": "ALL"}}],
+        BillingMode="PAY_PER_REQUEST")
+    table = dynamodb_backends["123456789012"]["us-east-1"].get_table("g")
+    values = [{"S": ""}, {"S": "x"}, {"B": ""}, {"N": "1"}, {"SS": []}, {"NS": []}, {"SS": ["a"]}, {"BOOL": True},
+              {"NULL": True}, {"M": {"a": {"SS": []}}}, {"M": {"a": {"S": "x"}}}, {"L": [{"SS": []}]}, {"S": {"NS": []}}]
+    rng = random.Random(3)
+
+    def outcome(check, item):
+        try:
+            check(item, table)
+            return None
+        except Exception as e:  # noqa: BLE001 - compare whatever each raises
+            return type(e).__name__, str(e)
+
+    for _ in range(3000):
+        names = rng.sample(["pk", "sk", "gk", "a", "b", "c"], rng.randrange(1, 6))
+        item = {n: rng.choice(values) for n in names}
+        for fast, slow in ((speed.validate_put_has_empty_keys, speed._original_empty_keys),
+                           (speed.validate_put_has_empty_attrs, speed._original_empty_attrs)):
+            assert outcome(fast, item) == outcome(slow, item), item
+    assert outcome(speed.validate_put_has_empty_keys, {"pk": {"S": ""}})[0] == "MockValidationException"
+    assert outcome(speed.validate_put_has_empty_attrs, {"a": {"SS": []}})[0] == "MockValidationException"

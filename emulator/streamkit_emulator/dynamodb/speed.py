@@ -25,6 +25,15 @@ per row is most of the emulator's requests).
   iteration") to a DescribeTable polled beside a pipeline's PutItems. It
   counts a snapshot of the partitions ("DescribeTable", DynamoDB API
   Reference: ItemCount).
+* PutItem's checks for empty key values and empty sets: moto rebuilt the
+  table's list of key attributes for every attribute of the item (a property
+  that copies the key schema and walks the indexes) and looked at every
+  attribute for an empty key value. The list is made once per request, only
+  the key attributes are looked at for empty values, and an attribute holding
+  one scalar (S, N, B, BOOL, NULL of a non-dict value), which has no set to
+  be empty, is passed over; anything else is checked by moto's own functions,
+  which also answer every malformed item as before ("PutItem", DynamoDB API
+  Reference: ValidationException).
 """
 from __future__ import annotations
 
@@ -32,11 +41,14 @@ import copy
 from typing import Any
 
 from moto.dynamodb import comparisons
+from moto.dynamodb import responses as _responses
 from moto.dynamodb.models import dynamo_type
 
 _MAX_CACHED = 2_000
 _cache: dict[tuple, tuple[Any, list[tuple[int, str]], list[str], list[str], frozenset[int] | None]] = {}
 _original_get_filter_expression = comparisons.get_filter_expression
+_original_empty_keys = _responses.validate_put_has_empty_keys
+_original_empty_attrs = _responses.validate_put_has_empty_attrs
 
 
 class _Recording(comparisons.ConditionExpressionParser):
@@ -182,6 +194,52 @@ def _table_len(self: Any) -> int:
     return sum(len(p) for p in partitions) if self.has_range_key else len(partitions)
 
 
+_SCALARS = frozenset(("S", "N", "B", "BOOL", "NULL"))
+
+
+def _scalar(value: Any) -> bool:
+    """An attribute value of one scalar type (no set or map in it)."""
+    if type(value) is not dict or len(value) != 1:
+        return False
+    for kind, inner in value.items():
+        return kind in _SCALARS and type(inner) is not dict
+    return False
+
+
+def validate_put_has_empty_keys(field_updates: dict[str, Any], table: Any, custom_error_msg: str | None = None) -> None:
+    """moto's `validate_put_has_empty_keys` looking at the key attributes only."""
+    if not table or not all(type(v) is dict and v for v in field_updates.values()):
+        return _original_empty_keys(field_updates, table, custom_error_msg)
+
+    def empty(name: str) -> bool:
+        value = field_updates.get(name)
+        if value is None:
+            return False
+        kind, inner = next(iter(value.items()))
+        return kind in ("S", "B") and inner == ""
+
+    for index in table.global_indexes:
+        for name in index.schema_key_attrs:
+            if empty(name):
+                # moto names the first index whichever index the key belongs to
+                return _original_empty_keys(field_updates, table, custom_error_msg)
+    if any(empty(name) for name in table.attribute_keys):
+        return _original_empty_keys(field_updates, table, custom_error_msg)
+    return None
+
+
+def validate_put_has_empty_attrs(field_updates: dict[str, Any], table: Any) -> None:
+    """moto's `validate_put_has_empty_attrs` with the key list made once and
+    single scalars passed over."""
+    if not table:
+        return None
+    keys = table.attribute_keys
+    for name, value in field_updates.items():
+        if name not in keys and not _scalar(value):
+            _original_empty_attrs({name: value}, table)
+    return None
+
+
 def install() -> None:
     from moto.dynamodb import models
     from moto.dynamodb.models import table
@@ -196,4 +254,6 @@ def install() -> None:
     table.get_filter_expression = get_filter_expression
     transactions.get_filter_expression = get_filter_expression  # type: ignore[attr-defined]
     dynamo_type.Item.__init__ = _item_init  # type: ignore[method-assign]
+    responses.validate_put_has_empty_keys = validate_put_has_empty_keys  # type: ignore[assignment]
+    responses.validate_put_has_empty_attrs = validate_put_has_empty_attrs  # type: ignore[assignment]
     table.Table.__len__ = _table_len  # type: ignore[method-assign]
