@@ -33,6 +33,17 @@ from botocore.config import Config
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+# The role's policy, of the stacks' shape (bench/iam_instructions.py uses it too).
+POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["kinesis:PutRecord", "kinesis:PutRecords"],
+     "Resource": "arn:aws:kinesis:us-east-1:123456789012:stream/bench"},
+    {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::bench-out/data/*"},
+    {"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/bench"},
+    {"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
+     "Condition": {"StringEquals": {"cloudwatch:namespace": "Bench"}}},
+]}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -68,15 +79,7 @@ def setup(url: str):
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
              "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]}
     c("iam").create_role(RoleName="bench", AssumeRolePolicyDocument=json.dumps(trust))
-    policy = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": ["kinesis:PutRecord", "kinesis:PutRecords"],
-         "Resource": "arn:aws:kinesis:us-east-1:123456789012:stream/bench"},
-        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::bench-out/data/*"},
-        {"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/bench"},
-        {"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
-         "Condition": {"StringEquals": {"cloudwatch:namespace": "Bench"}}},
-    ]}
-    c("iam").put_role_policy(RoleName="bench", PolicyName="p", PolicyDocument=json.dumps(policy))
+    c("iam").put_role_policy(RoleName="bench", PolicyName="p", PolicyDocument=json.dumps(POLICY))
     creds = c("sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/bench", RoleSessionName="bench")["Credentials"]
     s = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                       aws_session_token=creds["SessionToken"], region_name="us-east-1")
