@@ -419,7 +419,9 @@ def iam(table):
         "as an assumed-role session whose role has a policy of the stacks' shape, one client,",
         "serially, runs alternating on/off; calls/s and the emulator's own CPU time per call",
         "(its process's user + system time, /proc), median (min-max); goal: at most 10% cost.",
-        "On a machine shared with other work the CPU per call is the steadier figure.",
+        "On a machine shared with other work the CPU per call is the steadier of the two;",
+        "`bench/iam_instructions.py` (valgrind) counts instructions per call instead, in-process,",
+        "which do not move with the load.",
         "",
     ] + table + [
         "",
