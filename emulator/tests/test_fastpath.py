@@ -192,9 +192,10 @@ def test_denials_are_flask_s(servers):
         sessions.append(Credentials(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]))
     body = {"TableName": "fp", "Item": {"pk": {"S": "z"}, "sk": {"N": "1"}}}
     answers = [_send(url, "dynamodb", D + "PutItem", body, creds=creds) for url, creds in zip(servers, sessions)]
-    status, _, denied = _same([(s, h, b.replace(c.access_key.encode(), b"<key>"))
-                               for (s, h, b), c in zip(answers, sessions)])
+    status, headers, denied = _same([(s, h, b.replace(c.access_key.encode(), b"<key>"))
+                                     for (s, h, b), c in zip(answers, sessions)])
     assert status == 400 and "AccessDenied" in denied["__type"]
+    assert headers["content-type"] == "application/json" and headers["x-amzn-errortype"] == "AccessDeniedException"
 
 
 def test_what_the_fast_path_leaves_to_flask():

@@ -286,6 +286,13 @@ def _deny(r: Any, service: str, message: str) -> None:
     if r.headers.get("X-Amz-Target") or "json" in content_type or "cbor" in content_type or service in JSON_403:
         error = JsonRESTError("AccessDeniedException", message)
         error.code = 403 if service in JSON_403 else 400
+        # moto answers a failed authorization with the response headers it has,
+        # dropping the error's own: they go there, so the denial carries the
+        # Content-Type and x-amzn-ErrorType every other JSON error of moto's has
+        # (the SDKs read the error code from that header first).
+        response_headers = getattr(r, "response_headers", None)
+        if isinstance(response_headers, dict):
+            response_headers.update(error.get_headers())
         raise error
     if service == "ec2":
         raise RESTError("UnauthorizedOperation", message)
