@@ -33,6 +33,7 @@ from typing import Any, Callable
 from moto.moto_server import werkzeug_app
 
 SERVICES = {"dynamodb": "DynamoDB_20120810.", "kinesis": "Kinesis_20131202."}
+_TARGETS = tuple(SERVICES.values())
 _JSON = "application/x-amz-json-1."
 _CORS_ORIGIN = "Access-Control-Allow-Origin"
 
@@ -41,6 +42,7 @@ _views_lock = threading.Lock()
 
 
 def enabled() -> bool:
+    """Read once, when installed: the variable is set when the emulator starts."""
     return os.environ.get("STREAMKIT_EMULATOR_FAST_PATH", "1") != "0"
 
 
@@ -55,7 +57,7 @@ def eligible(environ: dict[str, Any]) -> bool:
         return False
     if not environ.get("CONTENT_TYPE", "").startswith(_JSON):
         return False
-    return target.startswith(("DynamoDB_20120810.", "Kinesis_20131202."))
+    return target.startswith(_TARGETS)
 
 
 def _view(app: Any) -> Callable[..., Any] | None:
@@ -190,9 +192,11 @@ def _direct(status: Any, headers: Any, content: Any) -> tuple[str, list[tuple[st
 
 def install() -> None:
     following: Callable[..., Any] = werkzeug_app.DomainDispatcherApplication.__call__
+    if not enabled():
+        return
 
     def __call__(self: Any, environ: dict[str, Any], start_response: Callable) -> Any:
-        if eligible(environ) and enabled():
+        if eligible(environ):
             answer = serve(self.get_application(environ), environ, start_response)
             if answer is not None:
                 return answer

@@ -252,9 +252,13 @@ def request_context() -> dict[str, list[str]]:
     a request from the loopback interface (or over HTTPS) counts as TLS (see
     emulator/README.md, TLS-only buckets). A fresh dict each call (callers add
     to it), made from one kept per client address, scheme and setting."""
+    return dict(_request_context(*_client()))
+
+
+def _client() -> tuple[str, str | None, bool]:
+    """What the request's condition keys depend on: client address, scheme, setting."""
     environ = getattr(_local, "environ", None) or {}
-    return dict(_request_context(environ.get("REMOTE_ADDR", "127.0.0.1"), environ.get("wsgi.url_scheme"),
-                                 loopback_is_tls()))
+    return environ.get("REMOTE_ADDR", "127.0.0.1"), environ.get("wsgi.url_scheme"), loopback_is_tls()
 
 
 @functools.lru_cache(maxsize=1024)
@@ -343,8 +347,7 @@ def authorize(r: Any, iam_request_cls: Any = None, resource: str = "*") -> None:
                                      "request"))
         principal = Principal("anonymous", "anonymous", "")
     context = base_context(principal, region)
-    environ = getattr(_local, "environ", None) or {}
-    client = (environ.get("REMOTE_ADDR", "127.0.0.1"), environ.get("wsgi.url_scheme"), loopback_is_tls())
+    client = _client()
     context.update(_request_context(*client))
     context.update(target.context)
     # The context is the principal's and region's keys (base_context), the
