@@ -17,7 +17,7 @@ import random
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 VALUES_KEPT = 2000
 STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
@@ -42,6 +42,11 @@ def epoch(value: Any) -> float:
 
 def key_of(namespace: str, name: str, dimensions: Iterable[dict[str, str]]) -> Key:
     return (namespace, name, frozenset((d["Name"], d["Value"]) for d in dimensions))
+
+
+def key_of_mapping(namespace: str, name: str, dimensions: Mapping[str, str]) -> Key:
+    """`key_of` for dimensions as a name -> value mapping."""
+    return (namespace, name, frozenset(dimensions.items()))
 
 
 @dataclass
@@ -193,6 +198,17 @@ class MetricStore:
                 )
             else:
                 bucket.add(float(datum.get("Value", 0.0)))
+        return key
+
+    def put_value(self, key: Key, at: float, value: float, unit: str | None) -> Key:
+        """Stores one value at standard resolution: what `put` does with a
+        datum of a `Value`, a `Unit` and a `Timestamp` (seconds since the epoch)."""
+        with self.lock:
+            series = self._series(key)
+            if unit:
+                series.unit = unit
+            series.last_put = max(series.last_put, at)
+            series.bucket(at, 60).add(value)
         return key
 
     def get(self, key: Key) -> Series | None:
