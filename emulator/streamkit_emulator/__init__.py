@@ -38,6 +38,7 @@ def install(strict: bool = False, iam: bool = False) -> None:
     from streamkit_emulator.apigateway import router as apigw_router
     from streamkit_emulator.awslambda import models as awslambda
     from streamkit_emulator.core import cbor
+    from streamkit_emulator.core import constraints
     from streamkit_emulator.cloudformation import models as cloudformation
     from streamkit_emulator.cloudformation import drift
     from streamkit_emulator.cloudwatch import models as cloudwatch
@@ -91,6 +92,7 @@ def install(strict: bool = False, iam: bool = False) -> None:
         apigw_router,  # after cbor: the router sits in front of it
         schedules,
         dispatch,
+        constraints,
         jsonparse,
         keepalive,
         headers,

@@ -21,6 +21,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.responses import DynamoHandler
 
 from streamkit_emulator.cloudwatch import metrics
+from streamkit_emulator.core import constraints
 
 READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 OPERATIONS = {
@@ -106,6 +107,13 @@ def _wrap(method: str, operation: str) -> Callable[[DynamoHandler], Any]:
     return handler
 
 
+def _rejected(handler: DynamoHandler) -> None:
+    """A request that broke its modeled constraints (`core/constraints.py`): a 400, so UserErrors."""
+    backend = handler.dynamodb_backend
+    metrics.put(backend.account_id, backend.region_name, "AWS/DynamoDB", "UserErrors", {}, 1)
+
+
 def install() -> None:
+    constraints.on_rejected["dynamodb"] = _rejected
     for method, operation in OPERATIONS.items():
         setattr(DynamoHandler, method, _wrap(method, operation))
