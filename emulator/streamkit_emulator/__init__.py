@@ -39,6 +39,7 @@ def install(strict: bool = False, iam: bool = False) -> None:
     from streamkit_emulator.awslambda import models as awslambda
     from streamkit_emulator.core import cbor
     from streamkit_emulator.core import constraints
+    from streamkit_emulator.core import operations
     from streamkit_emulator.cloudformation import models as cloudformation
     from streamkit_emulator.cloudformation import drift
     from streamkit_emulator.cloudwatch import models as cloudwatch
@@ -93,6 +94,7 @@ def install(strict: bool = False, iam: bool = False) -> None:
         schedules,
         dispatch,
         constraints,
+        operations,  # after constraints: an unknown operation is answered before any check
         jsonparse,
         keepalive,
         headers,

@@ -10,6 +10,7 @@ their own validation: as the SDK for Rust, which sends such requests.
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
 
 import botocore.session
@@ -159,3 +160,49 @@ def test_a_request_within_every_constraint_passes(service):
             found = constraints.violations(model, operation, partial)
             wire = name[:1].lower() + name[1:]
             assert (wire, None, "Member must not be null") in found, (service, operation, name)
+
+
+# ---------------------------------------------------------------- unknown and unimplemented operations
+
+def _post(endpoint: str, target: str, content_type: str, body: bytes = b"{}"):
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(endpoint + "/", data=body, method="POST", headers={
+        "X-Amz-Target": target, "Content-Type": content_type,
+        "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20261207/us-east-1/dynamodb/aws4_request, "
+                         "SignedHeaders=host, Signature=00"})
+    try:
+        with urllib.request.urlopen(request) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+@pytest.mark.parametrize("target,content_type", [
+    ("DynamoDB_20120810.PutItems", "application/x-amz-json-1.0"),
+    ("Kinesis_20131202.PutRecordz", "application/x-amz-json-1.1"),
+])
+def test_an_operation_the_service_does_not_have_is_unknown_operation(endpoint, target, content_type):
+    """A JSON API reference's "Common Errors": an unknown operation is
+    UnknownOperationException, HTTP 400 (moto answered an HTML 500)."""
+    status, headers, body = _post(endpoint, target, content_type)
+    assert status == 400
+    assert json.loads(body) == {"__type": "com.amazon.coral.service#UnknownOperationException"}
+    assert headers["Content-Type"] == content_type
+
+
+def test_an_operation_the_emulator_does_not_implement_fails_by_name(endpoint, raw):
+    """An operation AWS has and the emulator lacks: 501 naming it (the SDK
+    does not retry it), not an HTML 500 nor a silent success."""
+    status, _, body = _post(endpoint, "DynamoDB_20120810.DescribeContributorInsights",
+                            "application/x-amz-json-1.0", b'{"TableName": "abc"}')
+    assert status == 501
+    answer = json.loads(body)
+    assert answer["__type"] == "NotImplemented"
+    assert "does not implement dynamodb DescribeContributorInsights" in answer["message"]
+    with pytest.raises(ClientError) as e:
+        raw("kinesis").describe_account_settings()
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
+    assert e.value.response["Error"]["Code"] == "NotImplemented"
+    assert "kinesis DescribeAccountSettings" in e.value.response["Error"]["Message"]

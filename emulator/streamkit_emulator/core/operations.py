@@ -1,0 +1,120 @@
+"""Operations the service does not have, and operations the emulator does not
+implement, answered by name instead of an HTML "500 Internal Server Error".
+
+* A JSON-protocol request whose `X-Amz-Target` names no operation of the
+  service (a typo, a wrong API version): AWS answers HTTP 400
+  `{"__type":"com.amazon.coral.service#UnknownOperationException"}` (the
+  Coral framework's answer, as AWS endpoints send it: aws/aws-sdk-go#3426,
+  aws/aws-sdk-net#1536; every JSON API reference lists it among its "Common
+  Errors" as the unknown-operation error). moto raised NotImplementedError: 500.
+* An operation AWS has but the local cloud does not implement (or a
+  parameter moto does not model, where moto raises NotImplementedError):
+  HTTP 501 `NotImplemented` naming the service and operation, in the
+  service's protocol (JSON `__type`/`message`, or the XML error document),
+  and a line in the emulator log. The SDKs do not retry a 501, so the caller
+  fails at once with the name of what is missing: the strict mode's "fails
+  by name, never passes silently".
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+log = logging.getLogger("streamkit_emulator")
+
+UNKNOWN = json.dumps({"__type": "com.amazon.coral.service#UnknownOperationException"})
+
+
+def _json_protocol(handler: Any) -> bool:
+    content_type = handler.headers.get("Content-Type", "") if hasattr(handler, "headers") else ""
+    return content_type.startswith("application/x-amz-json-1.")
+
+
+def _model(handler: Any) -> Any:
+    from moto.core.responses import get_service_model
+
+    try:
+        return get_service_model(handler.boto3_service_name)
+    except Exception:  # a service without a botocore model: nothing to compare
+        return None
+
+
+def unknown_operation(handler: Any) -> str | None:
+    """The requested operation when the service has no such operation (a
+    JSON-protocol request); None otherwise."""
+    if not _json_protocol(handler):
+        return None
+    target = handler.headers.get("X-Amz-Target")
+    if not target or "." not in target:
+        return None
+    model = _model(handler)
+    if model is None or model.protocol != "json":
+        return None
+    operation = target.rsplit(".", 1)[1]
+    if operation in model.operation_names:
+        return None
+    return operation
+
+
+def _not_implemented(handler: Any, detail: str) -> Any:
+    from moto.core.exceptions import JsonRESTError
+    from moto.core.exceptions import _RESTError as RESTError  # the XML error document
+
+    service = handler.service_name or "service"
+    try:
+        operation = handler._get_action()
+    except Exception:
+        operation = "?"
+    text = (f"The local cloud does not implement {service} {operation}"
+            f"{': ' + detail if detail else ''} (streamkit emulator, strict: it says so instead of "
+            "answering as if it had acted)")
+    log.error("not implemented: %s %s%s", service, operation, f": {detail}" if detail else "")
+    if _json_protocol(handler) or handler.headers.get("Content-Type", "").startswith("application/json"):
+        error: Any = JsonRESTError("NotImplemented", text)
+    else:
+        error = RESTError("NotImplemented", text)
+    error.code = 501
+    headers = dict(error.get_headers() or [])
+    headers["status"] = 501
+    status, out_headers, body = handler._transform_response(handler.response_headers, (error.description, headers))
+    out_headers, body = handler._enrich_response(out_headers, body)
+    return status, out_headers, body
+
+
+def install() -> None:
+    from moto.core.responses import BaseResponse
+
+    original = BaseResponse.call_action
+    if getattr(original, "streamkit_operations", False):
+        return
+
+    def call_action(self: Any) -> Any:
+        unknown = unknown_operation(self)
+        if unknown is not None:
+            log.warning("unknown operation: %s %s", self.service_name, unknown)
+            content_type = self.headers.get("Content-Type")
+            headers = dict(self.response_headers, status="400")
+            headers["Content-Type"] = content_type
+            headers["X-Amzn-ErrorType"] = "UnknownOperationException"
+            headers, body = self._enrich_response(headers, UNKNOWN)
+            return 400, headers, body
+        try:
+            return original(self)
+        except NotImplementedError as exc:
+            return _not_implemented(self, str(exc))
+
+    call_action.streamkit_operations = True  # type: ignore[attr-defined]
+    BaseResponse.call_action = call_action  # type: ignore[method-assign]
+    parse_parameters = BaseResponse.parse_parameters
+
+    def parse_unless_unknown(self: Any, request: Any) -> None:
+        # moto parses a request against its operation's model before acting
+        # (`setup_class`): an unknown operation has none, so nothing is parsed
+        # and `call_action` answers UnknownOperationException.
+        if unknown_operation(self) is not None:
+            self.params = {}
+            return
+        parse_parameters(self, request)
+
+    BaseResponse.parse_parameters = parse_unless_unknown  # type: ignore[method-assign]
