@@ -144,20 +144,23 @@ def _valid(shape, depth=0):
     return "YQ=="
 
 
+@pytest.mark.parametrize("parsed", [False, True])
 @pytest.mark.parametrize("service", ["dynamodb", "kinesis", "firehose", "logs", "sqs", "events"])
-def test_a_request_within_every_constraint_passes(service):
+def test_a_request_within_every_constraint_passes(service, parsed):
     """No false refusal: for every operation, the smallest request meeting
-    its model passes, and dropping any one required member is refused."""
+    its model passes, and dropping any one required member is refused (as
+    the request's JSON, and as moto's parsed parameters: the same names in
+    these JSON-protocol models)."""
     model = botocore.session.get_session().get_service_model(service)
     for operation in model.operation_names:
         shape = model.operation_model(operation).input_shape
         if shape is None:
             continue
         body = _valid(shape)
-        assert constraints.violations(model, operation, body) == [], (service, operation, body)
+        assert constraints.violations(model, operation, body, parsed) == [], (service, operation, body)
         for name in shape.required_members:
             partial = {k: v for k, v in body.items() if k != name}
-            found = constraints.violations(model, operation, partial)
+            found = constraints.violations(model, operation, partial, parsed)
             wire = name[:1].lower() + name[1:]
             assert (wire, None, "Member must not be null") in found, (service, operation, name)
 

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from streamkit_emulator.dynamodb import speed
+from streamkit_emulator.dynamodb import expressions, speed
 
 
 @pytest.fixture
@@ -18,6 +18,7 @@ def ddb(monkeypatch):
         monkeypatch.setenv(k, v)
     with mock_aws():
         speed.install()
+        expressions.install()  # as the emulator has it (install() wraps once per process)
         client = boto3.client("dynamodb", region_name="us-east-1")
         client.create_table(
             TableName="t", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
@@ -54,13 +55,16 @@ def test_filter_binds_values_per_request(ddb):
 
 
 def test_a_refused_expression_is_refused_every_time(ddb):
-    # moto's own answer to an unknown placeholder (unchanged here): KeyError in-process, 500 from the server.
+    # An unknown placeholder is refused before parsing (dynamodb/expressions.py:
+    # moto's own answer was a KeyError, a 500 from the server); a syntax error is moto's.
     for _ in range(2):
-        with pytest.raises(KeyError):
+        with pytest.raises(ClientError) as e:
             ddb.put_item(TableName="t", Item={"pk": {"S": "b"}}, ConditionExpression="attribute_not_exists(#missing)")
-        with pytest.raises(KeyError):
+        assert "attribute name: #missing" in e.value.response["Error"]["Message"]
+        with pytest.raises(ClientError) as e:
             ddb.put_item(TableName="t", Item={"pk": {"S": "b"}}, ConditionExpression="v < :nope",
                          ExpressionAttributeValues={":v": {"S": "x"}})
+        assert "attribute value: :nope" in e.value.response["Error"]["Message"]
         with pytest.raises(ValueError):
             ddb.put_item(TableName="t", Item={"pk": {"S": "b"}}, ConditionExpression="v <",
                          ExpressionAttributeValues={":v": {"S": "x"}})

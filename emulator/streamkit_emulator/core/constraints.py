@@ -21,7 +21,9 @@ partition key, a GetRecords `Limit` of 0, a Query `Limit` of 0, an unknown
 `ShardIteratorType`.
 
 Checked here, for the JSON-protocol services (`awsJson1_0`/`1_1`: DynamoDB,
-Kinesis, Firehose, CloudWatch Logs, SQS, EventBridge, ...) on a JSON body:
+Kinesis, Firehose, CloudWatch Logs, SQS, EventBridge, ...) on a JSON body
+(on moto's parsed parameters where moto parsed them, as for DynamoDB: the
+body is not parsed twice):
 required members, string length (characters), list length and map size,
 integer and long ranges, and string enums, at every depth of structures and
 lists (paths as AWS writes them: `records.1.member.partitionKey`); map
@@ -39,7 +41,7 @@ from typing import Any, Callable
 Check = Callable[[Any, str, list], None]
 
 _lock = threading.Lock()
-_compiled: dict[tuple[str, str], Check | None] = {}
+_compiled: dict[tuple[str, str, bool], Check | None] = {}
 # Called with the handler of a rejected request (e.g. DynamoDB's UserErrors metric).
 on_rejected: dict[str, Callable[[Any], None]] = {}
 
@@ -76,8 +78,10 @@ def _length_checks(shape: Any) -> list[Callable[[Any], str | None]]:
     return out
 
 
-def _build(shape: Any, building: set[str]) -> Check | None:
-    """The check of one value of `shape` (None: nothing to check)."""
+def _build(shape: Any, building: set[str], parsed: bool = False) -> Check | None:
+    """The check of one value of `shape` (None: nothing to check); `parsed`:
+    of moto's parsed parameters (members under their model names) rather
+    than the request's JSON (members under their wire names)."""
     kind = shape.type_name
     if kind == "structure":
         if shape.name in building or getattr(shape, "is_document_type", False):
@@ -86,9 +90,10 @@ def _build(shape: Any, building: set[str]) -> Check | None:
         required = set(shape.required_members)
         members = []
         for name, member in shape.members.items():
-            sub = _build(member, building)
+            sub = _build(member, building, parsed)
             if sub is not None or name in required:
-                members.append((member.serialization.get("name", name), _wire(name), name in required, sub))
+                key = name if parsed else member.serialization.get("name", name)
+                members.append((key, _wire(name), name in required, sub))
         if not members:
             return None
 
@@ -107,7 +112,7 @@ def _build(shape: Any, building: set[str]) -> Check | None:
         return structure
     if kind == "list":
         lengths = _length_checks(shape)
-        element = _build(shape.member, building)
+        element = _build(shape.member, building, parsed)
         if not lengths and element is None:
             return None
 
@@ -175,20 +180,21 @@ def _build(shape: Any, building: set[str]) -> Check | None:
     return None
 
 
-def check_of(service_model: Any, operation: str) -> Check | None:
+def check_of(service_model: Any, operation: str, parsed: bool = False) -> Check | None:
     """The compiled check of an operation's input (None: nothing to check)."""
-    key = (service_model.service_name, operation)
+    key = (service_model.service_name, operation, parsed)
     if key not in _compiled:
         with _lock:
             if key not in _compiled:
                 shape = service_model.operation_model(operation).input_shape
-                _compiled[key] = _build(shape, set()) if shape is not None else None
+                _compiled[key] = _build(shape, set(), parsed) if shape is not None else None
     return _compiled[key]
 
 
-def violations(service_model: Any, operation: str, body: Any) -> list[tuple[str, Any, str]]:
-    """(path, value, constraint) for each constraint the request breaks."""
-    check = check_of(service_model, operation)
+def violations(service_model: Any, operation: str, body: Any, parsed: bool = False) -> list[tuple[str, Any, str]]:
+    """(path, value, constraint) for each constraint the request breaks:
+    `body` as the request's JSON, or (`parsed`) as moto's parsed parameters."""
+    check = check_of(service_model, operation, parsed)
     out: list[tuple[str, Any, str]] = []
     if check is not None:
         check(body, "", out)
@@ -216,6 +222,9 @@ def _request_violations(handler: Any) -> list[tuple[str, Any, str]]:
     operation = handler._get_action()
     if not operation or operation not in model.operation_names:
         return []
+    params = getattr(handler, "params", None)
+    if handler.automated_parameter_parsing and type(params) is dict:
+        return violations(model, operation, params, parsed=True)  # parsed once already
     raw = getattr(handler, "raw_body", None)
     if not raw:
         return []

@@ -32,6 +32,8 @@ from typing import Any, Callable
 
 from moto.moto_server import werkzeug_app
 
+from streamkit_emulator.core import leansetup
+
 SERVICES = {"dynamodb": "DynamoDB_20120810.", "kinesis": "Kinesis_20131202."}
 _TARGETS = tuple(SERVICES.values())
 _JSON = "application/x-amz-json-1."
@@ -109,7 +111,7 @@ def serve(app: Any, environ: dict[str, Any], start_response: Callable) -> Any:
     request.__dict__["form"] = request.parameter_storage_class()
     request.__dict__["files"] = request.parameter_storage_class()
     try:
-        result = view(request, url(environ) or request.url, dict(request.headers))
+        result = leansetup.dispatch(view, request, url(environ) or request.url, dict(request.headers))
     except ClientError as exc:  # as convert_to_flask_response answers it
         result = 400, {}, exc.response["Error"]["Message"]
     if len(result) == 3:

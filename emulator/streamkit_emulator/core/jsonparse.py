@@ -46,6 +46,16 @@ _KNOWN = {
 
 def _same_handlers(parser: Any) -> bool:
     cls = type(parser)
+    known = _classes.get(cls)
+    if known is None:
+        known = _classes[cls] = _same_class_handlers(cls)
+    return known
+
+
+_classes: dict[type, bool] = {}
+
+
+def _same_class_handlers(cls: type) -> bool:
     if getattr(cls, "_parse_shape") is not parse.RequestParser._parse_shape:
         return False
     for type_name in ("string", "boolean", "character", "bigInteger", "bigDecimal"):
@@ -89,6 +99,10 @@ def _build(shape: Any, parser: Any, building: dict[str, list[Parse]]) -> Parse:
         # of ten): read its keys, then keep the members' order.
         by_wire = {json_name: (i, name, member) for i, (name, json_name, member) in enumerate(members)}
         by_keys = len(by_wire) == len(members)
+        # Members kept as sent (strings, booleans, ...) under their own wire
+        # name: a one-key object of one of them (a DynamoDB AttributeValue
+        # {"S": ...}) parses to a copy of itself.
+        plain = {json_name for name, json_name, member in members if member is _identity and name == json_name}
 
         def structure(value: Any) -> Any:
             if value is None:
@@ -97,6 +111,11 @@ def _build(shape: Any, parser: Any, building: dict[str, list[Parse]]) -> Parse:
             if not members:
                 return out
             if by_keys and type(value) is dict:
+                if len(value) == 1:
+                    for key, raw in value.items():
+                        if key in plain and raw is not None:
+                            out[key] = raw
+                            return out
                 found = [(m, raw) for m, raw in ((by_wire.get(k), raw) for k, raw in value.items())
                          if m is not None and raw is not None]
                 if len(found) > 1:

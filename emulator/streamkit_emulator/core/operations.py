@@ -117,4 +117,5 @@ def install() -> None:
             return
         parse_parameters(self, request)
 
+    parse_unless_unknown.streamkit_operations = True  # type: ignore[attr-defined]
     BaseResponse.parse_parameters = parse_unless_unknown  # type: ignore[method-assign]

@@ -10,6 +10,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 
+from streamkit_emulator.dynamodb import expressions as dynamodb_expressions
 from streamkit_emulator.dynamodb import metrics as dynamodb_metrics
 from streamkit_emulator.dynamodb import query as dynamodb_query
 from streamkit_emulator.dynamodb import replicas as dynamodb_replicas
@@ -164,6 +165,7 @@ def install() -> None:
     """Applies this module's patches to moto (once, from `streamkit_emulator.install`)."""
     wrap_create(Table, _table_after, _table_before)
     Table.describe = table_describe
+    dynamodb_expressions.install()  # before metrics: its refusals are counted as UserErrors
     dynamodb_metrics.install()
     dynamodb_transactions.install()
     dynamodb_query.install()
