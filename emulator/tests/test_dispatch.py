@@ -94,3 +94,31 @@ def test_one_service_model_per_service() -> None:
     model = responses.get_service_model("kinesis")
     assert model.service_name == "kinesis" and model.metadata["protocol"] == "json"
     assert model.operation_model("PutRecords").input_shape is model.operation_model("PutRecords").input_shape
+
+
+def test_account_backends_are_read_without_the_global_lock_and_made_once() -> None:
+    import threading
+
+    from moto.core import base_backend
+    from moto.dynamodb.models import dynamodb_backends
+
+    dispatch.install()
+    first = dynamodb_backends["210987654321"]  # made (under moto's lock) on first use
+    assert dynamodb_backends["210987654321"] is first
+    lock = base_backend.backend_lock
+    assert lock.acquire(blocking=False)  # held by "another thread": an existing account is still read
+    try:
+        got = []
+        reader = threading.Thread(target=lambda: got.append(dynamodb_backends["210987654321"]))
+        reader.start()
+        reader.join(5)
+        assert got == [first]
+    finally:
+        lock.release()
+    made = []
+    threads = [threading.Thread(target=lambda: made.append(dynamodb_backends["310987654321"])) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(b) for b in made}) == 1  # a new account made once

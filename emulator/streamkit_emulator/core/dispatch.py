@@ -36,7 +36,17 @@ moto builds a new botocore `ServiceModel` from the service's model file on
 every request, twice (to parse the request and to serialize its answer:
 26 us each, and the operation's shapes are resolved again each time): the
 models are static data, so one `ServiceModel` per service is kept (botocore
-caches its operations and shapes on it)."""
+caches its operations and shapes on it).
+
+Every `backends[account_id]` (`BackendDict.__getitem__`, a DynamoDB request
+makes several) took moto's one global `backend_lock` to check whether the
+account's backends exist; with the pipelines' 30-odd request threads a thread
+preempted inside it made the others block on it and hand the GIL around: the
+DynamoDB PutItem's SuccessfulRequestLatency (wall time inside the handler)
+went from 0.3 to 2.3 ms when one more such lookup was added per request,
+`bench/joins_scale.py`. The lookup of an existing account is now a plain
+dict read; a missing one is created under the lock as before (double-checked,
+so it is created once)."""
 from __future__ import annotations
 
 import functools
@@ -50,7 +60,23 @@ from moto.core import responses, utils
 _original = backends.list_of_moto_modules
 
 
+def _backend_getitem(self: Any, account_id: str) -> Any:
+    found = dict.get(self, account_id)
+    if found is not None:
+        return found
+    return _moto_backend_getitem(self, account_id)
+
+
+_moto_backend_getitem: Any = None
+
+
 def install() -> None:
+    global _moto_backend_getitem
+    from moto.core.base_backend import BackendDict
+
+    if BackendDict.__getitem__ is not _backend_getitem:
+        _moto_backend_getitem = BackendDict.__getitem__
+        BackendDict.__getitem__ = _backend_getitem  # type: ignore[method-assign]
     modules = tuple(_original())
     backends.list_of_moto_modules = lambda: modules
     responses.method_names_from_class = _method_names  # type: ignore[assignment]

@@ -68,6 +68,34 @@ def _units(operation: str, body: dict[str, Any], result: dict[str, Any]) -> dict
     return out
 
 
+_LISTED = {"BatchGetItem", "BatchWriteItem", "TransactWriteItems", "TransactGetItems"}
+
+
+def answer_consumed(operation: str, body: dict[str, Any], result: dict[str, Any], consumed: dict[str, float]) -> None:
+    """The answer's ConsumedCapacity as DynamoDB gives it: only when the
+    request asks (`ReturnConsumedCapacity` TOTAL, or INDEXES with the table's
+    share), in the units the table was charged (the metrics' own); a list
+    per table for batches and transactions ("ReturnConsumedCapacity",
+    DynamoDB API Reference). moto answered fixed units (0.5 for any
+    UpdateItem, 1.0 per table for any BatchWriteItem) and answered them
+    unasked in UpdateItem, batches and transactions."""
+    result.pop("ConsumedCapacityUnits", None)  # not a member of any answer (moto's DeleteItem)
+    mode = body.get("ReturnConsumedCapacity") or "NONE"
+    if mode not in ("TOTAL", "INDEXES"):
+        result.pop("ConsumedCapacity", None)
+        return
+    entries = []
+    for table, units in consumed.items():
+        entry: dict[str, Any] = {"TableName": table, "CapacityUnits": units}
+        if mode == "INDEXES":
+            entry["Table"] = {"CapacityUnits": units}
+        entries.append(entry)
+    if operation in _LISTED:
+        result["ConsumedCapacity"] = entries
+    elif entries:
+        result["ConsumedCapacity"] = entries[0]
+
+
 def _tables(operation: str, body: dict[str, Any]) -> list[str]:
     if "TableName" in body:
         return [body["TableName"]]
@@ -99,9 +127,11 @@ def _wrap(method: str, operation: str) -> Callable[[DynamoHandler], Any]:
         points = [("SuccessfulRequestLatency", {"TableName": table, "Operation": operation}, latency, "Milliseconds")
                   for table in _tables(operation, self.body)]
         name = "ConsumedReadCapacityUnits" if operation in READS else "ConsumedWriteCapacityUnits"
-        points += [(name, {"TableName": table}, units, "Count")
-                   for table, units in _units(operation, self.body, result).items()]
+        consumed = _units(operation, self.body, result)
+        points += [(name, {"TableName": table}, units, "Count") for table, units in consumed.items()]
         metrics.put_many(backend.account_id, backend.region_name, "AWS/DynamoDB", points)
+        if result is getattr(response, "result", None):
+            answer_consumed(operation, self.body, result, consumed)
         return response
 
     return handler

@@ -10,6 +10,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 
+from streamkit_emulator.dynamodb import atomic as dynamodb_atomic
 from streamkit_emulator.dynamodb import expressions as dynamodb_expressions
 from streamkit_emulator.dynamodb import metrics as dynamodb_metrics
 from streamkit_emulator.dynamodb import query as dynamodb_query
@@ -171,3 +172,4 @@ def install() -> None:
     dynamodb_query.install()
     dynamodb_replicas.install()
     dynamodb_speed.install()
+    dynamodb_atomic.install()  # last: it wraps the model operations the modules above patched

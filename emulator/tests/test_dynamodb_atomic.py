@@ -1,0 +1,90 @@
+"""dynamodb/atomic.py: each request acts atomically as DynamoDB guarantees
+("Condition expressions": a conditional write is atomic; "Amazon DynamoDB
+Transactions: How it works": TransactWriteItems serializable with every other
+write). Many threads race conditional writes on one item, through the models
+moto's server runs (a thread switch between a condition and its write let two
+writers both succeed)."""
+from __future__ import annotations
+
+import sys
+import threading
+
+import pytest
+
+from streamkit_emulator import install
+
+install(strict=True)
+
+from moto.dynamodb.exceptions import ConditionalCheckFailed, TransactionCanceledException  # noqa: E402
+from moto.dynamodb.models import DynamoDBBackend  # noqa: E402
+
+from streamkit_emulator.dynamodb import atomic  # noqa: E402
+
+
+@pytest.fixture
+def backend():
+    b = DynamoDBBackend("us-east-1", "123456789012")
+    b.create_table("t", schema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                   attr=[{"AttributeName": "pk", "AttributeType": "S"}], throughput=None,
+                   billing_mode="PAY_PER_REQUEST", indexes=None, global_indexes=None, streams=None,
+                   sse_specification=None, tags=[], deletion_protection_enabled=False, warm_throughput=None)
+    return b
+
+
+def _race(work, threads: int = 8) -> None:
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # a thread switch at nearly every bytecode: any unguarded window shows
+    try:
+        start = threading.Barrier(threads)
+        pool = [threading.Thread(target=lambda i=i: (start.wait(), work(i))) for i in range(threads)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+
+
+def test_one_conditional_create_wins(backend):
+    for round_ in range(30):
+        wins = []
+
+        def create(i: int, key: str = f"k{round_}") -> None:
+            try:
+                backend.put_item("t", {"pk": {"S": key}, "w": {"N": str(i)}}, None,
+                                 "attribute_not_exists(pk)", {}, {}, False, None)
+                wins.append(i)
+            except ConditionalCheckFailed:
+                pass
+
+        _race(create)
+        assert len(wins) == 1, f"round {round_}: {len(wins)} writers created the same item"
+        stored = backend.get_item("t", {"pk": {"S": f"k{round_}"}}).attrs["w"].value
+        assert stored == str(wins[0])
+
+
+def test_a_counter_with_optimistic_versions_loses_no_increment(backend):
+    backend.put_item("t", {"pk": {"S": "c"}, "v": {"N": "0"}}, None, None, {}, {}, True, None)
+    done = []
+
+    def bump(i: int) -> None:
+        for _ in range(25):
+            while True:
+                v = backend.get_item("t", {"pk": {"S": "c"}}).attrs["v"].value
+                try:
+                    backend.transact_write_items([{"Update": {
+                        "TableName": "t", "Key": {"pk": {"S": "c"}}, "UpdateExpression": "SET v = :n",
+                        "ConditionExpression": "v = :v",
+                        "ExpressionAttributeValues": {":v": {"N": v}, ":n": {"N": str(int(v) + 1)}}}}])
+                    done.append(1)
+                    break
+                except TransactionCanceledException:
+                    continue
+
+    _race(bump, threads=6)
+    assert backend.get_item("t", {"pk": {"S": "c"}}).attrs["v"].value == str(len(done)) == "150"
+
+
+def test_the_lock_is_one_per_backend(backend):
+    assert atomic.lock_of(backend) is atomic.lock_of(backend)
+    assert getattr(DynamoDBBackend.put_item, "streamkit_atomic", False)
