@@ -85,6 +85,49 @@ def test_a_counter_with_optimistic_versions_loses_no_increment(backend):
     assert backend.get_item("t", {"pk": {"S": "c"}}).attrs["v"].value == str(len(done)) == "150"
 
 
-def test_the_lock_is_one_per_backend(backend):
-    assert atomic.lock_of(backend) is atomic.lock_of(backend)
+def test_locks_are_per_table_and_item(backend):
+    assert atomic.locks_of(backend, "t") is atomic.locks_of(backend, "t")
+    assert atomic.locks_of(backend, "t") is not atomic.locks_of(backend, "u")
+    same = atomic._stripe(backend, "t", {"pk": {"S": "a"}, "other": {"N": "1"}})
+    assert same == atomic._stripe(backend, "t", {"pk": {"S": "a"}})  # the key attributes only
     assert getattr(DynamoDBBackend.put_item, "streamkit_atomic", False)
+
+
+def test_writes_to_other_items_do_not_wait_for_a_held_item(backend):
+    """One item's stripe held: a write to an item of another stripe proceeds."""
+    held = {"pk": {"S": "held"}}
+    locks = atomic.locks_of(backend, "t")
+    stripe = atomic._stripe(backend, "t", held)
+    other = next(f"o{i}" for i in range(1000)
+                 if atomic._stripe(backend, "t", {"pk": {"S": f"o{i}"}}) != stripe)
+    done = threading.Event()
+    with locks.stripes[stripe]:
+        t = threading.Thread(target=lambda: (backend.put_item("t", {"pk": {"S": other}}), done.set()))
+        t.start()
+        assert done.wait(5)
+        waiting = threading.Thread(target=lambda: backend.put_item("t", dict(held)))
+        waiting.start()
+        waiting.join(0.3)
+        assert waiting.is_alive()  # the same item waits for the holder
+    waiting.join(5)
+    assert backend.get_item("t", held) is not None
+
+
+def test_a_transaction_is_not_seen_half_done(backend):
+    """A reader never sees one of a transaction's two writes without the other."""
+    backend.put_item("t", {"pk": {"S": "a"}, "v": {"N": "0"}})
+    backend.put_item("t", {"pk": {"S": "b"}, "v": {"N": "0"}})
+    seen = []
+
+    def work(i: int) -> None:
+        for n in range(1, 40):
+            if i == 0:
+                backend.transact_write_items([
+                    {"Put": {"TableName": "t", "Item": {"pk": {"S": "a"}, "v": {"N": str(n)}}}},
+                    {"Put": {"TableName": "t", "Item": {"pk": {"S": "b"}, "v": {"N": str(n)}}}}])
+            else:
+                items = {it.attrs["pk"].value: it.attrs["v"].value for it in backend.scan("t", {}, None, None, None, {}, {}, None, False, None, (None, None))[0]}
+                seen.append(items)
+
+    _race(work, threads=4)
+    assert seen and all(s["a"] == s["b"] for s in seen)
