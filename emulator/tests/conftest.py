@@ -94,6 +94,17 @@ def wait_for(condition, timeout: float = 30.0, interval: float = 0.2, what: str 
         time.sleep(interval)
 
 
+def string_key_table(dynamodb, prefix: str) -> str:
+    """A new on-demand table keyed by the string `pk`; its name."""
+    import uuid
+
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                          KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    return name
+
+
 def log_messages(logs, group: str) -> list[str]:
     """Every message in a log group, oldest first (empty if it does not exist yet)."""
     try:

@@ -3,15 +3,12 @@ API Reference; "Read/write capacity mode": 1 KB write units, 4 KB read units,
 half for eventually consistent reads): only when asked, in the units charged."""
 from __future__ import annotations
 
-import uuid
+from conftest import string_key_table
 
 
 def test_consumed_capacity_only_when_asked_and_in_charged_units(aws):
     dynamodb = aws("dynamodb")
-    name = f"capacity-{uuid.uuid4().hex[:8]}"
-    dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                          KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    name = string_key_table(dynamodb, "capacity")
     big = {"pk": {"S": "a"}, "blob": {"S": "x" * 2500}}  # 2.5 KB: 3 write units
     assert "ConsumedCapacity" not in dynamodb.put_item(TableName=name, Item=big)
     assert "ConsumedCapacity" not in dynamodb.update_item(

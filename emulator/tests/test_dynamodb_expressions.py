@@ -4,19 +4,16 @@ as the DynamoDB Developer Guide's "Expression attribute names" and
 describe them: moto projected nothing, answered 500 or found nothing here."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from botocore.exceptions import ClientError
+
+from conftest import string_key_table
 
 
 @pytest.fixture(scope="module")
 def table(aws):
     dynamodb = aws("dynamodb")
-    name = f"expressions-{uuid.uuid4().hex[:8]}"
-    dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                          KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    name = string_key_table(dynamodb, "expressions")
     dynamodb.put_item(TableName=name, Item={"pk": {"S": "a"}, "v": {"N": "1"}})
     return dynamodb, name
 

@@ -66,6 +66,13 @@ def _show(value: Any) -> str:
     return f"'{text}'"
 
 
+def _lengths(checks: list[Callable[[Any], str | None]], value: Any, path: str, out: list) -> None:
+    for check in checks:
+        problem = check(len(value))
+        if problem:
+            out.append((path, value, problem))
+
+
 def _length_checks(shape: Any) -> list[Callable[[Any], str | None]]:
     meta = shape.metadata
     out: list[Callable[[Any], str | None]] = []
@@ -119,10 +126,7 @@ def _build(shape: Any, building: set[str], parsed: bool = False) -> Check | None
         def listing(value: Any, path: str, out: list) -> None:
             if type(value) is not list:
                 return
-            for check in lengths:
-                problem = check(len(value))
-                if problem:
-                    out.append((path, value, problem))
+            _lengths(lengths, value, path, out)
             if element is not None:
                 for i, item in enumerate(value, 1):
                     if item is not None:
@@ -137,10 +141,7 @@ def _build(shape: Any, building: set[str], parsed: bool = False) -> Check | None
         def mapping(value: Any, path: str, out: list) -> None:
             if type(value) is not dict:
                 return
-            for check in lengths:
-                problem = check(len(value))
-                if problem:
-                    out.append((path, value, problem))
+            _lengths(lengths, value, path, out)
 
         return mapping
     if kind == "string":
@@ -154,10 +155,7 @@ def _build(shape: Any, building: set[str], parsed: bool = False) -> Check | None
         def string(value: Any, path: str, out: list) -> None:
             if type(value) is not str:
                 return
-            for check in lengths:
-                problem = check(len(value))
-                if problem:
-                    out.append((path, value, problem))
+            _lengths(lengths, value, path, out)
             if allowed and value not in allowed:
                 out.append((path, value, listed))
 
@@ -239,6 +237,8 @@ def install() -> None:
     from moto.core.exceptions import JsonRESTError
     from moto.core.responses import BaseResponse
 
+    from streamkit_emulator.core import operations
+
     original = BaseResponse.call_action
     if getattr(original, "streamkit_constraints", False):
         return
@@ -251,12 +251,7 @@ def install() -> None:
         callback = on_rejected.get(getattr(self, "service_name", "") or "")
         if callback is not None:
             callback(self)
-        # What moto's call_action answers for an HTTP error raised by the action.
-        headers = dict(error.get_headers() or [])
-        headers["status"] = error.code
-        status, out_headers, body = self._transform_response(self.response_headers, (error.description, headers))
-        out_headers, body = self._enrich_response(out_headers, body)
-        return status, out_headers, body
+        return operations.error_answer(self, error)
 
     call_action.streamkit_constraints = True  # type: ignore[attr-defined]
     BaseResponse.call_action = call_action  # type: ignore[method-assign]

@@ -75,8 +75,14 @@ def _not_implemented(handler: Any, detail: str) -> Any:
     else:
         error = RESTError("NotImplemented", text)
     error.code = 501
+    return error_answer(handler, error)
+
+
+def error_answer(handler: Any, error: Any) -> Any:
+    """What moto's `call_action` answers for an HTTP error its action raised
+    (status, headers with the request id, body)."""
     headers = dict(error.get_headers() or [])
-    headers["status"] = 501
+    headers["status"] = error.code
     status, out_headers, body = handler._transform_response(handler.response_headers, (error.description, headers))
     out_headers, body = handler._enrich_response(out_headers, body)
     return status, out_headers, body
