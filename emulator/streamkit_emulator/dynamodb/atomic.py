@@ -14,21 +14,20 @@ locally for reasons that do not exist there (`tests/test_dynamodb_atomic.py`:
 7 of 8 racing conditional creates won; 119 of 150 optimistic increments were
 lost).
 
-Locks, per table (the region's backend holds the tables):
-* a single-item request (PutItem, UpdateItem, DeleteItem, GetItem) holds the
-  table shared and its item's stripe (one of 64 locks, by key) exclusively:
-  requests on different items run side by side, two on one item one after
-  the other;
-* Query and Scan hold the table shared (they read item by item, read
-  committed, as on AWS);
-* TransactWriteItems and TransactGetItems hold every table they name
-  exclusively (in name order, so two transactions cannot deadlock): no other
-  request sees or changes their items midway.
-One lock for the whole backend made every request wait for every other: a
-lock convoy under the GIL (the join pipeline's PutItem, 0.3 ms inside the
-handler, took 11 ms waiting). Transaction conflicts AWS reports instead of
-waiting (TransactionConflictException) are not modelled: a request waits for
-the transaction in progress, the outcome AWS reaches after the client's retry.
+Locks: each table has 64 stripes (re-entrant locks), an item's stripe chosen
+by its key attributes. A single-item request (PutItem, UpdateItem, DeleteItem,
+GetItem) holds its item's stripe: requests on different items run side by
+side, two on one item one after the other. TransactWriteItems and
+TransactGetItems hold the stripes of every item they name (in one global
+order, so two transactions cannot deadlock): serializable with each other
+and with single-item requests, as on AWS. Query and Scan take no lock: they
+read item by item, read committed, as AWS documents them (a scan may see
+some of a concurrent transaction's writes and not others, on AWS too). A
+lock per backend or per table made requests wait for unrelated ones under
+the GIL (a convoy: the join pipeline's PutItem, 0.3 ms inside the handler,
+waited 11 ms). Transaction conflicts AWS reports instead of waiting
+(TransactionConflictException) are not modelled: a request waits for the
+transaction in progress, the outcome AWS reaches after the client's retry.
 """
 from __future__ import annotations
 
@@ -42,75 +41,19 @@ STRIPES = 64
 _made = threading.Lock()
 
 
-class SharedLock:
-    """Shared (many holders) or exclusive (one); waiting exclusive holders go first."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._shared = 0
-        self._exclusive: int | None = None  # the holding thread's id
-        self._depth = 0
-        self._waiting = 0
-
-    def acquire_shared(self) -> None:
-        me = threading.get_ident()
-        with self._cond:
-            if self._exclusive == me:  # a transaction's own reads and writes
-                self._depth += 1
-                return
-            while self._exclusive is not None or self._waiting:
-                self._cond.wait()
-            self._shared += 1
-
-    def release_shared(self) -> None:
-        with self._cond:
-            if self._exclusive == threading.get_ident():
-                self._depth -= 1
-                return
-            self._shared -= 1
-            if not self._shared:
-                self._cond.notify_all()
-
-    def acquire_exclusive(self) -> None:
-        me = threading.get_ident()
-        with self._cond:
-            if self._exclusive == me:
-                self._depth += 1
-                return
-            self._waiting += 1
-            while self._exclusive is not None or self._shared:
-                self._cond.wait()
-            self._waiting -= 1
-            self._exclusive = me
-            self._depth = 1
-
-    def release_exclusive(self) -> None:
-        with self._cond:
-            self._depth -= 1
-            if not self._depth:
-                self._exclusive = None
-                self._cond.notify_all()
-
-
-class _TableLocks:
-    def __init__(self) -> None:
-        self.table = SharedLock()
-        self.stripes = [threading.RLock() for _ in range(STRIPES)]
-
-
-def locks_of(backend: DynamoDBBackend, table_name: Any) -> _TableLocks:
-    registry = backend.__dict__.get("streamkit_locks")
+def stripes_of(backend: DynamoDBBackend, table_name: Any) -> list[threading.RLock]:
+    registry = backend.__dict__.get("streamkit_stripes")
     if registry is None:
         with _made:
-            registry = backend.__dict__.setdefault("streamkit_locks", {})
+            registry = backend.__dict__.setdefault("streamkit_stripes", {})
     found = registry.get(table_name)
     if found is None:
         with _made:
-            found = registry.setdefault(table_name, _TableLocks())
+            found = registry.setdefault(table_name, [threading.RLock() for _ in range(STRIPES)])
     return found
 
 
-def _stripe(backend: DynamoDBBackend, table_name: Any, key: Any) -> int:
+def stripe(backend: DynamoDBBackend, table_name: Any, key: Any) -> int:
     """The stripe of an item's key attributes (any other attributes ignored)."""
     try:
         table = backend.tables.get(table_name)
@@ -121,74 +64,57 @@ def _stripe(backend: DynamoDBBackend, table_name: Any, key: Any) -> int:
     return hash(parts) % STRIPES
 
 
+class _Hold:
+    """Holds the stripes of (table, key) pairs, taken in one global order."""
+
+    def __init__(self, backend: DynamoDBBackend, items: Iterable[tuple[Any, Any]]):
+        wanted = {(str(t), stripe(backend, t, k)) for t, k in items}
+        self.locks = [stripes_of(backend, t)[i] for t, i in sorted(wanted)]
+        self.held: list[threading.RLock] = []
+
+    def __enter__(self) -> None:
+        try:
+            for lock in self.locks:
+                lock.acquire()
+                self.held.append(lock)
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def __exit__(self, *exc: Any) -> None:
+        for lock in reversed(self.held):
+            lock.release()
+        self.held = []
+
+
 def _single(original: Callable[..., Any], key_of: Callable[[tuple, dict], Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def operation(self: DynamoDBBackend, table_name: Any, *args: Any, **kwargs: Any) -> Any:
-        locks = locks_of(self, table_name)
-        stripe = locks.stripes[_stripe(self, table_name, key_of(args, kwargs))]
-        locks.table.acquire_shared()
-        try:
-            with stripe:
-                return original(self, table_name, *args, **kwargs)
-        finally:
-            locks.table.release_shared()
-
-    operation.streamkit_atomic = True  # type: ignore[attr-defined]
-    return operation
-
-
-def _reading(original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def operation(self: DynamoDBBackend, table_name: Any, *args: Any, **kwargs: Any) -> Any:
-        locks = locks_of(self, table_name)
-        locks.table.acquire_shared()
-        try:
+        with stripes_of(self, table_name)[stripe(self, table_name, key_of(args, kwargs))]:
             return original(self, table_name, *args, **kwargs)
-        finally:
-            locks.table.release_shared()
 
     operation.streamkit_atomic = True  # type: ignore[attr-defined]
     return operation
 
 
-def exclusive(backend: DynamoDBBackend, table_names: Iterable[Any]) -> Any:
-    """A context holding these tables exclusively (in name order)."""
-    names = sorted({str(n) for n in table_names})
-
-    class _Hold:
-        def __enter__(self) -> None:
-            self.held = []
-            try:
-                for name in names:
-                    lock = locks_of(backend, name).table
-                    lock.acquire_exclusive()
-                    self.held.append(lock)
-            except BaseException:
-                self.__exit__()
-                raise
-
-        def __exit__(self, *exc: Any) -> None:
-            for lock in reversed(self.held):
-                lock.release_exclusive()
-            self.held = []
-
-    return _Hold()
-
-
-def _transaction_tables(items: Any) -> list[Any]:
-    names = []
+def _transaction_items(backend: DynamoDBBackend, items: Any) -> list[tuple[Any, Any]]:
+    """(table, key) of each entry of TransactItems (a Put's key from its item)."""
+    out = []
     for entry in items or []:
-        if isinstance(entry, dict):
-            for spec in entry.values():
-                if isinstance(spec, dict) and "TableName" in spec:
-                    names.append(spec["TableName"])
-    return names
+        if not isinstance(entry, dict):
+            continue
+        for kind, spec in entry.items():
+            if not isinstance(spec, dict) or "TableName" not in spec:
+                continue
+            key = spec.get("Item") if kind == "Put" else spec.get("Key")
+            out.append((spec["TableName"], key if isinstance(key, dict) else {}))
+    return out
 
 
 def _transaction(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def operation(self: DynamoDBBackend, transact_items: Any, *args: Any, **kwargs: Any) -> Any:
-        with exclusive(self, _transaction_tables(transact_items)):
+        with _Hold(self, _transaction_items(self, transact_items)):
             return original(self, transact_items, *args, **kwargs)
 
     operation.streamkit_atomic = True  # type: ignore[attr-defined]
@@ -197,11 +123,12 @@ def _transaction(original: Callable[..., Any]) -> Callable[..., Any]:
 
 def _transact_get_handler(original: Callable[..., Any]) -> Callable[..., Any]:
     """TransactGetItems, whose reads moto makes item by item in its response
-    code: serializable with TransactWriteItems, so its tables held exclusively."""
+    code: serializable with TransactWriteItems, so its items' stripes held."""
     @functools.wraps(original)
     def handler(self: Any) -> Any:
         body = self.body if isinstance(self.body, dict) else {}
-        with exclusive(self.dynamodb_backend, _transaction_tables(body.get("TransactItems"))):
+        backend = self.dynamodb_backend
+        with _Hold(backend, _transaction_items(backend, body.get("TransactItems"))):
             return original(self)
 
     handler.streamkit_atomic = True  # type: ignore[attr-defined]
@@ -222,10 +149,6 @@ def install() -> None:
         method = getattr(DynamoDBBackend, name)
         if not getattr(method, "streamkit_atomic", False):
             setattr(DynamoDBBackend, name, _single(method, key_of))
-    for name in ("query", "scan"):
-        method = getattr(DynamoDBBackend, name)
-        if not getattr(method, "streamkit_atomic", False):
-            setattr(DynamoDBBackend, name, _reading(method))
     if not getattr(DynamoDBBackend.transact_write_items, "streamkit_atomic", False):
         DynamoDBBackend.transact_write_items = _transaction(DynamoDBBackend.transact_write_items)
     if not getattr(DynamoHandler.transact_get_items, "streamkit_atomic", False):
