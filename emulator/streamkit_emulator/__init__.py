@@ -38,7 +38,6 @@ def install(strict: bool = False, iam: bool = False) -> None:
     from streamkit_emulator.apigateway import router as apigw_router
     from streamkit_emulator.awslambda import models as awslambda
     from streamkit_emulator.core import cbor
-    from streamkit_emulator.core import constraints
     from streamkit_emulator.core import operations
     from streamkit_emulator.cloudformation import models as cloudformation
     from streamkit_emulator.cloudformation import drift
@@ -93,8 +92,7 @@ def install(strict: bool = False, iam: bool = False) -> None:
         apigw_router,  # after cbor: the router sits in front of it
         schedules,
         dispatch,
-        constraints,
-        operations,  # after constraints: an unknown operation is answered before any check
+        operations,  # unknown operations, modeled constraints (core/constraints.py), NotImplemented
         jsonparse,
         keepalive,
         headers,

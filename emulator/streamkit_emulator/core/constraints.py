@@ -206,20 +206,10 @@ def message(found: list[tuple[str, Any, str]]) -> str:
                             for path, value, problem in found)
 
 
-def _request_violations(handler: Any) -> list[tuple[str, Any, str]]:
-    """The violations of a moto handler's request, for a JSON body of a
-    JSON-protocol service's modeled operation (else none: nothing checked)."""
-    from moto.core.responses import get_service_model
-
-    content_type = handler.headers.get("Content-Type", "") if hasattr(handler, "headers") else ""
-    if not content_type.startswith("application/x-amz-json-1."):
-        return []
-    model = get_service_model(handler.boto3_service_name)
-    if model.protocol != "json":
-        return []
-    operation = handler._get_action()
-    if not operation or operation not in model.operation_names:
-        return []
+def request_violations(handler: Any, model: Any, operation: str) -> list[tuple[str, Any, str]]:
+    """The violations of a moto handler's request for a known operation of a
+    JSON-protocol service (`core/operations.py` names it): on the parameters
+    moto parsed, where it parsed them, else on the JSON body."""
     params = getattr(handler, "params", None)
     if handler.automated_parameter_parsing and type(params) is dict:
         return violations(model, operation, params, parsed=True)  # parsed once already
@@ -233,25 +223,12 @@ def _request_violations(handler: Any) -> list[tuple[str, Any, str]]:
     return violations(model, operation, body)
 
 
-def install() -> None:
+def refusal(handler: Any, found: list[tuple[str, Any, str]]) -> Any:
+    """The ValidationException of a request that broke its constraints (the
+    service's callback told first, e.g. DynamoDB's UserErrors)."""
     from moto.core.exceptions import JsonRESTError
-    from moto.core.responses import BaseResponse
 
-    from streamkit_emulator.core import operations
-
-    original = BaseResponse.call_action
-    if getattr(original, "streamkit_constraints", False):
-        return
-
-    def call_action(self: Any) -> Any:
-        found = _request_violations(self)
-        if not found:
-            return original(self)
-        error = JsonRESTError("ValidationException", message(found))
-        callback = on_rejected.get(getattr(self, "service_name", "") or "")
-        if callback is not None:
-            callback(self)
-        return operations.error_answer(self, error)
-
-    call_action.streamkit_constraints = True  # type: ignore[attr-defined]
-    BaseResponse.call_action = call_action  # type: ignore[method-assign]
+    callback = on_rejected.get(getattr(handler, "service_name", "") or "")
+    if callback is not None:
+        callback(handler)
+    return JsonRESTError("ValidationException", message(found))

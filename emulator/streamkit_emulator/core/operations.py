@@ -1,5 +1,7 @@
 """Operations the service does not have, and operations the emulator does not
-implement, answered by name instead of an HTML "500 Internal Server Error".
+implement, answered by name instead of an HTML "500 Internal Server Error";
+the one place a request is checked before moto acts on it (a known
+JSON-protocol operation's modeled constraints: `core/constraints.py`).
 
 * A JSON-protocol request whose `X-Amz-Target` names no operation of the
   service (a typo, a wrong API version): AWS answers HTTP 400
@@ -17,9 +19,12 @@ implement, answered by name instead of an HTML "500 Internal Server Error".
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from typing import Any
+
+from streamkit_emulator.core import constraints
 
 log = logging.getLogger("streamkit_emulator")
 
@@ -40,9 +45,14 @@ def _model(handler: Any) -> Any:
         return None
 
 
-def unknown_operation(handler: Any) -> str | None:
-    """The requested operation when the service has no such operation (a
-    JSON-protocol request); None otherwise."""
+@functools.lru_cache(maxsize=None)
+def _operations(model: Any) -> frozenset[str]:
+    return frozenset(model.operation_names)
+
+
+def json_operation(handler: Any) -> tuple[Any, str] | None:
+    """(service model, operation named by X-Amz-Target) of a JSON-protocol
+    request; None for any other request."""
     if not _json_protocol(handler):
         return None
     target = handler.headers.get("X-Amz-Target")
@@ -51,10 +61,16 @@ def unknown_operation(handler: Any) -> str | None:
     model = _model(handler)
     if model is None or model.protocol != "json":
         return None
-    operation = target.rsplit(".", 1)[1]
-    if operation in model.operation_names:
+    return model, target.rsplit(".", 1)[1]
+
+
+def unknown_operation(handler: Any) -> str | None:
+    """The requested operation when the service has no such operation (a
+    JSON-protocol request); None otherwise."""
+    found = json_operation(handler)
+    if found is None or found[1] in _operations(found[0]):
         return None
-    return operation
+    return found[1]
 
 
 def _not_implemented(handler: Any, detail: str) -> Any:
@@ -96,15 +112,19 @@ def install() -> None:
         return
 
     def call_action(self: Any) -> Any:
-        unknown = unknown_operation(self)
-        if unknown is not None:
-            log.warning("unknown operation: %s %s", self.service_name, unknown)
+        found = json_operation(self)
+        if found is not None and found[1] not in _operations(found[0]):
+            log.warning("unknown operation: %s %s", self.service_name, found[1])
             content_type = self.headers.get("Content-Type")
             headers = dict(self.response_headers, status="400")
             headers["Content-Type"] = content_type
             headers["X-Amzn-ErrorType"] = "UnknownOperationException"
             headers, body = self._enrich_response(headers, UNKNOWN)
             return 400, headers, body
+        if found is not None:
+            broken = constraints.request_violations(self, *found)
+            if broken:
+                return error_answer(self, constraints.refusal(self, broken))
         try:
             return original(self)
         except NotImplementedError as exc:
