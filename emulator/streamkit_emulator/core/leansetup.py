@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qsl, urlparse
 
 from moto.core import responses
@@ -32,6 +32,9 @@ from moto.core.request import determine_request_protocol
 _parsed_url = functools.lru_cache(maxsize=256)(urlparse)
 _parsers: dict[tuple, Any] = {}
 _lock = threading.Lock()
+# (service, operation) -> a function answering a set-up handler's request
+# directly, or None to let `call_action` answer it (e.g. dynamodb/direct.py).
+direct: dict[tuple[str, str], Callable[[Any], Any]] = {}
 _QUERY_CHARACTERS = ("&", "=", "+", "%")
 
 
@@ -161,4 +164,10 @@ def dispatch(view: Any, request: Any, full_url: str, headers: dict[str, Any]) ->
     handler = cls()
     if not setup(handler, request, full_url, headers):
         handler.setup_class(request, full_url, headers)
+    elif direct:
+        answer_directly = direct.get((handler.service_name, handler._get_action()))
+        if answer_directly is not None:
+            answer = answer_directly(handler)
+            if answer is not None:
+                return answer
     return handler.call_action()

@@ -35,7 +35,7 @@ def _size(item: Any) -> int:
     return len(json.dumps(item or {}, separators=(",", ":"), default=str))
 
 
-def _units(operation: str, body: dict[str, Any], result: dict[str, Any]) -> dict[str, float]:
+def units(operation: str, body: dict[str, Any], result: dict[str, Any]) -> dict[str, float]:
     """Capacity consumed per table."""
     out: dict[str, float] = {}
 
@@ -127,7 +127,7 @@ def _wrap(method: str, operation: str) -> Callable[[DynamoHandler], Any]:
         points = [("SuccessfulRequestLatency", {"TableName": table, "Operation": operation}, latency, "Milliseconds")
                   for table in _tables(operation, self.body)]
         name = "ConsumedReadCapacityUnits" if operation in READS else "ConsumedWriteCapacityUnits"
-        consumed = _units(operation, self.body, result)
+        consumed = units(operation, self.body, result)
         points += [(name, {"TableName": table}, units, "Count") for table, units in consumed.items()]
         metrics.put_many(backend.account_id, backend.region_name, "AWS/DynamoDB", points)
         if result is getattr(response, "result", None):

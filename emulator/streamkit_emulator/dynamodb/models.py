@@ -11,6 +11,7 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 
 from streamkit_emulator.dynamodb import atomic as dynamodb_atomic
+from streamkit_emulator.dynamodb import direct as dynamodb_direct
 from streamkit_emulator.dynamodb import expressions as dynamodb_expressions
 from streamkit_emulator.dynamodb import metrics as dynamodb_metrics
 from streamkit_emulator.dynamodb import query as dynamodb_query
@@ -173,3 +174,4 @@ def install() -> None:
     dynamodb_replicas.install()
     dynamodb_speed.install()
     dynamodb_atomic.install()  # last: it wraps the model operations the modules above patched
+    dynamodb_direct.install()  # PutItem through the same checks and model, without moto's generic layers

@@ -85,6 +85,24 @@ class CachedParser:
         self.expr_attr_values_found: list[str] = []
 
     def parse(self) -> Any:
+        hit, tree = self._cached()
+        if hit is None:
+            return tree
+        tree, bound, names_found, values_found, paths = hit
+        values = self.args[2]
+        memo = {ident: comparisons.AttributeValue(values[text]) for ident, text in bound}  # type: ignore[index]
+        if paths is None:
+            return copy.deepcopy(tree, memo)
+        return _path_copy(tree, memo, paths)
+
+    def check(self) -> None:
+        """What `parse()` checks and finds (a refused expression raises), without
+        the tree of this request's values (dynamodb/direct.py needs only the names)."""
+        self._cached()
+
+    def _cached(self) -> tuple[Any, Any]:
+        """(the cache entry of this shape, None), or (None, the tree) for a
+        request whose shape is not cached; the names and values found set."""
         expr, names, values = self.args
         key = _key(expr, names, values)
         if key is None:
@@ -92,7 +110,7 @@ class CachedParser:
             tree = parser.parse()
             self.expr_attr_names_found, self.expr_attr_values_found = parser.expr_attr_names_found, \
                 parser.expr_attr_values_found
-            return tree
+            return None, tree
         hit = _cache.get(key)
         if hit is None:
             parser = _Recording(expr, names, values)
@@ -104,12 +122,8 @@ class CachedParser:
             hit = (tree, bound, list(parser.expr_attr_names_found), list(parser.expr_attr_values_found),
                    _paths_to(tree, {ident for ident, _ in bound}))
             _cache[key] = hit
-        tree, bound, names_found, values_found, paths = hit
-        self.expr_attr_names_found, self.expr_attr_values_found = list(names_found), list(values_found)
-        memo = {ident: comparisons.AttributeValue(values[text]) for ident, text in bound}  # type: ignore[index]
-        if paths is None:
-            return copy.deepcopy(tree, memo)
-        return _path_copy(tree, memo, paths)
+        self.expr_attr_names_found, self.expr_attr_values_found = list(hit[2]), list(hit[3])
+        return hit, None
 
 
 def _children(node: Any) -> list[Any] | None:
