@@ -53,3 +53,38 @@ def test_an_unread_body_closes_the_connection(endpoint):
     r.read()
     assert r.will_close
     conn.close()
+
+
+def test_an_answer_is_one_write_and_100_continue_is_not_held(endpoint):
+    """The status line, headers and body of an answer arrive together; a
+    client that sends `Expect: 100-continue` (RFC 9110 section 10.1.1; the
+    AWS SDKs do for large S3 uploads) gets the interim answer before it
+    sends the body, not after a timeout."""
+    import socket
+    import time
+
+    u = urlparse(endpoint)
+    body = json.dumps({}).encode()
+    head = ("POST / HTTP/1.1\r\nHost: {h}\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\n"
+            "Content-Type: application/x-amz-json-1.1\r\nContent-Length: {n}\r\n"
+            "Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/kinesis/aws4_request, "
+            "SignedHeaders=host, Signature=x\r\n").format(h=u.netloc, n=len(body))
+    with socket.create_connection((u.hostname, u.port), timeout=10) as sock:
+        sock.sendall((head + "Expect: 100-continue\r\n\r\n").encode())
+        started = time.monotonic()
+        sock.settimeout(2)
+        interim = sock.recv(4096)
+        assert interim.startswith(b"HTTP/1.1 100"), interim
+        assert time.monotonic() - started < 2
+        sock.settimeout(10)
+        sock.sendall(body)
+        answer = b""
+        while b"StreamNames" not in answer:
+            chunk = sock.recv(65536)
+            assert chunk, answer
+            answer += chunk
+        assert b"HTTP/1.1 200" in answer
+        # Without Expect: the whole answer is in the first segment read.
+        sock.sendall((head + "\r\n").encode() + body)
+        first = sock.recv(65536)
+        assert first.startswith(b"HTTP/1.1 200") and first.rstrip().endswith(b"}"), first
