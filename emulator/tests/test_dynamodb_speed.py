@@ -160,3 +160,46 @@ def test_put_checks_answer_as_moto_s(ddb):
             assert outcome(fast, item) == outcome(slow, item), item
     assert outcome(speed.validate_put_has_empty_keys, {"pk": {"S": ""}})[0] == "MockValidationException"
     assert outcome(speed.validate_put_has_empty_attrs, {"a": {"SS": []}})[0] == "MockValidationException"
+
+
+def test_attribute_values_convert_as_moto_s():
+    """`DynamoType.__init__` made leaner converts every kind of attribute
+    value ("Data types", DynamoDB Developer Guide), nested lists and maps
+    included, into the same objects as moto's, and fails alike on an empty one."""
+    import random
+
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    speed.install()
+    rng = random.Random(11)
+
+    def value(depth=0):
+        kind = rng.choice(["S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS"] + (["L", "M"] if depth < 3 else []))
+        if kind == "L":
+            return {"L": [value(depth + 1) for _ in range(rng.randrange(3))]}
+        if kind == "M":
+            return {"M": {f"k{i}": value(depth + 1) for i in range(rng.randrange(3))}}
+        return {kind: rng.choice(["x", "1", True, ["a", "b"], ""])}
+
+    def shape(v):
+        if isinstance(v, DynamoType):
+            return ("T", sorted(vars(v)), v.type, shape(v.value))
+        if isinstance(v, list):
+            return [shape(x) for x in v]
+        if isinstance(v, dict):
+            return {k: shape(x) for k, x in v.items()}
+        return v
+
+    def made(init, raw):
+        out = object.__new__(DynamoType)
+        try:
+            init(out, raw)
+        except Exception as e:  # noqa: BLE001 - compare whatever each raises
+            return type(e).__name__, str(e)
+        return shape(out)
+
+    samples = [value() for _ in range(2000)] + [{}]
+    samples += [DynamoType(v) for v in samples[:50]]  # a DynamoType copied
+    for raw in samples:
+        assert made(DynamoType.__init__, raw) == made(speed._original_type_init, raw), raw
+    assert DynamoType.__init__ is not speed._original_type_init

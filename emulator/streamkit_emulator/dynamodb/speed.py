@@ -49,6 +49,7 @@ _cache: dict[tuple, tuple[Any, list[tuple[int, str]], list[str], list[str], froz
 _original_get_filter_expression = comparisons.get_filter_expression
 _original_empty_keys = _responses.validate_put_has_empty_keys
 _original_empty_attrs = _responses.validate_put_has_empty_attrs
+_original_type_init = dynamo_type.DynamoType.__init__
 
 
 class _Recording(comparisons.ConditionExpressionParser):
@@ -203,6 +204,29 @@ def _item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) 
         dict.__setitem__(self.attrs, key, converted)
 
 
+def _dynamo_type_init(self: Any, type_as_dict: Any) -> None:
+    """moto's `DynamoType.__init__` (an attribute value's type and value, lists
+    and maps converted member by member) without building two lists to read a
+    one-entry dict's only key and value, nor two method calls to test the
+    type: one item of a PutItem converts a dozen values this way. An empty
+    dict raises the IndexError moto's `list(...)[0]` raises."""
+    if type(type_as_dict) is dynamo_type.DynamoType:
+        kind, value = type_as_dict.type, type_as_dict.value
+    else:
+        for kind in type_as_dict:
+            break
+        else:
+            raise IndexError("list index out of range")
+        for value in type_as_dict.values():
+            break
+    self.type = kind
+    if kind == "L":
+        value = [dynamo_type.DynamoType(v) for v in value]
+    elif kind == "M":
+        value = {k: dynamo_type.DynamoType(v) for k, v in value.items()}
+    self.value = value
+
+
 def _table_len(self: Any) -> int:
     partitions = list(self.items.values())  # one C-level copy: no other thread runs meanwhile
     return sum(len(p) for p in partitions) if self.has_range_key else len(partitions)
@@ -268,6 +292,10 @@ def install() -> None:
     table.get_filter_expression = get_filter_expression
     transactions.get_filter_expression = get_filter_expression  # type: ignore[attr-defined]
     dynamo_type.Item.__init__ = _item_init  # type: ignore[method-assign]
+    if type(dynamo_type.DynamoType.__dict__.get("is_list")) is not type(_dynamo_type_init) or \
+            dynamo_type.DynamoType.is_list.__code__.co_names[-1:] != ("LIST",):
+        raise RuntimeError("moto's DynamoType changed: review dynamodb/speed.py's _dynamo_type_init")
+    dynamo_type.DynamoType.__init__ = _dynamo_type_init  # type: ignore[method-assign]
     responses.validate_put_has_empty_keys = validate_put_has_empty_keys  # type: ignore[assignment]
     responses.validate_put_has_empty_attrs = validate_put_has_empty_attrs  # type: ignore[assignment]
     table.Table.__len__ = _table_len  # type: ignore[method-assign]
