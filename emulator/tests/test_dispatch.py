@@ -122,3 +122,67 @@ def test_account_backends_are_read_without_the_global_lock_and_made_once() -> No
     for t in threads:
         t.join()
     assert len({id(b) for b in made}) == 1  # a new account made once
+
+
+def test_access_keys_are_found_as_moto_finds_them() -> None:
+    """The access key of a request (SigV4 "Authorization header", AWS General
+    Reference; moto's `get_access_key`) is the one moto's expression finds,
+    for signed and odd headers alike, also when a header without its
+    signature was seen before with another signature."""
+    import random
+    import types
+
+    from moto.core.responses import BaseResponse
+
+    regex = BaseResponse.access_key_regex
+    rng = random.Random(5)
+    keys = ["AKIAIOSFODNN7EXAMPLE", "ASIA" + "Z" * 16, "testing", "AKIA1234567890ABCDEF0", "X" * 20]
+    headers = []
+    for _ in range(3000):
+        key = rng.choice(keys)
+        scope = f"Credential={key}/20261207/us-east-1/{rng.choice(['dynamodb', 'kinesis'])}/aws4_request"
+        signature = rng.choice([
+            "".join(rng.choice("0123456789abcdef") for _ in range(64)),
+            "".join(rng.choice("0123456789ABCDEF") for _ in range(20)) + rng.choice([":", "/", ""]),
+            "AKIAIOSFODNN7EXAMPLE:", ""])
+        headers.append(rng.choice([
+            f"AWS4-HMAC-SHA256 {scope}, SignedHeaders=host;x-amz-date, Signature={signature}",
+            f"AWS {key}:{signature}",
+            f"Bearer {signature}",
+            f"AWS4-HMAC-SHA256 {scope}, Signature={signature}, Signature={signature[::-1]}"]))
+    for header in headers:
+        handler = types.SimpleNamespace(headers={"Authorization": header}, querystring={},
+                                        access_key_regex=regex)
+        match = regex.search(header)
+        expected = match.group(1) if match else "AKIAEXAMPLE"
+        assert dispatch.get_access_key(handler) == expected, header
+    assert 0 < len(dispatch._keys) <= dispatch._MAX_KEYS
+    no_header = types.SimpleNamespace(headers={}, querystring={"AWSAccessKeyId": ["AKIDQUERY"]}, access_key_regex=regex)
+    assert dispatch.get_access_key(no_header) == "AKIDQUERY"
+
+
+def test_dates_are_formatted_as_before() -> None:
+    """The `Date` of an answer (RFC 9110 section 6.6.1, one-second resolution)
+    is the text moto's and http.server's formatting give."""
+    import datetime
+    import email.utils
+
+    from moto.core.utils import utcnow
+
+    for delta in (0, 0.2, 0.9, 1.0, 61.5, 3600.0):
+        now = utcnow() + datetime.timedelta(seconds=delta)
+        assert dispatch.http_date(now) == dispatch._moto_http_date(now)
+        assert dispatch.http_date(now) == dispatch._moto_http_date(now)  # the second from the cache
+
+    class Handler:
+        pass
+
+    from http.server import BaseHTTPRequestHandler
+
+    dispatch._moto_date_time_string = dispatch._moto_date_time_string or BaseHTTPRequestHandler.date_time_string
+    for _ in range(3):  # formatted, then from the cache
+        before = email.utils.formatdate(usegmt=True)
+        text = dispatch.date_time_string(Handler())
+        after = email.utils.formatdate(usegmt=True)
+        assert text in (before, after)
+    assert dispatch.date_time_string(Handler(), 0) == email.utils.formatdate(0, usegmt=True)
