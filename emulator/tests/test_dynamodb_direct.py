@@ -238,3 +238,36 @@ def test_the_direct_path_is_the_one_answering_the_common_put():
     assert answer(older) is None
     (stored,) = backend.get_table("direct-inproc").items.values()
     assert stored.attrs["joinVersion"].value == "b"
+
+
+def test_the_layers_the_direct_path_replaces_are_the_known_ones():
+    """dynamodb/direct.py repeats what each layer of PutItem's full path
+    does. A layer added to that path (a new wrapper of `put_item` or of
+    `call_action`) would be skipped by it: this fails until direct.py is
+    reviewed for the new layer."""
+    from streamkit_emulator import install
+
+    install(strict=True)
+    from moto.core.responses import BaseResponse
+    from moto.dynamodb.responses import DynamoHandler
+
+    def chain(function):
+        names = []
+        while function is not None:
+            names.append(f"{function.__module__}.{function.__code__.co_qualname}")
+            cells = [c.cell_contents for c in (function.__closure__ or ()) if callable(c.cell_contents)
+                     and getattr(c.cell_contents, "__name__", "") in ("put_item", "handler", "call_action",
+                                                                      "_wrapper", "original")]
+            function = getattr(function, "__wrapped__", None) or (cells[0] if cells else None)
+        return names
+
+    assert chain(DynamoHandler.put_item) == [
+        "streamkit_emulator.dynamodb.metrics._wrap.<locals>.handler",
+        "streamkit_emulator.dynamodb.expressions._checked.<locals>.handler",
+        "moto.dynamodb.responses.include_consumed_capacity.<locals>._inner.<locals>._wrapper",
+        "moto.dynamodb.responses.DynamoHandler.put_item",
+    ]
+    assert chain(BaseResponse.call_action) == [
+        "streamkit_emulator.core.operations.install.<locals>.call_action",
+        "moto.core.responses.BaseResponse.call_action",
+    ]
