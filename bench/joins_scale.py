@@ -133,6 +133,99 @@ def scan_rows(ddb, table: str) -> list[tuple[float, float]]:
     return rows
 
 
+def missing_items(session, endpoint: str, o: dict, orders_expected: int, limit: int = 5) -> list[dict]:
+    """Each order the output table holds fewer than two rows of (at most
+    `limit`), with what the stack knows about it: the stored item ids, its
+    records on the stream (shard, sequence, arrival), the state store's
+    waiting and held lists naming it, the S3 objects under the unmatched,
+    late and rejected prefixes that mention it, and the function's log
+    lines that do. Kept in the results so that a lost item can be traced
+    after the emulator has stopped."""
+    ddb = session.client("dynamodb", endpoint_url=endpoint)
+    stored: dict[int, list[int]] = {}
+    for page in ddb.get_paginator("scan").paginate(TableName=o["OutputTableName"],
+                                                   ProjectionExpression="orderId, itemId"):
+        for i in page["Items"]:
+            stored.setdefault(int(i["orderId"]["N"]), []).append(int(i["itemId"]["N"]))
+    short = sorted(k for k, v in stored.items() if len(v) < 2)
+    if len(stored) < orders_expected:
+        ids = sorted(stored)
+        short += [n for n in range(ids[0], ids[-1] + 1) if n not in stored][: limit]
+    out = []
+    if not short:
+        return out
+    wanted = short[:limit]
+    needles = {n: f'"orderId":{n},' for n in wanted}
+    kinesis = session.client("kinesis", endpoint_url=endpoint)
+    records: dict[int, list[dict]] = {n: [] for n in wanted}
+    for shard in kinesis.list_shards(StreamName=o["StreamName"])["Shards"]:
+        it = kinesis.get_shard_iterator(StreamName=o["StreamName"], ShardId=shard["ShardId"],
+                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        while it:
+            got = kinesis.get_records(ShardIterator=it, Limit=10_000)
+            for r in got["Records"]:
+                text = r["Data"].decode("utf-8", "replace")
+                for n, needle in needles.items():
+                    if needle in text:
+                        records[n].append({"shard": shard["ShardId"], "sequence": r["SequenceNumber"],
+                                           "arrival": r["ApproximateArrivalTimestamp"].isoformat(),
+                                           "data": text})
+            it = got.get("NextShardIterator") if got["Records"] or got.get("MillisBehindLatest") else None
+    state: dict[int, list[dict]] = {n: [] for n in wanted}
+    for page in ddb.get_paginator("scan").paginate(TableName=o["StateTableName"]):
+        for i in page["Items"]:
+            body = i.get("body", {}).get("S", "")
+            for n in wanted:
+                if f"[{n}," in body and not i["pk"]["S"].startswith("p#"):
+                    state[n].append({"pk": i["pk"]["S"], "sk": i["sk"]["S"], "body": body[:2000]})
+            if i["pk"]["S"] in ("shard", "emit"):
+                for n in wanted:
+                    state[n].append({k: v for k, v in i.items() if k in ("pk", "sk", "seq", "wm", "ct", "ready",
+                                                                          "closing", "open")})
+    s3 = session.client("s3", endpoint_url=endpoint)
+    objects: dict[int, list[dict]] = {n: [] for n in wanted}
+    for prefix in ("unmatched/", "late/", "rejected/"):
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=o["OutputBucketName"], Prefix=prefix):
+            for obj in page.get("Contents", []):
+                body = s3.get_object(Bucket=o["OutputBucketName"], Key=obj["Key"])["Body"].read().decode()
+                for n, needle in needles.items():
+                    lines = [line for line in body.splitlines() if needle in line or f'"orderId":{n}}}' in line]
+                    if lines:
+                        objects[n].append({"key": obj["Key"], "lines": lines[:10]})
+    logs_client = session.client("logs", endpoint_url=endpoint)
+    lam = session.client("lambda", endpoint_url=endpoint)
+    group = (lam.get_function_configuration(FunctionName=o["ProcessorName"]).get("LoggingConfig") or {}).get(
+        "LogGroup") or f"/aws/lambda/{o['ProcessorName']}"
+    log_lines: dict[int, list[str]] = {n: [] for n in wanted}
+    errors: list[str] = []
+    try:
+        for stream in logs_client.describe_log_streams(logGroupName=group)["logStreams"]:
+            token = None
+            while True:
+                kw = {"logGroupName": group, "logStreamName": stream["logStreamName"], "startFromHead": True}
+                if token:
+                    kw["nextToken"] = token
+                page = logs_client.get_log_events(**kw)
+                for e in page["events"]:
+                    msg = e["message"]
+                    if any(w in msg for w in ("ERROR", "error", "retry", "failed")) and len(errors) < 50:
+                        errors.append(msg[:500])
+                    for n in wanted:
+                        if any(f"{k}{n}" in msg and not msg[msg.index(f"{k}{n}") + len(f"{k}{n}"):][:1].isdigit()
+                               for k in ('"orderId":', 'orderId=', '\\"orderId\\":')):
+                            log_lines[n].append(msg[:500])
+                if not page["events"] or page.get("nextForwardToken") == token:
+                    break
+                token = page.get("nextForwardToken")
+    except ClientError as e:
+        errors.append(f"logs: {e}")
+    for n in wanted:
+        out.append({"orderId": n, "stored_items": sorted(stored.get(n, [])), "records": records[n],
+                    "state": state[n][:20], "s3": objects[n], "log_lines": log_lines[n][:20],
+                    "function_errors": errors[:20]})
+    return out
+
+
 def load_average() -> list[float]:
     with open("/proc/loadavg") as f:
         return [float(x) for x in f.read().split()[:3]]
@@ -217,6 +310,7 @@ def run(exe: str, producer: str, dist: str, orders: int, rate: int, emulator_dir
             for table, label in ((o["StateTableName"], "state"), (o["OutputTableName"], "output"))
         }
         records = 3 * orders
+        lost = missing_items(session, emu.endpoint, o, orders) if len(rows) < want else []
         return {
             "date": datetime.date.today().isoformat(),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
@@ -246,6 +340,8 @@ def run(exe: str, producer: str, dist: str, orders: int, rate: int, emulator_dir
             # work on the machine takes CPU from the emulator and the function.
             "load_average": {"start": load0[0], "end": load_average()[0]},
             "failed_polls": failed_polls,
+            # Orders with a row missing, and what the stack knows of them (see missing_items).
+            "missing": lost,
         }
     finally:
         emu.stop()
