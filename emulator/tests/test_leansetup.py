@@ -59,6 +59,11 @@ def _both(cls, target: str, body: bytes, **kw) -> tuple[dict, dict, bool]:
     lean = cls()
     request = _request(target, body, **kw)
     took = leansetup.setup(lean, request, URL, dict(request.headers))
+    # As the fast path calls it: the headers dict made only where needed.
+    unmade = cls()
+    request = _request(target, body, **kw)
+    assert leansetup.setup(unmade, request, URL) is took
+    assert _state(unmade) == _state(lean)
     return _state(moto), _state(lean), took
 
 

@@ -110,8 +110,12 @@ def serve(app: Any, environ: dict[str, Any], start_response: Callable) -> Any:
     # (every JSON-protocol body): empty `form` and `files`.
     request.__dict__["form"] = request.parameter_storage_class()
     request.__dict__["files"] = request.parameter_storage_class()
+    body = _body(environ)
+    if body is not None:  # what `request.data` reads and keeps, read here without the stream wrappers
+        request.__dict__["data"] = body
+        request._cached_data = body
     try:
-        result = leansetup.dispatch(view, request, url(environ) or request.url, dict(request.headers))
+        result = leansetup.dispatch(view, request, url(environ) or request.url)
     except ClientError as exc:  # as convert_to_flask_response answers it
         result = 400, {}, exc.response["Error"]["Message"]
     if len(result) == 3:
@@ -128,6 +132,23 @@ def serve(app: Any, environ: dict[str, Any], start_response: Callable) -> Any:
     if not response.headers.get(_CORS_ORIGIN):
         response.headers.add(_CORS_ORIGIN, "*")
     return response(environ, start_response)
+
+
+def _body(environ: dict[str, Any]) -> bytes | None:
+    """The request body werkzeug's `request.data` reads (a body of
+    Content-Length bytes, not chunked: `eligible`); None when the length is
+    not a plain number (werkzeug reads it then). A body cut short raises
+    werkzeug's `ClientDisconnected`, as its limited stream does."""
+    text = environ.get("CONTENT_LENGTH")
+    if not text or not text.isdigit():
+        return None
+    length = int(text)
+    body = environ["wsgi.input"].read(length) if length else b""
+    if len(body) != length:
+        from werkzeug.exceptions import ClientDisconnected
+
+        raise ClientDisconnected()
+    return body
 
 
 _status_lines: dict[int, str] = {}

@@ -38,7 +38,7 @@ direct: dict[tuple[str, str], Callable[[Any], Any]] = {}
 _QUERY_CHARACTERS = ("&", "=", "+", "%")
 
 
-def _querystring(text: str, headers: dict[str, Any]) -> Any:
+def _querystring(text: str, headers: Callable[[], dict[str, Any]]) -> Any:
     """What `setup_class` makes of a request without form or query string:
     the body read as `application/x-www-form-urlencoded`, else the headers."""
     querystring: Any = OrderedDict()
@@ -51,7 +51,7 @@ def _querystring(text: str, headers: dict[str, Any]) -> Any:
         except (UnicodeEncodeError, UnicodeDecodeError, AttributeError):
             pass
     if not querystring:
-        querystring.update(headers)
+        querystring.update(headers())
     try:
         querystring = responses._decode_dict(querystring)
     except UnicodeDecodeError:
@@ -75,10 +75,13 @@ def _parser(handler: Any, action: str, content_type: str) -> Any:
     return found
 
 
-def setup(handler: Any, request: Any, full_url: str, headers: dict[str, Any]) -> bool:
-    """Sets up `handler` as `setup_class(request, full_url, headers)` would;
+def setup(handler: Any, request: Any, full_url: str, headers: dict[str, Any] | None = None) -> bool:
+    """Sets up `handler` as `setup_class(request, full_url, headers)` would
+    (`headers`: `dict(request.headers)`, made here only if needed);
     False (nothing set) for a request it leaves to moto's own setup."""
-    if headers.get("Content-Encoding", "") == "gzip" or "host" not in request.headers:
+    encoding = headers.get("Content-Encoding", "") if headers is not None else \
+        request.headers.get("Content-Encoding", "")
+    if encoding == "gzip" or "host" not in request.headers:
         return False
     body = request.data
     if type(body) is not bytes:
@@ -99,7 +102,7 @@ def setup(handler: Any, request: Any, full_url: str, headers: dict[str, Any]) ->
     handler.form_data = request.form
     handler.raw_body = body
     handler.body = text
-    querystring = _querystring(text, headers)
+    querystring = _querystring(text, (lambda: headers) if headers is not None else (lambda: dict(request.headers)))
     handler.uri = full_url
     handler.path = parsed_url.path
     if werkzeug and "RAW_URI" in request.environ:
@@ -153,17 +156,18 @@ def _is_werkzeug(cls: type) -> bool:
     return "werkzeug" in str(cls)
 
 
-def dispatch(view: Any, request: Any, full_url: str, headers: dict[str, Any]) -> Any:
-    """`view(request, full_url, headers)` for moto's `BaseResponse.dispatch`,
+def dispatch(view: Any, request: Any, full_url: str, headers: dict[str, Any] | None = None) -> Any:
+    """`view(request, full_url, headers)` for moto's `BaseResponse.dispatch`
+    (`headers`: `dict(request.headers)`, made here only if needed),
     with the lean setup when it applies."""
     cls = getattr(view, "__self__", None)
     if (cls is None or getattr(view, "__func__", None) is not responses.BaseResponse.dispatch.__func__
             or cls.setup_class is not responses.BaseResponse.setup_class
             or cls._dispatch is not responses.BaseResponse._dispatch):
-        return view(request, full_url, headers)
+        return view(request, full_url, dict(request.headers) if headers is None else headers)
     handler = cls()
     if not setup(handler, request, full_url, headers):
-        handler.setup_class(request, full_url, headers)
+        handler.setup_class(request, full_url, dict(request.headers) if headers is None else headers)
     elif direct:
         answer_directly = direct.get((handler.service_name, handler._get_action()))
         if answer_directly is not None:
