@@ -221,7 +221,9 @@ def test_parallelization_keeps_order_per_partition_key(aws, make_function, mappi
     mappings(fn, stream, ParallelizationFactor=3, BatchSize=3)
     sent = [(f"key-{i % 5}", f"{i % 5}:{i}") for i in range(40)]
     put(aws, stream, sent)
-    wait_for(lambda: len(delivered(aws, fn)) >= 40, what="40 records")
+    # 14 batches of 3, each a poll (once a second per shard, as AWS polls) and an
+    # invocation: about 15 s alone; a deadline that holds on a loaded 2-core machine.
+    wait_for(lambda: len(delivered(aws, fn)) >= 40, timeout=90, what="40 records")
     got = delivered(aws, fn)
     assert sorted(got) == sorted(d for _, d in sent)
     for key in range(5):
