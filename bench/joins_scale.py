@@ -226,6 +226,28 @@ def missing_items(session, endpoint: str, o: dict, orders_expected: int, limit: 
     return out
 
 
+def failure_queue(session, endpoint: str, function: str, read: bool) -> dict:
+    """The event source mapping's on-failure destination (an SQS queue): how
+    many batches it holds (records the mapping gave up on after its retries,
+    as Lambda sends them there: "Retaining records of asynchronous
+    invocations"/"Kinesis on-failure destinations"), and, with `read`, up to
+    ten of their messages (shard, sequence range, the reason)."""
+    lam = session.client("lambda", endpoint_url=endpoint)
+    sqs = session.client("sqs", endpoint_url=endpoint)
+    out: dict = {"messages": 0, "read": []}
+    for m in lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]:
+        arn = ((m.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination") or ""
+        if ":sqs:" not in arn:
+            continue
+        url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[1])["QueueUrl"]
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+        out["messages"] += int(attrs["Attributes"]["ApproximateNumberOfMessages"])
+        if read and out["messages"]:
+            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600)
+            out["read"] += [msg["Body"][:3000] for msg in got.get("Messages", [])]
+    return out
+
+
 def load_average() -> list[float]:
     with open("/proc/loadavg") as f:
         return [float(x) for x in f.read().split()[:3]]
@@ -311,6 +333,7 @@ def run(exe: str, producer: str, dist: str, orders: int, rate: int, emulator_dir
         }
         records = 3 * orders
         lost = missing_items(session, emu.endpoint, o, orders) if len(rows) < want else []
+        gave_up = failure_queue(session, emu.endpoint, o["ProcessorName"], read=len(rows) < want)
         return {
             "date": datetime.date.today().isoformat(),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
@@ -342,6 +365,8 @@ def run(exe: str, producer: str, dist: str, orders: int, rate: int, emulator_dir
             "failed_polls": failed_polls,
             # Orders with a row missing, and what the stack knows of them (see missing_items).
             "missing": lost,
+            # Batches the mapping gave up on (its on-failure destination), read when rows are missing.
+            "on_failure": gave_up,
         }
     finally:
         emu.stop()

@@ -338,6 +338,8 @@ def _joins_rows(j):
          f"state reads {units['state_read']}, output writes {units['output_write_per_item']} per item"),
         ("CPU seconds", f"emulator {j['cpu_s']['emulator']}, functions and the rest "
                         f"{j['cpu_s']['functions_and_rest']}, over {j['cpu_s']['wall']} s wall"),
+        ("batches the mapping gave up on (its on-failure queue)",
+         str((j.get("on_failure") or {}).get("messages", "not recorded"))),
         ("machine load (1-minute load average, start → end; 2 cores)",
          f"{load['start']:.1f} → {load['end']:.1f}" if load else "not recorded"),
     ]
