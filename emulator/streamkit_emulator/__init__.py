@@ -43,7 +43,6 @@ def install(strict: bool = False, iam: bool = False) -> None:
     from streamkit_emulator.cloudformation import drift
     from streamkit_emulator.cloudwatch import models as cloudwatch
     from streamkit_emulator.core import dispatch
-    from streamkit_emulator.core import environ
     from streamkit_emulator.core import fastpath
     from streamkit_emulator.core import headers
     from streamkit_emulator.core import jsonparse
@@ -95,7 +94,6 @@ def install(strict: bool = False, iam: bool = False) -> None:
         dispatch,
         operations,  # unknown operations, modeled constraints (core/constraints.py), NotImplemented
         jsonparse,
-        environ,  # before keepalive, which wraps make_environ
         keepalive,
         headers,
     ):
