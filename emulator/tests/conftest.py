@@ -47,6 +47,48 @@ def start_server(*extra: str) -> tuple["subprocess.Popen[bytes]", str]:
             time.sleep(0.1)
 
 
+def server_pair(variable: str, seed: int):
+    """Two strict emulators seeded alike (`/moto-api/seed`), the first with
+    `variable`=1 and the second with `variable`=0 (a switch of the code under
+    comparison); yields their URLs and kills both by PID at the end."""
+    started = []
+    try:
+        for value in ("1", "0"):
+            previous = os.environ.get(variable)
+            os.environ[variable] = value
+            try:
+                started.append(start_server())
+            finally:
+                if previous is None:
+                    os.environ.pop(variable)
+                else:
+                    os.environ[variable] = previous
+        for _, url in started:
+            urllib.request.urlopen(urllib.request.Request(url + f"/moto-api/seed?a={seed}", method="POST"))
+        yield [url for _, url in started]
+    finally:
+        for proc, _ in started:
+            proc.kill()
+            proc.wait()
+
+
+def assumed_role_session(url: str, role: str, actions: list[str]):
+    """Credentials of a session of a new role allowed only `actions` (boto3's Credentials)."""
+    import boto3
+    from botocore.credentials import Credentials
+
+    kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+    iam = boto3.client("iam", **kw)
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                      "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]}
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
+    iam.put_role_policy(RoleName=role, PolicyName="only", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}))
+    c = boto3.client("sts", **kw).assume_role(RoleArn=f"arn:aws:iam::123456789012:role/{role}",
+                                              RoleSessionName=role)["Credentials"]
+    return Credentials(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+
+
 @pytest.fixture(scope="session")
 def endpoint() -> str:
     """A strict emulator server started for the session, killed by PID at the end."""

@@ -13,39 +13,19 @@ UserErrors, SuccessfulRequestLatency)."""
 from __future__ import annotations
 
 import json
-import os
 import random
 import urllib.request
 
 import boto3
 import pytest
-from botocore.credentials import Credentials
 
-from conftest import start_server
+from conftest import assumed_role_session, server_pair
 from test_fastpath import D, _same, _send
 
 
 @pytest.fixture(scope="module")
 def servers():
-    started = []
-    try:
-        for direct in ("1", "0"):
-            previous = os.environ.get("STREAMKIT_EMULATOR_DIRECT")
-            os.environ["STREAMKIT_EMULATOR_DIRECT"] = direct
-            try:
-                started.append(start_server())
-            finally:
-                if previous is None:
-                    os.environ.pop("STREAMKIT_EMULATOR_DIRECT")
-                else:
-                    os.environ["STREAMKIT_EMULATOR_DIRECT"] = previous
-        for _, url in started:
-            urllib.request.urlopen(urllib.request.Request(url + "/moto-api/seed?a=7", method="POST"))
-        yield [url for _, url in started]
-    finally:
-        for proc, _ in started:
-            proc.kill()
-            proc.wait()
+    yield from server_pair("STREAMKIT_EMULATOR_DIRECT", 7)
 
 
 def both(servers, target, body, creds=None):
@@ -173,19 +153,7 @@ def test_put_item_answers_as_moto(servers):
 def test_denied_put_item_as_moto(servers):
     """A session whose role may only GetItem is denied PutItem alike
     ("Policy evaluation logic", IAM User Guide), and the denial is listed once."""
-    sessions = []
-    for url in servers:
-        iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1",
-                           aws_access_key_id="testing", aws_secret_access_key="testing")
-        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                          "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]}
-        iam.create_role(RoleName="direct-reader", AssumeRolePolicyDocument=json.dumps(trust))
-        iam.put_role_policy(RoleName="direct-reader", PolicyName="read", PolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}]}))
-        sts = boto3.client("sts", endpoint_url=url, region_name="us-east-1",
-                           aws_access_key_id="testing", aws_secret_access_key="testing")
-        c = sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/direct-reader", RoleSessionName="direct")["Credentials"]
-        sessions.append(Credentials(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]))
+    sessions = [assumed_role_session(url, "direct-reader", ["dynamodb:GetItem"]) for url in servers]
     body = {"TableName": "direct", "Item": _row(9, 9, "a")}
     answers = [_send(url, "dynamodb", D + "PutItem", body, creds=creds) for url, creds in zip(servers, sessions)]
     status, _, denied = _same([(s, h, b.replace(c.access_key.encode(), b"<key>"))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import os
 import urllib.parse
 import urllib.request
 
@@ -22,7 +21,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from conftest import start_server
+from conftest import assumed_role_session, server_pair
 
 from streamkit_emulator.core import fastpath
 
@@ -33,25 +32,7 @@ ADMIN = Credentials("testing", "testing")
 
 @pytest.fixture(scope="module")
 def servers():
-    started = []
-    try:
-        for fast in ("1", "0"):
-            previous = os.environ.get("STREAMKIT_EMULATOR_FAST_PATH")
-            os.environ["STREAMKIT_EMULATOR_FAST_PATH"] = fast
-            try:
-                started.append(start_server())
-            finally:
-                if previous is None:
-                    os.environ.pop("STREAMKIT_EMULATOR_FAST_PATH")
-                else:
-                    os.environ["STREAMKIT_EMULATOR_FAST_PATH"] = previous
-        for _, url in started:
-            urllib.request.urlopen(urllib.request.Request(url + "/moto-api/seed?a=42", method="POST"))
-        yield [url for _, url in started]
-    finally:
-        for proc, _ in started:
-            proc.kill()
-            proc.wait()
+    yield from server_pair("STREAMKIT_EMULATOR_FAST_PATH", 42)
 
 
 def _send(url: str, service: str, target: str, body: dict, creds: Credentials = ADMIN,
@@ -175,21 +156,7 @@ def _iterator(url, shard):
 def test_denials_are_flask_s(servers):
     """A session whose role may only GetItem is denied PutItem alike ("Policy
     evaluation logic", IAM User Guide), through both paths."""
-    import boto3
-
-    sessions = []
-    for url in servers:
-        iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1",
-                           aws_access_key_id="testing", aws_secret_access_key="testing")
-        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                          "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]}
-        iam.create_role(RoleName="fp-reader", AssumeRolePolicyDocument=json.dumps(trust))
-        iam.put_role_policy(RoleName="fp-reader", PolicyName="read", PolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}]}))
-        sts = boto3.client("sts", endpoint_url=url, region_name="us-east-1",
-                           aws_access_key_id="testing", aws_secret_access_key="testing")
-        c = sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/fp-reader", RoleSessionName="fp")["Credentials"]
-        sessions.append(Credentials(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]))
+    sessions = [assumed_role_session(url, "fp-reader", ["dynamodb:GetItem"]) for url in servers]
     body = {"TableName": "fp", "Item": {"pk": {"S": "z"}, "sk": {"N": "1"}}}
     answers = [_send(url, "dynamodb", D + "PutItem", body, creds=creds) for url, creds in zip(servers, sessions)]
     status, headers, denied = _same([(s, h, b.replace(c.access_key.encode(), b"<key>"))
