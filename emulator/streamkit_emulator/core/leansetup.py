@@ -79,9 +79,7 @@ def setup(handler: Any, request: Any, full_url: str, headers: dict[str, Any] | N
     """Sets up `handler` as `setup_class(request, full_url, headers)` would
     (`headers`: `dict(request.headers)`, made here only if needed);
     False (nothing set) for a request it leaves to moto's own setup."""
-    encoding = headers.get("Content-Encoding", "") if headers is not None else \
-        request.headers.get("Content-Encoding", "")
-    if encoding == "gzip" or "host" not in request.headers:
+    if request.headers.get("Content-Encoding", "") == "gzip" or "host" not in request.headers:
         return False
     body = request.data
     if type(body) is not bytes:
@@ -102,7 +100,7 @@ def setup(handler: Any, request: Any, full_url: str, headers: dict[str, Any] | N
     handler.form_data = request.form
     handler.raw_body = body
     handler.body = text
-    querystring = _querystring(text, (lambda: headers) if headers is not None else (lambda: dict(request.headers)))
+    querystring = _querystring(text, lambda: _headers(request, headers))
     handler.uri = full_url
     handler.path = parsed_url.path
     if werkzeug and "RAW_URI" in request.environ:
@@ -151,6 +149,11 @@ def _parse(handler: Any, request: Any, action: str) -> None:
     handler.params = parser.parse({"body": request.data})
 
 
+def _headers(request: Any, headers: dict[str, Any] | None) -> dict[str, Any]:
+    """The headers dict moto's set-up takes: the caller's, or made from the request."""
+    return dict(request.headers) if headers is None else headers
+
+
 @functools.lru_cache(maxsize=None)
 def _is_werkzeug(cls: type) -> bool:
     return "werkzeug" in str(cls)
@@ -164,10 +167,10 @@ def dispatch(view: Any, request: Any, full_url: str, headers: dict[str, Any] | N
     if (cls is None or getattr(view, "__func__", None) is not responses.BaseResponse.dispatch.__func__
             or cls.setup_class is not responses.BaseResponse.setup_class
             or cls._dispatch is not responses.BaseResponse._dispatch):
-        return view(request, full_url, dict(request.headers) if headers is None else headers)
+        return view(request, full_url, _headers(request, headers))
     handler = cls()
     if not setup(handler, request, full_url, headers):
-        handler.setup_class(request, full_url, dict(request.headers) if headers is None else headers)
+        handler.setup_class(request, full_url, _headers(request, headers))
     elif direct:
         answer_directly = direct.get((handler.service_name, handler._get_action()))
         if answer_directly is not None:

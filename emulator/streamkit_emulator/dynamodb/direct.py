@@ -40,10 +40,10 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.utilities.aws_headers import amz_crc32
 from werkzeug.exceptions import HTTPException
 
-from streamkit_emulator.cloudwatch import metrics as cloudwatch_metrics
 from streamkit_emulator.core import constraints, operations
 from streamkit_emulator.dynamodb import expressions
 from streamkit_emulator.dynamodb import metrics as dynamodb_metrics
+from streamkit_emulator.dynamodb import speed
 
 _ALLOWED = frozenset(("TableName", "Item", "ConditionExpression", "ExpressionAttributeNames",
                       "ExpressionAttributeValues", "ReturnValues", "ReturnConsumedCapacity",
@@ -64,9 +64,10 @@ def _common(params: Any) -> bool:
     return all(params.get(name, "NONE") == "NONE" for name in _NONE_ONLY)
 
 
-def _checks_pass(handler: Any, backend: Any, params: dict[str, Any]) -> bool:
+def _checks_pass(handler: Any, backend: Any, params: dict[str, Any]) -> dict[str, Any] | None:
     """`dynamodb/expressions.py`'s and moto's PutItem checks, none of which
-    records anything: False when one refuses (the full path answers it)."""
+    records anything: the expression attribute values, or None when one
+    refuses (the full path answers it)."""
     try:
         expressions.check_scope(params)
         expressions.check_item_keys(handler, params["TableName"], params["Item"])
@@ -75,18 +76,15 @@ def _checks_pass(handler: Any, backend: Any, params: dict[str, Any]) -> bool:
         dynamodb_responses.validate_put_has_empty_keys(item, table)
         dynamodb_responses.validate_put_has_empty_attrs(item, table)
         dynamodb_responses.validate_put_has_gsi_keys_set_to_none(item, table)
-        parser = dynamodb_responses.create_condition_expression_parser(
-            params.get("ConditionExpression"), params.get("ExpressionAttributeNames", {}),
-            handler._get_expr_attr_values())
-        if hasattr(parser, "check"):
-            parser.check()  # dynamodb/speed.py's cached parse: the checks without a tree
-        else:
-            parser.parse()
+        values = handler._get_expr_attr_values()
+        parser = speed.CachedParser(params.get("ConditionExpression"), params.get("ExpressionAttributeNames", {}),
+                                    values)
+        parser.check()  # moto's handler parses the condition only for these checks
         dynamodb_responses.validate_attributes_used(params.get("ExpressionAttributeNames", {}),
                                                     parser.expr_attr_names_found)
     except Exception:  # noqa: BLE001 - any refusal: the full path answers it
-        return False
-    return True
+        return None
+    return values
 
 
 @amz_crc32
@@ -114,7 +112,7 @@ def put_item(handler: Any) -> Any:
         return None
     handler.body = params  # as DynamoDB's `call_action` sets it
     found = operations.json_operation(handler)
-    if found is None or found[1] != "PutItem" or constraints.request_violations(handler, *found):
+    if found is None or constraints.request_violations(handler, *found):
         return None
     try:
         handler._authenticate_and_authorize_normal_action("*")
@@ -122,22 +120,17 @@ def put_item(handler: Any) -> Any:
         return _denied(handler, error)
     backend = dynamodb_backends[handler.current_account][handler.region]
     started = time.perf_counter()
-    if not _checks_pass(handler, backend, params):
+    values = _checks_pass(handler, backend, params)
+    if values is None:
         return None
     try:
         backend.put_item(params["TableName"], params["Item"], None, params.get("ConditionExpression"),
-                         params.get("ExpressionAttributeNames", {}), handler._get_expr_attr_values(),
+                         params.get("ExpressionAttributeNames", {}), values,
                          not params.get("ConditionExpression"), None)
     except Exception:  # noqa: BLE001 - the condition failed or the model refused: nothing was written
         return None
-    latency = (time.perf_counter() - started) * 1000
-    table = params["TableName"]
     result: dict[str, Any] = {}
-    consumed = dynamodb_metrics.units("PutItem", params, result)
-    points = [("SuccessfulRequestLatency", {"TableName": table, "Operation": "PutItem"}, latency, "Milliseconds")]
-    points += [("ConsumedWriteCapacityUnits", {"TableName": name}, units, "Count") for name, units in consumed.items()]
-    cloudwatch_metrics.put_many(backend.account_id, backend.region_name, "AWS/DynamoDB", points)
-    dynamodb_metrics.answer_consumed("PutItem", params, result, consumed)
+    dynamodb_metrics.succeeded(backend, "PutItem", params, result, started)
     return _answer(handler, result)
 
 

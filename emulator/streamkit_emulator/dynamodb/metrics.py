@@ -121,20 +121,28 @@ def _wrap(method: str, operation: str) -> Callable[[DynamoHandler], Any]:
             elif getattr(err, "code", 400) == 400:
                 put("UserErrors", {}, 1)
             raise
-        latency = (time.perf_counter() - started) * 1000
         result = getattr(response, "result", None)
-        result = result if isinstance(result, dict) else {}
-        points = [("SuccessfulRequestLatency", {"TableName": table, "Operation": operation}, latency, "Milliseconds")
-                  for table in _tables(operation, self.body)]
-        name = "ConsumedReadCapacityUnits" if operation in READS else "ConsumedWriteCapacityUnits"
-        consumed = units(operation, self.body, result)
-        points += [(name, {"TableName": table}, units, "Count") for table, units in consumed.items()]
-        metrics.put_many(backend.account_id, backend.region_name, "AWS/DynamoDB", points)
-        if result is getattr(response, "result", None):
-            answer_consumed(operation, self.body, result, consumed)
+        answered = isinstance(result, dict)
+        succeeded(backend, operation, self.body, result if answered else {}, started, answer=answered)
         return response
 
     return handler
+
+
+def succeeded(backend: Any, operation: str, body: dict[str, Any], result: dict[str, Any], started: float,
+              answer: bool = True) -> None:
+    """A successful request's metrics (latency since `started`, a
+    `time.perf_counter()` reading, and the capacity consumed per table) and,
+    with `answer`, its answer's ConsumedCapacity (`answer_consumed`)."""
+    latency = (time.perf_counter() - started) * 1000
+    points = [("SuccessfulRequestLatency", {"TableName": table, "Operation": operation}, latency, "Milliseconds")
+              for table in _tables(operation, body)]
+    name = "ConsumedReadCapacityUnits" if operation in READS else "ConsumedWriteCapacityUnits"
+    consumed = units(operation, body, result)
+    points += [(name, {"TableName": table}, value, "Count") for table, value in consumed.items()]
+    metrics.put_many(backend.account_id, backend.region_name, "AWS/DynamoDB", points)
+    if answer:
+        answer_consumed(operation, body, result, consumed)
 
 
 def _rejected(handler: DynamoHandler) -> None:
