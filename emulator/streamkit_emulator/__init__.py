@@ -45,6 +45,8 @@ def install(strict: bool = False, iam: bool = False) -> None:
     from streamkit_emulator.core import dispatch
     from streamkit_emulator.core import fastpath
     from streamkit_emulator.core import headers
+    from streamkit_emulator.core import httpserve
+    from streamkit_emulator.core import clock
     from streamkit_emulator.core import jsonparse
     from streamkit_emulator.core import keepalive
     from streamkit_emulator.dynamodb import models as dynamodb
@@ -96,6 +98,8 @@ def install(strict: bool = False, iam: bool = False) -> None:
         jsonparse,
         keepalive,
         headers,
+        httpserve,  # after keepalive: it keeps connections open by keepalive's rule
+        clock,  # last: every moto module the services above loaded
     ):
         module.install()
     iam_enforce.install_endpoint()  # outermost: in front of the router

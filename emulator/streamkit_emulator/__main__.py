@@ -51,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     install(strict=args.strict, iam=args.iam == "on")
     from moto.server import main as moto_main
 
+    from streamkit_emulator.core import collector
+
+    collector.install()  # last before serving: what is loaded now is frozen
+
     print(f"streamkit emulator on http://{args.host}:{args.port}"
           f"{' (strict)' if args.strict else ''}, IAM {'enforced' if args.iam == 'on' else 'off'}; requests are not logged (--log-requests)",
           file=sys.stderr, flush=True)

@@ -73,6 +73,16 @@ def _length(environ: dict[str, Any]) -> int | None:
         return None
 
 
+def can_keep(handler: Any, environ: dict[str, Any], body: _CountingInput | None, connection: str | None,
+             transfer_encoding: str | None) -> bool:
+    """Whether the connection stays open after this answer (see the module):
+    `connection` and `transfer_encoding` are the request's first such headers."""
+    length = _length(environ)
+    return (body is not None and length is not None and body.count == length
+            and handler.request_version == "HTTP/1.1" and not handler.close_connection
+            and "close" not in (connection or "").lower() and not transfer_encoding)
+
+
 class _Selector:
     """werkzeug's after-response drain selector: nothing to drain on a kept connection."""
 
@@ -138,13 +148,8 @@ def install() -> None:
         return environ
 
     def keep_alive(self: Any) -> bool:
-        body = getattr(self, "streamkit_body", None)
-        environ = getattr(self, "environ", None) or {}
-        length = _length(environ)
-        return (body is not None and length is not None and body.count == length
-                and self.request_version == "HTTP/1.1" and not self.close_connection
-                and "close" not in (self.headers.get("Connection") or "").lower()
-                and not self.headers.get("Transfer-Encoding"))
+        return can_keep(self, getattr(self, "environ", None) or {}, getattr(self, "streamkit_body", None),
+                        self.headers.get("Connection"), self.headers.get("Transfer-Encoding"))
 
     def maybe_send_header(self: Any, keyword: str, value: str) -> None:
         if keyword.lower() == "connection" and value.lower() == "close" and keep_alive(self):
