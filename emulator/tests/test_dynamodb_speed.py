@@ -203,3 +203,56 @@ def test_attribute_values_convert_as_moto_s():
     for raw in samples:
         assert made(DynamoType.__init__, raw) == made(speed._original_type_init, raw), raw
     assert DynamoType.__init__ is not speed._original_type_init
+
+
+def test_items_convert_and_size_as_moto_s():
+    """`Item.__init__` with strings and numbers made in line gives moto's
+    item (attributes, types, values) and refuses the same items as too large
+    ("Item size and item size calculation", DynamoDB Developer Guide: names
+    plus values, strings by their UTF-8 bytes, numbers by their text)."""
+    import random
+
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    speed.install()
+    rng = random.Random(12)
+    texts = ["", "x", "caf\u00e9", "\u20ac" * 3, "12.50", "-0", "\U0001f600"]
+
+    def attribute():
+        kind = rng.choice(["S", "S", "N", "N", "B", "BOOL", "NULL", "SS", "L", "M", "S-odd", "two"])
+        if kind == "S-odd":
+            return {"S": rng.choice([3, None, ["a"]])}
+        if kind == "two":
+            return {"S": "a", "N": "1"}
+        if kind in ("S", "N"):
+            return {kind: rng.choice(texts) * rng.randrange(1, 4)}
+        return {"SS": ["a", "b"]} if kind == "SS" else {"L": [{"S": "x"}]} if kind == "L" else \
+            {"M": {"k": {"N": "1"}}} if kind == "M" else {kind: rng.choice(["x", True])}
+
+    def shape(v):
+        if isinstance(v, DynamoType):
+            return ("T", sorted(vars(v)), v.type, shape(v.value))
+        if isinstance(v, list):
+            return [shape(x) for x in v]
+        if isinstance(v, dict):
+            return {k: shape(x) for k, x in v.items()}
+        return v
+
+    def made(init, attrs):
+        out = object.__new__(Item)
+        try:
+            init(out, DynamoType({"S": "h"}), None, attrs)
+        except Exception as e:  # noqa: BLE001 - compare whatever each raises
+            return type(e).__name__
+        return sorted(vars(out)), shape(dict(out.attrs))
+
+    for _ in range(3000):
+        attrs = {rng.choice(["a", "b", "\u00e9t\u00e9", "n" * rng.randrange(1, 5)]) + str(i): attribute()
+                 for i in range(rng.randrange(1, 8))}
+        assert made(speed._item_init, attrs) == made(speed._original_item_init, attrs), attrs
+    # The size limit: a string of multi-byte characters, a number's text, just under and over it.
+    for filler, unit in (({"S": "\u20ac"}, 3), ({"N": "9"}, 1), ({"S": "x"}, 1)):
+        for n in (405000 // unit - 10, 405000 // unit + 10):
+            (kind, char), = filler.items()
+            attrs = {"big": {kind: char * n}, "k": {"S": "v"}}
+            assert made(speed._item_init, attrs) == made(speed._original_item_init, attrs)

@@ -50,6 +50,7 @@ _original_get_filter_expression = comparisons.get_filter_expression
 _original_empty_keys = _responses.validate_put_has_empty_keys
 _original_empty_attrs = _responses.validate_put_has_empty_attrs
 _original_type_init = dynamo_type.DynamoType.__init__
+_original_item_init = dynamo_type.Item.__init__
 
 
 class _Recording(comparisons.ConditionExpressionParser):
@@ -191,14 +192,30 @@ def get_filter_expression(expr: str | None, names: dict[str, str] | None,
 
 
 def _item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+    """moto's `Item.__init__` (see the module for the size check); a string
+    or number attribute (most of an item) is made and sized in line, as
+    `DynamoType.__init__` and `DynamoType.size()` make and size it: a number
+    by its text's length, a string by its UTF-8 bytes."""
     self.hash_key = hash_key
     self.range_key = range_key
     self.attrs = dynamo_type.LimitedSizeDict()
     size = 0
+    make = object.__new__
+    kind_of = dynamo_type.DynamoType
     for key, value in attrs.items():
-        converted = dynamo_type.DynamoType(value)
-        # The sum LimitedSizeDict makes on each set (names plus values), kept as it grows.
-        size += dynamo_type.bytesize(key) + converted.size()
+        kind = inner = None
+        if type(value) is dict and len(value) == 1:
+            for kind, inner in value.items():
+                pass
+        if (kind == "S" or kind == "N") and type(inner) is str and type(key) is str:
+            converted = make(kind_of)
+            converted.type = kind
+            converted.value = inner
+            size += len(key.encode("utf-8")) + (len(inner) if kind == "N" else len(inner.encode("utf-8")))
+        else:
+            converted = kind_of(value)
+            # The sum LimitedSizeDict makes on each set (names plus values), kept as it grows.
+            size += dynamo_type.bytesize(key) + converted.size()
         if size > 405000:  # moto's limit (between 409 and 410 KB measured on AWS)
             raise dynamo_type.ItemSizeTooLarge
         dict.__setitem__(self.attrs, key, converted)
