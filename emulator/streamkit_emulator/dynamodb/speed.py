@@ -43,6 +43,7 @@ from typing import Any
 from moto.dynamodb import comparisons
 from moto.dynamodb import responses as _responses
 from moto.dynamodb.models import dynamo_type
+from moto.dynamodb.models import table as _table_module
 
 _MAX_CACHED = 2_000
 _cache: dict[tuple, tuple[Any, list[tuple[int, str]], list[str], list[str], frozenset[int] | None]] = {}
@@ -51,6 +52,7 @@ _original_empty_keys = _responses.validate_put_has_empty_keys
 _original_empty_attrs = _responses.validate_put_has_empty_attrs
 _original_type_init = dynamo_type.DynamoType.__init__
 _original_item_init = dynamo_type.Item.__init__
+_original_validate_types = _table_module.Table._validate_item_types
 
 
 class _Recording(comparisons.ConditionExpressionParser):
@@ -221,6 +223,29 @@ def _item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) 
         dict.__setitem__(self.attrs, key, converted)
 
 
+def _validate_item_types(self: Any, item_attrs: dict[str, Any], attr: str | None = None) -> None:
+    """moto's `Table._validate_item_types` for an item: an attribute holding
+    one string passes every check moto makes on it whatever its name (a
+    string is neither an int nor a map), so it is passed over; one holding a
+    number string gets moto's number check directly; any other attribute, and
+    every nested call, is moto's own. Attributes are checked in the item's
+    order, so the first bad one raises as before."""
+    if attr is not None:
+        _original_validate_types(self, item_attrs, attr)
+        return
+    for key, value in item_attrs.items():
+        if type(value) is dict and len(value) == 1:
+            for kind, inner in value.items():
+                pass
+            if type(inner) is str:
+                if kind == "S":
+                    continue
+                if kind == "N":
+                    self._validate_number_type(inner)
+                    continue
+        _original_validate_types(self, {key: value})
+
+
 def _dynamo_type_init(self: Any, type_as_dict: Any) -> None:
     """moto's `DynamoType.__init__` (an attribute value's type and value, lists
     and maps converted member by member) without building two lists to read a
@@ -309,6 +334,7 @@ def install() -> None:
     table.get_filter_expression = get_filter_expression
     transactions.get_filter_expression = get_filter_expression  # type: ignore[attr-defined]
     dynamo_type.Item.__init__ = _item_init  # type: ignore[method-assign]
+    table.Table._validate_item_types = _validate_item_types  # type: ignore[method-assign]
     if type(dynamo_type.DynamoType.__dict__.get("is_list")) is not type(_dynamo_type_init) or \
             dynamo_type.DynamoType.is_list.__code__.co_names[-1:] != ("LIST",):
         raise RuntimeError("moto's DynamoType changed: review dynamodb/speed.py's _dynamo_type_init")
