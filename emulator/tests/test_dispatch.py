@@ -57,6 +57,8 @@ def test_request_ids_keep_their_form_and_seed() -> None:
     a = [dispatch.request_id() for _ in range(3)]
     mock_random.seed(7)
     assert a == [dispatch.request_id() for _ in range(3)] and len(set(a)) == 3
+    seen = set("".join(dispatch.request_id() for _ in range(500)))
+    assert seen == set(dispatch._ID_CHARACTERS)  # every letter and digit of the pool comes up
 
 
 def test_an_empty_json_answer_is_moto_s_byte_for_byte() -> None:

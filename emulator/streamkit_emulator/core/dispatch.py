@@ -25,8 +25,8 @@ moto reads `request.files[...]` only when `files` is not empty, when the
 helper is not applied anyway, so it never changes an answer: it is skipped.
 
 Every answer carries a request id, 52 random letters and digits; moto drew
-them one `random.choice` at a time (21 us, timeit; now 8 us): they are drawn
-with one `choices` call from moto's same random source (still seeded by
+them one `random.choice` at a time (21 us, timeit; now 0.4 us): they are made
+of 52 bytes drawn at once from moto's same random source (still seeded by
 `/moto-api/seed`). An answer with no members in a JSON protocol (PutItem,
 DeleteItem, UpdateItem without return values) is `{}`: moto's serializer
 walked the operation's output shape to find nothing (7% of a PutItem's CPU);
@@ -189,6 +189,7 @@ def install() -> None:
 
 
 _ID_CHARACTERS = string.ascii_letters + string.digits
+_ID_TABLE = bytes(ord(_ID_CHARACTERS[b % len(_ID_CHARACTERS)]) for b in range(256))
 _moto_service_model = utils.get_service_model
 _moto_execute_result: Any = None
 
@@ -200,11 +201,14 @@ def service_model(service_name: str) -> Any:
 
 
 def request_id(headerdict: dict[str, Any] | None = None) -> str:
-    """`moto.utilities.aws_headers.gen_amzn_requestid_long`: the same 52
-    characters from the same pool and random source, drawn in one call."""
+    """`moto.utilities.aws_headers.gen_amzn_requestid_long`: 52 characters
+    from the same pool (letters and digits) and the same random source: 52
+    random bytes, each mapped to a character by its value modulo 62 (0.4 us;
+    `choices` took 5 us). The first 8 characters of the pool come up 5 times
+    in 256 instead of 4: a request id is an opaque token to its reader."""
     from moto.moto_api._internal import mock_random
 
-    req_id = "".join(mock_random.choices(_ID_CHARACTERS, k=52))
+    req_id = mock_random.randbytes(52).translate(_ID_TABLE).decode("ascii")
     if headerdict is not None and isinstance(headerdict, dict):
         headerdict.update({"x-amzn-requestid": req_id})
     return req_id
