@@ -53,7 +53,31 @@ pub fn find(workspace: &Path) -> Result<Python> {
     }
 }
 
-/// Creates `venv` (`python3 -m venv`) and installs the emulator's pinned
+/// The interpreter a new venv is made from, as `scripts/env.sh` chooses it:
+/// the system's `/usr/bin/python3` when it is 3.11 or newer and can make a
+/// venv, else `python3` on PATH (pyenv's unoptimized build ran the emulator
+/// with 7% more CPU than Debian's, BENCHMARKS.md).
+fn base_python() -> PathBuf {
+    let system = PathBuf::from("/usr/bin/python3");
+    let usable = system.exists()
+        && Command::new(&system)
+            .args([
+                "-c",
+                "import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+    if usable {
+        system
+    } else {
+        PathBuf::from("python3")
+    }
+}
+
+/// Creates `venv` (`base_python() -m venv`) and installs the emulator's pinned
 /// packages into it, pip's output going to `log`; returns its interpreter.
 pub fn install(workspace: &Path, venv: &Path, requirements: &str, log: &Path) -> Result<PathBuf> {
     let log_file = || {
@@ -67,7 +91,8 @@ pub fn install(workspace: &Path, venv: &Path, requirements: &str, log: &Path) ->
                 source,
             })
     };
-    let created = Command::new("python3")
+    let base = base_python();
+    let created = Command::new(&base)
         .args(["-m", "venv"])
         .arg(venv)
         .stdin(Stdio::null())
@@ -76,7 +101,8 @@ pub fn install(workspace: &Path, venv: &Path, requirements: &str, log: &Path) ->
         .status();
     if !created.is_ok_and(|s| s.success()) {
         return Err(Error::Local(format!(
-            "`python3 -m venv {}` failed: install Python 3 with its venv module (e.g. apt-get install python3-venv) or set STREAMKIT_PYTHON; see {}",
+            "`{} -m venv {}` failed: install Python 3 with its venv module (e.g. apt-get install python3-venv) or set STREAMKIT_PYTHON; see {}",
+            base.display(),
             venv.display(),
             log.display()
         )));
