@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 
 import pytest
 
@@ -148,3 +149,34 @@ def test_transact_get_items_never_sees_a_transaction_half_done():
 
     _race(work, threads=4)
     assert len(seen) == 897 and all(s["a"] == s["b"] for s in seen)
+
+
+def test_items_of_one_new_partition_written_at_once_are_all_kept(monkeypatch):
+    """Writes to different items always all land ("PutItem": each item is
+    written; DynamoDB does not lose an acknowledged write). moto stores a
+    table with a sort key as a defaultdict of partitions keyed by values whose
+    hashing is Python code: two PutItems creating one new partition at once
+    each made it, and the later replaced the earlier, losing its item. A slow
+    hash widens that window so it shows in every round without the lock."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    b = DynamoDBBackend("us-east-1", "123456789012")
+    b.create_table("rows", schema=[{"AttributeName": "o", "KeyType": "HASH"}, {"AttributeName": "i", "KeyType": "RANGE"}],
+                   attr=[{"AttributeName": "o", "AttributeType": "N"}, {"AttributeName": "i", "AttributeType": "N"}],
+                   throughput=None, billing_mode="PAY_PER_REQUEST", indexes=None, global_indexes=None, streams=None,
+                   sse_specification=None, tags=[], deletion_protection_enabled=False, warm_throughput=None)
+    plain_hash = DynamoType.__hash__
+
+    def slow_hash(self):
+        time.sleep(0)  # gives the GIL away, as a switch inside the hash can
+        return plain_hash(self)
+
+    monkeypatch.setattr(DynamoType, "__hash__", slow_hash)
+    for order in range(40):
+        def write(i: int, order: int = order) -> None:
+            b.put_item("rows", {"o": {"N": str(order)}, "i": {"N": str(i)}}, None, None, {}, {}, True, None)
+
+        _race(write, threads=4)
+    monkeypatch.setattr(DynamoType, "__hash__", plain_hash)
+    kept = {(k.value, r.value) for k, part in b.get_table("rows").items.items() for r in part}
+    assert kept == {(str(o), str(i)) for o in range(40) for i in range(4)}
