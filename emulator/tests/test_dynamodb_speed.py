@@ -162,6 +162,19 @@ def test_put_checks_answer_as_moto_s(ddb):
     assert outcome(speed.validate_put_has_empty_attrs, {"a": {"SS": []}})[0] == "MockValidationException"
 
 
+def _shape(v):
+    """A converted value's structure (DynamoType objects with their attributes), for comparing."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    if isinstance(v, DynamoType):
+        return ("T", sorted(vars(v)), v.type, _shape(v.value))
+    if isinstance(v, list):
+        return [_shape(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _shape(x) for k, x in v.items()}
+    return v
+
+
 def test_attribute_values_convert_as_moto_s():
     """`DynamoType.__init__` made leaner converts every kind of attribute
     value ("Data types", DynamoDB Developer Guide), nested lists and maps
@@ -181,22 +194,13 @@ def test_attribute_values_convert_as_moto_s():
             return {"M": {f"k{i}": value(depth + 1) for i in range(rng.randrange(3))}}
         return {kind: rng.choice(["x", "1", True, ["a", "b"], ""])}
 
-    def shape(v):
-        if isinstance(v, DynamoType):
-            return ("T", sorted(vars(v)), v.type, shape(v.value))
-        if isinstance(v, list):
-            return [shape(x) for x in v]
-        if isinstance(v, dict):
-            return {k: shape(x) for k, x in v.items()}
-        return v
-
     def made(init, raw):
         out = object.__new__(DynamoType)
         try:
             init(out, raw)
         except Exception as e:  # noqa: BLE001 - compare whatever each raises
             return type(e).__name__, str(e)
-        return shape(out)
+        return _shape(out)
 
     samples = [value() for _ in range(2000)] + [{}]
     samples += [DynamoType(v) for v in samples[:50]]  # a DynamoType copied
@@ -229,22 +233,13 @@ def test_items_convert_and_size_as_moto_s():
         return {"SS": ["a", "b"]} if kind == "SS" else {"L": [{"S": "x"}]} if kind == "L" else \
             {"M": {"k": {"N": "1"}}} if kind == "M" else {kind: rng.choice(["x", True])}
 
-    def shape(v):
-        if isinstance(v, DynamoType):
-            return ("T", sorted(vars(v)), v.type, shape(v.value))
-        if isinstance(v, list):
-            return [shape(x) for x in v]
-        if isinstance(v, dict):
-            return {k: shape(x) for k, x in v.items()}
-        return v
-
     def made(init, attrs):
         out = object.__new__(Item)
         try:
             init(out, DynamoType({"S": "h"}), None, attrs)
         except Exception as e:  # noqa: BLE001 - compare whatever each raises
             return type(e).__name__
-        return sorted(vars(out)), shape(dict(out.attrs))
+        return sorted(vars(out)), _shape(dict(out.attrs))
 
     for _ in range(3000):
         attrs = {rng.choice(["a", "b", "\u00e9t\u00e9", "n" * rng.randrange(1, 5)]) + str(i): attribute()
