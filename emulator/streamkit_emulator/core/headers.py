@@ -35,18 +35,29 @@ def parse_headers(fp: Any, _class: Any = http.client.HTTPMessage) -> Any:
 
 
 def parse_lines(lines: list[bytes], _class: Any = http.client.HTTPMessage) -> Any:
-    message = _class()
-    stored = message._headers
+    found = pairs(lines)
+    return _email_parse(lines, _class) if found is None else message_of(found, _class)
+
+
+def pairs(lines: list[bytes]) -> list[tuple[str, str]] | None:
+    """The header lines as (name, value), stored as the email parser stores
+    them; None when a line is of another form (the email parser reads those)."""
+    out: list[tuple[str, str]] = []
     for line in lines:
         if line in (b"\r\n", b"\n", b""):
-            break
+            return out
         text = line.decode("iso-8859-1")
         name, colon, value = text.partition(":")
         if not colon or not _NAME.match(name) or name.startswith("From "):
-            return _email_parse(lines, _class)
-        stored.append((name, value.lstrip(" \t").rstrip("\r\n")))
-    else:
-        return _email_parse(lines, _class)
+            return None
+        out.append((name, value.lstrip(" \t").rstrip("\r\n")))
+    return None
+
+
+def message_of(found: list[tuple[str, str]], _class: Any = http.client.HTTPMessage) -> Any:
+    """The message the email parser makes of these (name, value) headers."""
+    message = _class()
+    message._headers = found
     message.set_payload("")
     return message
 

@@ -38,8 +38,14 @@ import os
 import re
 import selectors
 import sys
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from werkzeug import serving
+from werkzeug._internal import _wsgi_encoding_dance
+from werkzeug.debug.tbtools import DebugTraceback
+from werkzeug.exceptions import InternalServerError
 
 from streamkit_emulator.core import headers as _headers
 from streamkit_emulator.core import keepalive
@@ -53,26 +59,8 @@ def enabled() -> bool:
     return os.environ.get("STREAMKIT_EMULATOR_LEAN_HTTP", "1") != "0"
 
 
-def _pairs(lines: list[bytes]) -> list[tuple[str, str]] | None:
-    """The header lines as (name, value), as `core/headers.parse_lines` stores
-    them; None when a line is of another form (the email parser reads those)."""
-    pairs: list[tuple[str, str]] = []
-    match = _headers._NAME.match
-    for line in lines:
-        if line in (b"\r\n", b"\n", b""):
-            return pairs
-        text = line.decode("iso-8859-1")
-        name, colon, value = text.partition(":")
-        if not colon or not match(name) or name.startswith("From "):
-            return None
-        pairs.append((name, value.lstrip(" \t").rstrip("\r\n")))
-    return None
-
-
 def _stock(self: Any, raw: bytes) -> None:
     """`BaseHTTPRequestHandler.handle_one_request` after its first read."""
-    from http import HTTPStatus
-
     self.raw_requestline = raw
     if len(raw) > 65536:
         self.requestline = ""
@@ -116,25 +104,20 @@ def handle_one_request(self: Any) -> None:
         except http.client.HTTPException as err:
             self.send_error(431, "Too many headers", str(err))
             return
-        pairs = _pairs(lines)
+        pairs = _headers.pairs(lines)
         if pairs is None:
             self.headers = _headers._email_parse(lines, self.MessageClass)
+            _connection(self, self.headers.get("Connection", ""))
             _rest_of_stock(self)
             return
-        message = self.MessageClass()
-        message._headers = pairs
-        message.set_payload("")
-        self.headers = message
+        self.headers = _headers.message_of(pairs, self.MessageClass)
         first: dict[str, str] = {}
         for name, value in pairs:
             first.setdefault(name.lower(), value)
         connection = first.get("connection", "")
-        if connection.lower() == "close":
-            self.close_connection = True
-        elif connection.lower() == "keep-alive":
-            self.close_connection = False
+        _connection(self, connection)
         if "expect" in first or "transfer-encoding" in first:
-            _rest_of_stock(self, connection_done=True)
+            _rest_of_stock(self)
             return
         _run(self, pairs, connection)
         self.wfile.flush()
@@ -143,15 +126,17 @@ def handle_one_request(self: Any) -> None:
         self.close_connection = True
 
 
-def _rest_of_stock(self: Any, connection_done: bool = False) -> None:
-    """The rest of `parse_request` (Connection, Expect) and of
-    `handle_one_request` (werkzeug's `run_wsgi`), for headers already read."""
-    if not connection_done:
-        conntype = self.headers.get("Connection", "")
-        if conntype.lower() == "close":
-            self.close_connection = True
-        elif conntype.lower() == "keep-alive":
-            self.close_connection = False
+def _connection(self: Any, conntype: str) -> None:
+    """`parse_request`'s reading of the request's first Connection header."""
+    if conntype.lower() == "close":
+        self.close_connection = True
+    elif conntype.lower() == "keep-alive":
+        self.close_connection = False
+
+
+def _rest_of_stock(self: Any) -> None:
+    """The rest of `parse_request` (Expect) and of `handle_one_request`
+    (werkzeug's `run_wsgi`), for headers already read."""
     expect = self.headers.get("Expect", "")
     if expect.lower() == "100-continue":
         if not self.handle_expect_100():
@@ -162,8 +147,6 @@ def _rest_of_stock(self: Any, connection_done: bool = False) -> None:
 
 def _environ(self: Any, pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """werkzeug's `make_environ` for a plain request (no TLS, an origin-form path)."""
-    from werkzeug._internal import _wsgi_encoding_dance
-
     request_url = urlsplit(self.path)
     if not self.client_address:
         self.client_address = ("<local>", 0)
@@ -208,9 +191,6 @@ def _environ(self: Any, pairs: list[tuple[str, str]]) -> dict[str, Any]:
 def _run(self: Any, pairs: list[tuple[str, str]], connection: str) -> None:
     """werkzeug's `run_wsgi` (with `core/keepalive.py`'s counting and
     keep-alive) for a plain request: the header block built as one string."""
-    from werkzeug.exceptions import InternalServerError
-    from werkzeug import serving
-
     keepalive._local.keep = False
     self.environ = environ = _environ(self, pairs)
     self.streamkit_body = body = environ["wsgi.input"] = keepalive._CountingInput(environ["wsgi.input"])
@@ -305,8 +285,6 @@ def _run(self: Any, pairs: list[tuple[str, str]], connection: str) -> None:
             execute(InternalServerError())
         except Exception:
             pass
-        from werkzeug.debug.tbtools import DebugTraceback
-
         msg = DebugTraceback(e).render_traceback_text()
         self.server.log("error", f"Error on request:\n{msg}")
 
@@ -346,6 +324,4 @@ def _drain(self: Any) -> None:
 def install() -> None:
     if not enabled():
         return
-    from werkzeug.serving import WSGIRequestHandler
-
-    WSGIRequestHandler.handle_one_request = handle_one_request  # type: ignore[method-assign]
+    serving.WSGIRequestHandler.handle_one_request = handle_one_request  # type: ignore[method-assign]

@@ -64,8 +64,8 @@ def stripe(backend: DynamoDBBackend, table_name: Any, key: Any) -> int:
     """The stripe of an item's partition key (any other attributes ignored)."""
     try:
         table = backend.tables.get(table_name)
-        names = [table.hash_key_attr] if table is not None and table.hash_key_attr else []
-        parts = tuple(repr(sorted((key.get(n) or {}).items())) for n in names) if names else (repr(key),)
+        name = table.hash_key_attr if table is not None else None
+        parts = (repr(sorted((key.get(name) or {}).items())),) if name else (repr(key),)
     except (AttributeError, TypeError):
         parts = (repr(key),)
     return hash(parts) % STRIPES

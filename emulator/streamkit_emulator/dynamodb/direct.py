@@ -120,12 +120,8 @@ def _empty_answer(handler: Any) -> Any:
     if "status" in headers:
         headers["status"] = str(headers["status"])
     core_responses.gen_amzn_requestid_long(headers)
-    answer = {}
-    answer.update(headers)
-    if "status" in answer:
-        answer["status"] = str(answer["status"])
-    answer["x-amz-crc32"] = crc
-    return status, answer, body
+    headers["x-amz-crc32"] = crc  # amz_crc32's copy of the headers keeps their order
+    return status, headers, body
 
 
 @amz_crc32

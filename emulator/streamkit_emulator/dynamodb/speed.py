@@ -205,10 +205,7 @@ def _item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) 
     make = object.__new__
     kind_of = dynamo_type.DynamoType
     for key, value in attrs.items():
-        kind = inner = None
-        if type(value) is dict and len(value) == 1:
-            for kind, inner in value.items():
-                pass
+        kind, inner = _only_member(value)
         if (kind == "S" or kind == "N") and type(inner) is str and type(key) is str:
             converted = make(kind_of)
             converted.type = kind
@@ -234,16 +231,21 @@ def _validate_item_types(self: Any, item_attrs: dict[str, Any], attr: str | None
         _original_validate_types(self, item_attrs, attr)
         return
     for key, value in item_attrs.items():
-        if type(value) is dict and len(value) == 1:
-            for kind, inner in value.items():
-                pass
-            if type(inner) is str:
-                if kind == "S":
-                    continue
-                if kind == "N":
-                    self._validate_number_type(inner)
-                    continue
+        kind, inner = _only_member(value)
+        if kind == "S" and type(inner) is str:
+            continue
+        if kind == "N" and type(inner) is str:
+            self._validate_number_type(inner)
+            continue
         _original_validate_types(self, {key: value})
+
+
+def _only_member(value: Any) -> tuple[Any, Any]:
+    """(type, value) of an attribute value of one member ({"S": "x"}), else (None, None)."""
+    if type(value) is dict and len(value) == 1:
+        for kind, inner in value.items():
+            return kind, inner
+    return None, None
 
 
 def _dynamo_type_init(self: Any, type_as_dict: Any) -> None:
@@ -279,11 +281,8 @@ _SCALARS = frozenset(("S", "N", "B", "BOOL", "NULL"))
 
 def _scalar(value: Any) -> bool:
     """An attribute value of one scalar type (no set or map in it)."""
-    if type(value) is not dict or len(value) != 1:
-        return False
-    for kind, inner in value.items():
-        return kind in _SCALARS and type(inner) is not dict
-    return False
+    kind, inner = _only_member(value)
+    return kind in _SCALARS and type(inner) is not dict
 
 
 def validate_put_has_empty_keys(field_updates: dict[str, Any], table: Any, custom_error_msg: str | None = None) -> None:
